@@ -1,0 +1,187 @@
+"""Assembling a version: fingerprints, table frames, the manifest and the run summary.
+
+Pure functions between the stages and publishing, kept out of the Prefect layer so they can be tested
+and reused (the flow only wires them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from factlake import __version__
+from factlake.config import FactlakeConfig
+from factlake.records import sha256_hex, to_frame
+from factlake.reference import Reference
+from schemas.tables import SCHEMA_VERSION
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SCHEMAS_DIR = PACKAGE_DIR.parents[1] / "schemas"
+
+
+def code_fingerprint(config: FactlakeConfig, reference: Reference) -> str:
+    """Hash of everything besides the inputs that decides the published rows.
+
+    Covers the source of the package and of the schemas, the reference data and the parse, extract and
+    dedup settings. Run settings (task runner, batch sizes) are left out on purpose: they must not change
+    the output.
+    """
+    parts = []
+    for directory in (PACKAGE_DIR, SCHEMAS_DIR):
+        for path in sorted(directory.rglob("*.py")):
+            parts.append(f"{path.relative_to(directory.parent)}:{sha256_hex(path.read_bytes())}")
+    settings = {
+        "parse": dataclasses.asdict(config.parse),
+        "extract": dataclasses.asdict(config.extract),
+        "dedup": dataclasses.asdict(config.dedup),
+    }
+    parts.append(json.dumps(settings, sort_keys=True, default=str))
+    parts.append(f"reference:{reference.fingerprint}")
+    parts.append(f"schema:{SCHEMA_VERSION}")
+    return sha256_hex("\n".join(parts))
+
+
+def input_fingerprint(inputs: list[dict[str, Any]]) -> str:
+    """Hash of the input listing (source_uri and content hash of every input, in order)."""
+    lines = sorted(f"{entry['source_uri']}\t{entry.get('sha256') or ''}" for entry in inputs)
+    return sha256_hex("\n".join(lines))
+
+
+def input_entries(articles: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One manifest entry per input (file or JSONL line): its hash and what became of it."""
+    entries = [
+        {
+            "source_uri": article["source_uri"],
+            "sha256": article["content_sha256"],
+            "outcome": "duplicate" if article.get("duplicate_of") else "article",
+            "article_id": article["article_id"],
+        }
+        for article in articles
+    ]
+    entries += [
+        {
+            "source_uri": reject["source_uri"],
+            "sha256": reject["content_sha256"],
+            "outcome": "rejected",
+            "stage": reject["stage"],
+            "error": reject["error"],
+        }
+        for reject in rejects
+    ]
+    return sorted(entries, key=lambda entry: (entry["source_uri"], entry["outcome"]))
+
+
+def outcome_counts(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """Inputs by outcome, plus their total (the counts add up to ``total``)."""
+    counts = Counter(entry["outcome"] for entry in entries)
+    return {
+        "article": counts["article"],
+        "duplicate": counts["duplicate"],
+        "rejected": counts["rejected"],
+        "total": len(entries),
+    }
+
+
+def build_manifest(
+    *,
+    config: FactlakeConfig,
+    code_sha256: str,
+    inputs_sha256: str,
+    inputs: list[dict[str, Any]],
+    extractors: dict[str, str],
+    dedup_stats: dict[str, Any],
+    flow_run: dict[str, Any],
+    created_at: dt.datetime,
+) -> dict[str, Any]:
+    """The manifest of a version, minus what publishing adds (version, parent, tables)."""
+    return {
+        "created_at": created_at.isoformat(timespec="seconds"),
+        "code_version": {"factlake": __version__, "code_sha256": code_sha256, "extractors": extractors},
+        "schema_version": SCHEMA_VERSION,
+        "inputs_sha256": inputs_sha256,
+        "sources": [str(source) for source in config.sources],
+        "settings": {
+            "parse": dataclasses.asdict(config.parse),
+            "extract": dataclasses.asdict(config.extract),
+            "dedup": dataclasses.asdict(config.dedup),
+        },
+        "input_counts": outcome_counts(inputs),
+        "inputs": inputs,
+        "dedup": dedup_stats,
+        "prefect": flow_run,
+    }
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the closing summary, the Prefect artifact and tests."""
+
+    dataset: str
+    version: int | None
+    up_to_date: bool
+    inputs: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    rejects: list[dict[str, str]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The closing summary, one fact per line."""
+        if self.up_to_date:
+            return [f"up to date: inputs and code unchanged since v{self.version}; nothing published"]
+        inputs = self.inputs
+        return [
+            f"inputs: {inputs.get('total', 0)} read, {inputs.get('article', 0)} articles, "
+            f"{inputs.get('duplicate', 0)} duplicates, {inputs.get('rejected', 0)} rejected",
+            f"facts: {self.rows.get('facts', 0)} from {self.rows.get('mentions', 0)} mentions, "
+            f"{self.rows.get('entities', 0)} entities, "
+            f"{len({conflict for conflict in self.conflicts})} conflicts",
+            f"published: {self.dataset}/v{self.version}",
+        ]
+
+    def markdown(self) -> str:
+        """Markdown for the Prefect UI artifact of the run."""
+        if self.up_to_date:
+            return f"# factlake: up to date\n\nNothing new since `v{self.version}` of `{self.dataset}`.\n"
+        lines = [
+            f"# factlake: published v{self.version}",
+            "",
+            f"Dataset: `{self.dataset}`",
+            "",
+            "| inputs | count |",
+            "|---|---:|",
+        ]
+        lines += [f"| {name} | {count} |" for name, count in self.inputs.items()]
+        lines += ["", "| table | rows |", "|---|---:|"]
+        lines += [f"| {name} | {count} |" for name, count in self.rows.items()]
+        if self.rejects:
+            lines += ["", "## Rejects", "", "| input | stage | reason |", "|---|---|---|"]
+            lines += [f"| `{r['source_uri']}` | {r['stage']} | {r['error']} |" for r in self.rejects[:200]]
+        if self.conflicts:
+            lines += ["", "## Conflicts", ""] + [f"- {description}" for description in self.conflicts[:100]]
+        return "\n".join(lines) + "\n"
+
+
+def build_tables(
+    articles: pd.DataFrame,
+    mentions: pd.DataFrame,
+    facts: pd.DataFrame,
+    entities: pd.DataFrame,
+    conflicts: pd.DataFrame,
+    rejects: list[dict[str, Any]],
+) -> dict[str, pd.DataFrame]:
+    """The six published tables, in contract order."""
+    return {
+        "articles": articles,
+        "mentions": mentions,
+        "facts": facts,
+        "entities": entities,
+        "conflicts": conflicts,
+        "rejects": to_frame("rejects", rejects),
+    }

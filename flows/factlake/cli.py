@@ -1,0 +1,270 @@
+"""The ``factlake`` command line: run, sql, versions, diff, tag, gc, serve, eval, docs.
+
+Errors the user can act on (a missing source, a locked or corrupt dataset, a contract violation) are
+printed as one line on stderr with a non-zero exit; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from factlake.config import DEFAULT_DATASET, DEFAULT_SOURCE, FactlakeConfig, RunConfig
+
+app = typer.Typer(
+    name="factlake",
+    help="Turn raw news articles into versioned, queryable datasets of facts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+output = Console(soft_wrap=True)
+
+DatasetOption = Annotated[Path, typer.Option("--dataset", "-d", help="Dataset folder.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _fail(error: BaseException, debug: bool) -> None:
+    if debug:
+        raise
+    console.print(f"[red]error:[/red] {error}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _quiet_prefect() -> None:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _config(sources: list[Path] | None, dataset: Path, run: RunConfig) -> FactlakeConfig:
+    chosen = tuple(source.resolve() for source in (sources or [DEFAULT_SOURCE]))
+    return replace(FactlakeConfig(), sources=chosen, dataset=dataset.resolve(), run=run)
+
+
+@app.command()
+def run(
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Source folders (default: seeds/articles).")
+    ] = None,
+    dataset: DatasetOption = DEFAULT_DATASET,
+    task_runner: Annotated[str, typer.Option(help="default (threads) or dask.")] = "default",
+    dask_address: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
+    dask_workers: Annotated[int, typer.Option(help="Worker processes of a local Dask cluster.")] = 2,
+    batch_size: Annotated[int, typer.Option(help="Articles per parse/extract task.")] = 200,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 0.0,
+    debug: DebugOption = False,
+) -> None:
+    """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
+    _quiet_prefect()
+    from factlake.errors import FactlakeError
+    from factlake.runner import run_build
+
+    config = _config(
+        sources,
+        dataset,
+        RunConfig(
+            task_runner=task_runner,
+            dask_address=dask_address,
+            dask_workers=dask_workers,
+            batch_size=batch_size,
+            lock_timeout=wait,
+        ),
+    )
+    progress = Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    stages: dict[str, int] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in stages:
+            stages[stage] = progress.add_task(stage, total=total)
+        progress.update(stages[stage], completed=done, total=total)
+
+    try:
+        with progress:
+            summary = run_build(config, progress=report)
+    except FactlakeError as error:
+        _fail(error, debug)
+    except Exception as error:
+        _fail(RuntimeError(f"run failed: {type(error).__name__}: {error}"), debug)
+    for line in summary.lines():
+        output.print(line, highlight=False)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL over the tables (articles, facts, ...), or v3.facts.")],
+    dataset: DatasetOption = DEFAULT_DATASET,
+    version: Annotated[str | None, typer.Option(help="Version number, vN or tag (default latest).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    debug: DebugOption = False,
+) -> None:
+    """Run SQL on a version of the dataset through DuckDB."""
+    import duckdb
+
+    from factlake.catalog import connect
+    from factlake.errors import FactlakeError
+    from factlake.publish import resolve_version
+
+    try:
+        chosen = resolve_version(dataset, version)
+        connection = connect(dataset, None if version is None else chosen.name)
+        frame = connection.execute(query).fetchdf()
+    except (FactlakeError, duckdb.Error) as error:
+        _fail(error, debug)
+    print_frame(frame, output_format)
+
+
+def print_frame(frame: pd.DataFrame, output_format: str) -> None:
+    """Print a DataFrame as a table, CSV or JSON lines."""
+    if output_format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif output_format == "json":
+        sys.stdout.write(frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False))
+    else:
+        table = Table(show_lines=False)
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if value is None else str(value) for value in row))
+        output.print(table)
+
+
+@app.command()
+def versions(dataset: DatasetOption = DEFAULT_DATASET, debug: DebugOption = False) -> None:
+    """List the versions of a dataset with their row counts."""
+    import pandas as pd
+
+    from factlake.errors import FactlakeError
+    from factlake.publish import latest_version, read_manifest, read_tags, version_dirs
+
+    try:
+        latest = latest_version(dataset)
+        tags = read_tags(dataset)
+        rows = []
+        for version in version_dirs(dataset):
+            manifest = read_manifest(version)
+            counts = manifest.get("tables", {})
+            rows.append(
+                {
+                    "version": version.name
+                    + (" (latest)" if latest and latest.number == version.number else ""),
+                    "created_at": manifest.get("created_at"),
+                    "inputs": manifest.get("input_counts", {}).get("total"),
+                    **{name: entry.get("rows") for name, entry in counts.items()},
+                    "tags": ", ".join(
+                        sorted(tag for tag, number in tags.items() if number == version.number)
+                    ),
+                }
+            )
+    except FactlakeError as error:
+        _fail(error, debug)
+    if not rows:
+        output.print(f"no versions in {dataset}")
+        return
+    print_frame(pd.DataFrame(rows), "table")
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Older version (number, vN or tag).")],
+    new: Annotated[str, typer.Argument(help="Newer version (number, vN, tag or latest).")] = "latest",
+    dataset: DatasetOption = DEFAULT_DATASET,
+    debug: DebugOption = False,
+) -> None:
+    """Show facts, articles and rejects added, removed or changed between two versions."""
+    from factlake.diff import diff_versions
+    from factlake.errors import FactlakeError
+    from factlake.publish import resolve_version
+
+    try:
+        old_version = resolve_version(dataset, old)
+        new_version = resolve_version(dataset, None if new == "latest" else new)
+        result = diff_versions(old_version, new_version)
+    except FactlakeError as error:
+        _fail(error, debug)
+    output.print(f"{old_version.name} → {new_version.name}")
+    print_frame(result.counts(), "table")
+    facts = result.changed["facts"]
+    if len(facts):
+        output.print("changed facts:")
+        print_frame(facts[["fact_id", "fact_type", "change", "statement"]], "table")
+    for label, frames in (("added", result.added), ("removed", result.removed)):
+        for table, key in (("facts", "fact_id"), ("articles", "source_uri"), ("rejects", "source_uri")):
+            frame = frames[table]
+            if len(frame):
+                columns = [key, "statement"] if table == "facts" else [key]
+                output.print(f"{label} {table}:")
+                print_frame(frame[columns].head(50), "table")
+
+
+@app.command()
+def docs(
+    out: Annotated[Path, typer.Option(help="Where to write the data dictionary.")] = Path("docs/tables.md"),
+) -> None:
+    """Generate the data dictionary (docs/tables.md) from the pandera models."""
+    from factlake.datadict import render_data_dictionary
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_data_dictionary(), encoding="utf-8")
+    output.print(f"wrote {out}")
+
+
+@app.command(name="eval")
+def evaluate(
+    corpora: Annotated[
+        Path | None, typer.Option(help="Folder of public corpora (default ../shared/corpora).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Documents per corpus (default: all).")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only these modules (quotes, quantities, ...).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Score extraction and deduplication against gold data (offline)."""
+    import pandas as pd
+
+    from factlake.evaluation.runner import run_evaluation
+
+    rows = run_evaluation(corpora_dir=corpora, limit=limit, only=only)
+    frame = pd.DataFrame([row.__dict__ for row in rows])
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row.__dict__) + "\n")
+        return
+    if not frame.empty:
+        frame["value"] = frame["value"].map(lambda value: f"{value:.3f}")
+        frame["target"] = frame["target"].map(
+            lambda value: "" if value is None or value != value else f"{value}"
+        )
+    print_frame(frame, "table")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

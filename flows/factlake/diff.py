@@ -1,0 +1,84 @@
+"""Differences between two versions of a dataset, by id (``factlake diff A B``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from factlake.publish import PublishedVersion, read_table
+
+#: Columns compared to call a fact "changed", and how a change is described.
+FACT_CHANGE_COLUMNS = ["n_articles", "n_sources", "status", "statement"]
+
+
+@dataclass
+class VersionDiff:
+    """Rows added, removed and changed between two versions, per table."""
+
+    added: dict[str, pd.DataFrame]
+    removed: dict[str, pd.DataFrame]
+    changed: dict[str, pd.DataFrame]
+
+    def counts(self) -> pd.DataFrame:
+        """One row per table with the number of added, removed and changed rows."""
+        tables = sorted(set(self.added) | set(self.removed) | set(self.changed))
+        return pd.DataFrame(
+            {
+                "table": tables,
+                "added": [len(self.added.get(name, [])) for name in tables],
+                "removed": [len(self.removed.get(name, [])) for name in tables],
+                "changed": [len(self.changed.get(name, [])) for name in tables],
+            }
+        )
+
+
+def _split(old: pd.DataFrame, new: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    old_keys, new_keys = set(old[key]), set(new[key])
+    added = new[new[key].isin(new_keys - old_keys)]
+    removed = old[old[key].isin(old_keys - new_keys)]
+    both = old.merge(new, on=key, suffixes=("_old", "_new"))
+    return added, removed, both
+
+
+def diff_facts(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Facts added, removed, and changed (gained or lost sources, changed status, became contested)."""
+    added, removed, both = _split(old, new, "fact_id")
+    changes = []
+    for _, row in both.iterrows():
+        notes = []
+        if row["n_articles_new"] != row["n_articles_old"]:
+            verb = "gained" if row["n_articles_new"] > row["n_articles_old"] else "lost"
+            notes.append(f"{verb} articles: {row['n_articles_old']} → {row['n_articles_new']}")
+        if row["n_sources_new"] != row["n_sources_old"]:
+            notes.append(f"sources: {row['n_sources_old']} → {row['n_sources_new']}")
+        if row["status_new"] != row["status_old"]:
+            became = "became contested" if row["status_new"] == "contested" else "status"
+            notes.append(f"{became}: {row['status_old']} → {row['status_new']}")
+        if notes:
+            changes.append(
+                {
+                    "fact_id": row["fact_id"],
+                    "fact_type": row["fact_type_new"],
+                    "statement": row["statement_new"],
+                    "change": "; ".join(notes),
+                }
+            )
+    changed = pd.DataFrame(changes, columns=["fact_id", "fact_type", "statement", "change"])
+    return added, removed, changed
+
+
+def diff_versions(old: PublishedVersion, new: PublishedVersion) -> VersionDiff:
+    """Compare facts (by fact_id), articles (by article_id) and rejects (by source_uri)."""
+    diff = VersionDiff({}, {}, {})
+    fact_added, fact_removed, fact_changed = diff_facts(read_table(old, "facts"), read_table(new, "facts"))
+    diff.added["facts"], diff.removed["facts"], diff.changed["facts"] = fact_added, fact_removed, fact_changed
+    for table, key, watched in (
+        ("articles", "article_id", "duplicate_of"),
+        ("rejects", "source_uri", "error"),
+    ):
+        added, removed, both = _split(read_table(old, table), read_table(new, table), key)
+        changed_mask = both[f"{watched}_old"].fillna("") != both[f"{watched}_new"].fillna("")
+        changed = both.loc[changed_mask, [key, f"{watched}_old", f"{watched}_new"]]
+        diff.added[table], diff.removed[table], diff.changed[table] = added, removed, changed
+    return diff

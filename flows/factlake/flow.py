@@ -1,0 +1,198 @@
+"""The Prefect flow ``build_dataset``: discover → parse → extract → link → dedup → validate → publish.
+
+Tasks are thin wrappers over the stage modules; the logic lives in the stages. Only transient faults
+(:class:`~factlake.errors.TransientError`) are retried; bad data becomes ``rejects`` rows and contract
+violations fail the run before anything is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.context import FlowRunContext
+
+from factlake import assemble, catalog, dedup, discover, link, parse, publish
+from factlake.config import FactlakeConfig
+from factlake.errors import TransientError
+from factlake.extract import Extraction, build_nlp, extract_articles
+from factlake.records import to_frame
+from factlake.reference import Reference, load_reference
+from schemas.contract import validate_tables
+
+TRANSIENT_RETRIES = 3
+
+
+def _retry_only_transient(task_object: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retry condition: retry a task only when it failed with a TransientError."""
+    try:
+        state.result()
+    except TransientError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_nlp(model_name: str, config_key: str, config: Any) -> Any:
+    return build_nlp(config)
+
+
+def _nlp_for(config: FactlakeConfig) -> Any:
+    """The spaCy pipeline, loaded once per process (threads and Dask workers reuse it)."""
+    return _cached_nlp(config.extract.spacy_model, repr(config.extract), config.extract)
+
+
+@task(name="discover", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
+def discover_task(config: FactlakeConfig) -> tuple[list[discover.InputFile], list[dict[str, Any]]]:
+    return discover.discover_inputs(config.sources, config.parse)
+
+
+@task(name="parse", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
+def parse_task(
+    inputs: list[discover.InputFile], config: FactlakeConfig, reference: Reference
+) -> parse.ParseOutcome:
+    return parse.parse_inputs(inputs, config.parse, reference)
+
+
+@task(name="extract")
+def extract_task(articles: list[dict[str, Any]], config: FactlakeConfig, reference: Reference) -> Extraction:
+    return extract_articles(articles, _nlp_for(config), config.extract, reference)
+
+
+@task(name="validate")
+def validate_task(tables: dict[str, Any]) -> dict[str, Any]:
+    return validate_tables(tables)
+
+
+@task(name="publish", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
+def publish_task(dataset: Path, tables: dict[str, Any], manifest: dict[str, Any]) -> int:
+    version = publish.write_version(dataset, tables, manifest)
+    catalog.refresh_catalog(dataset)
+    return version.number
+
+
+def _batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), max(1, size))]
+
+
+def _flow_run_info() -> dict[str, Any]:
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return {"flow_run_id": None, "flow_run_name": None, "deployment": None}
+    flow_run = context.flow_run
+    deployment = None
+    if flow_run.deployment_id is not None:
+        deployment = str(flow_run.deployment_id)
+    return {"flow_run_id": str(flow_run.id), "flow_run_name": flow_run.name, "deployment": deployment}
+
+
+@flow(name="build-dataset", log_prints=False, validate_parameters=False)
+def build_dataset(
+    config: FactlakeConfig | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    deployment_name: str | None = None,
+) -> assemble.RunSummary:
+    """Build and publish a new version of a dataset from its sources, unless nothing changed.
+
+    Args:
+        config: Sources, dataset folder and stage settings (defaults: ``seeds/articles`` →
+            ``datasets/news``).
+        progress: Optional callback ``(stage, done, total)`` for a progress bar.
+        deployment_name: Name of the deployment that scheduled the run, recorded in the manifest.
+
+    Returns:
+        The run summary (version published, or up to date).
+    """
+    config = config or FactlakeConfig()
+    logger = get_run_logger()
+    report = progress or (lambda stage, done, total: None)
+    reference = load_reference(config.reference_dir)
+    dataset = Path(config.dataset)
+    with publish.writer_lock(dataset, timeout=config.run.lock_timeout):
+        leftovers = publish.clean_leftovers(dataset)
+        if leftovers:
+            logger.warning("removed leftovers of an interrupted run: %s", ", ".join(leftovers))
+        inputs, rejects = discover_task(config)
+        input_batches = _batches(inputs, config.run.batch_size)
+        articles: list[dict[str, Any]] = []
+        parse_futures = [parse_task.submit(batch, config, reference) for batch in input_batches]
+        for done, future in enumerate(parse_futures, start=1):
+            outcome = future.result()
+            articles.extend(outcome.articles)
+            rejects.extend(outcome.rejects)
+            report("parse", done, len(parse_futures))
+
+        code_sha256 = assemble.code_fingerprint(config, reference)
+        entries = assemble.input_entries(articles, rejects)
+        inputs_sha256 = assemble.input_fingerprint(entries)
+        latest = publish.latest_version(dataset)
+        if latest is not None:
+            previous = publish.read_manifest(latest)
+            if previous.get("inputs_sha256") == inputs_sha256 and (
+                previous.get("code_version", {}).get("code_sha256") == code_sha256
+            ):
+                summary = assemble.RunSummary(str(dataset), latest.number, up_to_date=True)
+                create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+                return summary
+
+        extraction = Extraction()
+        extract_futures = [
+            extract_task.submit(batch, config, reference)
+            for batch in _batches(articles, config.run.batch_size)
+        ]
+        for done, future in enumerate(extract_futures, start=1):
+            part = future.result()
+            extraction.mentions.extend(part.mentions)
+            extraction.entity_mentions.extend(part.entity_mentions)
+            report("extract", done, len(extract_futures))
+
+        entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
+        mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
+        articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
+        fact_set = dedup.build_facts(to_frame("mentions", mentions), articles_frame, config.dedup)
+        report("dedup", 1, 1)
+
+        tables = assemble.build_tables(
+            articles_frame, fact_set.mentions, fact_set.facts, entities, fact_set.conflicts, rejects
+        )
+        tables = validate_task(tables)
+        entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
+        flow_run = _flow_run_info()
+        flow_run["deployment_name"] = deployment_name
+        manifest = assemble.build_manifest(
+            config=config,
+            code_sha256=code_sha256,
+            inputs_sha256=inputs_sha256,
+            inputs=entries,
+            extractors=extractor_versions(),
+            dedup_stats=fact_set.stats,
+            flow_run=flow_run,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        version = publish_task(dataset, tables, manifest)
+        report("publish", 1, 1)
+    summary = assemble.RunSummary(
+        dataset=str(dataset),
+        version=version,
+        up_to_date=False,
+        inputs=assemble.outcome_counts(entries),
+        rows={name: len(frame) for name, frame in tables.items()},
+        rejects=[{key: reject[key] for key in ("source_uri", "stage", "error")} for reject in rejects],
+        conflicts=sorted(set(fact_set.conflicts["description"])),
+    )
+    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    return summary
+
+
+def extractor_versions() -> dict[str, str]:
+    """``name/version`` of every extractor component, for the manifest."""
+    from factlake.extract import entities, events, quantities, quotes
+
+    return {module.NAME: module.VERSION for module in (entities, quotes, quantities, events)}

@@ -1,0 +1,333 @@
+"""Immutable, versioned publishing of the tables as Parquet, with a manifest and an atomic ``latest``.
+
+Layout of a dataset folder::
+
+    DIR/
+      v1/  v2/ ...             one folder per version: <table>.parquet + manifest.json (never modified)
+      latest -> v2             relative symlink, switched by an atomic rename once a version is complete
+      catalog.duckdb           views over latest and one schema per version (see factlake.catalog)
+      tags.json                names given to versions by `factlake tag` (kept by `factlake gc`)
+      .lock                    writer lock (one run at a time)
+      .tmp-*                   a version being written; a crashed run's leftovers are removed by the next
+
+A version folder is written under a hidden temporary name, every file and the folder are fsynced, and the
+folder is renamed into place: a crash at any moment leaves either no new version or a complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from factlake.errors import DatasetLockedError, RunError, TransientError
+from factlake.records import sha256_hex
+from schemas.tables import LIST_OF_STRINGS, SORT_KEYS, TABLES, typed_columns
+
+VERSION_PATTERN = re.compile(r"^v(\d+)$")
+MANIFEST = "manifest.json"
+LATEST = "latest"
+LOCK_FILE = ".lock"
+TAGS_FILE = "tags.json"
+TEMP_PREFIX = ".tmp-"
+PARQUET_COMPRESSION = "zstd"
+ROW_GROUP_SIZE = 128 * 1024
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A version that exists on disk."""
+
+    number: int
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """Folder name, e.g. ``v3``."""
+        return f"v{self.number}"
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """Arrow schema of a published table, derived from its pandera model (never written twice)."""
+    model = TABLES[table]
+    schema = model.to_schema()
+    list_columns = set(typed_columns(model, LIST_OF_STRINGS))
+    date_columns = set(typed_columns(model, "date32"))
+    fields = []
+    for name, column in schema.columns.items():
+        dtype = str(column.dtype)
+        if name in list_columns:
+            arrow_type = pa.list_(pa.string())
+        elif name in date_columns:
+            arrow_type = pa.date32()
+        elif dtype.startswith("int"):
+            arrow_type = pa.int64()
+        elif dtype.startswith("float"):
+            arrow_type = pa.float64()
+        elif dtype.startswith("bool"):
+            arrow_type = pa.bool_()
+        else:
+            arrow_type = pa.string()
+        description = (column.description or "").encode()
+        fields.append(
+            pa.field(name, arrow_type, nullable=column.nullable, metadata={"description": description})
+        )
+    return pa.schema(fields, metadata={"table": table})
+
+
+def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
+    """Sort a table by its keys (for compression and pruning) and convert it with its exact Arrow schema."""
+    schema = arrow_schema(table)
+    ordered = frame.sort_values(SORT_KEYS[table], kind="stable").reset_index(drop=True)
+    columns = []
+    for field in schema:
+        values = ordered[field.name].tolist()
+        values = [None if _is_missing(value) else value for value in values]
+        columns.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value
+
+
+def version_dirs(dataset: Path) -> list[PublishedVersion]:
+    """Complete versions of a dataset, oldest first (temporary folders are never listed)."""
+    if not dataset.is_dir():
+        return []
+    versions = []
+    for entry in dataset.iterdir():
+        match = VERSION_PATTERN.match(entry.name)
+        if match and entry.is_dir() and (entry / MANIFEST).is_file():
+            versions.append(PublishedVersion(int(match.group(1)), entry))
+    return sorted(versions, key=lambda version: version.number)
+
+
+def latest_version(dataset: Path) -> PublishedVersion | None:
+    """The version ``latest`` points to, or None for a dataset with no version yet.
+
+    Raises:
+        RunError: when ``latest`` exists but points to no complete version.
+    """
+    link = dataset / LATEST
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = os.readlink(link) if link.is_symlink() else link.name
+    match = VERSION_PATTERN.match(target)
+    if not match or not (dataset / target / MANIFEST).is_file():
+        raise RunError(f"dataset {dataset} is corrupt: 'latest' points to {target!r}, which is not a version")
+    return PublishedVersion(int(match.group(1)), dataset / target)
+
+
+def resolve_version(dataset: Path, version: int | str | None) -> PublishedVersion:
+    """A version by number (``3``), folder name (``v3``), tag name, or None for latest.
+
+    Raises:
+        RunError: when the version does not exist.
+    """
+    if version is None or version == LATEST:
+        found = latest_version(dataset)
+        if found is None:
+            raise RunError(f"dataset {dataset} has no published version yet; run `factlake run` first")
+        return found
+    text = str(version)
+    tags = read_tags(dataset)
+    if text in tags:
+        text = f"v{tags[text]}"
+    number = int(text[1:]) if text.startswith("v") and text[1:].isdigit() else None
+    if number is None and text.isdigit():
+        number = int(text)
+    for candidate in version_dirs(dataset):
+        if candidate.number == number:
+            return candidate
+    raise RunError(f"dataset {dataset} has no version {version!r}")
+
+
+def read_manifest(version: PublishedVersion) -> dict[str, Any]:
+    """The manifest of a version.
+
+    Raises:
+        RunError: when it cannot be read (a corrupted version).
+    """
+    try:
+        return json.loads((version.path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RunError(f"version {version.name} is corrupt: cannot read its manifest ({error})") from error
+
+
+def read_table(version: PublishedVersion, table: str) -> pd.DataFrame:
+    """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``)."""
+    arrow_table = pq.read_table(version.path / f"{table}.parquet")
+    return arrow_table.to_pandas(types_mapper=None, date_as_object=True, maps_as_pydicts="strict")
+
+
+def read_tags(dataset: Path) -> dict[str, int]:
+    """Tag name → version number."""
+    path = dataset / TAGS_FILE
+    if not path.is_file():
+        return {}
+    return {name: int(number) for name, number in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to ``path`` via a fsynced temporary file and a rename."""
+    temporary = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _file_sha256(path: Path) -> str:
+    return sha256_hex(path.read_bytes())
+
+
+@contextlib.contextmanager
+def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
+    """Hold the dataset's exclusive writer lock (an ``flock`` that dies with its process).
+
+    Args:
+        dataset: Dataset folder (created if missing).
+        timeout: Seconds to wait for another run to finish; 0 fails at once.
+
+    Raises:
+        DatasetLockedError: when another run holds the lock past ``timeout``.
+        RunError: when the dataset folder cannot be created or written.
+    """
+    try:
+        dataset.mkdir(parents=True, exist_ok=True)
+        handle = open(dataset / LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole block
+    except OSError as error:
+        raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror or error}") from error
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as error:
+                if time.monotonic() >= deadline:
+                    raise DatasetLockedError(
+                        f"another factlake run is writing {dataset}; try again when it has finished "
+                        f"(or pass --wait SECONDS)"
+                    ) from error
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def clean_leftovers(dataset: Path) -> list[str]:
+    """Remove temporary folders and files of crashed runs. Call only while holding the writer lock."""
+    removed = []
+    if not dataset.is_dir():
+        return removed
+    for entry in sorted(dataset.iterdir()):
+        if entry.name.startswith(TEMP_PREFIX):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+def next_version_number(dataset: Path) -> int:
+    """One more than the highest version ever published (numbers are never reused, even after gc)."""
+    numbers = [version.number for version in version_dirs(dataset)]
+    history = dataset / ".history"
+    if history.is_file():
+        numbers.append(int(history.read_text().strip() or 0))
+    return max(numbers, default=0) + 1
+
+
+def write_version(
+    dataset: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
+) -> PublishedVersion:
+    """Write a complete new version and switch ``latest`` to it; the caller holds the writer lock.
+
+    ``manifest`` is completed with ``version``, ``parent``, the row count and SHA-256 of every table.
+
+    Raises:
+        TransientError: on an I/O error (nothing visible has changed; the temporary folder is removed).
+        RunError: when the disk is full or the folder is not writable.
+    """
+    number = next_version_number(dataset)
+    parent = latest_version(dataset)
+    name = f"v{number}"
+    temporary = dataset / f"{TEMP_PREFIX}{name}-{os.getpid()}"
+    try:
+        temporary.mkdir(parents=True)
+        table_entries: dict[str, Any] = {}
+        for table, frame in tables.items():
+            path = temporary / f"{table}.parquet"
+            arrow_table = to_arrow(table, frame)
+            pq.write_table(
+                arrow_table,
+                path,
+                compression=PARQUET_COMPRESSION,
+                row_group_size=ROW_GROUP_SIZE,
+                write_statistics=True,
+            )
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+            table_entries[table] = {"rows": arrow_table.num_rows, "sha256": _file_sha256(path)}
+        full_manifest = {
+            **manifest,
+            "version": number,
+            "parent": parent.number if parent else None,
+            "tables": table_entries,
+        }
+        write_json_atomic(temporary / MANIFEST, full_manifest)
+        _fsync_dir(temporary)
+        os.rename(temporary, dataset / name)
+        _fsync_dir(dataset)
+        switch_latest(dataset, name)
+        (dataset / ".history").write_text(f"{number}\n")
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise RunError(f"disk full while writing {dataset}: nothing was published") from error
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror}") from error
+        raise TransientError(f"I/O error while writing {dataset}: {error}") from error
+    return PublishedVersion(number, dataset / name)
+
+
+def switch_latest(dataset: Path, name: str) -> None:
+    """Point ``latest`` at ``name`` with an atomic rename of a fresh relative symlink."""
+    temporary = dataset / f"{TEMP_PREFIX}latest-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    os.symlink(name, temporary)
+    os.replace(temporary, dataset / LATEST)
+    _fsync_dir(dataset)

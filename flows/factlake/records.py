@@ -1,0 +1,76 @@
+"""Plain-data helpers shared by every stage: ids, hashes and table frames.
+
+Stages pass rows around as plain ``dict`` records keyed by the column names of :mod:`schemas.tables`;
+:func:`to_frame` turns a list of records into a DataFrame with exactly the contract's columns, in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from schemas.tables import LIST_OF_STRINGS, TABLES, typed_columns
+
+ID_LENGTH = 16
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 of bytes, or of a string encoded as UTF-8, as 64 hex digits."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def stable_id(*parts: object) -> str:
+    """A 16-hex-digit id derived only from ``parts`` (deterministic across runs and machines)."""
+    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    return sha256_hex(joined)[:ID_LENGTH]
+
+
+def normalize_text(text: str) -> str:
+    """Normalization used for body hashes: NFKC, straight quotes, single spaces, lower case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"}))
+    return " ".join(text.split()).lower()
+
+
+def columns_of(table: str) -> list[str]:
+    """Column names of a published table, in published order."""
+    return list(TABLES[table].to_schema().columns)
+
+
+def new_record(table: str, **values: Any) -> dict[str, Any]:
+    """A record of ``table`` with every column present: lists empty, everything else null, then ``values``.
+
+    Raises:
+        KeyError: when ``values`` names a column the table does not have.
+    """
+    list_columns = set(typed_columns(TABLES[table], LIST_OF_STRINGS))
+    record: dict[str, Any] = {name: ([] if name in list_columns else None) for name in columns_of(table)}
+    unknown = set(values) - set(record)
+    if unknown:
+        raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+    record.update(values)
+    return record
+
+
+def to_frame(table: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Records to a DataFrame with exactly the columns of ``table`` and contract-friendly dtypes."""
+    schema = TABLES[table].to_schema()
+    columns = list(schema.columns)
+    frame = pd.DataFrame.from_records(list(records), columns=columns)
+    for name, column in schema.columns.items():
+        dtype = str(column.dtype)
+        if dtype.startswith("int"):
+            frame[name] = frame[name].astype("int64")
+        elif dtype.startswith("float"):
+            frame[name] = frame[name].astype("float64")
+        elif dtype.startswith("str"):
+            frame[name] = frame[name].astype(column.dtype.type)
+        else:
+            frame[name] = frame[name].astype("object")
+    return frame

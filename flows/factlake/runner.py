@@ -1,0 +1,48 @@
+"""Choosing the task runner and running the build flow (the bridge between the CLI and Prefect)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from factlake.assemble import RunSummary
+from factlake.config import FactlakeConfig
+
+
+def task_runner_for(config: FactlakeConfig) -> Any:
+    """The Prefect task runner the run settings ask for.
+
+    ``default`` runs tasks in threads of this process; ``dask`` runs them on a Dask cluster through
+    ``prefect-dask``: an existing one at ``dask_address``, or a local cluster of worker processes.
+    """
+    run = config.run
+    if run.task_runner == "default":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=1)
+    if run.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if run.dask_address:
+            return DaskTaskRunner(address=run.dask_address)
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": run.dask_workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
+    raise ValueError(f"unknown task runner {run.task_runner!r}: use 'default' or 'dask'")
+
+
+def run_build(
+    config: FactlakeConfig,
+    progress: Callable[[str, int, int], None] | None = None,
+    deployment_name: str | None = None,
+) -> RunSummary:
+    """Run ``build_dataset`` with the task runner of ``config`` and return its summary."""
+    from factlake.flow import build_dataset
+
+    flow = build_dataset.with_options(task_runner=task_runner_for(config))
+    return flow(config=config, progress=progress, deployment_name=deployment_name)

@@ -1,0 +1,155 @@
+"""Whole-dataset validation: every table against its model, then the rules that span tables.
+
+A single-table ``DataFrameModel`` cannot see the article bodies the mention spans point into, nor the ids
+another table references, so those rules are checked here. All failures are collected (lazily) and raised
+together as one :class:`ContractError`; nothing is published when any table fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas.tables import TABLES
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule: which table, which rule, and a few offending values."""
+
+    table: str
+    check: str
+    column: str | None
+    failure_case: str
+
+
+class ContractError(Exception):
+    """Raised when one or more tables break the contract; ``failures`` lists every broken rule."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        tables = sorted({failure.table for failure in failures})
+        shown = "; ".join(
+            f"{failure.table}.{failure.column or '*'}: {failure.check} ({failure.failure_case})"
+            for failure in failures[:5]
+        )
+        more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} contract violation(s) in {', '.join(tables)}: {shown}{more}")
+
+
+def _model_failures(name: str, frame: pd.DataFrame) -> list[Failure]:
+    try:
+        TABLES[name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        return [
+            Failure(
+                name,
+                str(row["check"]),
+                None if pd.isna(row["column"]) else str(row["column"]),
+                str(row["failure_case"])[:200],
+            )
+            for _, row in cases.head(50).iterrows()
+        ]
+    return []
+
+
+def _reference_failures(
+    table: str, column: str, values: pd.Series, allowed: pd.Series, *, rule: str
+) -> list[Failure]:
+    missing = sorted(set(values.dropna()) - set(allowed.dropna()))
+    return [Failure(table, rule, column, value) for value in missing[:10]]
+
+
+def _span_failures(mentions: pd.DataFrame, articles: pd.DataFrame) -> list[Failure]:
+    bodies = dict(zip(articles["article_id"], articles["body"], strict=True))
+    failures = []
+    for mention_id, article_id, start, end, text in zip(
+        mentions["mention_id"],
+        mentions["article_id"],
+        mentions["char_start"],
+        mentions["char_end"],
+        mentions["text"],
+        strict=True,
+    ):
+        body = bodies.get(article_id)
+        if body is not None and body[start:end] != text:
+            failures.append(Failure("mentions", "text == body[char_start:char_end]", "text", str(mention_id)))
+            if len(failures) >= 10:
+                break
+    return failures
+
+
+def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
+    """Rules between tables: references resolve, spans slice their article body, conflicts are real."""
+    articles, mentions, facts = tables["articles"], tables["mentions"], tables["facts"]
+    conflicts = tables["conflicts"]
+    failures = []
+    failures += _reference_failures(
+        "articles",
+        "duplicate_of",
+        articles["duplicate_of"],
+        articles["article_id"],
+        rule="duplicate_of names an article",
+    )
+    failures += _reference_failures(
+        "mentions",
+        "article_id",
+        mentions["article_id"],
+        articles["article_id"],
+        rule="mention's article exists",
+    )
+    failures += _reference_failures(
+        "mentions", "fact_id", mentions["fact_id"], facts["fact_id"], rule="mention's fact exists"
+    )
+    failures += _reference_failures(
+        "facts", "fact_id", facts["fact_id"], mentions["fact_id"], rule="every fact has a mention"
+    )
+    failures += _reference_failures(
+        "conflicts", "fact_id", conflicts["fact_id"], facts["fact_id"], rule="conflict's fact exists"
+    )
+    if (mentions["char_end"] <= mentions["char_start"]).any():
+        failures.append(Failure("mentions", "char_start < char_end", "char_end", "empty or reversed span"))
+    failures += _span_failures(mentions, articles)
+    contested = set(facts.loc[facts["status"] == "contested", "fact_id"])
+    if contested != set(conflicts["fact_id"]):
+        failures.append(
+            Failure(
+                "facts",
+                "status is contested exactly for facts in conflicts",
+                "status",
+                str(sorted(contested ^ set(conflicts["fact_id"]))[:5]),
+            )
+        )
+    if conflicts.duplicated(["conflict_id", "fact_id"]).any():
+        failures.append(Failure("conflicts", "one row per (conflict, fact)", "conflict_id", "duplicate rows"))
+    sizes = conflicts.groupby("conflict_id")["fact_id"].nunique()
+    if (sizes < 2).any():
+        failures.append(
+            Failure(
+                "conflicts",
+                "a conflict joins at least two facts",
+                "conflict_id",
+                str(list(sizes[sizes < 2].index[:5])),
+            )
+        )
+    return failures
+
+
+def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Validate every table and the rules between them; return the tables unchanged when all hold.
+
+    Raises:
+        ContractError: listing every violation found (models are validated lazily).
+    """
+    missing = set(TABLES) - set(tables)
+    if missing:
+        raise ContractError([Failure(name, "table present", None, "missing") for name in sorted(missing)])
+    failures = [failure for name in TABLES for failure in _model_failures(name, tables[name])]
+    if not failures:
+        failures = cross_table_failures(tables)
+    if failures:
+        raise ContractError(failures)
+    return tables

@@ -1,0 +1,306 @@
+"""The data contract: one pandera ``DataFrameModel`` per published table.
+
+Every model is ``strict`` (no undeclared columns), ``ordered`` (columns in the published order) and every
+field carries a description; the data dictionary in ``docs/tables.md`` is generated from these models by
+``factlake docs``. Cross-table rules (unique ids, references between tables, evidence spans that slice the
+article body) live in :mod:`schemas.contract` because a single-table model cannot see the other tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+#: Bumped whenever a column is added, removed, renamed or changes meaning.
+SCHEMA_VERSION = "1.0.0"
+
+FACT_TYPES = ["quote", "quantity", "event"]
+DATE_SOURCES = ["metadata", "dateline", "none"]
+DATE_PRECISIONS = ["day", "month", "year"]
+QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated"]
+STATUSES = ["corroborated", "single_source", "contested"]
+ENTITY_TYPES = ["person", "organization", "place", "nationality", "other"]
+REJECT_STAGES = ["discover", "read", "parse", "extract", "validate"]
+DUPLICATE_KINDS = ["exact", "near"]
+
+#: Arrow type of list-valued columns; other columns are typed by their pandas dtype.
+LIST_OF_STRINGS = "list<string>"
+
+ID_PATTERN = r"^[0-9a-f]{16}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def _is_list_of_strings(series: pd.Series) -> pd.Series:
+    return series.map(lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value))
+
+
+def _is_date_or_missing(series: pd.Series) -> pd.Series:
+    return series.map(
+        lambda value: value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+    )
+
+
+def list_field(description: str) -> object:
+    """A non-null column whose every value is a (possibly empty) list of strings."""
+    return pa.Field(description=description, metadata={"arrow_type": LIST_OF_STRINGS})
+
+
+def date_field(description: str) -> object:
+    """A nullable calendar-date column (published as Parquet ``date32``)."""
+    return pa.Field(nullable=True, description=description, metadata={"arrow_type": "date32"})
+
+
+def typed_columns(model: type[pa.DataFrameModel], arrow_type: str) -> list[str]:
+    """Columns of ``model`` whose field metadata declares ``arrow_type``."""
+    schema = model.to_schema()
+    return [
+        name
+        for name, column in schema.columns.items()
+        if (column.metadata or {}).get("arrow_type") == arrow_type
+    ]
+
+
+class _Table(pa.DataFrameModel):
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+
+    @pa.dataframe_check(name="list columns hold lists of strings; date columns hold dates or null")
+    @classmethod
+    def _object_columns_hold_their_type(cls, frame: pd.DataFrame) -> pd.DataFrame:
+        result = pd.DataFrame(True, index=frame.index, columns=frame.columns)
+        for name in typed_columns(cls, LIST_OF_STRINGS):
+            if name in frame:
+                result[name] = _is_list_of_strings(frame[name])
+        for name in typed_columns(cls, "date32"):
+            if name in frame:
+                result[name] = _is_date_or_missing(frame[name])
+        return result
+
+
+class Articles(_Table):
+    """One row per input article (a ``.txt`` file or one line of a ``.jsonl`` file)."""
+
+    article_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN,
+        unique=True,
+        description="Stable id: 16 hex digits of the SHA-256 of the normalized body and the source_uri.",
+    )
+    source_uri: Series[str] = pa.Field(
+        unique=True,
+        description="Where the article came from: path relative to its source folder, or `file.jsonl#line`.",
+    )
+    source_name: Series[str] = pa.Field(
+        nullable=True, description="Outlet that published the article, when metadata or a byline tells it."
+    )
+    url: Series[str] = pa.Field(nullable=True, description="URL of the article, when the input gives one.")
+    title: Series[str] = pa.Field(
+        str_length={"min_value": 1}, description="Headline, cleaned of boilerplate."
+    )
+    published_date: Series[object] = date_field(
+        "Publication date, from metadata or the dateline; null when the article does not state it."
+    )
+    date_source: Series[str] = pa.Field(
+        isin=DATE_SOURCES, description="Where published_date came from: metadata, dateline or none."
+    )
+    body: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        description="Text without title, dateline and boilerplate; paragraphs separated by blank lines.",
+    )
+    n_words: Series[int] = pa.Field(ge=1, description="Number of whitespace-separated words in body.")
+    body_sha256: Series[str] = pa.Field(
+        str_matches=SHA256_PATTERN, description="SHA-256 of the normalized body; equal for exact duplicates."
+    )
+    content_sha256: Series[str] = pa.Field(
+        str_matches=SHA256_PATTERN,
+        description="SHA-256 of the raw input bytes (the file, or the JSONL line).",
+    )
+    duplicate_of: Series[str] = pa.Field(
+        nullable=True,
+        description="article_id of the canonical article this one duplicates (earliest published, then "
+        "smallest id); null for canonical articles. Mentions of duplicates add no sources.",
+    )
+    duplicate_kind: Series[str] = pa.Field(
+        nullable=True,
+        isin=DUPLICATE_KINDS,
+        description="exact (same normalized body) or near (syndicated copy).",
+    )
+    duplicate_similarity: Series[float] = pa.Field(
+        nullable=True, ge=0.0, le=1.0, description="Estimated Jaccard similarity of shingles to duplicate_of."
+    )
+
+
+class Mentions(_Table):
+    """One extracted fact occurrence: a span of one article's body."""
+
+    mention_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, unique=True, description="Stable id of the mention."
+    )
+    article_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="Article the evidence comes from.")
+    fact_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, description="Deduplicated fact this mention supports."
+    )
+    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description="quote, quantity or event.")
+    text: Series[str] = pa.Field(
+        str_length={"min_value": 1}, description="Evidence: exactly body[char_start:char_end] of the article."
+    )
+    char_start: Series[int] = pa.Field(
+        ge=0, description="Offset (Python str index) where the evidence starts."
+    )
+    char_end: Series[int] = pa.Field(ge=1, description="Offset where the evidence ends (exclusive).")
+    sentence: Series[str] = pa.Field(description="The sentence(s) holding the evidence, for context.")
+    speaker: Series[str] = pa.Field(
+        nullable=True, description="Quotes: canonical name of who said it (a person or a body)."
+    )
+    quote_text: Series[str] = pa.Field(
+        nullable=True, description="Quotes: the quoted words without the marks."
+    )
+    value: Series[float] = pa.Field(nullable=True, description="Quantities: the number as stated.")
+    value_low: Series[float] = pa.Field(
+        nullable=True, description="Quantities: lower bound implied by qualifier."
+    )
+    value_high: Series[float] = pa.Field(
+        nullable=True, description="Quantities: upper bound implied by qualifier."
+    )
+    qualifier: Series[str] = pa.Field(
+        nullable=True,
+        isin=QUALIFIERS,
+        description="Quantities: exact, more_than, at_least, up_to, about, ...",
+    )
+    unit: Series[str] = pa.Field(
+        nullable=True, description="Quantities: the counted thing (soldiers, km2, USD)."
+    )
+    measure: Series[str] = pa.Field(
+        nullable=True,
+        description="Quantities: class of measure (killed, wounded, area, money, percent, ...).",
+    )
+    actors: Series[object] = list_field("Events: canonical names of the actors; empty for other fact types.")
+    action: Series[str] = pa.Field(nullable=True, description="Events: verb from the controlled vocabulary.")
+    location: Series[str] = pa.Field(nullable=True, description="Events: canonical place name.")
+    event_date: Series[object] = date_field(
+        "Resolved date of the event (or of the claim), against the publication date."
+    )
+    date_precision: Series[str] = pa.Field(
+        nullable=True, isin=DATE_PRECISIONS, description="Precision of event_date: day, month or year."
+    )
+    date_text: Series[str] = pa.Field(nullable=True, description="The date expression as written.")
+    date_note: Series[str] = pa.Field(
+        nullable=True, description="Why a date expression was left unresolved (e.g. no publication date)."
+    )
+    confidence: Series[float] = pa.Field(ge=0.0, le=1.0, description="Extractor confidence in [0, 1].")
+    extractor: Series[str] = pa.Field(description="Name and version of the extractor, e.g. quotes/1.0.")
+
+
+class Facts(_Table):
+    """One row per deduplicated fact, with its corroboration."""
+
+    fact_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, unique=True, description="Stable id derived from the canonical content."
+    )
+    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description="quote, quantity or event.")
+    statement: Series[str] = pa.Field(str_length={"min_value": 1}, description="Readable one-line form.")
+    speaker: Series[str] = pa.Field(nullable=True, description="Quotes: canonical speaker.")
+    quote_text: Series[str] = pa.Field(nullable=True, description="Quotes: the longest wording seen.")
+    value: Series[float] = pa.Field(nullable=True, description="Quantities: canonical value.")
+    value_low: Series[float] = pa.Field(
+        nullable=True, description="Quantities: lower bound over all mentions."
+    )
+    value_high: Series[float] = pa.Field(
+        nullable=True, description="Quantities: upper bound over all mentions."
+    )
+    qualifier: Series[str] = pa.Field(
+        nullable=True, isin=QUALIFIERS, description="Quantities: canonical qualifier."
+    )
+    unit: Series[str] = pa.Field(nullable=True, description="Quantities: the counted thing.")
+    measure: Series[str] = pa.Field(nullable=True, description="Quantities: class of measure.")
+    actors: Series[object] = list_field("Events: canonical actors (union over mentions).")
+    action: Series[str] = pa.Field(nullable=True, description="Events: action verb.")
+    location: Series[str] = pa.Field(nullable=True, description="Events: canonical place.")
+    event_date: Series[object] = date_field("Resolved date of the fact, when known.")
+    date_precision: Series[str] = pa.Field(
+        nullable=True, isin=DATE_PRECISIONS, description="day, month or year."
+    )
+    n_mentions: Series[int] = pa.Field(ge=1, description="Mentions supporting the fact, duplicates included.")
+    n_articles: Series[int] = pa.Field(
+        ge=1, description="Distinct non-duplicate articles supporting the fact."
+    )
+    n_sources: Series[int] = pa.Field(ge=0, description="Distinct known outlets supporting the fact.")
+    sources: Series[object] = list_field("Distinct known outlets supporting the fact, sorted.")
+    first_published: Series[object] = date_field("Earliest publication date of its articles.")
+    last_published: Series[object] = date_field("Latest publication date of its articles.")
+    status: Series[str] = pa.Field(
+        isin=STATUSES,
+        description="contested (in a conflict), corroborated (2+ articles) or single_source.",
+    )
+    confidence: Series[float] = pa.Field(ge=0.0, le=1.0, description="Highest confidence of its mentions.")
+
+
+class Entities(_Table):
+    """One row per canonical entity across the whole dataset."""
+
+    entity_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, unique=True, description="Stable id of the entity."
+    )
+    name: Series[str] = pa.Field(str_length={"min_value": 1}, description="Canonical name.")
+    entity_type: Series[str] = pa.Field(
+        isin=ENTITY_TYPES, description="person, organization, place, nationality or other."
+    )
+    aliases: Series[object] = list_field("Every other surface form seen for the entity, sorted.")
+    n_mentions: Series[int] = pa.Field(
+        ge=1, description="Mentions of the entity in article bodies and titles."
+    )
+    n_articles: Series[int] = pa.Field(ge=1, description="Articles mentioning the entity.")
+
+
+class Conflicts(_Table):
+    """One row per (conflict, fact): facts that cannot all be true."""
+
+    conflict_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, description="Id shared by the facts in conflict."
+    )
+    fact_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="A fact taking part in the conflict.")
+    value: Series[float] = pa.Field(nullable=True, description="The value this fact claims.")
+    description: Series[str] = pa.Field(
+        str_length={"min_value": 1}, description="Readable account of the disagreement."
+    )
+
+
+class Rejects(_Table):
+    """One row per input (file or JSONL line) that did not become an article."""
+
+    source_uri: Series[str] = pa.Field(description="Input that was rejected.")
+    stage: Series[str] = pa.Field(isin=REJECT_STAGES, description="Stage that rejected it.")
+    error: Series[str] = pa.Field(
+        str_length={"min_value": 1}, description="Why, in a sentence a person understands."
+    )
+    detail: Series[str] = pa.Field(
+        nullable=True, description="Technical detail (exception text, sizes, ...)."
+    )
+    content_sha256: Series[str] = pa.Field(
+        nullable=True,
+        description="SHA-256 of the input bytes; null when the input was never read (e.g. a link outside).",
+    )
+
+
+#: Published tables in publishing order, with the columns each is sorted by.
+TABLES: dict[str, type[_Table]] = {
+    "articles": Articles,
+    "mentions": Mentions,
+    "facts": Facts,
+    "entities": Entities,
+    "conflicts": Conflicts,
+    "rejects": Rejects,
+}
+
+SORT_KEYS: dict[str, list[str]] = {
+    "articles": ["article_id"],
+    "mentions": ["article_id", "char_start", "char_end", "mention_id"],
+    "facts": ["fact_type", "fact_id"],
+    "entities": ["entity_type", "name", "entity_id"],
+    "conflicts": ["conflict_id", "fact_id"],
+    "rejects": ["source_uri", "stage"],
+}
