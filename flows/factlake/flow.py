@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
 
-from factlake import assemble, catalog, dedup, discover, link, parse, publish
+from factlake import assemble, cache, catalog, dedup, discover, ingest, link, parse, publish
 from factlake.config import FactlakeConfig
 from factlake.errors import TransientError
 from factlake.extract import Extraction, build_nlp, extract_articles
@@ -58,7 +58,7 @@ def discover_task(config: FactlakeConfig) -> tuple[list[discover.InputFile], lis
 def parse_task(
     inputs: list[discover.InputFile], config: FactlakeConfig, reference: Reference
 ) -> parse.ParseOutcome:
-    return parse.parse_inputs(inputs, config.parse, reference)
+    return ingest.read_and_parse(inputs, config.parse, reference)
 
 
 @task(name="extract")
@@ -142,17 +142,9 @@ def build_dataset(
                 create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
                 return summary
 
-        extraction = Extraction()
-        extract_futures = [
-            extract_task.submit(batch, config, reference)
-            for batch in _batches(articles, config.run.batch_size)
-        ]
-        for done, future in enumerate(extract_futures, start=1):
-            part = future.result()
-            extraction.mentions.extend(part.mentions)
-            extraction.entity_mentions.extend(part.entity_mentions)
-            report("extract", done, len(extract_futures))
-
+        extraction, cache_entries, cache_stats = _extract_incrementally(
+            articles, dataset, config, reference, report
+        )
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
         articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
@@ -176,7 +168,9 @@ def build_dataset(
             flow_run=flow_run,
             created_at=dt.datetime.now(dt.UTC),
         )
+        manifest["extraction_cache"] = cache_stats
         version = publish_task(dataset, tables, manifest)
+        cache.save_cache(dataset, cache_entries)
         report("publish", 1, 1)
     summary = assemble.RunSummary(
         dataset=str(dataset),
@@ -189,6 +183,44 @@ def build_dataset(
     )
     create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
     return summary
+
+
+def _extract_incrementally(
+    articles: list[dict[str, Any]],
+    dataset: Path,
+    config: FactlakeConfig,
+    reference: Reference,
+    report: Callable[[str, int, int], None],
+) -> tuple[Extraction, dict[str, str], dict[str, int]]:
+    """Extract the articles the cache does not hold; carry the others over.
+
+    Returns:
+        The extraction of every article (in article order), the cache entries of every article, and
+        counts of cache hits and misses for the manifest.
+    """
+    key = cache.extraction_key(config.extract, reference, extractor_versions())
+    cached = cache.load_cache(dataset)
+    misses = [article for article in articles if cache.article_key(article, key) not in cached]
+    futures = [
+        extract_task.submit(batch, config, reference) for batch in _batches(misses, config.run.batch_size)
+    ]
+    fresh = Extraction()
+    for done, future in enumerate(futures, start=1):
+        part = future.result()
+        fresh.mentions.extend(part.mentions)
+        fresh.entity_mentions.extend(part.entity_mentions)
+        report("extract", done, len(futures))
+    entries = {**cached, **cache.entries_for(misses, fresh, key)}
+    extraction = Extraction()
+    used: dict[str, str] = {}
+    for article in articles:
+        article_key = cache.article_key(article, key)
+        used[article_key] = entries[article_key]
+        part = cache.bind(entries[article_key], article["article_id"])
+        extraction.mentions.extend(part.mentions)
+        extraction.entity_mentions.extend(part.entity_mentions)
+    stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
+    return extraction, used, stats
 
 
 def extractor_versions() -> dict[str, str]:
