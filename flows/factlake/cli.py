@@ -44,9 +44,12 @@ def _fail(error: BaseException, debug: bool) -> None:
     raise typer.Exit(code=1)
 
 
-def _quiet_prefect() -> None:
+def _prefect_defaults() -> None:
+    """Embedded-mode defaults for Prefect, set before it is imported; the user's own settings win."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _config(sources: list[Path] | None, dataset: Path, run: RunConfig) -> FactlakeConfig:
@@ -70,7 +73,7 @@ def run(
     debug: DebugOption = False,
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
-    _quiet_prefect()
+    _prefect_defaults()
     from factlake.errors import FactlakeError
     from factlake.runner import run_build
 
@@ -259,6 +262,109 @@ def evaluate(
             lambda value: "" if value is None or value != value else f"{value}"
         )
     print_frame(frame, "table")
+
+
+@app.command()
+def serve(
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Source folders (default: seeds/articles).")
+    ] = None,
+    dataset: DatasetOption = DEFAULT_DATASET,
+    cron: Annotated[str | None, typer.Option(help="Cron schedule, e.g. '*/30 * * * *'.")] = None,
+    interval: Annotated[float | None, typer.Option(help="Seconds between scheduled runs.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Deployment name (default: the dataset folder's name).")
+    ] = None,
+    task_runner: Annotated[str, typer.Option(help="default (threads) or dask.")] = "default",
+    dask_address: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
+    dask_workers: Annotated[int, typer.Option(help="Worker processes of a local Dask cluster.")] = 2,
+    batch_size: Annotated[int, typer.Option(help="Articles per parse/extract task.")] = 200,
+    wait: Annotated[float, typer.Option(help="Seconds a scheduled run waits for another run's lock.")] = 0.0,
+    debug: DebugOption = False,
+) -> None:
+    """Build DATASET from SOURCES on a schedule, served by this process (Ctrl-C stops).
+
+    Uses the Prefect server of PREFECT_API_URL; without one, starts a local server for as long as this
+    command runs (its database lives in DATASET/.prefect).
+    """
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    from factlake.errors import FactlakeError
+    from factlake.serve import serve_dataset
+
+    config = _config(
+        sources,
+        dataset,
+        RunConfig(
+            task_runner=task_runner,
+            dask_address=dask_address,
+            dask_workers=dask_workers,
+            batch_size=batch_size,
+            lock_timeout=wait,
+        ),
+    )
+    deployment_name = name or config.dataset.name
+    try:
+        serve_dataset(
+            config,
+            deployment_name,
+            cron=cron,
+            interval=interval,
+            announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
+        )
+    except (FactlakeError, ValueError) as error:
+        _fail(error, debug)
+
+
+@app.command()
+def gc(
+    keep: Annotated[int, typer.Option(help="How many of the newest versions to keep.")],
+    dataset: DatasetOption = DEFAULT_DATASET,
+    dry_run: Annotated[bool, typer.Option(help="Only show what would be removed.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for a running build's lock.")] = 0.0,
+    debug: DebugOption = False,
+) -> None:
+    """Remove versions beyond the newest KEEP (never latest, never a tagged version)."""
+    from factlake.errors import FactlakeError
+    from factlake.retention import collect_garbage
+
+    try:
+        result = collect_garbage(dataset, keep, dry_run=dry_run, wait=wait)
+    except FactlakeError as error:
+        _fail(error, debug)
+    verb = "would remove" if dry_run else "removed"
+    output.print(f"{verb}: {', '.join(result.removed) or 'nothing'}", highlight=False)
+    kept = [
+        f"{version} ({', '.join(result.protected[version])})" if version in result.protected else version
+        for version in result.kept
+    ]
+    output.print(f"kept: {', '.join(kept) or 'nothing'}", highlight=False)
+
+
+@app.command()
+def tag(
+    tag_name: Annotated[str, typer.Argument(metavar="NAME", help="Tag name, e.g. 'q3-report'.")],
+    version: Annotated[str | None, typer.Argument(help="Version number, vN or tag (default latest).")] = None,
+    dataset: DatasetOption = DEFAULT_DATASET,
+    delete: Annotated[bool, typer.Option("--delete", help="Remove the tag.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Name a version (kept by gc; usable wherever a version is asked for), or --delete a name."""
+    from factlake.errors import FactlakeError
+    from factlake.retention import delete_tag, set_tag
+
+    try:
+        if delete:
+            if version is not None:
+                raise typer.BadParameter("--delete takes only the tag name")
+            number = delete_tag(dataset, tag_name)
+            output.print(f"deleted tag {tag_name} (was v{number})", highlight=False)
+            return
+        tagged = set_tag(dataset, tag_name, version)
+    except FactlakeError as error:
+        _fail(error, debug)
+    output.print(f"tagged {tagged.name} as {tag_name}", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,674 @@
+"""Direct quotations with their speakers.
+
+Finding quotes is a single left-to-right scan over the body (linear time, no regular expressions, so an
+unbalanced mark in a huge paragraph costs nothing): curly and straight double marks, nesting
+(“today’s “Straw vote” is …”), quotes whose paragraphs reopen without closing (“… ¶ “… ”), a cap on
+quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention whose
+``text`` runs from the first opening mark to the last closing mark.
+
+Speakers are resolved with the dependency parse, in this order:
+
+1. the attribution right after the quote (“…,” Putin said / the Russian president told reporters);
+2. "according to X" in the sentence;
+3. the subject of the outermost speech verb governing the quote ("Pashinyan told Putin that … “…”");
+4. the subject of the clause the quote belongs to ("The arch-rivals also “agreed to …”");
+5. for a quote standing alone, the speaker of the previous paragraph.
+
+A subject is turned into a name by the article's entity mentions ("Putin" → "Vladimir Putin"), pronouns
+("he" → the latest person who was a grammatical subject), roles ("the Russian leader" → the person the
+article calls "Russian President …", else ``roles.csv``) and bodies.
+
+Convention for bodies: a statement is attributed to who issued it: "a statement from the Kremlin" and
+then "the statement added" → "Kremlin"; a joint statement → "joint statement of A, B and C" with the
+countries named in its sentence or in the roles of the people met so far, sorted; "the ministry" → the
+latest organization whose name holds "Ministry". Plural subjects ("the leaders", "they", "the two
+countries") take the latest statement body of the article. A document that is quoted without being a
+speaker ("A Russian-mediated ceasefire … obliges Armenia to “…”") is named by its noun phrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from factlake.config import ExtractConfig
+from factlake.extract import ArticleContext
+from factlake.extract.entities import Gazetteer, normalize_key
+from factlake.records import new_record, stable_id
+from factlake.reference import Reference
+
+NAME = "quotes"
+VERSION = "1.0"
+EXTRACTOR = f"{NAME}/{VERSION}"
+
+OPENING_MARKS = frozenset("“«„")
+CLOSING_MARKS = frozenset("”»")
+STRAIGHT_MARK = '"'
+#: A quote still open after this many characters is dropped (unbalanced marks), keeping the scan linear.
+MAX_QUOTE_CHARS = 5000
+#: Paragraphs one quote may span when its paragraphs reopen without closing.
+MAX_QUOTE_PARAGRAPHS = 12
+#: Words allowed between two parts of a split quote (“…,” he said on Monday, according to TASS. “…”).
+MAX_SPLIT_GAP_WORDS = 14
+#: Tokens after a closing mark searched for the attribution ("…,” the Russian president told reporters).
+MAX_ATTRIBUTION_TOKENS = 10
+
+CONFIDENCE_EXPLICIT = 0.9
+CONFIDENCE_CLAUSE = 0.75
+CONFIDENCE_CONTEXT = 0.7
+CONFIDENCE_UNRESOLVED = 0.4
+CONFIDENCE_FRAGMENT = 0.25
+
+SPEECH_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "add",
+        "note",
+        "state",
+        "stress",
+        "warn",
+        "insist",
+        "argue",
+        "claim",
+        "announce",
+        "declare",
+        "explain",
+        "write",
+        "mention",
+        "reaffirm",
+        "ask",
+        "reply",
+        "respond",
+        "answer",
+        "suggest",
+        "emphasize",
+        "emphasise",
+        "urge",
+        "accuse",
+        "thank",
+        "assert",
+        "comment",
+        "conclude",
+        "confirm",
+        "deny",
+        "acknowledge",
+        "admit",
+        "agree",
+        "promise",
+        "pledge",
+        "vow",
+        "underline",
+        "highlight",
+        "remark",
+        "report",
+        "describe",
+        "call",
+        "caution",
+        "recall",
+        "quote",
+        "observe",
+        "predict",
+        "complain",
+        "criticize",
+        "criticise",
+        "praise",
+        "welcome",
+        "dismiss",
+        "offer",
+    ]
+)
+STATEMENT_NOUNS = frozenset({"statement", "release", "communique", "communiqué", "declaration", "readout"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+PLURAL_PRONOUNS = frozenset({"they", "we", "them"})
+RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+#: Dependencies through which a clause without its own subject borrows its head's subject.
+SUBJECT_INHERITING_DEPS = frozenset(
+    {"advcl", "xcomp", "conj", "ccomp", "relcl", "acl", "pcomp", "prep", "pobj"}
+)
+LEADER_TITLES = frozenset({"president", "minister", "premier", "chancellor", "leader", "king", "queen"})
+
+
+@dataclass
+class QuoteSpan:
+    """A quotation found by the scan: outer span (marks included) and the inner parts (marks excluded)."""
+
+    start: int
+    end: int
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A resolved speaker: its name and how it was found (``person``, ``body``, ``plural``, ``other``)."""
+
+    name: str | None
+    kind: str
+
+
+def extract(context: ArticleContext, config: ExtractConfig, reference: Reference) -> list[dict[str, Any]]:
+    """Quote mentions of one article, in body order.
+
+    Args:
+        context: The article, its spaCy doc and its entity mentions (from the entities extractor).
+        config: ``min_quote_words``: shorter quotes are kept with low confidence.
+        reference: ``roles.csv`` (role holders) and the entity gazetteer files.
+
+    Returns:
+        ``mentions`` records with fact_type "quote", ``text == body[char_start:char_end]``, ``quote_text``
+        (the parts without marks, joined), ``speaker`` (article-level name or None) and ``confidence``.
+    """
+    resolver = SpeakerResolver(context, reference)
+    records = []
+    for quote in merge_split_quotes(context.body, find_quotes(context.body), context.doc):
+        quote_text = (
+            " ".join(context.body[start:end].strip() for start, end in quote.parts).strip().rstrip(",")
+        )
+        if not quote_text:
+            continue
+        speaker, confidence = resolver.resolve(quote)
+        if len(quote_text.split()) < config.min_quote_words:
+            confidence = CONFIDENCE_FRAGMENT
+        records.append(
+            new_record(
+                "mentions",
+                mention_id=stable_id(context.article_id, "quote", quote.start, quote.end),
+                article_id=context.article_id,
+                fact_id=None,
+                fact_type="quote",
+                text=context.body[quote.start : quote.end],
+                char_start=quote.start,
+                char_end=quote.end,
+                sentence=resolver.sentence_text(quote.start, quote.end),
+                speaker=speaker.name,
+                quote_text=quote_text,
+                confidence=confidence,
+                extractor=EXTRACTOR,
+            )
+        )
+    return records
+
+
+def _mark_kind(body: str, index: int) -> str | None:
+    """ "open", "close" or None for the character at ``index``; straight marks are read from their sides."""
+    character = body[index]
+    if character in OPENING_MARKS:
+        return "open"
+    if character in CLOSING_MARKS:
+        return "close"
+    if character == STRAIGHT_MARK:
+        before = body[index - 1] if index else " "
+        return "open" if before.isspace() or before in "([{—–-/" else "close"
+    return None
+
+
+def find_quotes(body: str) -> list[QuoteSpan]:
+    """Every balanced quotation of ``body``, in order, in one linear scan.
+
+    A quote still open at a paragraph break continues when the next paragraph opens with a mark (the
+    convention for multi-paragraph quotes) and is dropped otherwise, as is a quote open longer than
+    :data:`MAX_QUOTE_CHARS`; marks nested inside a quote only count depth.
+    """
+    quotes: list[QuoteSpan] = []
+    open_start: int | None = None
+    part_start = 0
+    depth = 0
+    parts: list[tuple[int, int]] = []
+    index = 0
+    length = len(body)
+    while index < length:
+        character = body[index]
+        if character == "\n":
+            following = index
+            while following < length and body[following].isspace():
+                following += 1
+            if open_start is not None:
+                reopens = following < length and _mark_kind(body, following) == "open"
+                if reopens and len(parts) + 1 < MAX_QUOTE_PARAGRAPHS:
+                    parts.append((part_start, index))
+                    part_start, depth = following + 1, 1
+                    index = following + 1
+                    continue
+                open_start, parts, depth = None, [], 0
+            index = following
+            continue
+        kind = _mark_kind(body, index)
+        if kind == "open":
+            if open_start is None:
+                open_start, part_start, depth, parts = index, index + 1, 1, []
+            else:
+                depth += 1
+        elif kind == "close" and open_start is not None:
+            depth -= 1
+            if depth == 0:
+                parts.append((part_start, index))
+                quotes.append(QuoteSpan(open_start, index + 1, parts))
+                open_start, parts = None, []
+        if open_start is not None and index - open_start > MAX_QUOTE_CHARS:
+            open_start, parts, depth = None, [], 0
+        index += 1
+    return quotes
+
+
+def merge_split_quotes(body: str, quotes: list[QuoteSpan], doc: Any) -> list[QuoteSpan]:
+    """Join quotes interrupted by their attribution (“…,” he said. “…”) into one span.
+
+    Two consecutive quotes of one paragraph merge when the first ends with a comma (inside or right after
+    its closing mark) and the words between them are a short clause holding a speech verb.
+    """
+    merged: list[QuoteSpan] = []
+    for quote in quotes:
+        previous = merged[-1] if merged else None
+        if previous is not None and _is_split(body, previous, quote, doc):
+            merged[-1] = QuoteSpan(previous.start, quote.end, previous.parts + quote.parts)
+        else:
+            merged.append(quote)
+    return merged
+
+
+def _is_split(body: str, first: QuoteSpan, second: QuoteSpan, doc: Any) -> bool:
+    gap = body[first.end : second.start]
+    if "\n" in gap or not gap.strip() or len(gap.split()) > MAX_SPLIT_GAP_WORDS:
+        return False
+    last_inner = body[first.parts[-1][0] : first.parts[-1][1]].rstrip()
+    if not (last_inner.endswith(",") or gap.lstrip().startswith(",")):
+        return False
+    if not gap.rstrip().endswith((".", ",", ":")):
+        return False
+    return any(
+        token.lemma_.lower() in SPEECH_VERBS and token.pos_ == "VERB"
+        for token in _tokens_between(doc, first.end, second.start)
+    )
+
+
+def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
+    span = doc.char_span(start, end, alignment_mode="contract")
+    return list(span) if span is not None else []
+
+
+class SpeakerResolver:
+    """Resolves the speaker of each quote of one article; keeps the article's state between quotes."""
+
+    def __init__(self, context: ArticleContext, reference: Reference) -> None:
+        self.body = context.body
+        self.doc = context.doc
+        self.gazetteer = Gazetteer.from_reference(reference)
+        self.mentions = sorted(context.entity_mentions, key=lambda item: item["char_start"])
+        self.sentences = [(sentence.start_char, sentence.end_char) for sentence in self.doc.sents]
+        self.role_holders = [
+            (mention["char_start"], mention["role"], mention["name"])
+            for mention in self.mentions
+            if mention["entity_type"] == "person" and mention.get("role")
+        ]
+        self.reference_roles = [(row["role"], row["name"]) for row in reference.table("roles")]
+        self.bodies = self._statement_bodies()
+        self.paragraph_speakers: dict[int, str] = {}
+
+    # ---- context helpers -------------------------------------------------------------------------------
+    def sentence_text(self, start: int, end: int) -> str:
+        """The sentence(s) overlapping ``[start, end)``, as written in the body."""
+        first, last = self._sentence_bounds(start, end)
+        return self.body[first:last].strip()
+
+    def _sentence_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """Bounds of the sentences overlapping ``[start, end)``, clipped to their paragraphs (the parser
+        sometimes runs a sentence across a paragraph break)."""
+        overlapping = [bounds for bounds in self.sentences if bounds[0] < end and bounds[1] > start]
+        if not overlapping:
+            return start, end
+        paragraph_start, _ = self._paragraph_bounds(start)
+        _, paragraph_end = self._paragraph_bounds(max(start, end - 1))
+        first = max(min(bounds[0] for bounds in overlapping), paragraph_start)
+        last = min(max(bounds[1] for bounds in overlapping), paragraph_end)
+        return min(first, start), max(last, end)
+
+    def _paragraph_bounds(self, position: int) -> tuple[int, int]:
+        start = self.body.rfind("\n", 0, position) + 1
+        end = self.body.find("\n", position)
+        return start, len(self.body) if end == -1 else end
+
+    def _mention_at(self, position: int) -> dict[str, Any] | None:
+        for mention in self.mentions:
+            if mention["char_start"] <= position < mention["char_end"]:
+                return mention
+        return None
+
+    def _statement_bodies(self) -> list[tuple[int, str]]:
+        """(position, speaker name) of every statement noun whose issuer the text names."""
+        bodies = []
+        for token in self.doc:
+            if token.lemma_.lower() not in STATEMENT_NOUNS:
+                continue
+            if any(child.lower_ == "joint" for child in token.children):
+                bodies.append((token.idx, self._joint_statement_name(token.idx)))
+                continue
+            for child in token.children:
+                if child.dep_ == "prep" and child.lower_ in {"from", "of", "by"}:
+                    for grandchild in child.children:
+                        mention = self._mention_at(grandchild.idx)
+                        if mention is not None and mention["entity_type"] in {"organization", "place"}:
+                            bodies.append((token.idx, mention["name"]))
+        return bodies
+
+    def _joint_statement_name(self, position: int) -> str:
+        """ "joint statement of A, B and C": countries of its sentence, else of the people met so far."""
+        start, end = self._sentence_bounds(position, position + 1)
+        countries = set()
+        for mention in self.mentions:
+            if mention["char_start"] >= end:
+                break
+            if start <= mention["char_start"] and mention["entity_type"] in {"place", "nationality"}:
+                countries.add(self.gazetteer.country_of(mention["name"]))
+            if mention["entity_type"] == "person" and mention.get("role"):
+                countries.update(self._role_countries(mention["role"]))
+        countries.discard("")
+        names = sorted(countries)
+        if not names:
+            return "joint statement"
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"joint statement of {listed}"
+
+    def _role_countries(self, role: str) -> set[str]:
+        words = normalize_key(role).replace("'s", " ").split()
+        return {self.gazetteer.country_of(word) for word in words} - {""}
+
+    # ---- resolution ------------------------------------------------------------------------------------
+    def resolve(self, quote: QuoteSpan) -> tuple[Speaker, float]:
+        """Speaker and confidence of one quote (see the module docstring for the order of the rules)."""
+        speaker, confidence = self._resolve_in_sentence(quote)
+        if speaker.name is None and self._stands_alone(quote):
+            speaker, confidence = self._previous_paragraph_speaker(quote), CONFIDENCE_CONTEXT
+        if speaker.kind in {"plural", "place"} or speaker.name is None:
+            body = self._body_in_sentence(quote)
+            if body is not None:
+                speaker = Speaker(body, "body")
+            elif speaker.kind == "plural":
+                speaker = Speaker(self._latest_body(quote.start), "body")
+        if speaker.name is None:
+            confidence = CONFIDENCE_UNRESOLVED
+        if speaker.name is not None:
+            self.paragraph_speakers[self._paragraph_bounds(quote.start)[0]] = speaker.name
+        return speaker, confidence
+
+    def _resolve_in_sentence(self, quote: QuoteSpan) -> tuple[Speaker, float]:
+        subject = self._attribution_after(quote)
+        if subject is not None:
+            return self._resolve_subject(subject, quote.start), CONFIDENCE_EXPLICIT
+        according = self._according_to(quote)
+        if according is not None:
+            return according, CONFIDENCE_EXPLICIT
+        root = self._quote_root(quote)
+        if root is None:
+            return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
+        verb = self._outermost_speech_verb(root, quote)
+        if verb is not None:
+            subject = self._subject_of(verb)
+            if subject is not None:
+                return self._resolve_subject(subject, quote.start), CONFIDENCE_EXPLICIT
+        clause = (
+            root
+            if root.pos_ in {"VERB", "AUX"}
+            else next((ancestor for ancestor in root.ancestors if ancestor.pos_ in {"VERB", "AUX"}), None)
+        )
+        if clause is not None:
+            subject = self._subject_of(clause)
+            if subject is not None and not (quote.start <= subject.idx < quote.end):
+                return self._resolve_subject(subject, quote.start), CONFIDENCE_CLAUSE
+        return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
+
+    def _attribution_after(self, quote: QuoteSpan) -> Any | None:
+        """Subject of "…,” X said": a speech verb within a few tokens after a part ending in , ? ! or —.
+
+        Every closing mark of a merged quote is tried, so “…,” Putin said. “…” finds Putin in the gap.
+        """
+        for part_start, part_end in quote.parts:
+            if part_end < len(self.body) and _mark_kind(self.body, part_end) == "close":
+                subject = self._attribution_at(part_start, part_end + 1)
+                if subject is not None:
+                    return subject
+        return None
+
+    def _attribution_at(self, inner_start: int, closing_end: int) -> Any | None:
+        last_inner = self.body[inner_start : closing_end - 1].rstrip()
+        _, paragraph_end = self._paragraph_bounds(closing_end - 1)
+        following = self.body[closing_end:paragraph_end]
+        if not (last_inner.endswith((",", "?", "!", "—", "-")) or following.lstrip().startswith(",")):
+            return None
+        tokens = []
+        for token in _tokens_between(self.doc, closing_end, paragraph_end):
+            if token.text in {".", "!", "?", ";"} or _mark_kind(token.text, 0) == "open":
+                break
+            tokens.append(token)
+            if len(tokens) >= MAX_ATTRIBUTION_TOKENS:
+                break
+        for position, token in enumerate(tokens):
+            if token.lemma_.lower() in SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+                subject = self._subject_of(token, inherit=False)
+                if subject is not None:
+                    return subject
+                after = [item for item in tokens[position + 1 :] if not item.is_punct]
+                before = [item for item in tokens[:position] if not item.is_punct]
+                candidates = before or after
+                if candidates:
+                    return candidates[-1] if before else candidates[0]
+        return None
+
+    def _according_to(self, quote: QuoteSpan) -> Speaker | None:
+        start, end = self._sentence_bounds(quote.start, quote.end)
+        for token in _tokens_between(self.doc, start, end):
+            if quote.start <= token.idx < quote.end or token.lower_ != "according":
+                continue
+            to = token.nbor(1) if token.i + 1 < len(self.doc) else None
+            objects = [child for child in to.children if child.dep_ == "pobj"] if to is not None else []
+            if objects:
+                return self._resolve_subject(objects[0], quote.start)
+        return None
+
+    def _quote_root(self, quote: QuoteSpan) -> Any | None:
+        """The token of the quote whose head lies outside it (or the quote's sentence root)."""
+        tokens = [token for token in _tokens_between(self.doc, quote.start, quote.end) if not token.is_punct]
+        for token in tokens:
+            if not (quote.start <= token.head.idx < quote.end) or token.head == token:
+                return token
+        return tokens[0] if tokens else None
+
+    def _outermost_speech_verb(self, root: Any, quote: QuoteSpan) -> Any | None:
+        candidates = [root, *root.ancestors]
+        speech = [
+            token
+            for token in candidates
+            if token.lemma_.lower() in SPEECH_VERBS
+            and token.pos_ in {"VERB", "AUX"}
+            and not (quote.start <= token.idx < quote.end)
+        ]
+        return speech[-1] if speech else None
+
+    def _subject_of(self, verb: Any, inherit: bool = True) -> Any | None:
+        """The grammatical subject of ``verb``, borrowed from its head clause when it has none."""
+        current = verb
+        for _ in range(6):
+            for child in current.children:
+                if child.dep_ in SUBJECT_DEPS:
+                    return child
+            if not inherit or current.dep_ not in SUBJECT_INHERITING_DEPS or current.head == current:
+                return None
+            if current.dep_ == "relcl":
+                return current.head
+            current = current.head
+        return None
+
+    def _stands_alone(self, quote: QuoteSpan) -> bool:
+        """Whether the quote fills its sentence(s): nothing but punctuation outside the marks."""
+        start, end = self._sentence_bounds(quote.start, quote.end)
+        paragraph_start, _ = self._paragraph_bounds(quote.start)
+        _, paragraph_end = self._paragraph_bounds(quote.end - 1)
+        outside = (
+            self.body[max(start, paragraph_start) : quote.start]
+            + self.body[quote.end : min(end, paragraph_end)]
+        )
+        return not any(character.isalnum() for character in outside)
+
+    def _previous_paragraph_speaker(self, quote: QuoteSpan) -> Speaker:
+        """Speaker of the nearest earlier paragraph with a verb: its quote's speaker or its last speech verb's
+        subject, else its first person subject (the paragraph about Aliyev's offer speaks for Aliyev)."""
+        paragraph_start, _ = self._paragraph_bounds(quote.start)
+        position = paragraph_start - 1
+        while position > 0:
+            start, end = self._paragraph_bounds(position - 1)
+            tokens = _tokens_between(self.doc, start, end)
+            is_prose = self.body[start:end].rstrip().endswith((".", "!", "?", "”", '"'))
+            if is_prose and any(token.pos_ in {"VERB", "AUX"} for token in tokens):
+                if start in self.paragraph_speakers:
+                    return Speaker(self.paragraph_speakers[start], "person")
+                speech = [
+                    token for token in tokens if token.lemma_.lower() in SPEECH_VERBS and token.pos_ == "VERB"
+                ]
+                for verb in reversed(speech):
+                    subject = self._subject_of(verb)
+                    if subject is not None:
+                        speaker = self._resolve_subject(subject, quote.start)
+                        if speaker.name is not None and speaker.kind in {"person", "body"}:
+                            return speaker
+                for token in tokens:
+                    mention = self._mention_at(token.idx)
+                    if (
+                        token.dep_ in SUBJECT_DEPS
+                        and mention is not None
+                        and mention["entity_type"] == "person"
+                    ):
+                        return Speaker(mention["name"], "person")
+                return Speaker(None, "other")
+            position = start - 1
+        return Speaker(None, "other")
+
+    def _body_in_sentence(self, quote: QuoteSpan) -> str | None:
+        start, end = self._sentence_bounds(quote.start, quote.end)
+        inside = [name for position, name in self.bodies if start <= position < end]
+        return inside[-1] if inside else None
+
+    def _latest_body(self, position: int) -> str | None:
+        """The latest statement body before ``position``, else the first after (a lead summing it up)."""
+        before = [name for start, name in self.bodies if start < position]
+        if before:
+            return before[-1]
+        return self.bodies[0][1] if self.bodies else None
+
+    def _resolve_subject(self, token: Any, position: int) -> Speaker:
+        """Name of the speaker a subject token denotes, at body offset ``position``."""
+        lower = token.lower_
+        if lower in RELATIVE_PRONOUNS and token.head.dep_ == "relcl":
+            token = token.head.head
+            lower = token.lower_
+        if lower in PERSON_PRONOUNS:
+            return Speaker(self._latest_subject_person(token.idx), "person")
+        if lower in PLURAL_PRONOUNS:
+            return Speaker(None, "plural")
+        mention = self._mention_at(token.idx)
+        if mention is not None and mention["entity_type"] != "nationality":
+            kind = {"person": "person", "organization": "body"}.get(mention["entity_type"], "place")
+            if any(child.dep_ == "conj" for child in token.children):
+                return Speaker(None, "plural")
+            return Speaker(mention["name"], kind)
+        lemma = token.lemma_.lower()
+        if lemma in STATEMENT_NOUNS:
+            bodies = [name for start, name in self.bodies if start == token.idx]
+            return Speaker(bodies[0] if bodies else self._latest_body(position), "body")
+        phrase = self._noun_phrase(token)
+        if lemma in self.gazetteer.title_words:
+            holder = self._role_holder(phrase, token.idx)
+            if holder is not None:
+                return Speaker(holder, "person")
+        if token.tag_ in {"NNS", "NNPS"} or any(child.dep_ == "conj" for child in token.children):
+            return Speaker(None, "plural")
+        if lemma in {"ministry", "government", "office", "council", "committee", "agency", "service"}:
+            organizations = [
+                mention["name"]
+                for mention in self.mentions
+                if mention["char_start"] < position
+                and mention["entity_type"] == "organization"
+                and lemma in mention["name"].lower()
+            ]
+            if organizations:
+                return Speaker(organizations[-1], "body")
+        if token.pos_ in {"NOUN", "PROPN"}:
+            return Speaker(phrase or None, "other")
+        return Speaker(None, "other")
+
+    def _noun_phrase(self, token: Any) -> str:
+        """The head noun with its left modifiers, without determiners ("Russian-mediated ceasefire")."""
+        left = [
+            child
+            for child in token.lefts
+            if child.dep_ in {"amod", "compound", "nmod", "poss", "case", "npadvmod"}
+        ]
+        start = min([child.left_edge.idx for child in left] + [token.idx])
+        text = self.body[start : token.idx + len(token.text)]
+        for item in token.lefts:
+            if item.dep_ == "det" and item.idx == start:
+                text = text[len(item.text) :]
+        return " ".join(text.split())
+
+    def _latest_subject_person(self, position: int) -> str | None:
+        """The latest person before ``position`` that was a grammatical subject, else the latest person."""
+        latest_person = None
+        latest_subject = None
+        for mention in self.mentions:
+            if mention["char_start"] >= position:
+                break
+            if mention["entity_type"] != "person":
+                continue
+            latest_person = mention["name"]
+            span = self.doc.char_span(mention["char_start"], mention["char_end"], alignment_mode="expand")
+            if span is not None and span.root.dep_ in SUBJECT_DEPS:
+                latest_subject = mention["name"]
+        return latest_subject or latest_person
+
+    def _role_holder(self, phrase: str, position: int) -> str | None:
+        """The person holding the role ``phrase`` names ("the Russian leader" → "Vladimir Putin").
+
+        Roles written in the article win (among several holders, the one mentioned last before
+        ``position``: "The President" after a paragraph about Putin is Putin); ``roles.csv`` is the fallback.
+        """
+        wanted = self._role_signature(phrase)
+        if wanted[1] is None:
+            return None
+        holders = {name for _, role, name in self.role_holders if self._roles_match(wanted, role)}
+        if holders:
+            return max(sorted(holders), key=lambda name: self._last_mention_before(name, position))
+        for role, name in self.reference_roles:
+            if self._roles_match(wanted, role):
+                return name
+        return None
+
+    def _last_mention_before(self, name: str, position: int) -> int:
+        """Offset of the latest mention of the person ``name`` before ``position`` (-1 when none)."""
+        starts = [
+            mention["char_start"]
+            for mention in self.mentions
+            if mention["name"] == name and mention["char_start"] < position
+        ]
+        return max(starts, default=-1)
+
+    def _role_signature(self, role: str) -> tuple[frozenset[str], str | None, frozenset[str]]:
+        """(countries, head title word, other qualifying words) of a role phrase."""
+        words = normalize_key(role).replace("'s", " ").split()
+        countries = frozenset(self.gazetteer.country_of(word) for word in words) - {""}
+        titles = [word for word in words if word in self.gazetteer.title_words]
+        head = titles[-1] if titles else None
+        others = frozenset(
+            word
+            for word in words
+            if word not in self.gazetteer.title_words
+            and not self.gazetteer.country_of(word)
+            and word != "the"
+        )
+        return countries, head, others
+
+    def _roles_match(self, wanted: tuple[frozenset[str], str | None, frozenset[str]], role: str) -> bool:
+        countries, head, others = wanted
+        held_countries, held_head, held_others = self._role_signature(role)
+        if held_head is None or head is None:
+            return False
+        heads_match = head == held_head or (head == "leader" and held_head in LEADER_TITLES)
+        return heads_match and countries <= held_countries and others <= held_others

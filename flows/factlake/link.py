@@ -1,0 +1,139 @@
+"""Dataset-wide entity linking: one canonical name per entity across all articles.
+
+Extraction names entities within one article ("Putin" → "Vladimir Putin" when that article says so). This
+stage, run once after all articles are extracted, links across articles:
+
+- curated aliases from ``aliases.csv`` ("Karabakh" → "Nagorno-Karabakh", "EU" → "European Union");
+- a person named by a surname alone in an article becomes the unique full name sharing that surname in the
+  dataset (an ambiguous surname stays as written);
+- a title written before a person ("Russian President Vladimir Putin") makes both the titled form and the
+  role itself ("Russian President") aliases of that person, the role only while a single person holds it
+  in the dataset; role holders from ``roles.csv`` ("Russian leader") complete the name mapping;
+- each canonical entity gets the type most of its mentions have.
+
+Metonymy is not merged ("Kremlin" and "Moscow" stay apart from "Russia"): see ``aliases.csv``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import pandas as pd
+
+from factlake.extract.entities import TYPE_PRIORITY, longest_person_name, normalize_key
+from factlake.records import stable_id, to_frame
+from factlake.reference import Reference
+from schemas.tables import SORT_KEYS
+
+#: Mention columns holding entity names, rewritten by :func:`canonicalize_mentions`.
+NAME_COLUMNS = ("speaker", "location")
+LIST_NAME_COLUMNS = ("actors",)
+
+
+def link_entities(
+    entity_mentions: list[dict[str, Any]], reference: Reference
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The ``entities`` table and the mapping from every name form to its canonical name.
+
+    Args:
+        entity_mentions: Entity mentions of all articles (see :class:`factlake.extract.Extraction`).
+        reference: ``aliases.csv`` (alias, name, entity_type) and ``roles.csv`` (role, name).
+
+    Returns:
+        The table (``entity_id = stable_id(entity_type, name)``, sorted like the published table) and a
+        dict mapping each surface form, article-level name, titled form and unambiguous role to the
+        canonical name. Canonical names map to themselves.
+    """
+    aliases = {normalize_key(row["alias"]): row["name"] for row in reference.table("aliases")}
+    full_names = sorted(
+        {
+            aliases.get(normalize_key(mention["name"]), mention["name"])
+            for mention in entity_mentions
+            if mention["entity_type"] == "person" and " " in mention["name"]
+        }
+    )
+
+    def canonical_of(mention: dict[str, Any]) -> str:
+        name = aliases.get(normalize_key(mention["name"]), mention["name"])
+        if mention["entity_type"] == "person" and " " not in name:
+            name = longest_person_name(name, full_names)
+        return name
+
+    form_votes: dict[str, Counter[str]] = defaultdict(Counter)
+    type_votes: dict[str, Counter[str]] = defaultdict(Counter)
+    forms: dict[str, set[str]] = defaultdict(set)
+    articles: dict[str, set[str]] = defaultdict(set)
+    role_holders: dict[str, set[str]] = defaultdict(set)
+    role_spelling: dict[str, str] = {}
+    for mention in entity_mentions:
+        canonical = canonical_of(mention)
+        type_votes[canonical][mention["entity_type"]] += 1
+        articles[canonical].add(mention["article_id"])
+        surface_forms = {mention["text"], mention["name"]}
+        role = mention.get("role")
+        if role:
+            surface_forms.add(f"{role} {mention['text']}")
+            role_holders[normalize_key(role)].add(canonical)
+            role_spelling.setdefault(normalize_key(role), role)
+        for form in surface_forms:
+            forms[canonical].add(form)
+            form_votes[form][canonical] += 1
+
+    mapping = {form: _most_voted(votes) for form, votes in sorted(form_votes.items())}
+    for key, holders in sorted(role_holders.items()):
+        if len(holders) == 1:
+            (holder,) = holders
+            mapping.setdefault(role_spelling[key], holder)
+            forms[holder].add(role_spelling[key])
+    for row in reference.table("roles"):
+        mapping.setdefault(row["role"], row["name"])
+    for alias, name in sorted(aliases.items()):
+        mapping.setdefault(alias, name)
+    for canonical in forms:
+        mapping[canonical] = canonical
+
+    records = []
+    for canonical in sorted(forms):
+        counts = type_votes[canonical]
+        entity_type = min(counts, key=lambda kind: (-counts[kind], TYPE_PRIORITY.index(kind)))
+        records.append(
+            {
+                "entity_id": stable_id(entity_type, canonical),
+                "name": canonical,
+                "entity_type": entity_type,
+                "aliases": sorted(forms[canonical] - {canonical}),
+                "n_mentions": sum(counts.values()),
+                "n_articles": len(articles[canonical]),
+            }
+        )
+    frame = to_frame("entities", records)
+    frame = frame.sort_values(SORT_KEYS["entities"], kind="stable").reset_index(drop=True)
+    return frame, mapping
+
+
+def _most_voted(votes: Counter[str]) -> str:
+    """The canonical name a form most often stood for (alphabetical on ties, for determinism)."""
+    return min(votes, key=lambda name: (-votes[name], name))
+
+
+def canonicalize_mentions(
+    mentions: list[dict[str, Any]], canonical_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """New mention dicts whose ``speaker``, ``actors`` and ``location`` carry canonical names.
+
+    Names the mapping does not know (bodies such as "joint statement of …") are kept as they are.
+    """
+    result = []
+    for mention in mentions:
+        updated = dict(mention)
+        for column in NAME_COLUMNS:
+            value = updated.get(column)
+            if value is not None:
+                updated[column] = canonical_names.get(value, value)
+        for column in LIST_NAME_COLUMNS:
+            values = updated.get(column)
+            if values:
+                updated[column] = list(dict.fromkeys(canonical_names.get(value, value) for value in values))
+        result.append(updated)
+    return result
