@@ -1,0 +1,449 @@
+"""Numeric claims: "more than 6,500 soldiers", "an estimated 221 deaths", "$1.13bn", "76%", "two decades".
+
+Works on the spaCy doc's tokens, parse and entities (no second pass over the text), with word lists from
+the reference data (``number_words.csv``, ``quantity_qualifiers.csv``, ``currencies.csv``,
+``measures.csv``) compiled once per :class:`~factlake.reference.Reference`.
+
+Choices the contract leaves open:
+
+- ``value`` is the number as stated: "two decades" is 2 with unit "decades", "13.5 billion dlrs" is 1.35e10
+  USD, "£600m" is 6e8 GBP.
+- Bounds follow the qualifier table: "more than 6,500" gives low 6500 and no high, "up to ten" no low and
+  high 10, "about 500" 450..550 (±10%), exact and estimated values give low = high = value.
+- Vague amounts ("thousands of civilian deaths") are kept with confidence 0.3, ``value`` null, qualifier
+  at_least and the scale as the lower bound (1000).
+- Not numeric claims: years, dates, times, ordinals, numbers inside names (PERSON, ORG, LAW, ...), and
+  small number words after a determiner ("the two countries": a reference to known things, not a claim).
+- ``measure``: money, percent, area, distance and duration come from the unit; otherwise a cue word on the
+  way up the parse ("were killed", "took the lives of", "went missing", "10 wounded") wins over the unit's
+  own class ("soldiers" → personnel), and "count" is the default.
+- A bare number right after a plural quantity of the same sentence inherits its unit ("221 deaths, with
+  150 from Armenia and 71 from Azerbaijan").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from factlake.config import ExtractConfig
+from factlake.extract import ArticleContext
+from factlake.extract.dates import MONTHS, DateExpression, find_date_expressions, is_duration, resolve_date
+from factlake.records import new_record, stable_id
+from factlake.reference import Reference
+
+NAME = "quantities"
+VERSION = "1.0"
+EXTRACTOR = f"{NAME}/{VERSION}"
+FACT_TYPE = "quantity"
+
+#: Entity labels whose numbers are parts of names, dates or positions, never amounts.
+NOT_AMOUNT_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+    | {"TIME", "ORDINAL"}
+)
+#: Measures that the unit decides on its own, whatever verb governs the number.
+UNIT_DECIDES = frozenset({"money", "percent", "area", "distance", "duration", "weight", "volume"})
+PERCENT_WORDS = frozenset({"%", "pct", "percent", "per cent", "percentage"})
+DETERMINERS = frozenset({"the", "these", "those", "its", "their", "his", "her", "our", "both", "all"})
+MAX_DETERMINED_WORD_VALUE = 10
+MAX_UNIT_DISTANCE = 5
+MAX_CUE_DEPTH = 6
+DEFAULT_MEASURE = "count"
+
+CONFIDENCE_DIGITS = 0.9
+CONFIDENCE_WORDS = 0.8
+CONFIDENCE_VAGUE = 0.3
+NO_UNIT_PENALTY = 0.3
+
+_DIGITS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_COMPACT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<scale>[a-z]+)$", re.IGNORECASE)
+_YEAR = re.compile(r"^(?:1[5-9]\d\d|20\d\d)$")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Reference word lists of the extractor, indexed for lookups."""
+
+    units: dict[str, float]
+    scales: dict[str, float]
+    vague: dict[str, float]
+    qualifiers: dict[tuple[str, ...], tuple[str, float | None, float | None]]
+    currencies: dict[str, str]
+    unit_measures: dict[str, tuple[str, str]]
+    cues: dict[str, str]
+
+    @property
+    def longest_qualifier(self) -> int:
+        return max((len(phrase) for phrase in self.qualifiers), default=0)
+
+
+def _factor(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+_VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def _build_vocabulary(reference: Reference) -> Vocabulary:
+    words = reference.table("number_words")
+    return Vocabulary(
+        units={row["word"]: float(row["value"]) for row in words if row["kind"] == "unit"},
+        scales={row["word"]: float(row["value"]) for row in words if row["kind"] == "scale"},
+        vague={row["word"]: float(row["value"]) for row in words if row["kind"] == "vague"},
+        qualifiers={
+            tuple(row["phrase"].split()): (
+                row["qualifier"],
+                _factor(row["low_factor"]),
+                _factor(row["high_factor"]),
+            )
+            for row in reference.table("quantity_qualifiers")
+        },
+        currencies={row["surface"]: row["code"] for row in reference.table("currencies")},
+        unit_measures={
+            row["word"]: (row["unit"], row["measure"])
+            for row in reference.table("measures")
+            if row["kind"] == "unit"
+        },
+        cues={row["word"]: row["measure"] for row in reference.table("measures") if row["kind"] == "cue"},
+    )
+
+
+def vocabulary(reference: Reference) -> Vocabulary:
+    """The extractor's word lists from ``reference``, built once per reference content (its fingerprint)."""
+    if not reference.fingerprint:
+        return _build_vocabulary(reference)
+    if reference.fingerprint not in _VOCABULARIES:
+        _VOCABULARIES[reference.fingerprint] = _build_vocabulary(reference)
+    return _VOCABULARIES[reference.fingerprint]
+
+
+@dataclass
+class _Number:
+    start: int  # first token of the number phrase
+    end: int  # token after it
+    value: float | None
+    vague: bool
+    words: bool  # written in words rather than digits
+
+
+def _token_value(token: Any, vocab: Vocabulary) -> tuple[float, str] | None:
+    """Value of one token and its kind (unit, scale, vague), or None when it is not a number."""
+    text = token.lower_
+    if _DIGITS.match(text):
+        return float(text.replace(",", "")), "digits"
+    match = _COMPACT.match(text)
+    if match and match["scale"].lower() in vocab.scales:
+        return float(match["number"]) * vocab.scales[match["scale"].lower()], "digits"
+    if text in vocab.units:
+        return vocab.units[text], "unit"
+    if text in vocab.scales and text not in {"m", "k"}:
+        return vocab.scales[text], "scale"
+    if text in vocab.vague:
+        return vocab.vague[text], "vague"
+    return None
+
+
+def _combine(parts: list[tuple[float, str]]) -> float:
+    """Value of a number phrase: "13.5 billion" → 1.35e10, "two hundred thousand" → 200000."""
+    total, current = 0.0, 0.0
+    for value, kind in parts:
+        if kind == "scale":
+            current = (current or 1.0) * value
+            if value >= 1000:
+                total, current = total + current, 0.0
+        else:
+            current += value
+    return total + current
+
+
+def _find_numbers(doc: Any, vocab: Vocabulary) -> list[_Number]:
+    numbers: list[_Number] = []
+    index = 0
+    while index < len(doc):
+        first = _token_value(doc[index], vocab)
+        if first is None or first[1] == "scale":
+            index += 1
+            continue
+        if first[1] == "vague":
+            numbers.append(_Number(index, index + 1, None, vague=True, words=True))
+            index += 1
+            continue
+        parts, end = [first], index + 1
+        while end < len(doc):
+            token = doc[end]
+            following = _token_value(token, vocab)
+            if token.text == "-" and end + 1 < len(doc) and parts[-1][1] == "unit":
+                hyphenated = _token_value(doc[end + 1], vocab)
+                if hyphenated is not None and hyphenated[1] == "unit" and not token.whitespace_:
+                    parts.append(hyphenated)
+                    end += 2
+                    continue
+            if following is None or following[1] in {"vague", "digits"}:
+                if token.lower_ in {"m", "k"} and parts[-1][1] == "digits" and not doc[end - 1].whitespace_:
+                    parts.append((vocab.scales[token.lower_], "scale"))
+                    end += 1
+                break
+            parts.append(following)
+            end += 1
+        words = first[1] != "digits"
+        numbers.append(_Number(index, end, _combine(parts), vague=False, words=words))
+        index = end
+    return numbers
+
+
+def _excluded(doc: Any, number: _Number, vocab: Vocabulary, durations: set[int]) -> bool:
+    """True for numbers that are not amounts: years, dates, times, ordinals, parts of names, anaphora."""
+    tokens = doc[number.start : number.end]
+    for token in tokens:
+        if token.ent_type_ in NOT_AMOUNT_LABELS:
+            return True
+        if token.ent_type_ == "DATE" and token.i not in durations:
+            return True
+    first, last = doc[number.start], doc[number.end - 1]
+    next_token = doc[number.end] if number.end < len(doc) else None
+    previous = doc[number.start - 1] if number.start > 0 else None
+    if len(tokens) == 1 and _YEAR.match(first.text):
+        before_currency = previous is not None and previous.lower_ in vocab.currencies
+        counted = next_token is not None and (next_token.tag_ == "NNS" or next_token.lower_ in PERCENT_WORDS)
+        if not (before_currency or counted):
+            return True
+    if number.words and not number.vague:
+        if (
+            previous is not None
+            and previous.lower_ in DETERMINERS
+            and (number.value or 0) <= MAX_DETERMINED_WORD_VALUE
+        ):
+            return True
+        if first.lower_ == "one" and (last.dep_ != "nummod" or last.head.lower_ in {"another", "other"}):
+            return True
+        if next_token is not None and next_token.lower_ == "of" and not number.vague and number.value == 1:
+            return True
+    if (
+        last.head.i < number.start
+        and last.head.pos_ == "PROPN"
+        and last.dep_ in {"nummod", "appos", "npadvmod"}
+    ):
+        return True  # "Resolution 242", "Apollo 11": a number naming something
+    if any(token is not None and token.lower_.rstrip(".") in MONTHS for token in (previous, next_token)):
+        return True  # "26 November", "November 10": a date spaCy did not label
+    return previous is not None and previous.text in {"No", "no.", "No.", "#"} and not number.words
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What the previous claim of a sentence counted, for bare numbers that follow it."""
+
+    unit: str | None
+    measure: str | None
+    plural: bool
+
+
+def _qualifier(doc: Any, start: int, vocab: Vocabulary) -> tuple[int, tuple[str, float | None, float | None]]:
+    """Longest qualifier phrase ending right before token ``start``, and where it begins."""
+    for length in range(min(vocab.longest_qualifier, start), 0, -1):
+        phrase = tuple(token.lower_ for token in doc[start - length : start])
+        if phrase in vocab.qualifiers:
+            return start - length, vocab.qualifiers[phrase]
+    return start, ("exact", 1.0, 1.0)
+
+
+def _unit(doc: Any, number: _Number, vocab: Vocabulary) -> tuple[str | None, str | None, int, Any, bool]:
+    """Unit, its measure, the token after the claim's last token, the counted token, and plurality."""
+    last = doc[number.end - 1]
+    end = number.end
+    following = doc[end] if end < len(doc) else None
+    if following is not None and following.lower_ in PERCENT_WORDS:
+        return "percent", "percent", end + 1, following, True
+    if (
+        following is not None
+        and following.lower_ == "per"
+        and end + 1 < len(doc)
+        and doc[end + 1].lower_ == "cent"
+    ):
+        return "percent", "percent", end + 2, doc[end + 1], True
+    if following is not None and following.lower_ in vocab.currencies:
+        return vocab.currencies[following.lower_], "money", end + 1, following, True
+    if following is not None and following.text == "-" and end + 1 < len(doc):
+        compound = doc[end + 1]
+        if compound.lower_ in vocab.unit_measures:
+            unit, measure = vocab.unit_measures[compound.lower_]
+            return unit, measure, end + 2, compound, True
+    if number.vague and following is not None and following.lower_ == "of":
+        counted = next((child for child in following.children if child.dep_ == "pobj"), None)
+        if counted is not None:
+            return _noun_unit(doc, counted, vocab, end + 2)
+    for token in reversed(doc[number.start : number.end]):
+        head = token.head
+        if head.i < number.end or token.dep_ not in {"nummod", "quantmod", "compound", "amod"}:
+            continue
+        near = head.i - number.end <= MAX_UNIT_DISTANCE and "\n" not in doc[number.end - 1 : head.i].text
+        if head.pos_ in {"NOUN", "PROPN"} and near and head.ent_type_ not in NOT_AMOUNT_LABELS - {"NORP"}:
+            return _noun_unit(doc, head, vocab, number.end)
+        break
+    return None, None, number.end, last, False
+
+
+def _noun_unit(
+    doc: Any, noun: Any, vocab: Vocabulary, minimum_end: int
+) -> tuple[str, str | None, int, Any, bool]:
+    end = max(minimum_end, noun.i + 1)
+    if noun.lower_ in vocab.currencies:
+        return vocab.currencies[noun.lower_], "money", end, noun, True
+    if noun.i > 0:
+        pair = f"{doc[noun.i - 1].lower_} {noun.lower_}"
+        if pair in vocab.unit_measures:
+            unit, measure = vocab.unit_measures[pair]
+            return unit, measure, end, noun, True
+    if noun.lower_ in vocab.unit_measures:
+        unit, measure = vocab.unit_measures[noun.lower_]
+        return unit, measure, end, noun, noun.tag_ in {"NNS", "NNPS"}
+    return noun.lower_, None, end, noun, noun.tag_ in {"NNS", "NNPS"}
+
+
+def _currency_before(doc: Any, start: int, vocab: Vocabulary) -> tuple[int, str | None]:
+    """Currency symbol or code right before the number ("$", "US$", "£"), and where it begins."""
+    if start == 0:
+        return start, None
+    previous = doc[start - 1]
+    if previous.lower_ in vocab.currencies:
+        begin = start - 1
+        if begin > 0 and f"{doc[begin - 1].lower_}{previous.lower_}" in vocab.currencies:
+            return begin - 1, vocab.currencies[f"{doc[begin - 1].lower_}{previous.lower_}"]
+        return begin, vocab.currencies[previous.lower_]
+    return start, None
+
+
+def _cue_measure(doc: Any, number: _Number, counted: Any, vocab: Vocabulary) -> str | None:
+    """Measure implied by words around the number: its own modifiers, then up the parse."""
+    last = doc[number.end - 1]
+    for token in (last, counted):
+        for child in token.children:
+            if child.dep_ in {"acl", "amod", "relcl"} and child.lemma_.lower() in vocab.cues:
+                return vocab.cues[child.lemma_.lower()]
+    token = counted
+    for _ in range(MAX_CUE_DEPTH):
+        if token.head.i == token.i:
+            break
+        token = token.head
+        if token.lemma_.lower() in vocab.cues:
+            return vocab.cues[token.lemma_.lower()]
+        if token.pos_ in {"VERB", "AUX"}:
+            for child in token.children:
+                if child.dep_ in {"acomp", "xcomp", "oprd"} and child.lemma_.lower() in vocab.cues:
+                    return vocab.cues[child.lemma_.lower()]
+    return None
+
+
+def _bounds(
+    value: float | None, low_factor: float | None, high_factor: float | None
+) -> tuple[float | None, ...]:
+    if value is None:
+        return None, None
+    low = value * low_factor if low_factor is not None else None
+    high = value * high_factor if high_factor is not None else None
+    return low, high
+
+
+def _claim_date(
+    sentence: Any, expressions: list[DateExpression], published: Any
+) -> tuple[Any, str | None, str | None, str | None]:
+    """The first calendar date expression of the sentence, resolved: value, precision, text, note."""
+    note = None
+    for expression in expressions:
+        if not sentence.start_char <= expression.char_start < sentence.end_char:
+            continue
+        resolved = resolve_date(expression.text, published, expression.tense)
+        if resolved.value is not None:
+            return resolved.value, resolved.precision, expression.text, None
+        if note is None and not is_duration(expression.text):
+            note = resolved.note
+    return None, None, None, note
+
+
+def extract(context: ArticleContext, config: ExtractConfig, reference: Reference) -> list[dict]:
+    """Numeric claims of one article, in document order.
+
+    Args:
+        context: The article and its spaCy doc.
+        config: Extraction settings (unused: the extractor has no tunable setting yet).
+        reference: Reference data holding the word lists named in the module docstring.
+
+    Returns:
+        ``mentions`` records of fact_type ``quantity`` (``fact_id`` left to deduplication).
+    """
+    del config
+    doc, body = context.doc, context.body
+    vocab = vocabulary(reference)
+    expressions = find_date_expressions(doc)
+    durations = {
+        token_index
+        for expression in expressions
+        if is_duration(expression.text)
+        for token_index in range(expression.token_start, expression.token_end)
+    }
+    records: list[dict] = []
+    previous_by_sentence: dict[int, _Counted] = {}
+    for number in _find_numbers(doc, vocab):
+        if _excluded(doc, number, vocab, durations):
+            continue
+        start, currency = _currency_before(doc, number.start, vocab)
+        unit, unit_measure, end, counted, plural = _unit(doc, number, vocab)
+        if currency is not None:
+            unit, unit_measure = currency, "money"
+            if end < len(doc) and doc[end].lower_ in vocab.currencies:
+                end += 1
+        start, (qualifier, low_factor, high_factor) = _qualifier(doc, start, vocab)
+        sentence = doc[number.start].sent
+        if number.words and not number.vague and unit is None and doc[number.end - 1].dep_ != "nummod":
+            # A lone number word ("one", "two") with no counted thing is too ambiguous to be a claim.
+            continue
+        previous = previous_by_sentence.get(sentence.start)
+        if unit is None and previous is not None and previous.plural and previous.measure not in UNIT_DECIDES:
+            unit, unit_measure, plural = previous.unit, previous.measure, True
+        measure = unit_measure if unit_measure in UNIT_DECIDES else None
+        if measure is None:
+            measure = _cue_measure(doc, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
+        if number.vague:
+            qualifier, value, high = "at_least", None, None
+            low = vocab.vague[doc[number.start].lower_]
+            confidence = CONFIDENCE_VAGUE
+        else:
+            value = number.value
+            low, high = _bounds(value, low_factor, high_factor)
+            confidence = CONFIDENCE_WORDS if number.words else CONFIDENCE_DIGITS
+            if unit is None:
+                confidence -= NO_UNIT_PENALTY
+        previous_by_sentence[sentence.start] = _Counted(unit, measure, plural)
+        char_start = doc[start].idx
+        char_end = doc[end - 1].idx + len(doc[end - 1].text)
+        event_date, precision, date_text, date_note = _claim_date(
+            sentence, expressions, context.published_date
+        )
+        records.append(
+            new_record(
+                "mentions",
+                mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
+                article_id=context.article_id,
+                fact_id=None,
+                fact_type=FACT_TYPE,
+                text=body[char_start:char_end],
+                char_start=char_start,
+                char_end=char_end,
+                sentence=body[sentence.start_char : sentence.end_char],
+                value=value,
+                value_low=low,
+                value_high=high,
+                qualifier=qualifier,
+                unit=unit,
+                measure=measure,
+                event_date=event_date,
+                date_precision=precision,
+                date_text=date_text,
+                date_note=date_note,
+                confidence=round(confidence, 3),
+                extractor=EXTRACTOR,
+            )
+        )
+    return records
