@@ -126,7 +126,10 @@ def test_several_sources_keep_their_order(tmp_path: Path) -> None:
     write(tmp_path / "second" / "a.txt")
     write(tmp_path / "first" / "z.txt")
     inputs, _ = discover_inputs([tmp_path / "second", tmp_path / "first"], CONFIG)
-    assert [(item.root.name, item.source_uri) for item in inputs] == [("second", "a.txt"), ("first", "z.txt")]
+    assert [(item.root.name, item.source_uri) for item in inputs] == [
+        ("second", "second/a.txt"),
+        ("first", "first/z.txt"),
+    ]
 
 
 def test_size_limit_is_checked_before_reading(tmp_path: Path) -> None:
@@ -168,3 +171,12 @@ def test_permission_denied_is_a_bad_input_and_unlistable_folder_a_reject(tmp_pat
     assert [(reject["source_uri"], reject["error"]) for reject in rejects] == [
         ("locked", "folder cannot be listed")
     ]
+
+
+def test_several_sources_keep_source_uris_unique(tmp_path: Path) -> None:
+    first, second = tmp_path / "one" / "news", tmp_path / "two" / "news"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "a.txt").write_text("Title\n\nSome body text here.\n", encoding="utf-8")
+    inputs, _ = discover_inputs([first, second], ParseConfig())
+    assert [item.source_uri for item in inputs] == ["news/a.txt", "news~2/a.txt"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +89,37 @@ def discover_inputs(sources: Sequence[Path], config: ParseConfig) -> tuple[list[
     inputs: list[InputFile] = []
     rejects: list[dict] = []
     suffixes = tuple(suffix.lower() for suffix in config.suffixes)
-    for source in sources:
+    labels = source_labels(sources)
+    for source, label in zip(sources, labels, strict=True):
         if not source.exists():
             raise RunError(f"source folder does not exist: {source}")
         if not source.is_dir():
             raise RunError(f"source is not a folder: {source}")
-        _walk(source, source.resolve(), source, suffixes, inputs, rejects)
+        found: list[InputFile] = []
+        refused: list[dict] = []
+        _walk(source, source.resolve(), source, suffixes, found, refused)
+        if label:
+            found = [replace(item, source_uri=f"{label}/{item.source_uri}") for item in found]
+            refused = [{**reject, "source_uri": f"{label}/{reject['source_uri']}"} for reject in refused]
+        inputs.extend(found)
+        rejects.extend(refused)
     return inputs, rejects
+
+
+def source_labels(sources: Sequence[Path]) -> list[str]:
+    """Prefixes that keep ``source_uri`` unique across several sources: none for a single source, else
+    each folder's name (``name~2``, ``name~3`` … when two folders share a name)."""
+    if len(sources) <= 1:
+        return [""] * len(sources)
+    labels: list[str] = []
+    for source in sources:
+        name = source.resolve().name or "source"
+        label, counter = name, 1
+        while label in labels:
+            counter += 1
+            label = f"{name}~{counter}"
+        labels.append(label)
+    return labels
 
 
 def _walk(
