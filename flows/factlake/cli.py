@@ -21,6 +21,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
+    from factlake.evaluation import MetricRow
+
 from factlake.config import DEFAULT_DATASET, DEFAULT_SOURCE, FactlakeConfig, RunConfig
 
 app = typer.Typer(
@@ -246,22 +248,28 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Score extraction and deduplication against gold data (offline)."""
-    import pandas as pd
-
     from factlake.evaluation.runner import run_evaluation
 
     rows = run_evaluation(corpora_dir=corpora, limit=limit, only=only)
-    frame = pd.DataFrame([row.__dict__ for row in rows])
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row.__dict__) + "\n")
         return
-    if not frame.empty:
-        frame["value"] = frame["value"].map(lambda value: f"{value:.3f}")
-        frame["target"] = frame["target"].map(
-            lambda value: "" if value is None or value != value else f"{value}"
-        )
-    print_frame(frame, "table")
+    sys.stdout.write(metrics_markdown(rows))
+
+
+def metrics_markdown(rows: list[MetricRow]) -> str:
+    """Evaluation figures as a Markdown table (pasted as is into the README)."""
+    lines = [
+        "| task | dataset | metric | value | target | support | note |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        target = "" if row.target is None else f"≥ {row.target}"
+        support = "" if row.support is None else str(row.support)
+        cells = [row.task, row.dataset, row.metric, f"{row.value:.3f}", target, support, row.note]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
