@@ -60,7 +60,7 @@ def input_entries(articles: list[dict[str, Any]], rejects: list[dict[str, Any]])
         {
             "source_uri": article["source_uri"],
             "sha256": article["content_sha256"],
-            "outcome": "duplicate" if article.get("duplicate_of") else "article",
+            "outcome": "duplicate" if isinstance(article.get("duplicate_of"), str) else "article",
             "article_id": article["article_id"],
         }
         for article in articles
