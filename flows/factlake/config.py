@@ -58,7 +58,9 @@ class DedupConfig:
         shingle_size: Words per shingle for article near-duplicate detection.
         num_perm: MinHash permutations.
         near_duplicate_threshold: Estimated Jaccard similarity above which two articles are copies.
-        quote_similarity_threshold: Token-overlap similarity above which two quotes of one speaker merge.
+        quote_similarity_threshold: Share of the shorter quote's word pairs (adjacent words, at least one a
+            content word) found in the other quote, from which two quotes of one speaker merge; it
+            tolerates different translations of one statement.
         quote_containment_threshold: Share of the shorter quote's tokens found in the longer one to merge.
         unattributed_quote_threshold: Similarity (and containment) two quotes without a speaker need to
             merge: only near-identical wordings.
@@ -66,6 +68,8 @@ class DedupConfig:
             such as "strictly observe" carry no identity).
         approximate_value_tolerance: Relative half-width of the interval of an "about"/"estimated" value
             when the extractor gave no bounds.
+        quantity_value_ratio: Smaller over larger stated value two numeric claims need, besides overlapping
+            intervals, to corroborate each other ("at least 52" and "more than 6,500" overlap but differ).
         event_unknown_date_window_days: Events without a date merge only when their articles were
             published within this many days of each other.
         story_similarity_threshold: Average-linkage cosine similarity (TF-IDF of content words) at which
@@ -77,11 +81,12 @@ class DedupConfig:
     shingle_size: int = 5
     num_perm: int = 128
     near_duplicate_threshold: float = 0.7
-    quote_similarity_threshold: float = 0.5
+    quote_similarity_threshold: float = 0.35
     quote_containment_threshold: float = 0.8
     unattributed_quote_threshold: float = 0.9
     quote_min_words: int = 3
     approximate_value_tolerance: float = 0.1
+    quantity_value_ratio: float = 0.5
     event_unknown_date_window_days: int = 3
     story_similarity_threshold: float = 0.2
     story_top_terms: int = 20

@@ -1,0 +1,38 @@
+"""A small union-find (disjoint set) over integer positions, with deterministic representatives."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class UnionFind:
+    """Disjoint sets over ``0 .. size-1``; the representative of a set is always its smallest member.
+
+    Keeping the smallest member as the root makes the result independent of the order of ``union``
+    calls, so callers that sort their items first get deterministic groups.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        """Representative of ``item``'s set (path halving keeps trees flat)."""
+        parent = self._parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def union(self, first: int, second: int) -> None:
+        """Merge the sets of ``first`` and ``second``."""
+        root_first, root_second = self.find(first), self.find(second)
+        if root_first == root_second:
+            return
+        if root_first < root_second:
+            self._parent[root_second] = root_first
+        else:
+            self._parent[root_first] = root_second
+
+    def roots(self) -> np.ndarray:
+        """Representative of every item, as an integer array."""
+        return np.fromiter((self.find(item) for item in range(len(self._parent))), dtype=np.int64)

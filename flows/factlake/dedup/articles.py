@@ -1,0 +1,152 @@
+"""Exact and near-duplicate articles (syndicated wire copy) with MinHash LSH.
+
+Exact duplicates share ``body_sha256``. Near duplicates are found on the distinct bodies only: every body
+becomes a set of word shingles, a MinHash signature (fixed seed, so runs agree) and an entry of a
+locality-sensitive hash index, which proposes candidate pairs in near-linear time; a candidate is a copy
+when its estimated Jaccard similarity to the group's canonical body reaches the threshold.
+
+Groups are formed by *leader clustering* in canonical order (earliest published first, unknown dates
+last, then smallest ``article_id``): the first body not yet in a group leads a new one and takes every
+unassigned candidate similar enough to itself. Every copy is therefore similar to its canonical article
+(no chains A~B~C where A and C differ), and the canonical article is the earliest of its group.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+
+from factlake.config import DedupConfig
+from factlake.records import normalize_text
+
+#: Seed of the MinHash permutations; fixed so signatures (and duplicate groups) agree across runs.
+MINHASH_SEED = 1
+
+_WORD = re.compile(r"\w+")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case word tokens of ``text`` after :func:`factlake.records.normalize_text`."""
+    return _WORD.findall(normalize_text(text))
+
+
+def word_shingles(text: str, size: int) -> set[bytes]:
+    """Distinct runs of ``size`` consecutive words (UTF-8 encoded); the whole text when it is shorter."""
+    words = words_of(text)
+    if len(words) <= size:
+        return {" ".join(words).encode("utf-8")}
+    return {" ".join(words[start : start + size]).encode("utf-8") for start in range(len(words) - size + 1)}
+
+
+def minhash_signatures(texts: list[str], config: DedupConfig) -> list[MinHash]:
+    """One deterministic MinHash signature per text, over its word shingles."""
+    shingle_sets = [sorted(word_shingles(text, config.shingle_size)) for text in texts]
+    return MinHash.bulk(shingle_sets, num_perm=config.num_perm, seed=MINHASH_SEED)
+
+
+def canonical_order(articles: pd.DataFrame) -> np.ndarray:
+    """Positions of ``articles`` sorted by (published_date, unknown dates last; article_id)."""
+    dates = articles["published_date"]
+    has_no_date = dates.isna().to_numpy()
+    date_keys = np.array(
+        [date.toordinal() if not missing else 0 for date, missing in zip(dates, has_no_date, strict=True)]
+    )
+    ids = articles["article_id"].to_numpy(dtype=object)
+    return np.lexsort((ids, date_keys, has_no_date))
+
+
+def near_duplicate_groups(
+    signatures: list[MinHash], order: list[int], config: DedupConfig
+) -> tuple[list[int], list[float]]:
+    """Leader clustering of signatures proposed by LSH.
+
+    Args:
+        signatures: One MinHash per item.
+        order: Item positions in canonical order (the earliest item of a group leads it).
+        config: ``near_duplicate_threshold`` and ``num_perm``.
+
+    Returns:
+        For every item, the position of its group leader (itself for leaders) and the estimated Jaccard
+        similarity to that leader (1.0 for leaders).
+    """
+    leader = list(range(len(signatures)))
+    similarity = [1.0] * len(signatures)
+    if len(signatures) < 2:
+        return leader, similarity
+    index = MinHashLSH(threshold=config.near_duplicate_threshold, num_perm=config.num_perm)
+    for position, signature in enumerate(signatures):
+        index.insert(position, signature, check_duplication=False)
+    assigned = [False] * len(signatures)
+    for position in order:
+        if assigned[position]:
+            continue
+        assigned[position] = True
+        for candidate in sorted(index.query(signatures[position])):
+            if assigned[candidate]:
+                continue
+            estimate = signatures[position].jaccard(signatures[candidate])
+            if estimate >= config.near_duplicate_threshold:
+                assigned[candidate] = True
+                leader[candidate] = position
+                similarity[candidate] = float(estimate)
+    return leader, similarity
+
+
+def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
+    """Copy ``articles`` with ``duplicate_of``, ``duplicate_kind`` and ``duplicate_similarity`` filled in.
+
+    Exact duplicates have the same ``body_sha256`` (kind ``exact``, similarity 1.0). Near duplicates are
+    bodies whose estimated Jaccard similarity of word shingles to the canonical body reaches
+    ``config.near_duplicate_threshold`` (kind ``near``). The canonical article of a group is the earliest
+    published (unknown dates last), then the smallest ``article_id``; canonical articles keep nulls.
+    Rows keep their input order; the result does not depend on it.
+
+    Args:
+        articles: The ``articles`` table.
+        config: Shingle size, MinHash permutations and the near-duplicate threshold.
+    """
+    result = articles.copy()
+    result["duplicate_of"] = pd.Series(
+        [None] * len(result), index=result.index, dtype=result["duplicate_of"].dtype
+    )
+    result["duplicate_kind"] = pd.Series(
+        [None] * len(result), index=result.index, dtype=result["duplicate_kind"].dtype
+    )
+    result["duplicate_similarity"] = np.nan
+    if result.empty:
+        return result
+
+    order = canonical_order(result)
+    # One representative per distinct body: its earliest article in canonical order.
+    sorted_hashes = result["body_sha256"].to_numpy(dtype=object)[order]
+    body_codes = pd.factorize(pd.Series(sorted_hashes))[0]
+    first_in_order = pd.Series(np.arange(len(order))).groupby(body_codes).min().to_numpy()
+    representatives = order[first_in_order]
+    body_of_article = np.empty(len(result), dtype=np.int64)
+    body_of_article[order] = body_codes
+
+    bodies = result["body"].to_numpy(dtype=object)[representatives].tolist()
+    signatures = minhash_signatures(bodies, config)
+    leaders, similarities = near_duplicate_groups(signatures, list(range(len(bodies))), config)
+
+    ids = result["article_id"].to_numpy(dtype=object)
+    duplicate_of: list[str | None] = [None] * len(result)
+    kinds: list[str | None] = [None] * len(result)
+    scores = [np.nan] * len(result)
+    for position in range(len(result)):
+        body = body_of_article[position]
+        canonical = representatives[leaders[body]]
+        if canonical == position:
+            continue
+        duplicate_of[position] = ids[canonical]
+        if leaders[body] == body:
+            kinds[position], scores[position] = "exact", 1.0
+        else:
+            kinds[position], scores[position] = "near", similarities[body]
+    result["duplicate_of"] = pd.Series(duplicate_of, index=result.index, dtype=result["duplicate_of"].dtype)
+    result["duplicate_kind"] = pd.Series(kinds, index=result.index, dtype=result["duplicate_kind"].dtype)
+    result["duplicate_similarity"] = pd.Series(scores, index=result.index, dtype="float64")
+    return result

@@ -1,0 +1,164 @@
+"""Story clustering: different articles (not copies) that report the same real-world story.
+
+Near-duplicate detection only finds copies of one text. Articles written independently about one event
+share its rare words instead: names, places, numbers. Each article becomes a TF-IDF vector over its content
+words (stop words dropped, ``1 + log(tf)`` times smoothed ``idf``, unit length). Candidate pairs are
+proposed by an inverted index over each article's highest-weighted terms (near-linear: an article meets
+only the articles that share one of its distinctive words), scored by cosine similarity, and grouped by
+*average linkage* restricted to those candidate edges: two groups merge when the mean similarity over all
+pairs between them reaches ``config.story_similarity_threshold``. Average linkage resists the chaining that
+single-link union-find shows on hard negatives (two similar events of one topic that share a bridge
+article).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+import pandas as pd
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from factlake.config import DedupConfig
+from factlake.dedup.articles import canonical_order, words_of
+
+#: Tokens shorter than this are dropped (single letters, stray digits) unless they are numbers.
+MIN_TOKEN_LENGTH = 2
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case content words of ``text``: stop words and one-character tokens removed."""
+    return [word for word in words_of(text) if len(word) >= MIN_TOKEN_LENGTH and word not in STOP_WORDS]
+
+
+def tfidf_vectors(texts: list[str]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors (term → weight) with sublinear term frequency and smoothed idf."""
+    counts = [Counter(content_words(text)) for text in texts]
+    document_frequency: Counter[str] = Counter()
+    for count in counts:
+        document_frequency.update(count.keys())
+    n_documents = len(texts)
+    vectors = []
+    for count in counts:
+        weights = {
+            term: (1.0 + math.log(frequency))
+            * (math.log((1 + n_documents) / (1 + document_frequency[term])) + 1.0)
+            for term, frequency in count.items()
+        }
+        norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
+        vectors.append({term: weight / norm for term, weight in weights.items()})
+    return vectors
+
+
+def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
+    if len(first) > len(second):
+        first, second = second, first
+    return sum(weight * second.get(term, 0.0) for term, weight in first.items())
+
+
+def candidate_similarities(
+    vectors: list[dict[str, float]], config: DedupConfig
+) -> dict[tuple[int, int], float]:
+    """Cosine similarity of every pair of documents sharing one of their top terms.
+
+    Terms found in more than ``config.story_max_term_share`` of the documents are not indexed (they
+    carry no story identity and would make the candidate lists quadratic).
+    """
+    n_documents = len(vectors)
+    max_postings = max(2, int(config.story_max_term_share * n_documents))
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for position, vector in enumerate(vectors):
+        top_terms = heapq.nlargest(
+            config.story_top_terms, vector.items(), key=lambda item: (item[1], item[0])
+        )
+        for term, _ in top_terms:
+            postings[term].append(position)
+    pairs: set[tuple[int, int]] = set()
+    for members in postings.values():
+        if len(members) > max_postings:
+            continue
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                pairs.add((first, second))
+    return {pair: _cosine(vectors[pair[0]], vectors[pair[1]]) for pair in sorted(pairs)}
+
+
+def average_linkage(n_items: int, similarities: dict[tuple[int, int], float], threshold: float) -> list[int]:
+    """Agglomerative clustering with average linkage over a sparse similarity graph.
+
+    Missing pairs count as similarity 0. Repeatedly merges the two groups with the highest mean pairwise
+    similarity while it is at least ``threshold``; ties break on the smallest group ids, so the result is
+    deterministic.
+
+    Returns:
+        For every item, the smallest item of its group.
+    """
+    members: dict[int, list[int]] = {item: [item] for item in range(n_items)}
+    links: dict[int, dict[int, float]] = defaultdict(dict)
+    for (first, second), similarity in similarities.items():
+        links[first][second] = similarity
+        links[second][first] = similarity
+    heap = [
+        (-similarity, first, second)
+        for (first, second), similarity in similarities.items()
+        if similarity >= threshold
+    ]
+    heapq.heapify(heap)
+    while heap:
+        negative_mean, first, second = heapq.heappop(heap)
+        if first not in members or second not in members:
+            continue
+        total = links[first].get(second)
+        if total is None:
+            continue
+        mean = total / (len(members[first]) * len(members[second]))
+        if not math.isclose(mean, -negative_mean):
+            continue
+        merged, absorbed = min(first, second), max(first, second)
+        members[merged].extend(members.pop(absorbed))
+        for neighbour, neighbour_total in links.pop(absorbed).items():
+            links[neighbour].pop(absorbed, None)
+            if neighbour == merged:
+                continue
+            links[merged][neighbour] = links[merged].get(neighbour, 0.0) + neighbour_total
+            links[neighbour][merged] = links[merged][neighbour]
+        size = len(members[merged])
+        for neighbour, neighbour_total in links[merged].items():
+            mean = neighbour_total / (size * len(members[neighbour]))
+            if mean >= threshold:
+                heapq.heappush(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
+    group = [0] * n_items
+    for root, items in members.items():
+        smallest = min(items)
+        for item in items:
+            group[item] = smallest
+        del root
+    return group
+
+
+def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
+    """Group articles that report the same story, whether or not their texts are copies.
+
+    Args:
+        articles: Needs ``article_id``, ``title``, ``body`` and ``published_date``.
+        config: ``story_similarity_threshold``, ``story_top_terms`` and ``story_max_term_share``.
+
+    Returns:
+        A Series aligned with ``articles`` holding, for every article, the ``article_id`` of its story's
+        canonical article (earliest published, unknown dates last, then smallest id).
+    """
+    if articles.empty:
+        return pd.Series([], index=articles.index, dtype=object, name="story_id")
+    order = canonical_order(articles)
+    titles = articles["title"].fillna("").to_numpy(dtype=object)[order]
+    bodies = articles["body"].fillna("").to_numpy(dtype=object)[order]
+    vectors = tfidf_vectors([f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)])
+    similarities = candidate_similarities(vectors, config)
+    groups = average_linkage(len(vectors), similarities, config.story_similarity_threshold)
+    ids = articles["article_id"].to_numpy(dtype=object)[order]
+    story_of_sorted = np.array([ids[group] for group in groups], dtype=object)
+    story = np.empty(len(articles), dtype=object)
+    story[order] = story_of_sorted
+    return pd.Series(story, index=articles.index, name="story_id")
