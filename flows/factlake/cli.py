@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from factlake.evaluation import MetricRow
 
 from factlake.config import DEFAULT_DATASET, DEFAULT_SOURCE, FactlakeConfig, RunConfig
+from factlake.runner import prefect_defaults
 
 app = typer.Typer(
     name="factlake",
@@ -33,7 +34,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
-output = Console(soft_wrap=True)
+#: Tables keep their columns readable when piped to a file or another program.
+PIPED_OUTPUT_WIDTH = 200
+output = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_OUTPUT_WIDTH)
 
 DatasetOption = Annotated[Path, typer.Option("--dataset", "-d", help="Dataset folder.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
@@ -44,14 +47,6 @@ def _fail(error: BaseException, debug: bool) -> None:
         raise
     console.print(f"[red]error:[/red] {error}", highlight=False)
     raise typer.Exit(code=1)
-
-
-def _prefect_defaults() -> None:
-    """Embedded-mode defaults for Prefect, set before it is imported; the user's own settings win."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _config(sources: list[Path] | None, dataset: Path, run: RunConfig) -> FactlakeConfig:
@@ -75,7 +70,7 @@ def run(
     debug: DebugOption = False,
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
-    _prefect_defaults()
+    prefect_defaults()
     from factlake.errors import FactlakeError
     from factlake.runner import run_build
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from factlake.assemble import RunSummary
 from factlake.config import FactlakeConfig
+
+
+def prefect_defaults() -> None:
+    """Embedded-mode defaults for Prefect, set before it is imported; the user's own settings win.
+
+    Quiet logs, no telemetry (there is no network), and a start-up timeout for the ephemeral API that a
+    busy 2-core machine can meet.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def task_runner_for(config: FactlakeConfig) -> Any:

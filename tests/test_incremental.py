@@ -1,0 +1,88 @@
+"""Incremental runs in one process: changed, removed and re-extracted inputs, against full rebuilds.
+
+Runs the real flow in-process (one Prefect ephemeral API and one spaCy model for the whole module).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from factlake import publish
+from factlake.config import PROJECT_ROOT, ExtractConfig, FactlakeConfig
+from factlake.diff import diff_versions
+from factlake.runner import run_build
+from schemas.tables import TABLES
+
+SEEDS = PROJECT_ROOT / "seeds" / "articles"
+
+
+def manifest_of(dataset: Path, number: int) -> dict:
+    return json.loads((dataset / f"v{number}" / "manifest.json").read_text())
+
+
+def table_bytes(version_dir: Path) -> dict[str, bytes]:
+    return {name: (version_dir / f"{name}.parquet").read_bytes() for name in TABLES}
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """v1 from the seeds, v2 after one file changed, v3 after one file was removed, v4 after a settings
+    change that alters extraction; plus a full rebuild of v3's inputs in another dataset."""
+    root = tmp_path_factory.mktemp("incremental")
+    source = root / "articles"
+    shutil.copytree(SEEDS, source)
+    dataset = root / "news"
+    config = replace(FactlakeConfig(), sources=(source,), dataset=dataset)
+    summaries = [run_build(config)]
+    changed = source / "004_6c03248996c69e0c.txt"
+    addition = "\n\nAt least 40 soldiers were wounded.\n"
+    changed.write_text(changed.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    summaries.append(run_build(config))
+    (source / "003_4ccb2aa6aaea8161.txt").unlink()
+    summaries.append(run_build(config))
+    rebuilt = replace(config, dataset=root / "rebuilt")
+    summaries.append(run_build(rebuilt))
+    summaries.append(run_build(replace(config, extract=ExtractConfig(min_quote_words=5))))
+    return {"dataset": dataset, "rebuilt": root / "rebuilt", "summaries": summaries}
+
+
+def test_changed_file_is_the_only_one_extracted_again(history: dict) -> None:
+    manifest = manifest_of(history["dataset"], 2)
+    assert manifest["extraction_cache"] == {"articles": 5, "extracted": 1, "carried_over": 4}
+    old, new = publish.resolve_version(history["dataset"], 1), publish.resolve_version(history["dataset"], 2)
+    changes = diff_versions(old, new)
+    assert list(changes.added["articles"]["source_uri"]) == ["004_6c03248996c69e0c.txt"]
+    assert list(changes.removed["articles"]["source_uri"]) == ["004_6c03248996c69e0c.txt"]
+
+
+def test_removed_file_is_dropped_from_the_next_version(history: dict) -> None:
+    manifest = manifest_of(history["dataset"], 3)
+    assert manifest["input_counts"]["total"] == 4
+    assert manifest["extraction_cache"] == {"articles": 4, "extracted": 0, "carried_over": 4}
+    old, new = publish.resolve_version(history["dataset"], 2), publish.resolve_version(history["dataset"], 3)
+    assert list(diff_versions(old, new).removed["articles"]["source_uri"]) == ["003_4ccb2aa6aaea8161.txt"]
+
+
+def test_incremental_result_equals_a_full_rebuild(history: dict) -> None:
+    assert table_bytes(history["dataset"] / "v3") == table_bytes(history["rebuilt"] / "v1")
+
+
+def test_extraction_settings_change_reprocesses_everything(history: dict) -> None:
+    manifest = manifest_of(history["dataset"], 4)
+    assert manifest["extraction_cache"] == {"articles": 4, "extracted": 4, "carried_over": 0}
+    assert manifest["settings"]["extract"]["min_quote_words"] == 5
+
+
+def test_every_version_is_complete_and_latest_is_the_last(history: dict) -> None:
+    dataset = history["dataset"]
+    assert [version.name for version in publish.version_dirs(dataset)] == ["v1", "v2", "v3", "v4"]
+    assert publish.latest_version(dataset).name == "v4"
+    for version in publish.version_dirs(dataset):
+        manifest = publish.read_manifest(version)
+        for name, entry in manifest["tables"].items():
+            assert publish.sha256_hex((version.path / f"{name}.parquet").read_bytes()) == entry["sha256"]
