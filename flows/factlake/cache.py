@@ -1,8 +1,8 @@
 """Extraction cache for incremental runs: unchanged articles carry their extraction over.
 
 Extraction is the expensive stage, so its per-article output (mentions and entity mentions, before the
-dataset-wide linking) is kept in ``DIR/.cache/extraction.parquet``, keyed by the article's normalized body
-hash, its publication date (relative dates resolve against it) and the extraction key (extractor versions,
+dataset-wide linking) is kept in ``DIR/.cache/extraction.parquet``, keyed by the hash of the article's exact
+body (offsets point into it), its publication date (relative dates resolve against it) and the extraction key (extractor versions,
 extraction settings and reference data). A change of any of those misses the cache and re-extracts.
 
 Ids that depend on where the article came from (``article_id``, ``mention_id``) are not stored: they are
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from factlake.config import ExtractConfig
 from factlake.extract import Extraction
-from factlake.records import stable_id
+from factlake.records import sha256_hex, stable_id
 from factlake.reference import Reference
 
 CACHE_DIR = ".cache"
@@ -43,9 +43,9 @@ def extraction_key(config: ExtractConfig, reference: Reference, extractor_versio
 
 
 def article_key(article: dict[str, Any], key: str) -> str:
-    """Cache key of one article."""
+    """Cache key of one article: its exact body (offsets point into it), publication date and ``key``."""
     published = article["published_date"]
-    return stable_id(article["body_sha256"], published.isoformat() if published else "", key)
+    return stable_id(sha256_hex(article["body"]), published.isoformat() if published else "", key)
 
 
 def _encode(value: Any) -> Any:

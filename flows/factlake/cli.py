@@ -71,7 +71,8 @@ def run(
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
     prefect_defaults()
-    from factlake.errors import FactlakeError
+    from factlake.errors import FactlakeError, RunError
+    from factlake.publish import check_unlocked
     from factlake.runner import run_build
 
     config = _config(
@@ -102,6 +103,11 @@ def run(
         progress.update(stages[stage], completed=done, total=total)
 
     try:
+        for source in config.sources:
+            if not source.is_dir():
+                raise RunError(f"source folder does not exist: {source}")
+        if not wait:
+            check_unlocked(config.dataset)
         with progress:
             summary = run_build(config, progress=report)
     except FactlakeError as error:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,12 @@ from factlake.reference import Reference, load_reference
 from schemas.contract import validate_tables
 
 TRANSIENT_RETRIES = 3
+
+#: Callback ``(stage, done, total)`` for a progress bar. A context variable, not a flow parameter: flow
+#: parameters travel with the run context to Dask workers, and a progress bar cannot be pickled.
+PROGRESS: ContextVar[Callable[[str, int, int], None]] = ContextVar(
+    "factlake_progress", default=lambda stage, done, total: None
+)
 
 
 def _retry_only_transient(task_object: Any, task_run: Any, state: Any) -> bool:
@@ -78,6 +86,30 @@ def publish_task(dataset: Path, tables: dict[str, Any], manifest: dict[str, Any]
     return version.number
 
 
+class _StageTimer:
+    """Wall-clock seconds per stage of one run, recorded in the manifest under ``timings``.
+
+    Informational only (benchmarks read it); it is not part of any fingerprint. ``publish`` cannot time
+    itself into the manifest it writes, so the record holds the flow's start (Unix time) instead: the
+    rest of a run is the time after ``started_at_unix`` plus the sum of the stages.
+    """
+
+    def __init__(self) -> None:
+        self.started_at_unix = time.time()
+        self._last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the previous lap to ``stage``."""
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self._last, 3)
+        self._last = now
+
+    def record(self) -> dict[str, float]:
+        """The manifest entry: flow start and seconds per stage."""
+        return {"started_at_unix": round(self.started_at_unix, 3), **self.seconds}
+
+
 def _batches(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), max(1, size))]
 
@@ -96,7 +128,6 @@ def _flow_run_info() -> dict[str, Any]:
 @flow(name="build-dataset", log_prints=False, validate_parameters=False)
 def build_dataset(
     config: FactlakeConfig | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
     deployment_name: str | None = None,
 ) -> assemble.RunSummary:
     """Build and publish a new version of a dataset from its sources, unless nothing changed.
@@ -104,7 +135,6 @@ def build_dataset(
     Args:
         config: Sources, dataset folder and stage settings (defaults: ``seeds/articles`` →
             ``datasets/news``).
-        progress: Optional callback ``(stage, done, total)`` for a progress bar.
         deployment_name: Name of the deployment that scheduled the run, recorded in the manifest.
 
     Returns:
@@ -112,7 +142,8 @@ def build_dataset(
     """
     config = config or FactlakeConfig()
     logger = get_run_logger()
-    report = progress or (lambda stage, done, total: None)
+    timings = _StageTimer()
+    report = PROGRESS.get()
     reference = load_reference(config.reference_dir)
     dataset = Path(config.dataset)
     with publish.writer_lock(dataset, timeout=config.run.lock_timeout):
@@ -128,6 +159,7 @@ def build_dataset(
             articles.extend(outcome.articles)
             rejects.extend(outcome.rejects)
             report("parse", done, len(parse_futures))
+        timings.lap("parse")
 
         code_sha256 = assemble.code_fingerprint(config, reference)
         entries = assemble.input_entries(articles, rejects)
@@ -138,23 +170,29 @@ def build_dataset(
             if previous.get("inputs_sha256") == inputs_sha256 and (
                 previous.get("code_version", {}).get("code_sha256") == code_sha256
             ):
+                catalog.refresh_catalog(dataset)
                 summary = assemble.RunSummary(str(dataset), latest.number, up_to_date=True)
                 create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
                 return summary
 
+        timings.lap("fingerprint")
         extraction, cache_entries, cache_stats = _extract_incrementally(
             articles, dataset, config, reference, report
         )
+        timings.lap("extract")
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
+        timings.lap("link")
         articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
         fact_set = dedup.build_facts(to_frame("mentions", mentions), articles_frame, config.dedup)
+        timings.lap("dedup")
         report("dedup", 1, 1)
 
         tables = assemble.build_tables(
             articles_frame, fact_set.mentions, fact_set.facts, entities, fact_set.conflicts, rejects
         )
         tables = validate_task(tables)
+        timings.lap("validate")
         entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
         flow_run = _flow_run_info()
         flow_run["deployment_name"] = deployment_name
@@ -169,6 +207,7 @@ def build_dataset(
             created_at=dt.datetime.now(dt.UTC),
         )
         manifest["extraction_cache"] = cache_stats
+        manifest["timings"] = timings.record()
         version = publish_task(dataset, tables, manifest)
         cache.save_cache(dataset, cache_entries)
         report("publish", 1, 1)
@@ -200,7 +239,15 @@ def _extract_incrementally(
     """
     key = cache.extraction_key(config.extract, reference, extractor_versions())
     cached = cache.load_cache(dataset)
-    misses = [article for article in articles if cache.article_key(article, key) not in cached]
+    # Articles with the same cache key and the very same body text (syndicated copies, re-sent stories)
+    # get the same extraction, so only the first of them goes through spaCy.
+    misses: list[dict[str, Any]] = []
+    pending: set[tuple[str, str]] = set()
+    for article in articles:
+        article_key = cache.article_key(article, key)
+        if article_key not in cached and (article_key, article["body"]) not in pending:
+            pending.add((article_key, article["body"]))
+            misses.append(article)
     futures = [
         extract_task.submit(batch, config, reference) for batch in _batches(misses, config.run.batch_size)
     ]

@@ -247,6 +247,18 @@ def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
         handle.close()
 
 
+def check_unlocked(dataset: Path) -> None:
+    """Fail early, before any run starts, when another run holds the writer lock.
+
+    Raises:
+        DatasetLockedError: when the lock is taken.
+    """
+    if not (dataset / LOCK_FILE).exists():
+        return
+    with writer_lock(dataset, timeout=0.0):
+        pass
+
+
 def clean_leftovers(dataset: Path) -> list[str]:
     """Remove temporary folders and files of crashed runs. Call only while holding the writer lock."""
     removed = []

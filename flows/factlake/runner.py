@@ -55,7 +55,12 @@ def run_build(
     deployment_name: str | None = None,
 ) -> RunSummary:
     """Run ``build_dataset`` with the task runner of ``config`` and return its summary."""
-    from factlake.flow import build_dataset
+    from factlake.flow import PROGRESS, build_dataset
 
     flow = build_dataset.with_options(task_runner=task_runner_for(config))
-    return flow(config=config, progress=progress, deployment_name=deployment_name)
+    token = PROGRESS.set(progress) if progress is not None else None
+    try:
+        return flow(config=config, deployment_name=deployment_name)
+    finally:
+        if token is not None:
+            PROGRESS.reset(token)

@@ -1,0 +1,366 @@
+"""Scheduled builds: a Prefect deployment of the build flow, served by this process.
+
+``factlake serve`` registers a deployment with a cron or interval schedule on a Prefect server and runs
+its flow runs here (Prefect's ``Runner``; every flow run is a child process). A deployment's parameters
+must be JSON, so the deployed flow is :func:`scheduled_build`, a thin flow that takes the configuration as
+plain JSON (:func:`config_to_parameters` / :func:`config_from_parameters`) and runs the body of
+:func:`factlake.flow.build_dataset` inside its own flow run: the manifest then records the id of the
+scheduled flow run, its deployment and the deployment name.
+
+When no Prefect API is configured, :class:`LocalPrefectServer` starts ``prefect server start`` on
+127.0.0.1 with its own home (SQLite) under the dataset folder, and stops it again by process id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import types
+import typing
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+
+from factlake.assemble import RunSummary
+from factlake.config import FactlakeConfig
+from factlake.errors import RunError
+
+PREFECT_HOME_DIR = ".prefect"
+SERVER_LOG = "server.log"
+SERVER_STARTUP_TIMEOUT = 180.0
+SERVER_STOP_TIMEOUT = 20.0
+HEALTH_POLL_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+# --- configuration as deployment parameters ---------------------------------------------------------------
+
+
+def config_to_parameters(config: FactlakeConfig) -> dict[str, Any]:
+    """The configuration as JSON-compatible values (paths as strings, tuples as lists)."""
+    return _to_json(config)
+
+
+def _to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def config_from_parameters(parameters: dict[str, Any]) -> FactlakeConfig:
+    """Rebuild a :class:`FactlakeConfig` from :func:`config_to_parameters` output.
+
+    Missing keys take their defaults, so a deployment keeps working when a setting is added.
+
+    Raises:
+        RunError: on an unknown key or a value of the wrong shape.
+    """
+    return _from_json(FactlakeConfig, parameters, "config")
+
+
+def _from_json(kind: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise RunError(f"deployment parameter {where} must be an object, not {value!r}")
+        hints = typing.get_type_hints(kind)
+        names = {field.name for field in dataclasses.fields(kind)}
+        unknown = sorted(set(value) - names)
+        if unknown:
+            raise RunError(f"deployment parameter {where} has unknown keys: {', '.join(unknown)}")
+        return kind(
+            **{name: _from_json(hints[name], item, f"{where}.{name}") for name, item in value.items()}
+        )
+    origin = typing.get_origin(kind)
+    arguments = typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in arguments:
+            return None
+        chosen = [argument for argument in arguments if argument is not type(None)]
+        return _from_json(chosen[0], value, where)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise RunError(f"deployment parameter {where} must be a list, not {value!r}")
+        return tuple(_from_json(arguments[0], item, where) for item in value)
+    if kind is Path:
+        return Path(value)
+    if kind is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+@flow(name="build-dataset", log_prints=False)
+def scheduled_build(config: dict[str, Any], deployment_name: str | None = None) -> RunSummary:
+    """The build flow as a deployment runs it: the configuration arrives as JSON.
+
+    Args:
+        config: Output of :func:`config_to_parameters`.
+        deployment_name: Name of the deployment, recorded in the manifest.
+
+    Returns:
+        The run summary (version published, or up to date).
+    """
+    from factlake.flow import build_dataset
+
+    return build_dataset.fn(config=config_from_parameters(config), deployment_name=deployment_name)
+
+
+# --- a local Prefect server ------------------------------------------------------------------------------
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_health(api_url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Wait until ``{api_url}/health`` answers.
+
+    Raises:
+        RunError: when ``process`` exits first or ``timeout`` seconds pass.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RunError(f"the Prefect server exited with code {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(HEALTH_POLL_SECONDS)
+    raise RunError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), even if it is killed."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = SERVER_STOP_TIMEOUT) -> None:
+    """Stop a child started with ``start_new_session=True``.
+
+    Sends SIGTERM to its process group, then SIGKILL when it is still running after ``timeout`` seconds.
+    """
+    for signal_number, wait_seconds in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+        if process.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait_seconds)
+    # children of the server (if any) that outlived it
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+class LocalPrefectServer:
+    """``prefect server start`` on 127.0.0.1 as a child process, with its own home and SQLite database.
+
+    Use as a context manager: entering starts the server and waits for its health endpoint, leaving stops
+    it (SIGTERM, then SIGKILL after a timeout), also on Ctrl-C.
+
+    Args:
+        home: ``PREFECT_HOME`` of the server (database, log); created if missing.
+        port: TCP port (default: a free one).
+        startup_timeout: Seconds to wait for the health endpoint.
+    """
+
+    def __init__(self, home: Path, port: int | None = None, startup_timeout: float = SERVER_STARTUP_TIMEOUT):
+        self.home = home
+        self.port = port or free_port()
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """Address of the UI."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Value for ``PREFECT_API_URL``."""
+        return f"{self.url}/api"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the server, once started."""
+        return self.process.pid if self.process else None
+
+    def start(self) -> None:
+        """Start the server and wait until it answers.
+
+        Raises:
+            RunError: when it exits or does not answer in time (it is stopped; see ``server.log``).
+        """
+        self.home.mkdir(parents=True, exist_ok=True)
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+        environment.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_SERVER_LOGGING_LEVEL=os.environ.get("PREFECT_SERVER_LOGGING_LEVEL", "WARNING"),
+        )
+        command = [sys.executable, "-m", "prefect", "server", "start"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        with open(self.home / SERVER_LOG, "ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        try:
+            wait_for_health(self.api_url, self.startup_timeout, self.process)
+        except BaseException as error:
+            self.stop()
+            if isinstance(error, RunError):
+                raise RunError(f"{error}; see {self.home / SERVER_LOG}") from error
+            raise
+
+    def stop(self) -> None:
+        """Stop the server by its process id (no-op when it is not running)."""
+        if self.process is not None:
+            stop_process_group(self.process)
+
+    def __enter__(self) -> LocalPrefectServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def configured_api_url() -> str | None:
+    """The Prefect API this process talks to (environment or profile), or None."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return str(url) if url else None
+
+
+@contextlib.contextmanager
+def prefect_api(api_url: str) -> Iterator[None]:
+    """Point this process and its flow-run children at ``api_url``."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+# --- serving ---------------------------------------------------------------------------------------------
+
+
+def build_deployment(
+    config: FactlakeConfig,
+    name: str,
+    cron: str | None = None,
+    interval: float | None = None,
+) -> Any:
+    """The deployment of :func:`scheduled_build` for ``config`` with a cron or interval schedule.
+
+    The task runner is chosen here from ``config.run`` (it is part of the served flow, not a parameter).
+
+    Raises:
+        RunError: unless exactly one of ``cron`` and ``interval`` is given, or for a bad schedule.
+    """
+    from factlake.runner import task_runner_for
+
+    if (cron is None) == (interval is None):
+        raise RunError("give exactly one schedule: --cron EXPRESSION or --interval SECONDS")
+    if interval is not None and interval <= 0:
+        raise RunError(f"--interval must be a positive number of seconds, not {interval}")
+    served_flow = scheduled_build.with_options(task_runner=task_runner_for(config))
+    try:
+        return served_flow.to_deployment(
+            name=name,
+            cron=cron,
+            interval=dt.timedelta(seconds=interval) if interval is not None else None,
+            parameters={"config": config_to_parameters(config), "deployment_name": name},
+            description=f"Build {config.dataset} from {', '.join(map(str, config.sources))}",
+            tags=["factlake"],
+        )
+    except ValueError as error:
+        raise RunError(f"bad schedule: {error}") from error
+
+
+def serve_deployment(deployment: Any) -> None:
+    """Serve ``deployment`` until SIGTERM or Ctrl-C, one flow run at a time (runs of a dataset never
+    overlap: a second one would only find the writer lock taken)."""
+    import prefect
+
+    prefect.serve(deployment, limit=1)
+
+
+def serve_dataset(
+    config: FactlakeConfig,
+    name: str,
+    cron: str | None = None,
+    interval: float | None = None,
+    announce: typing.Callable[[str], None] = print,
+) -> None:
+    """Register and serve the scheduled build of ``config``; start a local Prefect server if no API is set.
+
+    Args:
+        config: What to build (sources, dataset, task runner).
+        name: Deployment name (recorded in every manifest it publishes).
+        cron: Cron expression, or None.
+        interval: Seconds between runs, or None.
+        announce: Where to print the server address.
+
+    Raises:
+        RunError: for a bad schedule or when the local server cannot start.
+    """
+    deployment = build_deployment(config, name, cron=cron, interval=interval)
+    if configured_api_url():
+        serve_deployment(deployment)
+        return
+    server = LocalPrefectServer(Path(config.dataset) / PREFECT_HOME_DIR)
+    announce(f"starting a local Prefect server (home {server.home}) ...")
+    previous_handler = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with server:
+            announce(f"Prefect server (pid {server.pid}) at {server.url}; API {server.api_url}")
+            with prefect_api(server.api_url):
+                serve_deployment(deployment)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        if server.pid is not None:
+            announce("stopped the local Prefect server")
+
+
+def _exit_on_sigterm(signal_number: int, frame: Any) -> None:
+    """SIGTERM: a normal stop; leave through the ``finally`` blocks (so the server is stopped too)."""
+    raise SystemExit(0)

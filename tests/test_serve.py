@@ -1,0 +1,171 @@
+"""``factlake serve`` on a real Prefect server: scheduled runs publish; the embedded server comes and goes.
+
+Also the pure parts of serving: the configuration as deployment parameters and the deployment itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factlake.config import FactlakeConfig, RunConfig
+from factlake.errors import RunError
+from factlake.serve import build_deployment, config_from_parameters, config_to_parameters
+from tests.helpers_process import (
+    check_dataset,
+    client_environment,
+    copy_seeds,
+    factlake_command,
+    live_processes_in_group,
+    prefect_server,
+    process_is_alive,
+    start,
+    wait_until,
+)
+
+PUBLISH_TIMEOUT = 240.0
+SERVER_TIMEOUT = 180.0
+SERVER_LINE = re.compile(r"Prefect server \(pid (\d+)\) at (http://\S+); API (http://\S+)")
+
+
+def api_post(api_url: str, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        f"{api_url}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def completed_runs(api_url: str, deployment_name: str) -> list[dict[str, Any]]:
+    return api_post(
+        api_url,
+        "/flow_runs/filter",
+        {
+            "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+            "deployments": {"name": {"any_": [deployment_name]}},
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from prefect_server(tmp_path_factory.mktemp("prefect-server"))
+
+
+def test_config_round_trips_through_json() -> None:
+    config = replace(
+        FactlakeConfig(),
+        sources=(Path("/data/a"), Path("/data/b")),
+        dataset=Path("/data/out"),
+        run=RunConfig(task_runner="dask", dask_address="tcp://127.0.0.1:8786", lock_timeout=5),
+    )
+    parameters = json.loads(json.dumps(config_to_parameters(config)))
+    assert parameters["sources"] == ["/data/a", "/data/b"]
+    assert config_from_parameters(parameters) == config
+
+
+def test_parameters_may_omit_settings_but_not_invent_them() -> None:
+    config = config_from_parameters({"dataset": "/data/out", "run": {"lock_timeout": 3}})
+    assert config.dataset == Path("/data/out") and config.run.lock_timeout == 3.0
+    assert config.parse == FactlakeConfig().parse
+    with pytest.raises(RunError, match="unknown keys: colour"):
+        config_from_parameters({"run": {"colour": "red"}})
+
+
+def test_deployment_carries_schedule_name_and_json_parameters() -> None:
+    deployment = build_deployment(FactlakeConfig(), "nightly", cron="0 3 * * *")
+    assert deployment.name == "nightly"
+    assert deployment.schedules[0].schedule.cron == "0 3 * * *"
+    assert deployment.parameters["deployment_name"] == "nightly"
+    json.dumps(deployment.parameters)
+    with pytest.raises(RunError, match="exactly one schedule"):
+        build_deployment(FactlakeConfig(), "nightly")
+    with pytest.raises(RunError, match="exactly one schedule"):
+        build_deployment(FactlakeConfig(), "nightly", cron="0 3 * * *", interval=60)
+    with pytest.raises(RunError, match="bad schedule"):
+        build_deployment(FactlakeConfig(), "nightly", cron="every night")
+
+
+@pytest.mark.slow
+def test_scheduled_runs_publish_once_on_a_prefect_server(prefect_api: str, tmp_path: Path) -> None:
+    sources = copy_seeds(tmp_path / "articles")
+    dataset = tmp_path / "dataset"
+    environment = client_environment(prefect_api, tmp_path / "client-home")
+    arguments = [str(sources), "--dataset", str(dataset), "--interval", "5", "--name", "every-5s"]
+    server = start(factlake_command("serve", *arguments), environment, tmp_path / "logs", "serve")
+    try:
+        wait_until(
+            lambda: (dataset / "latest" / "manifest.json").is_file() or server.process.poll() is not None,
+            PUBLISH_TIMEOUT,
+            interval=1,
+            what="a scheduled run to publish v1",
+        )
+        assert server.process.poll() is None, server.describe()
+        manifest = json.loads((dataset / "latest" / "manifest.json").read_text())
+        assert manifest["version"] == 1
+        assert manifest["prefect"]["flow_run_id"]
+        assert manifest["prefect"]["deployment"]
+        assert manifest["prefect"]["deployment_name"] == "every-5s"
+        # a later scheduled run finds nothing new and publishes nothing
+        wait_until(
+            lambda: len(completed_runs(prefect_api, "every-5s")) >= 2,
+            PUBLISH_TIMEOUT,
+            interval=1,
+            what="a second completed scheduled run",
+        )
+        assert check_dataset(dataset) == ["v1"]
+        assert manifest["prefect"]["flow_run_id"] in {
+            run["id"] for run in completed_runs(prefect_api, "every-5s")
+        }
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        server.wait(timeout=120)
+    wait_until(lambda: not live_processes_in_group(server.pid), 60, what="the serve process group to end")
+
+
+@pytest.mark.slow
+def test_serve_without_an_api_starts_and_stops_its_own_server(tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    environment = client_environment(None, tmp_path / "client-home")
+    arguments = [str(copy_seeds(tmp_path / "articles")), "--dataset", str(dataset)]
+    arguments += ["--cron", "0 0 1 1 *", "--name", "yearly"]
+    serve = start(factlake_command("serve", *arguments), environment, tmp_path / "logs", "serve")
+    try:
+        match = wait_until(
+            lambda: (
+                re.search(r"Prefect server \(pid (\d+)\) at (http://\S+); API (http://\S+)", serve.stderr())
+                or serve.process.poll() is not None
+            ),
+            SERVER_TIMEOUT,
+            interval=0.5,
+            what="the embedded Prefect server",
+        )
+        assert isinstance(match, re.Match), serve.describe()
+        server_pid, api_url = int(match.group(1)), match.group(3)
+        assert process_is_alive(server_pid)
+        assert (dataset / ".prefect" / "prefect.db").is_file()
+        deployments = wait_until(
+            lambda: api_post(api_url, "/deployments/filter", {"deployments": {"name": {"any_": ["yearly"]}}}),
+            60,
+            interval=0.5,
+            what="the deployment to be registered",
+        )
+        assert deployments[0]["name"] == "yearly"
+    finally:
+        serve.process.send_signal(signal.SIGTERM)
+        code = serve.wait(timeout=120)
+    assert code == 0, serve.describe()
+    assert not process_is_alive(server_pid)
+    assert "stopped the local Prefect server" in serve.stderr()
+    wait_until(lambda: not live_processes_in_group(serve.pid), 60, what="the serve process group to end")
