@@ -35,7 +35,7 @@ def quotes_of(body: str, nlp, reference) -> list[dict]:
             ARTICLE_ID, "quote", mention["char_start"], mention["char_end"]
         )
         assert mention["fact_type"] == "quote" and mention["fact_id"] is None
-        assert mention["extractor"] == "quotes/1.0"
+        assert mention["extractor"] == quotes.EXTRACTOR == "quotes/1.1"
     return found
 
 
@@ -155,3 +155,90 @@ def test_seed_gold_is_met(nlp, reference):
     assert matched_predictions / n_predictions >= quote_evaluation.QUOTE_PRECISION_TARGET
     assert matched_gold / n_gold >= quote_evaluation.QUOTE_RECALL_TARGET
     assert correct / n_speakers >= quote_evaluation.SPEAKER_ACCURACY_TARGET
+
+
+def test_attribution_after_with_inverted_order_and_new_speech_verbs(nlp, reference):
+    body = (
+        "Hillary Clinton spoke in Iowa.\n\n"
+        "“Safe abortion should be a right, not just on paper,” Clinton tweeted shortly after the ruling.\n\n"
+        "“Voters consistently reject establishment Republicans,” said Richard Viguerie."
+    )
+    found = quotes_of(body, nlp, reference)
+    assert [quote["speaker"] for quote in found] == ["Hillary Clinton", "Richard Viguerie"]
+
+
+def test_attribution_after_a_long_apposition(nlp, reference):
+    body = (
+        "“It is not the position that everything is hunky-dory,” Gene Sperling, a top outside Clinton "
+        "adviser, said at a recent event on the economy in Iowa."
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] == "Gene Sperling"
+
+
+def test_attribution_after_a_nested_closing_mark(nlp, reference):
+    body = (
+        "The event “was the first time I walked away with the idea that maybe it’s not as simple as, "
+        "‘He’s the ringleader,’” Sexton said in a phone interview."
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] == "Sexton"
+
+
+def test_lead_in_with_a_colon_or_a_comma(nlp, reference):
+    body = (
+        "The police union also pushed for a ban. Ohio Gov. John Kasich resisted: “Ohio governors do not "
+        "have the power to arbitrarily suspend constitutional rights.”\n\n"
+        "Emphasizing the urgency of the matter, Trump said, “If we do not get tough and smart real fast, we "
+        "are not going to have a country anymore.”"
+    )
+    found = quotes_of(body, nlp, reference)
+    assert [quote["speaker"] for quote in found] == ["John Kasich", "Trump"]
+
+
+def test_according_to_an_outlet(nlp, reference):
+    body = "“There has been a constant drip of declarations for months now,” according to Politico."
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] == "Politico"
+
+
+def test_later_quote_of_a_paragraph_keeps_its_speaker(nlp, reference):
+    body = (
+        "“We thought only Trump was an insensitive guy,” said Aida, who recently published a book in Japan "
+        "on the Trump phenomenon. Biden “kind of misspoke. This is not something he should talk about.”"
+    )
+    found = quotes_of(body, nlp, reference)
+    assert [quote["speaker"] for quote in found] == ["Aida", "Aida"]
+
+
+def test_quote_alone_takes_the_speech_verb_subject_of_its_paragraph(nlp, reference):
+    body = (
+        "Loretta Lynch announced on Monday the lawsuit against the state of North Carolina. “We are seeking "
+        "a court order declaring the restriction impermissibly discriminatory.”"
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] == "Loretta Lynch"
+
+
+def test_subject_is_not_taken_across_a_paragraph_break(nlp, reference):
+    body = "6:50 p.m.\n\nHillary Clinton has told her supporters that “we are in this together, all of us.”"
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] != "p.m."
+
+
+def test_same_speaker_is_lenient_on_surnames_but_not_on_given_names():
+    same = quote_evaluation.same_speaker
+    assert same("Donald Trump", "Trump") and same("Donald Trump", "Mr. Trump") and same("Trump", "Sen. Trump")
+    assert same("The New York Times", "the Times") and same("D’Souza", "D’Souza")
+    assert not same("Eric Trump", "Donald Trump") and not same("Bill Clinton", "Hillary Clinton")
+    assert not same("Hillary Clinton", "Robby Mook") and not same(None, "Trump")
+
+
+def test_polnear_source_names():
+    name = quote_evaluation.polnear_speaker_name
+    assert name("Clinton campaign manager Robby Mook") == "Robby Mook"
+    assert name("Sen. Bernie Sanders (I-Vt.)") == "Bernie Sanders"
+    assert name("George Zornick of The Nation") == "George Zornick"
+    assert name("Secretary of State John Kerry") == "State John Kerry"
+    assert name("he") is None and name("a spokesman for Platte River") is None
+    assert name("an Associated Press-GfK poll released Thursday") is None

@@ -1,9 +1,10 @@
 """Extraction cache for incremental runs: unchanged articles carry their extraction over.
 
 Extraction is the expensive stage, so its per-article output (mentions and entity mentions, before the
-dataset-wide linking) is kept in ``DIR/.cache/extraction.parquet``, keyed by the hash of the article's exact
-body (offsets point into it), its publication date (relative dates resolve against it) and the extraction key (extractor versions,
-extraction settings and reference data). A change of any of those misses the cache and re-extracts.
+dataset-wide linking) is kept in ``DIR/.cache/extraction.parquet``, keyed by the hash of the article's
+exact body (offsets point into it), its publication date (relative dates resolve against it) and the
+extraction key (extractor versions, extraction settings and reference data). A change of any of those
+misses the cache and re-extracts.
 
 Ids that depend on where the article came from (``article_id``, ``mention_id``) are not stored: they are
 recomputed when an entry is bound to an article, with the same formulas the extractors use, so a cached

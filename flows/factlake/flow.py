@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,28 @@ from schemas.contract import validate_tables
 
 TRANSIENT_RETRIES = 3
 
-#: Callback ``(stage, done, total)`` for a progress bar. A context variable, not a flow parameter: flow
-#: parameters travel with the run context to Dask workers, and a progress bar cannot be pickled.
-PROGRESS: ContextVar[Callable[[str, int, int], None]] = ContextVar(
-    "factlake_progress", default=lambda stage, done, total: None
-)
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """Default progress callback: report nothing."""
+
+
+#: Callback ``(stage, done, total)`` of the command line's progress bar, called only in the flow's own
+#: process. Neither a flow parameter nor a context variable: both travel with the run context to Dask
+#: workers, and a progress bar cannot be pickled.
+_progress_callback: list[ProgressCallback] = [_no_progress]
+
+
+def set_progress_callback(callback: ProgressCallback | None) -> None:
+    """Route progress of runs in this process to ``callback`` (None: nowhere)."""
+    _progress_callback[0] = callback or _no_progress
+
+
+def _report_progress(stage: str, done: int, total: int) -> None:
+    # The flow reaches the callback only through this function: Prefect ships the flow's function (and
+    # the globals it names) to Dask workers, while a module-level function travels by reference.
+    _progress_callback[0](stage, done, total)
 
 
 def _retry_only_transient(task_object: Any, task_run: Any, state: Any) -> bool:
@@ -143,7 +159,7 @@ def build_dataset(
     config = config or FactlakeConfig()
     logger = get_run_logger()
     timings = _StageTimer()
-    report = PROGRESS.get()
+    report = _report_progress
     reference = load_reference(config.reference_dir)
     dataset = Path(config.dataset)
     with publish.writer_lock(dataset, timeout=config.run.lock_timeout):

@@ -55,12 +55,11 @@ def run_build(
     deployment_name: str | None = None,
 ) -> RunSummary:
     """Run ``build_dataset`` with the task runner of ``config`` and return its summary."""
-    from factlake.flow import PROGRESS, build_dataset
+    from factlake.flow import build_dataset, set_progress_callback
 
     flow = build_dataset.with_options(task_runner=task_runner_for(config))
-    token = PROGRESS.set(progress) if progress is not None else None
+    set_progress_callback(progress)
     try:
         return flow(config=config, deployment_name=deployment_name)
     finally:
-        if token is not None:
-            PROGRESS.reset(token)
+        set_progress_callback(None)

@@ -3,7 +3,10 @@
 Exact duplicates share ``body_sha256``. Near duplicates are found on the distinct bodies only: every body
 becomes a set of word shingles, a MinHash signature (fixed seed, so runs agree) and an entry of a
 locality-sensitive hash index, which proposes candidate pairs in near-linear time; a candidate is a copy
-when its estimated Jaccard similarity to the group's canonical body reaches the threshold.
+when its estimated Jaccard similarity to the group's canonical body reaches the threshold. Bodies with
+fewer than ``near_duplicate_min_shingles`` distinct shingles can only be exact duplicates: a short
+templated notice ("Qtly div six cts vs six cts prior / Pay April 15 / Record April 1") shares almost all
+of its few shingles with the notices of other companies without being a copy of them.
 
 Groups are formed by *leader clustering* in canonical order (earliest published first, unknown dates
 last, then smallest ``article_id``): the first body not yet in a group leads a new one and takes every
@@ -100,13 +103,14 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
 
     Exact duplicates have the same ``body_sha256`` (kind ``exact``, similarity 1.0). Near duplicates are
     bodies whose estimated Jaccard similarity of word shingles to the canonical body reaches
-    ``config.near_duplicate_threshold`` (kind ``near``). The canonical article of a group is the earliest
+    ``config.near_duplicate_threshold`` (kind ``near``), among bodies with at least
+    ``config.near_duplicate_min_shingles`` distinct shingles. The canonical article of a group is the earliest
     published (unknown dates last), then the smallest ``article_id``; canonical articles keep nulls.
     Rows keep their input order; the result does not depend on it.
 
     Args:
         articles: The ``articles`` table.
-        config: Shingle size, MinHash permutations and the near-duplicate threshold.
+        config: Shingle size, MinHash permutations, the near-duplicate threshold and minimum shingles.
     """
     result = articles.copy()
     result["duplicate_of"] = pd.Series(
@@ -129,8 +133,21 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
     body_of_article[order] = body_codes
 
     bodies = result["body"].to_numpy(dtype=object)[representatives].tolist()
-    signatures = minhash_signatures(bodies, config)
-    leaders, similarities = near_duplicate_groups(signatures, list(range(len(bodies))), config)
+    # Only bodies long enough to identify a text take part in near-duplicate detection.
+    eligible = [
+        body
+        for body, text in enumerate(bodies)
+        if len(word_shingles(text, config.shingle_size)) >= config.near_duplicate_min_shingles
+    ]
+    signatures = minhash_signatures([bodies[body] for body in eligible], config)
+    eligible_leaders, eligible_similarities = near_duplicate_groups(
+        signatures, list(range(len(eligible))), config
+    )
+    leaders = list(range(len(bodies)))
+    similarities = [1.0] * len(bodies)
+    for position, body in enumerate(eligible):
+        leaders[body] = eligible[eligible_leaders[position]]
+        similarities[body] = eligible_similarities[position]
 
     ids = result["article_id"].to_numpy(dtype=object)
     duplicate_of: list[str | None] = [None] * len(result)

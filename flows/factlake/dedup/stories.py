@@ -1,21 +1,27 @@
 """Story clustering: different articles (not copies) that report the same real-world story.
 
 Near-duplicate detection only finds copies of one text. Articles written independently about one event
-share its rare words instead: names, places, numbers. Each article becomes a TF-IDF vector over its content
-words (stop words dropped, ``1 + log(tf)`` times smoothed ``idf``, unit length). Candidate pairs are
-proposed by an inverted index over each article's highest-weighted terms (near-linear: an article meets
-only the articles that share one of its distinctive words), scored by cosine similarity, and grouped by
-*average linkage* restricted to those candidate edges: two groups merge when the mean similarity over all
-pairs between them reaches ``config.story_similarity_threshold``. Average linkage resists the chaining that
-single-link union-find shows on hard negatives (two similar events of one topic that share a bridge
-article).
+share its rare words instead: names, places, numbers. Each article becomes two TF-IDF vectors (stop words
+dropped, ``1 + log(tf)`` times smoothed ``idf``, unit length): one over its content words, one over its
+*names* (capitalized words and runs of them inside sentences, and numbers; see :func:`name_terms`). Two
+similar events of one kind (two earthquakes, two shootings) share their vocabulary but not their
+participants, places and figures, so the similarity of two articles is a weighted mean of both cosines
+(``config.story_entity_weight``). Candidate pairs are proposed by an inverted index over each article's
+highest-weighted content words (near-linear: an article meets only the articles that share one of its
+distinctive words); pairs published more than ``config.story_max_date_gap_days`` apart are dropped. The
+pairs are grouped by *average linkage* restricted to those candidate edges: two groups merge when the mean
+similarity over all pairs between them reaches ``config.story_similarity_threshold``. Average linkage
+resists the chaining that single-link union-find shows on hard negatives (two similar events of one topic
+that share a bridge article).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,15 +33,83 @@ from factlake.dedup.articles import canonical_order, words_of
 #: Tokens shorter than this are dropped (single letters, stray digits) unless they are numbers.
 MIN_TOKEN_LENGTH = 2
 
+#: Capitalized words that are not names of participants: weekdays, months and titles.
+NOT_NAMES = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+    ]
+)
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_TOKEN = re.compile(r"[\w'-]+")
+_LOWER_WORD = re.compile(r"\b[a-z][\w'-]*")
+
 
 def content_words(text: str) -> list[str]:
     """Lower-case content words of ``text``: stop words and one-character tokens removed."""
     return [word for word in words_of(text) if len(word) >= MIN_TOKEN_LENGTH and word not in STOP_WORDS]
 
 
-def tfidf_vectors(texts: list[str]) -> list[dict[str, float]]:
-    """Unit-length TF-IDF vectors (term → weight) with sublinear term frequency and smoothed idf."""
-    counts = [Counter(content_words(text)) for text in texts]
+def name_terms(text: str) -> list[str]:
+    """Names and numbers of ``text``, lower-cased: the participants, places and figures of its event.
+
+    A name word is capitalized inside a sentence (not its first word) and never written in lower case
+    elsewhere in ``text`` (so "Court" in a headline-style phrase does not count when "court" also
+    appears); weekdays, months and titles are dropped. Runs of name words also count as one term
+    ("ken_salazar"), and so does every number ("160", "2009"); the terms are then cut into words like
+    :func:`content_words` (stop words and one-character tokens dropped).
+    """
+    lower_case = {word.lower() for word in _LOWER_WORD.findall(text)}
+    terms: list[str] = []
+    for sentence in _SENTENCE_BREAK.split(text):
+        run: list[str] = []
+        for position, token in enumerate([*_TOKEN.findall(sentence), ""]):
+            word = token.lower()
+            if position > 0 and token[:1].isupper() and word not in lower_case and word not in NOT_NAMES:
+                terms.append(word)
+                run.append(word)
+                continue
+            if len(run) > 1:
+                terms.append("_".join(run))
+            run = []
+            if token[:1].isdigit():
+                terms.append(token)
+    # The same word rules as content words: "hollywood's" → "hollywood", stop words and one-letter tokens out.
+    return content_words(" ".join(terms))
+
+
+def tfidf_vectors(
+    texts: list[str], tokenize: Callable[[str], list[str]] = content_words
+) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors (term → weight) with sublinear term frequency and smoothed idf.
+
+    Args:
+        texts: One text per document.
+        tokenize: Turns a text into its terms (default :func:`content_words`).
+    """
+    counts = [Counter(tokenize(text)) for text in texts]
     document_frequency: Counter[str] = Counter()
     for count in counts:
         document_frequency.update(count.keys())
@@ -58,10 +132,8 @@ def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
     return sum(weight * second.get(term, 0.0) for term, weight in first.items())
 
 
-def candidate_similarities(
-    vectors: list[dict[str, float]], config: DedupConfig
-) -> dict[tuple[int, int], float]:
-    """Cosine similarity of every pair of documents sharing one of their top terms.
+def candidate_pairs(vectors: list[dict[str, float]], config: DedupConfig) -> list[tuple[int, int]]:
+    """Sorted pairs of documents sharing one of their ``config.story_top_terms`` highest-weighted terms.
 
     Terms found in more than ``config.story_max_term_share`` of the documents are not indexed (they
     carry no story identity and would make the candidate lists quadratic).
@@ -82,7 +154,49 @@ def candidate_similarities(
         for index, first in enumerate(members):
             for second in members[index + 1 :]:
                 pairs.add((first, second))
-    return {pair: _cosine(vectors[pair[0]], vectors[pair[1]]) for pair in sorted(pairs)}
+    return sorted(pairs)
+
+
+def candidate_similarities(
+    vectors: list[dict[str, float]], config: DedupConfig
+) -> dict[tuple[int, int], float]:
+    """Cosine similarity of every candidate pair (see :func:`candidate_pairs`)."""
+    return {pair: _cosine(vectors[pair[0]], vectors[pair[1]]) for pair in candidate_pairs(vectors, config)}
+
+
+def story_similarities(
+    texts: list[str], bodies: list[str], ordinals: list[int | None], config: DedupConfig
+) -> dict[tuple[int, int], float]:
+    """Similarity of every candidate pair of articles: weighted content-word and name cosines.
+
+    Args:
+        texts: Title and body of every article (content words).
+        bodies: Body of every article (names; headline-style titles would make every word a name).
+        ordinals: Publication date of every article as a day number, or None when unknown.
+        config: ``story_top_terms``, ``story_max_term_share``, ``story_entity_weight`` and
+            ``story_max_date_gap_days``.
+
+    Returns:
+        Pair (first, second) with first < second → similarity; pairs published too far apart are absent.
+    """
+    word_vectors = tfidf_vectors(texts)
+    name_vectors = tfidf_vectors(bodies, tokenize=name_terms)
+    weight = config.story_entity_weight
+    similarities: dict[tuple[int, int], float] = {}
+    for first, second in candidate_pairs(word_vectors, config):
+        first_day, second_day = ordinals[first], ordinals[second]
+        if (
+            first_day is not None
+            and second_day is not None
+            and abs(first_day - second_day) > config.story_max_date_gap_days
+        ):
+            continue
+        similarity = (1.0 - weight) * _cosine(word_vectors[first], word_vectors[second])
+        if weight:
+            similarity += weight * _cosine(name_vectors[first], name_vectors[second])
+        if similarity > 0.0:
+            similarities[(first, second)] = similarity
+    return similarities
 
 
 def average_linkage(n_items: int, similarities: dict[tuple[int, int], float], threshold: float) -> list[int]:
@@ -143,7 +257,8 @@ def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
 
     Args:
         articles: Needs ``article_id``, ``title``, ``body`` and ``published_date``.
-        config: ``story_similarity_threshold``, ``story_top_terms`` and ``story_max_term_share``.
+        config: ``story_similarity_threshold``, ``story_top_terms``, ``story_max_term_share``,
+            ``story_entity_weight`` and ``story_max_date_gap_days``.
 
     Returns:
         A Series aligned with ``articles`` holding, for every article, the ``article_id`` of its story's
@@ -154,9 +269,11 @@ def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
     order = canonical_order(articles)
     titles = articles["title"].fillna("").to_numpy(dtype=object)[order]
     bodies = articles["body"].fillna("").to_numpy(dtype=object)[order]
-    vectors = tfidf_vectors([f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)])
-    similarities = candidate_similarities(vectors, config)
-    groups = average_linkage(len(vectors), similarities, config.story_similarity_threshold)
+    dates = articles["published_date"].to_numpy(dtype=object)[order]
+    ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
+    texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
+    similarities = story_similarities(texts, list(bodies), ordinals, config)
+    groups = average_linkage(len(texts), similarities, config.story_similarity_threshold)
     ids = articles["article_id"].to_numpy(dtype=object)[order]
     story_of_sorted = np.array([ids[group] for group in groups], dtype=object)
     story = np.empty(len(articles), dtype=object)

@@ -6,17 +6,28 @@ unbalanced mark in a huge paragraph costs nothing): curly and straight double ma
 quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention whose
 ``text`` runs from the first opening mark to the last closing mark.
 
-Speakers are resolved with the dependency parse, in this order:
+Speakers are resolved with the dependency parse, in this order (speech verbs are the lemmas of
+``speech_verbs.txt``):
 
-1. the attribution right after the quote (“…,” Putin said / the Russian president told reporters);
+1. the attribution right after the quote (“…,” Putin said / the Russian president told reporters / said
+   Mr. Trump / Viguerie notes), also when a long apposition separates subject and verb (“…,” Trump, the GOP
+   frontrunner, said) or a nested quote closes first (“… ‘ringleader,’” Sexton said);
 2. "according to X" in the sentence;
 3. the subject of the outermost speech verb governing the quote ("Pashinyan told Putin that … “…”");
-4. the subject of the clause the quote belongs to ("The arch-rivals also “agreed to …”");
-5. for a quote standing alone, the speaker of the previous paragraph.
+4. a lead-in ending in a colon or a comma, however the parser attached the quote ("Kasich resisted: “…”",
+   "Emphasizing the urgency, Trump said, “…”");
+5. the subject of the clause the quote belongs to ("The arch-rivals also “agreed to …”");
+6. a quote still unresolved takes the speaker of an earlier quote of its paragraph (“…,” said Aida, who
+   …. Biden “kind of misspoke.”); one standing alone takes the subject of a speech verb earlier in its
+   paragraph ("Lynch announced … “…”"), else the speaker of the previous paragraph.
+
+Subjects are only taken from the quote's own paragraph (the parser sometimes runs a sentence over a
+paragraph break: "6:50 p.m. ¶ Clinton has told …").
 
 A subject is turned into a name by the article's entity mentions ("Putin" → "Vladimir Putin"), pronouns
-("he" → the latest person who was a grammatical subject), roles ("the Russian leader" → the person the
-article calls "Russian President …", else ``roles.csv``) and bodies.
+("he" → the latest person who was a grammatical subject), appositions ("Gene Sperling, a top Clinton
+adviser," → "Gene Sperling"), roles ("the Russian leader" → the person the article calls "Russian
+President …", else ``roles.csv``) and bodies.
 
 Convention for bodies: a statement is attributed to who issued it: "a statement from the Kremlin" and
 then "the statement added" → "Kremlin"; a joint statement → "joint statement of A, B and C" with the
@@ -38,7 +49,7 @@ from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quotes"
-VERSION = "1.0"
+VERSION = "1.1"
 EXTRACTOR = f"{NAME}/{VERSION}"
 
 OPENING_MARKS = frozenset("“«„")
@@ -52,6 +63,13 @@ MAX_QUOTE_PARAGRAPHS = 12
 MAX_SPLIT_GAP_WORDS = 14
 #: Tokens after a closing mark searched for the attribution ("…,” the Russian president told reporters).
 MAX_ATTRIBUTION_TOKENS = 10
+#: Tokens after a closing mark searched for a speech verb whose subject opens the attribution ("…,” Trump,
+#: the 2016 GOP frontrunner, said when Boyle asked him).
+MAX_LONG_ATTRIBUTION_TOKENS = 40
+#: Tokens after a closing mark within which a far speech verb's subject must start.
+MAX_SUBJECT_OFFSET_TOKENS = 3
+#: Closing single marks that may end a quote nested at its end (“… ‘He’s the ringleader,’” Sexton said).
+NESTED_CLOSING_MARKS = "’'"
 
 CONFIDENCE_EXPLICIT = 0.9
 CONFIDENCE_CLAUSE = 0.75
@@ -59,65 +77,6 @@ CONFIDENCE_CONTEXT = 0.7
 CONFIDENCE_UNRESOLVED = 0.4
 CONFIDENCE_FRAGMENT = 0.25
 
-SPEECH_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "add",
-        "note",
-        "state",
-        "stress",
-        "warn",
-        "insist",
-        "argue",
-        "claim",
-        "announce",
-        "declare",
-        "explain",
-        "write",
-        "mention",
-        "reaffirm",
-        "ask",
-        "reply",
-        "respond",
-        "answer",
-        "suggest",
-        "emphasize",
-        "emphasise",
-        "urge",
-        "accuse",
-        "thank",
-        "assert",
-        "comment",
-        "conclude",
-        "confirm",
-        "deny",
-        "acknowledge",
-        "admit",
-        "agree",
-        "promise",
-        "pledge",
-        "vow",
-        "underline",
-        "highlight",
-        "remark",
-        "report",
-        "describe",
-        "call",
-        "caution",
-        "recall",
-        "quote",
-        "observe",
-        "predict",
-        "complain",
-        "criticize",
-        "criticise",
-        "praise",
-        "welcome",
-        "dismiss",
-        "offer",
-    ]
-)
 STATEMENT_NOUNS = frozenset({"statement", "release", "communique", "communiqué", "declaration", "readout"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PLURAL_PRONOUNS = frozenset({"they", "we", "them"})
@@ -161,7 +120,8 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     """
     resolver = SpeakerResolver(context, reference)
     records = []
-    for quote in merge_split_quotes(context.body, find_quotes(context.body), context.doc):
+    found = find_quotes(context.body)
+    for quote in merge_split_quotes(context.body, found, context.doc, resolver.speech_verbs):
         quote_text = (
             " ".join(context.body[start:end].strip() for start, end in quote.parts).strip().rstrip(",")
         )
@@ -251,35 +211,43 @@ def find_quotes(body: str) -> list[QuoteSpan]:
     return quotes
 
 
-def merge_split_quotes(body: str, quotes: list[QuoteSpan], doc: Any) -> list[QuoteSpan]:
+def merge_split_quotes(
+    body: str, quotes: list[QuoteSpan], doc: Any, speech_verbs: frozenset[str]
+) -> list[QuoteSpan]:
     """Join quotes interrupted by their attribution (“…,” he said. “…”) into one span.
 
     Two consecutive quotes of one paragraph merge when the first ends with a comma (inside or right after
-    its closing mark) and the words between them are a short clause holding a speech verb.
+    its closing mark, or before a nested closing mark: “… ‘ringleader,’”) and the words between them are a
+    short clause holding a verb of ``speech_verbs`` (lemmas).
     """
     merged: list[QuoteSpan] = []
     for quote in quotes:
         previous = merged[-1] if merged else None
-        if previous is not None and _is_split(body, previous, quote, doc):
+        if previous is not None and _is_split(body, previous, quote, doc, speech_verbs):
             merged[-1] = QuoteSpan(previous.start, quote.end, previous.parts + quote.parts)
         else:
             merged.append(quote)
     return merged
 
 
-def _is_split(body: str, first: QuoteSpan, second: QuoteSpan, doc: Any) -> bool:
+def _is_split(body: str, first: QuoteSpan, second: QuoteSpan, doc: Any, speech_verbs: frozenset[str]) -> bool:
     gap = body[first.end : second.start]
     if "\n" in gap or not gap.strip() or len(gap.split()) > MAX_SPLIT_GAP_WORDS:
         return False
-    last_inner = body[first.parts[-1][0] : first.parts[-1][1]].rstrip()
+    last_inner = _inner_ending(body[first.parts[-1][0] : first.parts[-1][1]])
     if not (last_inner.endswith(",") or gap.lstrip().startswith(",")):
         return False
     if not gap.rstrip().endswith((".", ",", ":")):
         return False
     return any(
-        token.lemma_.lower() in SPEECH_VERBS and token.pos_ == "VERB"
+        token.lemma_.lower() in speech_verbs and token.pos_ == "VERB"
         for token in _tokens_between(doc, first.end, second.start)
     )
+
+
+def _inner_ending(inner: str) -> str:
+    """A quote's inner text without trailing space and nested closing marks (“… ‘No,’” → "… ‘No,")."""
+    return inner.rstrip().rstrip(NESTED_CLOSING_MARKS).rstrip()
 
 
 def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
@@ -302,6 +270,7 @@ class SpeakerResolver:
             if mention["entity_type"] == "person" and mention.get("role")
         ]
         self.reference_roles = [(row["role"], row["name"]) for row in reference.table("roles")]
+        self.speech_verbs = frozenset(word.lower() for word in reference.words("speech_verbs"))
         self.bodies = self._statement_bodies()
         self.paragraph_speakers: dict[int, str] = {}
 
@@ -377,8 +346,17 @@ class SpeakerResolver:
     def resolve(self, quote: QuoteSpan) -> tuple[Speaker, float]:
         """Speaker and confidence of one quote (see the module docstring for the order of the rules)."""
         speaker, confidence = self._resolve_in_sentence(quote)
+        paragraph_start, _ = self._paragraph_bounds(quote.start)
+        if speaker.name is None and paragraph_start in self.paragraph_speakers:
+            # “…,” said Aida, who published a book. Biden “kind of misspoke.”: Aida goes on
+            speaker, confidence = (
+                Speaker(self.paragraph_speakers[paragraph_start], "person"),
+                CONFIDENCE_CONTEXT,
+            )
         if speaker.name is None and self._stands_alone(quote):
-            speaker, confidence = self._previous_paragraph_speaker(quote), CONFIDENCE_CONTEXT
+            lead = self._speech_subject_between(paragraph_start, quote.start, quote.start)
+            speaker = lead if lead is not None else self._previous_paragraph_speaker(quote)
+            confidence = CONFIDENCE_CONTEXT
         if speaker.kind in {"plural", "place"} or speaker.name is None:
             body = self._body_in_sentence(quote)
             if body is not None:
@@ -401,11 +379,16 @@ class SpeakerResolver:
         root = self._quote_root(quote)
         if root is None:
             return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
+        paragraph_start, paragraph_end = self._paragraph_bounds(quote.start)
         verb = self._outermost_speech_verb(root, quote)
         if verb is not None:
             subject = self._subject_of(verb)
-            if subject is not None:
+            # the parser may run a sentence over a paragraph break ("6:50 p.m. ¶ Clinton has told …")
+            if subject is not None and paragraph_start <= subject.idx < paragraph_end:
                 return self._resolve_subject(subject, quote.start), CONFIDENCE_EXPLICIT
+        lead_in = self._lead_in(quote)
+        if lead_in is not None:
+            return lead_in, CONFIDENCE_EXPLICIT
         clause = (
             root
             if root.pos_ in {"VERB", "AUX"}
@@ -413,7 +396,8 @@ class SpeakerResolver:
         )
         if clause is not None:
             subject = self._subject_of(clause)
-            if subject is not None and not (quote.start <= subject.idx < quote.end):
+            outside_quote = subject is not None and not (quote.start <= subject.idx < quote.end)
+            if outside_quote and paragraph_start <= subject.idx < paragraph_end:
                 return self._resolve_subject(subject, quote.start), CONFIDENCE_CLAUSE
         return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
 
@@ -430,29 +414,119 @@ class SpeakerResolver:
         return None
 
     def _attribution_at(self, inner_start: int, closing_end: int) -> Any | None:
-        last_inner = self.body[inner_start : closing_end - 1].rstrip()
+        """Subject of the attribution following one closing mark, or None.
+
+        A speech verb among the first :data:`MAX_ATTRIBUTION_TOKENS` tokens (up to the sentence end or the
+        next quote) gives its subject, else the words around it ("…,” said the spokesman). A speech verb
+        further on (up to :data:`MAX_LONG_ATTRIBUTION_TOKENS`, nested quotes included) counts only when
+        its subject opens the attribution (“…,” Trump, the 2016 GOP frontrunner, said …).
+        """
+        last_inner = _inner_ending(self.body[inner_start : closing_end - 1])
         _, paragraph_end = self._paragraph_bounds(closing_end - 1)
         following = self.body[closing_end:paragraph_end]
         if not (last_inner.endswith((",", "?", "!", "—", "-")) or following.lstrip().startswith(",")):
             return None
-        tokens = []
+        tokens: list[Any] = []
+        near_count = None
         for token in _tokens_between(self.doc, closing_end, paragraph_end):
-            if token.text in {".", "!", "?", ";"} or _mark_kind(token.text, 0) == "open":
+            if token.text in {".", "!", "?", ";"} or len(tokens) >= MAX_LONG_ATTRIBUTION_TOKENS:
                 break
+            if near_count is None and (
+                _mark_kind(token.text, 0) == "open" or len(tokens) >= MAX_ATTRIBUTION_TOKENS
+            ):
+                near_count = len(tokens)
             tokens.append(token)
-            if len(tokens) >= MAX_ATTRIBUTION_TOKENS:
-                break
+        near = tokens[:near_count] if near_count is not None else tokens
+        subject = self._near_attribution(near)
+        if subject is not None:
+            return subject
+        opening = {
+            token.i for token in [item for item in tokens if not item.is_punct][:MAX_SUBJECT_OFFSET_TOKENS]
+        }
+        for token in tokens[len(near) :]:
+            if token.lemma_.lower() in self.speech_verbs and token.pos_ in {"VERB", "AUX"}:
+                subject = self._subject_of(token, inherit=False)
+                if subject is not None and subject.left_edge.i in opening:
+                    return subject
+        return None
+
+    def _near_attribution(self, tokens: list[Any]) -> Any | None:
+        """Subject of the first speech verb of ``tokens``, else the nearest word before (or after) it.
+
+        A speech verb the tagger read as a plural noun ("…,” Viguerie notes) counts; without any speech
+        verb, the subject of the first verb that has one does (“…,” remembered Roy Verley).
+        """
         for position, token in enumerate(tokens):
-            if token.lemma_.lower() in SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+            if self._is_speech_verb(token):
                 subject = self._subject_of(token, inherit=False)
                 if subject is not None:
                     return subject
                 after = [item for item in tokens[position + 1 :] if not item.is_punct]
                 before = [item for item in tokens[:position] if not item.is_punct]
+                if before and self._names_someone(before[0]):
+                    return before[0]  # “…,” Gene Sperling, a top Clinton adviser, said
                 candidates = before or after
                 if candidates:
                     return candidates[-1] if before else candidates[0]
+        for token in tokens:
+            if token.pos_ == "VERB":
+                subject = self._subject_of(token, inherit=False)
+                if subject is not None and subject in tokens:
+                    return subject
         return None
+
+    def _names_someone(self, token: Any) -> bool:
+        """Whether ``token`` lies in a person or organization mention."""
+        mention = self._mention_at(token.idx)
+        return mention is not None and mention["entity_type"] in {"person", "organization"}
+
+    def _is_speech_verb(self, token: Any) -> bool:
+        """A speech verb, or its third-person form tagged as a noun ("Viguerie notes")."""
+        lower = token.lower_
+        if token.pos_ in {"VERB", "AUX"}:
+            return token.lemma_.lower() in self.speech_verbs
+        return (
+            token.pos_ == "NOUN"
+            and lower.endswith("s")
+            and (
+                lower[:-1] in self.speech_verbs or (lower.endswith("es") and lower[:-2] in self.speech_verbs)
+            )
+        )
+
+    def _lead_in(self, quote: QuoteSpan) -> Speaker | None:
+        """Speaker of a clause introducing the quote with a colon or a comma ("Kasich resisted: “…”",
+        "Emphasizing the urgency, Trump said, “…”"), however the parser attached the quote.
+
+        The lead-in is the sentence part before the mark, within the quote's paragraph. The subject of its
+        last speech verb (for a colon, else of its last verb) names the speaker when it lies in the lead-in;
+        a colon lead-in without one that names exactly one person ("Here’s Clinton in 1992:") gives that
+        person, and so does a comma lead-in with a speech verb ("Clinton seemed ready, telling the crowd,").
+        """
+        paragraph_start, _ = self._paragraph_bounds(quote.start)
+        before = self.body[paragraph_start : quote.start].rstrip()
+        if not before.endswith((":", ",")):
+            return None
+        mark = self.doc.char_span(paragraph_start + len(before) - 1, paragraph_start + len(before))
+        if mark is None:
+            return None
+        start = max(mark[0].sent.start_char, paragraph_start)
+        tokens = _tokens_between(self.doc, start, mark.start_char)
+        verbs = [token for token in tokens if token.pos_ in {"VERB", "AUX"}]
+        speech = [token for token in verbs if token.lemma_.lower() in self.speech_verbs]
+        if not speech and before.endswith(","):
+            return None
+        for verb in reversed(speech or verbs):
+            subject = self._subject_of(verb)
+            if subject is not None and start <= subject.idx < mark.start_char:
+                speaker = self._resolve_subject(subject, quote.start)
+                if speaker.name is not None:
+                    return speaker
+        people = {
+            mention["name"]
+            for mention in self.mentions
+            if start <= mention["char_start"] < mark.start_char and mention["entity_type"] == "person"
+        }
+        return Speaker(people.pop(), "person") if len(people) == 1 else None
 
     def _according_to(self, quote: QuoteSpan) -> Speaker | None:
         start, end = self._sentence_bounds(quote.start, quote.end)
@@ -478,7 +552,7 @@ class SpeakerResolver:
         speech = [
             token
             for token in candidates
-            if token.lemma_.lower() in SPEECH_VERBS
+            if token.lemma_.lower() in self.speech_verbs
             and token.pos_ in {"VERB", "AUX"}
             and not (quote.start <= token.idx < quote.end)
         ]
@@ -521,15 +595,9 @@ class SpeakerResolver:
             if is_prose and any(token.pos_ in {"VERB", "AUX"} for token in tokens):
                 if start in self.paragraph_speakers:
                     return Speaker(self.paragraph_speakers[start], "person")
-                speech = [
-                    token for token in tokens if token.lemma_.lower() in SPEECH_VERBS and token.pos_ == "VERB"
-                ]
-                for verb in reversed(speech):
-                    subject = self._subject_of(verb)
-                    if subject is not None:
-                        speaker = self._resolve_subject(subject, quote.start)
-                        if speaker.name is not None and speaker.kind in {"person", "body"}:
-                            return speaker
+                speaker = self._speech_subject_between(start, end, quote.start)
+                if speaker is not None:
+                    return speaker
                 for token in tokens:
                     mention = self._mention_at(token.idx)
                     if (
@@ -541,6 +609,21 @@ class SpeakerResolver:
                 return Speaker(None, "other")
             position = start - 1
         return Speaker(None, "other")
+
+    def _speech_subject_between(self, start: int, end: int, position: int) -> Speaker | None:
+        """Person or body subject of the last speech verb in ``[start, end)`` ("Lynch announced … “…”")."""
+        speech = [
+            token
+            for token in _tokens_between(self.doc, start, end)
+            if token.lemma_.lower() in self.speech_verbs and token.pos_ == "VERB"
+        ]
+        for verb in reversed(speech):
+            subject = self._subject_of(verb)
+            if subject is not None and start <= subject.idx < end:
+                speaker = self._resolve_subject(subject, position)
+                if speaker.name is not None and speaker.kind in {"person", "body"}:
+                    return speaker
+        return None
 
     def _body_in_sentence(self, quote: QuoteSpan) -> str | None:
         start, end = self._sentence_bounds(quote.start, quote.end)
@@ -570,6 +653,9 @@ class SpeakerResolver:
             if any(child.dep_ == "conj" for child in token.children):
                 return Speaker(None, "plural")
             return Speaker(mention["name"], kind)
+        named = self._apposed_person(token)
+        if named is not None:
+            return Speaker(named, "person")
         lemma = token.lemma_.lower()
         if lemma in STATEMENT_NOUNS:
             bodies = [name for start, name in self.bodies if start == token.idx]
@@ -594,6 +680,19 @@ class SpeakerResolver:
         if token.pos_ in {"NOUN", "PROPN"}:
             return Speaker(phrase or None, "other")
         return Speaker(None, "other")
+
+    def _apposed_person(self, token: Any) -> str | None:
+        """The person a common-noun subject stands in apposition with ("Sperling, a top Clinton adviser")."""
+        if token.pos_ not in {"NOUN", "ADJ"}:
+            return None
+        appositions = [child for child in token.children if child.dep_ == "appos"]
+        if token.dep_ == "appos":
+            appositions.append(token.head)
+        for other in appositions:
+            mention = self._mention_at(other.idx)
+            if mention is not None and mention["entity_type"] == "person":
+                return mention["name"]
+        return None
 
     def _noun_phrase(self, token: Any) -> str:
         """The head noun with its left modifiers, without determiners ("Russian-mediated ceasefire")."""

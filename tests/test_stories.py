@@ -1,0 +1,138 @@
+"""Tests of article near duplicates and story clustering on tiny hand-built article frames (issue #4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from factlake.config import DedupConfig
+from factlake.dedup import cluster_stories, mark_duplicate_articles
+from factlake.dedup.stories import name_terms
+from factlake.evaluation.stories import bcubed, merged_topic_share
+from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
+
+#: Tiny frames: every term is rare enough to propose candidates.
+CONFIG = dataclasses.replace(DedupConfig(), story_max_term_share=1.0)
+
+
+def article(number: int, body: str, published: dt.date | None = None, title: str = "x") -> dict:
+    return new_record(
+        "articles",
+        article_id=stable_id("article", number),
+        source_uri=f"{number:03d}.txt",
+        source_name=None,
+        title=title,
+        published_date=published,
+        date_source="metadata" if published else "none",
+        body=body,
+        n_words=len(body.split()),
+        body_sha256=sha256_hex(normalize_text(body)),
+        content_sha256=sha256_hex(f"{number}{body}"),
+    )
+
+
+def frame(*bodies: str, published: list[dt.date | None] | None = None) -> pd.DataFrame:
+    dates = published or [None] * len(bodies)
+    pairs = enumerate(zip(bodies, dates, strict=True))
+    return to_frame("articles", [article(number, body, date) for number, (body, date) in pairs])
+
+
+# Two earthquakes: same kind of event, same vocabulary, different places, people and figures.
+QUAKE_A = [
+    "A magnitude 6.1 earthquake struck near Ludian in Yunnan on Sunday, killing 398 people, officials said. "
+    "Governor Li Jiheng said rescuers in Ludian were searching collapsed houses for survivors of the "
+    "earthquake.",
+    "Rescuers in Yunnan searched collapsed houses after the earthquake near Ludian killed 398 people. "
+    "Governor Li Jiheng said the magnitude 6.1 earthquake destroyed roads around Ludian.",
+    "The earthquake that hit Ludian in Yunnan killed 398 people; Governor Li Jiheng asked rescuers to "
+    "reach survivors in collapsed houses before nightfall.",
+]
+QUAKE_B = [
+    "Ecuador mourned 661 dead after a magnitude 7.8 earthquake flattened Pedernales on Saturday. President "
+    "Rafael Correa flew to Pedernales, where rescuers dug through collapsed hotels.",
+    "President Rafael Correa said the toll of the Pedernales earthquake rose to 661 as rescuers from "
+    "Colombia and Mexico dug through collapsed hotels along the coast of Ecuador.",
+]
+
+
+def test_reports_of_one_event_merge_and_a_similar_event_stays_apart():
+    stories = cluster_stories(frame(*QUAKE_A, *QUAKE_B), CONFIG)
+    assert stories.iloc[0] == stories.iloc[1] == stories.iloc[2]
+    assert stories.iloc[3] == stories.iloc[4]
+    assert stories.iloc[0] != stories.iloc[3]
+
+
+def test_names_weigh_in_against_shared_vocabulary():
+    """Two templated reports of different earthquakes: the wording agrees, the names and figures do not."""
+    other_quake = (
+        "A magnitude 7.8 earthquake struck near Pedernales in Ecuador on Saturday, killing 661 people, "
+        "officials said. President Rafael Correa said rescuers in Pedernales were searching collapsed houses "
+        "for survivors of the earthquake."
+    )
+    texts = frame(QUAKE_A[0], other_quake)
+    words_only = dataclasses.replace(CONFIG, story_entity_weight=0.0, story_similarity_threshold=0.3)
+    with_names = dataclasses.replace(CONFIG, story_entity_weight=0.5, story_similarity_threshold=0.3)
+    assert cluster_stories(texts, words_only).nunique() == 1
+    assert cluster_stories(texts, with_names).nunique() == 2
+
+
+def test_articles_published_far_apart_are_never_one_story():
+    bodies = [QUAKE_A[0], QUAKE_A[1]]
+    close = frame(*bodies, published=[dt.date(2014, 8, 3), dt.date(2014, 8, 5)])
+    apart = frame(*bodies, published=[dt.date(2014, 8, 3), dt.date(2015, 8, 3)])
+    unknown = frame(*bodies, published=[dt.date(2014, 8, 3), None])
+    assert cluster_stories(close, CONFIG).nunique() == 1
+    assert cluster_stories(apart, CONFIG).nunique() == 2
+    assert cluster_stories(unknown, CONFIG).nunique() == 1
+
+
+def test_story_id_is_the_earliest_article_and_does_not_depend_on_row_order():
+    published = [dt.date(2014, 8, 5), dt.date(2014, 8, 3), None, dt.date(2016, 4, 17), dt.date(2016, 4, 16)]
+    articles = frame(*QUAKE_A, *QUAKE_B, published=published)
+    stories = cluster_stories(articles, CONFIG)
+    assert stories.iloc[0] == articles["article_id"].iloc[1]
+    assert stories.iloc[3] == articles["article_id"].iloc[4]
+    shuffled = cluster_stories(articles.sample(frac=1, random_state=7), CONFIG)
+    pd.testing.assert_series_equal(stories, shuffled.loc[stories.index])
+
+
+def test_empty_frame_gives_empty_story_ids():
+    assert cluster_stories(frame(), CONFIG).empty
+
+
+def test_name_terms_keep_names_and_numbers_but_not_sentence_starts_or_weekdays():
+    terms = name_terms("Rescuers said Governor Li Jiheng met 398 families on Sunday. The court met. A Court.")
+    assert {"governor", "li", "jiheng", "governor_li_jiheng", "398"} <= set(terms)
+    assert "rescuers" not in terms  # first word of its sentence
+    assert "sunday" not in terms
+    assert "court" not in terms  # also written in lower case
+
+
+def test_short_templated_notices_are_not_near_duplicates_but_long_copies_are():
+    notice = "Qtly div {} cts vs {} cts prior\n\nPay April 15\n\nRecord April one"
+    long_body = " ".join(QUAKE_A)
+    marked = mark_duplicate_articles(
+        frame(
+            notice.format("six", "six"),
+            notice.format("five", "five"),
+            notice.format("six", "six"),
+            long_body,
+            "Reprinted: " + long_body,
+        ),
+        DedupConfig(),
+    )
+    kinds = marked["duplicate_kind"].tolist()
+    assert pd.isna(kinds[1])  # a different company's notice: not a copy
+    assert {kinds[0], kinds[2]} & {"exact"}  # identical bodies are still exact duplicates
+    assert {kinds[3], kinds[4]} & {"near"}  # the canonical one of the two is the smaller article_id
+
+
+def test_bcubed_and_merged_topics():
+    assert bcubed(["a", "a", "b"], [1, 1, 2]) == (1.0, 1.0, 1.0)
+    precision, recall, _ = bcubed(["a", "a", "a"], [1, 1, 2])
+    assert round(precision, 3) == round((2 / 3 + 2 / 3 + 1 / 3) / 3, 3)
+    assert recall == 1.0
+    share, n_topics = merged_topic_share(["a", "a", "b", "c"], [1, 1, 2, 2], ["x", "y", "x", "y"])
+    assert (share, n_topics) == (0.5, 2)
