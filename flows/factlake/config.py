@@ -72,10 +72,19 @@ class DedupConfig:
             intervals, to corroborate each other ("at least 52" and "more than 6,500" overlap but differ).
         event_unknown_date_window_days: Events without a date merge only when their articles were
             published within this many days of each other.
-        story_similarity_threshold: Average-linkage cosine similarity (TF-IDF of content words) at which
-            two groups of articles are one story.
+        story_similarity_threshold: Average-linkage similarity at which two groups of articles are one
+            story; the similarity of two articles is a weighted mean of the cosines of their content-word
+            and name TF-IDF vectors (see ``story_entity_weight``).
         story_top_terms: Highest-weighted terms per article used to propose candidate story pairs.
         story_max_term_share: Terms in more than this share of the articles propose no candidates.
+        recent_claim_window_days: A numeric claim is about the *recent past* when its period starts at most
+            this many days before its article's publication (day or month precision), or when its date
+            expression is relative ("last month", "on Monday", "this week") and reaches back at most this
+            far whatever the publication date. 92 days admits "last month" and "two months ago".
+        recent_conflict_value_ratio: Smaller over larger value two recent claims need to conflict when one
+            of them has no resolved period (a day's toll and a month's toll differ by far more).
+        story_shared_quotes: Attributed quote facts two articles must share to count as reports of one
+            story for the recent-claims conflict rule.
     """
 
     shingle_size: int = 5
@@ -88,9 +97,15 @@ class DedupConfig:
     approximate_value_tolerance: float = 0.1
     quantity_value_ratio: float = 0.5
     event_unknown_date_window_days: int = 3
-    story_similarity_threshold: float = 0.2
+    story_similarity_threshold: float = 0.22
     story_top_terms: int = 20
     story_max_term_share: float = 0.05
+    story_entity_weight: float = 0.2
+    story_max_date_gap_days: int = 7
+    near_duplicate_min_shingles: int = 20
+    recent_claim_window_days: int = 92
+    recent_conflict_value_ratio: float = 0.5
+    story_shared_quotes: int = 1
 
 
 @dataclass(frozen=True)
