@@ -266,7 +266,7 @@ def metrics_markdown(rows: list[MetricRow]) -> str:
         "|---|---|---|---:|---:|---:|---|",
     ]
     for row in rows:
-        target = "" if row.target is None else f"≥ {row.target}"
+        target = "" if row.target is None else f"{'≤' if row.lower_is_better else '≥'} {row.target}"
         support = "" if row.support is None else str(row.support)
         cells = [row.task, row.dataset, row.metric, f"{row.value:.3f}", target, support, row.note]
         lines.append("| " + " | ".join(cells) + " |")

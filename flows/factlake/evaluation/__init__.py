@@ -1,6 +1,6 @@
 """Evaluation of extraction and deduplication against gold data (``factlake eval``).
 
-Each module (``quotes``, ``quantities``, ``dates``, ``dedup``) exposes
+Each module (``quotes``, ``quantities``, ``dates``, ``dedup``, ``stories``) exposes
 ``evaluate(context: EvaluationContext) -> list[MetricRow]``; the command runs them all and prints one table.
 Gold for the seed articles lives under ``tests/gold``; public corpora are read from the corpora folder
 (``../shared/corpora`` beside the project by default) and skipped with a note when it is missing.
@@ -31,6 +31,7 @@ class MetricRow:
         target: The target from the issue, or None.
         support: Number of gold items (or pairs) behind the figure.
         note: Anything a reader needs to interpret the figure.
+        lower_is_better: The target is a maximum (an error rate), not a minimum.
     """
 
     task: str
@@ -40,6 +41,7 @@ class MetricRow:
     target: float | None = None
     support: int | None = None
     note: str = ""
+    lower_is_better: bool = False
 
 
 @dataclass

@@ -148,6 +148,7 @@ def ecbplus_rows(
             "topics_merged",
             share,
             target=TARGET_TOPICS_MERGED,
+            lower_is_better=True,
             support=n_topics,
             note=f"{round(share * n_topics)} of {n_topics} topics have both halves in one dominant cluster",
         )
