@@ -33,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 #: Tables keep their columns readable when piped to a file or another program.
 PIPED_OUTPUT_WIDTH = 200
 output = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_OUTPUT_WIDTH)
