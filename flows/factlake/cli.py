@@ -72,8 +72,8 @@ def run(
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
     prefect_defaults()
     from factlake.errors import FactlakeError, RunError
-    from factlake.publish import check_unlocked
-    from factlake.runner import run_build
+    from factlake.publish import check_dataset_ready
+    from factlake.runner import quiet_run_failures, run_build
 
     config = _config(
         sources,
@@ -106,8 +106,9 @@ def run(
         for source in config.sources:
             if not source.is_dir():
                 raise RunError(f"source folder does not exist: {source}")
-        if not wait:
-            check_unlocked(config.dataset)
+        check_dataset_ready(config.dataset, wait=bool(wait))
+        if not debug:
+            quiet_run_failures()
         with progress:
             summary = run_build(config, progress=report)
     except FactlakeError as error:

@@ -247,16 +247,26 @@ def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
         handle.close()
 
 
-def check_unlocked(dataset: Path) -> None:
-    """Fail early, before any run starts, when another run holds the writer lock.
+def check_dataset_ready(dataset: Path, wait: bool = False) -> None:
+    """Fail early, before a run starts, when it could not publish: a dataset folder that cannot be
+    written, a corrupt ``latest``, or (unless ``wait``) another run holding the writer lock.
 
     Raises:
-        DatasetLockedError: when the lock is taken.
+        RunError: for an unwritable folder or a corrupt previous version.
+        DatasetLockedError: when the lock is taken and ``wait`` is false.
     """
-    if not (dataset / LOCK_FILE).exists():
-        return
-    with writer_lock(dataset, timeout=0.0):
-        pass
+    try:
+        dataset.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror or error}") from error
+    if not os.access(dataset, os.W_OK | os.X_OK):
+        raise RunError(f"cannot write to dataset folder {dataset}: permission denied")
+    latest = latest_version(dataset)
+    if latest is not None:
+        read_manifest(latest)
+    if not wait:
+        with writer_lock(dataset, timeout=0.0):
+            pass
 
 
 def clean_leftovers(dataset: Path) -> list[str]:
@@ -328,7 +338,7 @@ def write_version(
         (dataset / ".history").write_text(f"{number}\n")
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise RunError(f"disk full while writing {dataset}: nothing was published") from error
         if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror}") from error

@@ -22,6 +22,15 @@ def prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
+def quiet_run_failures() -> None:
+    """Keep Prefect from logging the traceback of a failed run; the command line prints one line instead
+    (``--debug`` keeps the traceback)."""
+    import logging
+
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def task_runner_for(config: FactlakeConfig) -> Any:
     """The Prefect task runner the run settings ask for.
 
