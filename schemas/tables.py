@@ -189,7 +189,8 @@ class Mentions(_Table):
     )
     date_text: Series[str] = pa.Field(nullable=True, description="The date expression as written.")
     date_note: Series[str] = pa.Field(
-        nullable=True, description="Why a date expression was left unresolved (e.g. no publication date)."
+        nullable=True,
+        description="How the date was found, or why it was left unresolved (e.g. no publication date).",
     )
     confidence: Series[float] = pa.Field(ge=0.0, le=1.0, description="Extractor confidence in [0, 1].")
     extractor: Series[str] = pa.Field(description="Name and version of the extractor, e.g. quotes/1.0.")

@@ -9,13 +9,16 @@ import json
 import pandas as pd
 import pytest
 
-from factlake.config import DedupConfig
+from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
 from factlake.dedup import build_facts, cluster_stories, mark_duplicate_articles
-from factlake.evaluation.dedup import bcubed, load_gold_clusters, score_fact_clusters
+from factlake.evaluation.dedup import load_gold_clusters, score_fact_clusters
+from factlake.evaluation.stories import bcubed
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
+from factlake.reference import load_reference
 from schemas.tables import Articles, Conflicts, Facts
 
 CONFIG = DedupConfig()
+REFERENCE = load_reference(DEFAULT_REFERENCE_DIR)
 PUTIN = "Vladimir Putin"
 WIRE = (
     "Armenia and Azerbaijan on Monday vowed to work together to resolve the decades-long Nagorno-Karabakh "
@@ -196,7 +199,9 @@ def seed_like_mentions() -> list[dict]:
 
 @pytest.fixture
 def seed_facts():
-    return build_facts(to_frame("mentions", seed_like_mentions()), articles_frame(*SEED_ARTICLES), CONFIG)
+    return build_facts(
+        to_frame("mentions", seed_like_mentions()), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE
+    )
 
 
 def fact_of(fact_set, article_number: int, fact_type: str, snippet: str) -> str:
@@ -314,7 +319,7 @@ def test_quotes_never_merge_across_speakers_and_unattributed_only_when_identical
         quote(ID[3], words + " Today.", speaker=None),
         quote(ID[4], "We are ready to start the demarcation.", speaker=None),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     assert ids[0] != ids[1]
     assert ids[2] == ids[3]  # near-identical wording
@@ -357,16 +362,17 @@ def test_overlapping_claims_corroborate_and_disjoint_claims_conflict(seed_facts)
     assert seed_facts.stats["conflicts"] == 1
 
 
-def test_quantities_never_merge_across_units_measures_or_periods():
+def test_quantities_never_merge_across_unit_classes_measures_or_periods():
+    # Units of one class (soldiers and people) may merge: see tests/test_dedup_facts.py.
     mentions = [
         quantity(ID[0], 300, "killed", "people", dt.date(2022, 9, 1), "month"),
-        quantity(ID[1], 300, "killed", "soldiers", dt.date(2022, 9, 1), "month"),
+        quantity(ID[1], 300, "killed", "vehicles", dt.date(2022, 9, 1), "month"),
         quantity(ID[2], 300, "wounded", "people", dt.date(2022, 9, 1), "month"),
         quantity(ID[3], 300, "killed", "people", dt.date(2021, 9, 1), "month"),
         quantity(ID[4], 300, "killed", "people", None),
         quantity(ID[4], 999, "wounded", "soldiers", dt.date(2022, 9, 1), "month", start=50),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     assert result.mentions["fact_id"].nunique() == 6
     assert result.conflicts.empty  # different measures/units/periods never conflict
 
@@ -377,7 +383,7 @@ def test_undated_claims_merge_only_with_undated_and_never_conflict():
         quantity(ID[1], 30000, "killed", "people", None),
         quantity(ID[2], 6500, "killed", "people", None),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     assert ids[0] == ids[1] != ids[2]
     assert result.conflicts.empty
@@ -392,7 +398,7 @@ def test_open_bounds_do_not_chain_or_merge_far_apart_values():
         quantity(ID[3], 52, "killed", "people", month, "month", qualifier="at_least", value_low=52.0),
         quantity(ID[4], 60, "killed", "people", month, "month", qualifier="more_than", value_low=60.0),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     # "more than 10" is consistent with 221 and 286 but must not chain them, nor merge with far values.
     assert len(set(ids[:4])) == 4
@@ -423,7 +429,7 @@ def test_events_in_different_places_or_with_disjoint_actors_stay_apart():
         event(ID[1], [PUTIN], "Moscow", day),
         event(ID[2], ["Emmanuel Macron"], "Sochi", day),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     assert result.mentions["fact_id"].nunique() == 3
 
 
@@ -443,7 +449,7 @@ def test_duplicate_articles_add_no_article_and_no_source():
     assert marked.set_index("article_id").loc[copy["article_id"], "duplicate_of"] == original["article_id"]
     words = "Russia will do everything to find a final and comprehensive settlement"
     mentions = [quote(record["article_id"], words) for record in (original, copy, other)]
-    result = build_facts(to_frame("mentions", mentions), marked, CONFIG)
+    result = build_facts(to_frame("mentions", mentions), marked, CONFIG, REFERENCE)
     fact = result.facts.iloc[0]
     assert len(result.facts) == 1
     assert fact["n_mentions"] == 3
@@ -457,7 +463,7 @@ def test_duplicate_articles_add_no_article_and_no_source():
 def test_repeated_quote_in_one_article_is_one_single_source_fact():
     words = "Russia will do everything to find a final and comprehensive settlement"
     mentions = [quote(ID[0], words, start=0), quote(ID[0], words, start=500)]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     assert len(result.facts) == 1
     assert result.facts.iloc[0]["n_mentions"] == 2
     assert result.facts.iloc[0]["status"] == "single_source"
@@ -499,7 +505,10 @@ def test_fact_ids_are_stable_when_a_new_article_adds_mentions(seed_facts):
         event(late["article_id"], [PUTIN, "Ilham Aliyev"], "Sochi", dt.date(2022, 10, 31), start=9),
     ]
     grown = build_facts(
-        to_frame("mentions", seed_like_mentions() + extra), articles_frame(*SEED_ARTICLES, late), CONFIG
+        to_frame("mentions", seed_like_mentions() + extra),
+        articles_frame(*SEED_ARTICLES, late),
+        CONFIG,
+        REFERENCE,
     )
     assert set(seed_facts.facts["fact_id"]) == set(grown.facts["fact_id"])
     before = seed_facts.mentions.set_index("mention_id")["fact_id"]
@@ -513,7 +522,7 @@ def test_results_do_not_depend_on_input_row_order(seed_facts):
         to_frame("mentions", seed_like_mentions()).sample(frac=1, random_state=7).reset_index(drop=True)
     )
     articles = articles_frame(*SEED_ARTICLES).sample(frac=1, random_state=2)
-    shuffled = build_facts(mentions, articles, CONFIG)
+    shuffled = build_facts(mentions, articles, CONFIG, REFERENCE)
     pd.testing.assert_frame_equal(seed_facts.facts, shuffled.facts)
     pd.testing.assert_frame_equal(seed_facts.conflicts, shuffled.conflicts)
     expected = seed_facts.mentions.set_index("mention_id")["fact_id"]
@@ -524,7 +533,7 @@ def test_results_do_not_depend_on_input_row_order(seed_facts):
 
 
 def test_empty_input_gives_empty_tables():
-    result = build_facts(to_frame("mentions", []), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", []), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     assert result.facts.empty and result.conflicts.empty and result.mentions.empty
     Facts.validate(result.facts)
 
@@ -572,7 +581,7 @@ def test_undated_events_a_year_apart_stay_apart_with_distinct_ids():
         event(ID[3], ["Ilham Aliyev", "Nikol Pashinyan", "Charles Michel"], None, None, start=90),
         event(ID[3], [PUTIN, "Ilham Aliyev"], "Sochi", None, start=120),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG)
+    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
     Facts.validate(result.facts)
     ids = result.mentions["fact_id"].tolist()
     assert ids[0] != ids[1]  # same leaders, published a year apart

@@ -144,6 +144,36 @@ def test_claim_date_from_the_sentence(claims):
     undated = only(claims("Last month, 286 people on both sides were killed."))
     assert undated["event_date"] is None
     assert undated["date_note"] == "no publication date to resolve 'Last month' against"
+    assert undated["date_text"] == "Last month"  # kept, so deduplication knows the claim is recent
+
+
+def test_claim_takes_the_year_of_an_earlier_date_of_its_paragraph(claims):
+    body = (
+        "The Karabakh conflict escalated into full-scale war in 2020. Tensions remained following the "
+        "military conflict, resulting in more than 6,500 people being killed.\n\n"
+        "Officials said 40 people were hurt."
+    )
+    war, other = claims(body, dt.date(2021, 11, 26))
+    assert (war["value"], war["event_date"], war["date_precision"]) == (6500, dt.date(2020, 1, 1), "year")
+    assert war["date_note"] == quantities.PARAGRAPH_YEAR_NOTE
+    assert other["event_date"] is None  # another paragraph: no year borrowed
+
+
+def test_claim_keeps_its_own_unresolved_date_rather_than_the_paragraph_year(claims):
+    body = "The war ended in 2020. Last month, 286 people on both sides were killed."
+    claim = only(claims(body))
+    assert claim["event_date"] is None and claim["date_text"] == "Last month"
+
+
+def test_anaphoric_year_takes_the_year_named_before(claims):
+    body = (
+        "The region remained under Armenian control till 2020.\n\n"
+        "In September of that year, Azerbaijan launched an offensive. The conflict resulted in over 6,000 "
+        "military casualties."
+    )
+    claim = only(claims(body, dt.date(2022, 11, 1)))
+    assert (claim["event_date"], claim["date_precision"]) == (dt.date(2020, 1, 1), "year")
+    assert claim["date_note"] == quantities.PARAGRAPH_YEAR_NOTE
 
 
 def test_offsets_ids_and_contract(claims):
@@ -155,7 +185,7 @@ def test_offsets_ids_and_contract(claims):
         assert record["mention_id"] == stable_id(
             ARTICLE_ID, "quantity", record["char_start"], record["char_end"]
         )
-        assert record["extractor"] == "quantities/1.0"
+        assert record["extractor"] == "quantities/1.1"
         assert record["fact_type"] == "quantity" and record["fact_id"] is None
     assert [record["text"] for record in records] == [
         "up to ten square kilometers",

@@ -34,5 +34,10 @@ class UnionFind:
             self._parent[root_first] = root_second
 
     def roots(self) -> np.ndarray:
-        """Representative of every item, as an integer array."""
-        return np.fromiter((self.find(item) for item in range(len(self._parent))), dtype=np.int64)
+        """Representative of every item, as an integer array (pointer jumping over the whole forest)."""
+        parent = np.array(self._parent, dtype=np.int64)
+        while True:
+            grandparent = parent[parent]
+            if np.array_equal(grandparent, parent):
+                return parent
+            parent = grandparent

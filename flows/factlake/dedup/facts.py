@@ -13,17 +13,39 @@ mentions sort after the representative. Limits: a backfilled article published *
 representative takes over the representative (and the id); a new mention that bridges two existing quote
 facts merges them into the one with the earlier representative.
 
-Clustering never compares across blocks: (speaker) for quotes, (measure, unit, year) for quantities,
-(action, year) for events, so no fact spans two types, speakers, units or measures. Identical mentions
-are grouped first with vectorized pandas operations; only the distinct variants are compared.
+Clustering never compares across blocks: (speaker) for quotes, (measure class, unit class, year) for
+quantities, (action, year) for events, so no fact spans two types or speakers. Units and measures are
+compared through ``unit_classes.csv`` (reference data): "deaths", "lives", "casualties", "soldiers" and
+"people" all count people, and "casualties" tolls may corroborate "killed" ones; mentions keep the unit
+and measure as written, and a fact shows its representative's. Identical mentions are grouped first with
+vectorized pandas operations; only the distinct variants are compared.
+
+Conflicts (see :func:`find_conflicts`) are numeric claims that cannot all be true about *the same thing
+and period*: same measure (exactly, not by class), same unit class and scope (soldiers are a part of the
+people killed, so 6,500 soldiers does not contradict 7,000 people), disjoint value intervals, no shared
+article, each the headline (largest) figure its article gives for that measure and period, and either
+
+- overlapping known periods ("in September 2022": 221 vs 286); or
+- both about the *recent past* of their articles, when at least one period is unknown: a claim is recent
+  when it resolved to a day or month starting at most ``recent_claim_window_days`` before publication
+  ("12 September" in an article of 1 November), or when its date expression is relative and cannot reach
+  further back than that whatever the publication date ("last month", "this week", "on Monday", even in
+  an article without a publication date). The two articles must report one story (they share an
+  attributed quote: one statement of one speaker), and the smaller value must be at least
+  ``recent_conflict_value_ratio`` of the larger (a day's toll and a month's toll differ by far more).
+
+Claims about a distant or different period never meet this way: "6,500 killed in 2020" and "30,000 lives
+in the 1990s" are absolute, not recent. Other undated claims never conflict.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +57,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import words_of
+from factlake.extract.dates import PAST, resolve_date
 from factlake.records import stable_id, to_frame
+from factlake.reference import Reference
 
 #: Placeholder period of quantities and events without a date.
 UNKNOWN_PERIOD = "unknown"
@@ -69,6 +93,108 @@ class FactSet:
     facts: pd.DataFrame
     conflicts: pd.DataFrame
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------- unit classes
+
+
+@dataclass(frozen=True)
+class UnitClasses:
+    """How units and measures written differently are compared (``unit_classes.csv``).
+
+    Attributes:
+        units: Unit → (class, scope); unlisted units are their own class, of scope ``all``.
+        measures: Measure → class; unlisted measures are their own class.
+    """
+
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+
+    def unit(self, unit: str) -> tuple[str, str]:
+        """Class and scope of a (lower-case) unit."""
+        return self.units.get(unit, (unit, "all"))
+
+    def measure(self, measure: str) -> str:
+        """Class of a (lower-case) measure."""
+        return self.measures.get(measure, measure)
+
+
+def unit_classes(reference: Reference) -> UnitClasses:
+    """The unit and measure classes of ``reference`` (``unit_classes.csv``)."""
+    return _classes_of(reference)
+
+
+_CLASSES: dict[str, UnitClasses] = {}
+
+
+def _classes_of(reference: Reference) -> UnitClasses:
+    if reference.fingerprint and reference.fingerprint in _CLASSES:
+        return _CLASSES[reference.fingerprint]
+    rows = reference.table("unit_classes")
+    classes = UnitClasses(
+        units={
+            row["name"].lower().strip(): (row["class"].lower().strip(), (row["scope"] or "all").strip())
+            for row in rows
+            if row["kind"] == "unit"
+        },
+        measures={
+            row["name"].lower().strip(): row["class"].lower().strip()
+            for row in rows
+            if row["kind"] == "measure"
+        },
+    )
+    if reference.fingerprint:
+        _CLASSES[reference.fingerprint] = classes
+    return classes
+
+
+# --------------------------------------------------------------------------------------------- recency
+
+#: Weeks are no supported date precision, but "this week" is as recent as a claim gets.
+_RECENT_WEEK = re.compile(r"\b(?:this|last|past|previous)\s+week\b", re.IGNORECASE)
+_WEEK_REACH_DAYS = 13
+#: Publication dates a relative expression is tried against to learn how far back it can reach: every day
+#: of a common year (so every weekday and every month length is tried).
+_REACH_ANCHORS = tuple(dt.date(2002, 1, 1) - dt.timedelta(days=days) for days in range(1, 366))
+
+
+@functools.lru_cache(maxsize=4096)
+def relative_reach_days(expression: str) -> int | None:
+    """Most days a past relative date expression can reach back before publication, or None.
+
+    None for absolute expressions ("in 2020", "November 10, 2020": they need no publication date), for
+    expressions pointing forward and for anything that is no date. "last month" gives 61, "on Monday" 6.
+    """
+    if resolve_date(expression, None).value is not None:
+        return None
+    if _RECENT_WEEK.search(expression):
+        return _WEEK_REACH_DAYS
+    reach = 0
+    for anchor in _REACH_ANCHORS:
+        resolved = resolve_date(expression, anchor, PAST)
+        if resolved.value is None or resolved.value > anchor:
+            return None
+        reach = max(reach, (anchor - resolved.value).days)
+    return reach
+
+
+def claim_is_recent(
+    date: object, precision: object, date_text: object, published: object, window_days: int
+) -> bool:
+    """True when a numeric claim is about the recent past of its article (see the module docstring).
+
+    A resolved claim is recent when its period (a day or a month) starts at most ``window_days`` before
+    the article's publication; an unresolved one when its date expression is relative and cannot reach
+    further back than that, whatever the publication date.
+    """
+    if isinstance(date, dt.date):
+        if precision == "year" or not isinstance(published, dt.date):
+            return False
+        return 0 <= published.toordinal() - date.toordinal() <= window_days
+    if not isinstance(date_text, str) or not date_text.strip():
+        return False
+    reach = relative_reach_days(date_text)
+    return reach is not None and reach <= window_days
 
 
 # --------------------------------------------------------------------------------------------- periods
@@ -121,11 +247,19 @@ def _period_precision(bounds: tuple[int, int]) -> str:
 # --------------------------------------------------------------------------------------------- preparation
 
 
+_UNUSED_COLUMNS = ("sentence", "extractor", "date_note", "fact_id")
+
+
 def _canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Mentions joined with their article facts, sorted into canonical order, positions 0..n-1."""
     info = articles.set_index("article_id")
     canonical_article = info["duplicate_of"].where(info["duplicate_of"].notna(), info.index.to_series())
-    frame = mentions.copy()
+    # Evidence sentences and provenance are not needed to cluster: leaving them out halves the copy.
+    frame = mentions.drop(columns=[name for name in _UNUSED_COLUMNS if name in mentions.columns])
+    for name in frame.columns:
+        if pd.api.types.is_string_dtype(frame[name].dtype) and frame[name].dtype != object:
+            # Python loops below iterate these columns; object arrays iterate far faster than Arrow ones.
+            frame[name] = frame[name].astype(object)
     frame["_input_row"] = np.arange(len(frame))
     frame["_published"] = frame["article_id"].map(info["published_date"])
     frame["_canonical_article"] = frame["article_id"].map(canonical_article)
@@ -187,7 +321,8 @@ def quote_match(
 def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]) -> None:
     """Union quote mentions in ``part`` (positions are its index) that state the same words."""
     texts = part["quote_text"].where(part["quote_text"].notna(), part["text"])
-    words = [quote_words(text) for text in texts]
+    words_of_text = {text: quote_words(text) for text in dict.fromkeys(texts.tolist())}
+    words = [words_of_text[text] for text in texts.tolist()]
     normalized = pd.Series([" ".join(tokens) for tokens in words], index=part.index)
     speaker = part["speaker"].fillna("")
     # Identical wording of one speaker: vectorized grouping; the first position is the variant.
@@ -217,23 +352,53 @@ def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rule
     for feature in features.values():
         frequency.update(feature["words"])
         frequency.update(feature["bigrams"])
+    rank = {token: order for order, token in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
     postings: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for position in variants:
         feature = features[position]
         for token in feature["words"] | feature["bigrams"]:
             postings[(feature["speaker"], token)].append(position)
     loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
+    prefixes: dict[int, set[str]] = {}
     for position in variants:
         feature = features[position]
         attributed = feature["speaker"] != ""
-        candidates: set[int] = set()
+        prefix: set[str] = set()
         for tokens, threshold in (
             (feature["words"], config.unattributed_quote_threshold if not attributed else loose),
             (feature["bigrams"] if attributed else set(), config.quote_similarity_threshold),
         ):
-            ranked = sorted(tokens, key=lambda token: (frequency[token], token))
-            for token in ranked[: _prefix_length(len(ranked), threshold)]:
-                candidates.update(postings[(feature["speaker"], token)])
+            ranked = sorted(tokens, key=rank.__getitem__)
+            prefix.update(ranked[: _prefix_length(len(ranked), threshold)])
+        prefixes[position] = prefix
+    by_speaker: defaultdict[str, list[int]] = defaultdict(list)
+    for position in variants:
+        by_speaker[features[position]["speaker"]].append(position)
+    for speaker, members in by_speaker.items():
+        if len(members) < 2:
+            continue
+        _union_quotes(members, features, prefixes, postings, speaker != "", config, uf, rules)
+
+
+def _union_quotes(
+    members: list[int],
+    features: dict[int, dict[str, Any]],
+    prefixes: dict[int, set[str]],
+    postings: dict[tuple[str, str], list[int]],
+    attributed: bool,
+    config: DedupConfig,
+    uf: UnionFind,
+    rules: Counter[str],
+) -> None:
+    """Union the variants of one speaker that match a later variant sharing a token of their prefix.
+
+    Speakers never share a fact, so each speaker's variants are compared on their own, in position order.
+    """
+    for position in members:
+        feature = features[position]
+        candidates: set[int] = set()
+        for token in prefixes[position]:
+            candidates.update(postings[(feature["speaker"], token)])
         for candidate in sorted(candidates):
             if candidate <= position or uf.find(candidate) == uf.find(position):
                 continue
@@ -301,14 +466,15 @@ class _Group:
     published: int | None = None
 
 
-def _enclosing_periods(period: tuple[int, int]) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=65536)
+def _enclosing_periods(period: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     """The period itself and the calendar month and year that contain it."""
     first = dt.date.fromordinal(period[0])
     month_start = dt.date(first.year, first.month, 1)
     following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
     month = (month_start.toordinal(), following.toordinal() - 1)
     year = (dt.date(first.year, 1, 1).toordinal(), dt.date(first.year, 12, 31).toordinal())
-    return list(dict.fromkeys([period, month, year]))
+    return tuple(dict.fromkeys([period, month, year]))
 
 
 class _PeriodIndex:
@@ -332,12 +498,21 @@ class _PeriodIndex:
     def remove(self, group: _Group, period: tuple[int, int] | None) -> None:
         self.by_period[period].remove(group)
 
-    def overlapping(self, period: tuple[int, int] | None) -> list[_Group]:
+    def overlapping(
+        self, period: tuple[int, int] | None, low: float = -math.inf, high: float = math.inf
+    ) -> list[_Group]:
+        """Groups whose period overlaps ``period`` and whose value interval meets [low, high], by root."""
         if period is None:
-            return list(self.by_period.get(None, []))
-        keys = set(_enclosing_periods(period)) | self.finer.get(period, set())
-        found = [group for key in keys for group in self.by_period.get(key, [])]
-        return sorted(found, key=lambda group: group.root)
+            found = self.by_period.get(None, [])
+        else:
+            keys = set(_enclosing_periods(period)) | self.finer.get(period, set())
+            found = [group for key in keys for group in self.by_period.get(key, ())]
+        found = [group for group in found if group.low <= high and low <= group.high]
+        return sorted(found, key=_root_of) if len(found) > 1 else found
+
+
+def _root_of(group: _Group) -> int:
+    return group.root
 
 
 def _leader_assign(
@@ -350,19 +525,24 @@ def _leader_assign(
     uf: UnionFind,
     rules: Counter[str],
     rule: str,
+    interval_at: dict[int, tuple[float, float]] | None = None,
 ) -> dict[int, _Group]:
     """Give every variant (in canonical order) to the first compatible group of its block, else a new group.
 
     Leader clustering keeps every group internally consistent (an interval or date compatible with *all*
     of its members), which union-find over pairwise compatibility would not: "more than 10" is compatible
     with both 221 and 286, and must not chain them into one fact. Groups are tried in creation order
-    (their representatives' canonical order), so the result is deterministic.
+    (their representatives' canonical order), so the result is deterministic. With ``interval_at``, groups
+    whose value interval misses the variant's are skipped before ``accepts`` is asked (it must reject
+    them too).
     """
     indexes: defaultdict[Any, _PeriodIndex] = defaultdict(_PeriodIndex)
     groups: list[_Group] = []
+    unbounded = (-math.inf, math.inf)
     for position in variants:
         index = indexes[block_of[position]]
-        for group in index.overlapping(period_at[position]):
+        low, high = interval_at[position] if interval_at is not None else unbounded
+        for group in index.overlapping(period_at[position], low, high):
             if accepts(group, position):
                 before = group.period
                 join(group, position)
@@ -397,9 +577,9 @@ def _identical_variants(
 
 
 def _cluster_quantities(
-    part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]
+    part: pd.DataFrame, config: DedupConfig, classes: UnitClasses, uf: UnionFind, rules: Counter[str]
 ) -> dict[int, _Group]:
-    """Union numeric claims of one measure, unit and period whose value intervals overlap."""
+    """Union numeric claims of one measure and unit class and one period whose value intervals overlap."""
     periods = [
         period_of(date, precision)
         for date, precision in zip(part["event_date"], part["date_precision"], strict=True)
@@ -433,8 +613,8 @@ def _cluster_quantities(
     unit_at = dict(zip(part.index, keyed["unit"], strict=True))
     block_of = {
         position: (
-            measure_at[position],
-            unit_at[position],
+            classes.measure(measure_at[position]),
+            classes.unit(unit_at[position])[0],
             dt.date.fromordinal(period_at[position][0]).year if period_at[position] else None,
         )
         for position in variants
@@ -463,7 +643,9 @@ def _cluster_quantities(
         low, high = interval_at[position]
         return _Group(root=position, period=period_at[position], low=low, high=high)
 
-    return _leader_assign(variants, block_of, period_at, accepts, join, make, uf, rules, "quantity_overlap")
+    return _leader_assign(
+        variants, block_of, period_at, accepts, join, make, uf, rules, "quantity_overlap", interval_at
+    )
 
 
 # --------------------------------------------------------------------------------------------- events
@@ -635,118 +817,251 @@ def _date_of(ordinal: float) -> dt.date | None:
     return None if math.isnan(ordinal) else dt.date.fromordinal(int(ordinal))
 
 
-def _period_overlapping_pairs(periods: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of periods that overlap, without comparing periods of different months.
+def _story_partners(frame: pd.DataFrame, articles: set[str], min_shared: int) -> dict[str, set[str]]:
+    """For each of ``articles``, the other articles sharing at least ``min_shared`` attributed quote facts.
 
-    Periods of a month or finer are filed under their month; year periods meet everything of their year.
+    Two outlets quoting one speaker's one statement report one story; a quote is far more specific to a
+    news event than a number or a place, which background paragraphs repeat for years.
     """
-    by_month: defaultdict[int, list[int]] = defaultdict(list)
-    years: list[int] = []
-    for index, period in enumerate(periods):
-        if _period_precision(period) == "year":
-            years.append(index)
-        else:
-            by_month[period[0] - dt.date.fromordinal(period[0]).day].append(index)
-    pairs = {
-        (min(first, second), max(first, second))
-        for year_index in years
-        for first, second in ((year_index, other) for other in range(len(periods)) if other != year_index)
-    }
-    for members in by_month.values():
-        for position, first in enumerate(members):
-            for second in members[position + 1 :]:
-                if narrower_period(periods[first], periods[second]) is not None:
-                    pairs.add((first, second))
-    return sorted(pairs)
+    quotes = frame.loc[
+        (frame["fact_type"] == "quote") & frame["speaker"].notna(), ["fact_id", "_canonical_article"]
+    ].drop_duplicates()
+    mine = quotes[quotes["_canonical_article"].isin(articles)]
+    others = quotes[quotes["fact_id"].isin(set(mine["fact_id"]))]
+    shared = mine.merge(others, on="fact_id", suffixes=("", "_other"))
+    shared = shared[shared["_canonical_article"] != shared["_canonical_article_other"]]
+    counts = shared.groupby(["_canonical_article", "_canonical_article_other"]).size()
+    partners: defaultdict[str, set[str]] = defaultdict(set)
+    for (article, other), count in counts.items():
+        if count >= min_shared:
+            partners[article].add(other)
+    return partners
 
 
-def find_conflicts(facts: list[dict[str, Any]], frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _disjoint(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    return max(first["_low"], second["_low"]) > min(first["_high"], second["_high"])
+
+
+def find_conflicts(
+    facts: list[dict[str, Any]], frame: pd.DataFrame, config: DedupConfig | None = None
+) -> list[dict[str, Any]]:
     """Conflict rows for quantity facts that cannot all be true.
 
-    Two quantity facts conflict when they have the same known measure and unit, overlapping known
-    periods and disjoint value intervals, share no supporting article, and each is the *headline* figure
-    of at least one of its articles (the largest value that article gives for that measure, unit and
-    period). The last condition keeps breakdowns from conflicting with totals ("221 deaths, 150 from
-    Armenia and 71 from Azerbaijan" is one claim of 221, not three). Undated claims never conflict: an
+    Two quantity facts conflict when they have the same measure, unit class and scope (``_measure``,
+    ``_unit_class``, ``_scope``), disjoint value intervals, share no supporting article, each is the
+    *headline* figure of at least one of its articles (the largest value that article gives for that
+    measure and unit class in that period), and they are about one period, which is either
+
+    - *dated*: both periods are known and overlap; or
+    - *recent*: both claims are about the recent past of their articles (``_recent``), at least one of
+      them has no resolved period (typically "last month" in an article without a publication date),
+      their articles report one story (they share an attributed quote), and the smaller value is at least
+      ``config.recent_conflict_value_ratio`` of the larger. For this rule the headline is the largest
+      recent figure of the article.
+
+    The headline condition keeps breakdowns from conflicting with totals ("221 deaths, 150 from Armenia
+    and 71 from Azerbaijan" is one claim of 221, not three). Other undated claims never conflict: an
     unknown period may be any period, and a conflict is an accusation that needs evidence.
     """
+    config = config or DedupConfig()
     candidates = [
         fact
         for fact in facts
-        if fact["fact_type"] == "quantity" and fact["measure"] and fact["unit"] and fact["_period"]
+        if fact["fact_type"] == "quantity"
+        and fact["measure"]
+        and fact["unit"]
+        and (fact["_period"] or fact.get("_recent"))
     ]
-    # Overlapping calendar periods always share their year, so (measure, unit, year) blocks lose nothing.
-    by_block: defaultdict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
+    by_block: defaultdict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for fact in candidates:
-        year = dt.date.fromordinal(fact["_period"][0]).year
-        by_block[(fact["measure"], fact["unit"], year)].append(fact)
+        by_block[(fact["_measure"], fact["_unit_class"], fact["_scope"])].append(fact)
+    by_block = defaultdict(list, {key: block for key, block in by_block.items() if len(block) >= 2})
     if not by_block:
         return []
+    involved_ids = {fact["fact_id"] for block in by_block.values() for fact in block}
     articles_of: defaultdict[str, set[str]] = defaultdict(set)
-    involved = frame[frame["fact_id"].isin({fact["fact_id"] for fact in candidates})]
+    involved = frame.loc[frame["fact_id"].isin(involved_ids), ["fact_id", "_canonical_article"]]
     for fact_id, article in zip(involved["fact_id"], involved["_canonical_article"], strict=True):
         articles_of[fact_id].add(article)
+    bridging = {
+        article
+        for block in by_block.values()
+        for fact in block
+        if fact.get("_recent") and not fact["_period"]
+        for article in articles_of[fact["fact_id"]]
+    }
+    partners = _story_partners(frame, bridging, config.story_shared_quotes) if bridging else {}
     rows: list[dict[str, Any]] = []
-    for (measure, unit, _year), block in sorted(by_block.items()):
-        if len(block) < 2:
-            continue
+    for (measure, unit_class, _scope), block in sorted(by_block.items()):
         headline: set[str] = set()
+        recent_headline: set[str] = set()
         by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         for fact in block:
             for article in articles_of[fact["fact_id"]]:
                 by_article[article].append(fact)
         for article_facts in by_article.values():
+            recent = [fact for fact in article_facts if fact.get("_recent")]
+            top_recent = max((fact["_low"] for fact in recent), default=math.inf)
+            recent_headline.update(fact["fact_id"] for fact in recent if fact["_low"] >= top_recent)
             for fact in article_facts:
+                if not fact["_period"]:
+                    continue
                 overlapping = [
                     other
                     for other in article_facts
-                    if narrower_period(other["_period"], fact["_period"]) is not None
+                    if other["_period"] and narrower_period(other["_period"], fact["_period"]) is not None
                 ]
                 if fact["_low"] >= max(other["_low"] for other in overlapping):
                     headline.add(fact["fact_id"])
-        eligible = sorted((fact for fact in block if fact["fact_id"] in headline), key=lambda f: f["fact_id"])
-        uf = UnionFind(len(eligible))
-        for i, j in _period_overlapping_pairs([fact["_period"] for fact in eligible]):
-            first, second = eligible[i], eligible[j]
-            if max(first["_low"], second["_low"]) <= min(first["_high"], second["_high"]):
+        eligible = sorted(
+            (fact for fact in block if fact["fact_id"] in headline or fact["fact_id"] in recent_headline),
+            key=lambda f: f["fact_id"],
+        )
+        index_of = {fact["fact_id"]: index for index, fact in enumerate(eligible)}
+        dated = [index for index, fact in enumerate(eligible) if fact["fact_id"] in headline]
+        edges = [_dated_conflict_edges(eligible, dated, articles_of)]
+        recent_by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        for fact in eligible:
+            if fact["fact_id"] in recent_headline:
+                for article in articles_of[fact["fact_id"]]:
+                    recent_by_article[article].append(fact)
+        for fact in eligible:
+            if fact["fact_id"] not in recent_headline or fact["_period"]:
                 continue
-            if articles_of[first["fact_id"]] & articles_of[second["fact_id"]]:
-                continue
-            uf.union(i, j)
+            for article in sorted(articles_of[fact["fact_id"]]):
+                for partner_article in sorted(partners.get(article, ())):
+                    for other in recent_by_article.get(partner_article, []):
+                        ratio = (
+                            _value_ratio(fact["value"], other["value"])
+                            if fact["value"] is not None and other["value"] is not None
+                            else math.nan
+                        )
+                        if (
+                            _disjoint(fact, other)
+                            and ratio >= config.recent_conflict_value_ratio
+                            and not articles_of[fact["fact_id"]] & articles_of[other["fact_id"]]
+                        ):
+                            edges.append(np.array([[index_of[fact["fact_id"]], index_of[other["fact_id"]]]]))
         components: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-        for index, root in enumerate(uf.roots()):
-            components[int(root)].append(eligible[index])
+        for index, label in enumerate(_components(len(eligible), np.concatenate(edges))):
+            components[int(label)].append(eligible[index])
         for members in components.values():
             if len(members) < 2:
                 continue
-            members.sort(key=lambda fact: (fact["_low"], fact["fact_id"]))
-            conflict_id = stable_id(*sorted(fact["fact_id"] for fact in members))
-            widest = max((fact["_period"] for fact in members), key=lambda period: period[1] - period[0])
-            claims = " vs ".join(
-                f"{quantity_phrase(fact['value'], fact['qualifier'])} "
-                f"({fact['n_articles']} article{'s' if fact['n_articles'] != 1 else ''})"
-                for fact in members
-            )
-            description = f"Sources disagree on {measure} ({unit}) for {_period_label(widest)}: {claims}"
-            rows.extend(
-                {
-                    "conflict_id": conflict_id,
-                    "fact_id": fact["fact_id"],
-                    "value": fact["value"],
-                    "description": description,
-                }
-                for fact in members
-            )
+            rows.extend(_conflict_rows(members, measure, unit_class))
     return rows
 
 
-def build_facts(mentions: pd.DataFrame, articles: pd.DataFrame, config: DedupConfig) -> FactSet:
+def _dated_conflict_edges(
+    facts: list[dict[str, Any]], dated: list[int], articles_of: dict[str, set[str]]
+) -> np.ndarray:
+    """Pairs (rows of positions in ``facts``) of dated facts with overlapping periods, disjoint values and
+    no shared article, computed with array operations.
+
+    Only facts of one month (or of one year, for year-precision periods) are compared: calendar periods
+    that overlap are nested, so they share their month unless one of them is a whole year.
+    """
+    groups: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    years: defaultdict[int, list[int]] = defaultdict(list)
+    for index in dated:
+        period = facts[index]["_period"]
+        first = dt.date.fromordinal(period[0])
+        if _period_precision(period) == "year":
+            years[first.year].append(index)
+        else:
+            groups[(first.year, first.month)].append(index)
+    for year, members in years.items():
+        months = [key for key in groups if key[0] == year]
+        for key in months:
+            groups[key].extend(members)
+        if not months:
+            groups[(year, 0)] = list(members)
+    found = [np.empty((0, 2), dtype=np.int64)]
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        index = np.array(members, dtype=np.int64)
+        start = np.array([facts[i]["_period"][0] for i in members])
+        end = np.array([facts[i]["_period"][1] for i in members])
+        low = np.array([facts[i]["_low"] for i in members], dtype=float)
+        high = np.array([facts[i]["_high"] for i in members], dtype=float)
+        overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
+        disjoint = np.maximum(low[:, None], low[None, :]) > np.minimum(high[:, None], high[None, :])
+        candidate = np.triu(overlap & disjoint, 1)
+        if not candidate.any():
+            continue
+        rows_of: defaultdict[str, list[int]] = defaultdict(list)
+        for row, i in enumerate(members):
+            for article in articles_of[facts[i]["fact_id"]]:
+                rows_of[article].append(row)
+        for rows in rows_of.values():
+            if len(rows) > 1:  # facts of one article never conflict with each other
+                candidate[np.ix_(rows, rows)] = False
+        first, second = np.nonzero(candidate)
+        found.append(np.column_stack([index[first], index[second]]))
+    return np.concatenate(found)
+
+
+def _components(size: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of a graph on 0..size-1: for each node, the smallest node of its component."""
+    label = np.arange(size, dtype=np.int64)
+    if not len(edges):
+        return label
+    first, second = edges[:, 0], edges[:, 1]
+    while True:
+        smaller = np.minimum(label[first], label[second])
+        before = label.copy()
+        np.minimum.at(label, first, smaller)
+        np.minimum.at(label, second, smaller)
+        label = label[label]  # jump to the label's own label: halves the remaining distance
+        if np.array_equal(label, before):
+            return label
+
+
+def _conflict_rows(members: list[dict[str, Any]], measure: str, unit_class: str) -> list[dict[str, Any]]:
+    """The conflict rows of one group of facts that disagree."""
+    members.sort(key=lambda fact: (fact["_low"], fact["fact_id"]))
+    conflict_id = stable_id(*sorted(fact["fact_id"] for fact in members))
+    claims = " vs ".join(
+        f"{quantity_phrase(fact['value'], fact['qualifier'])} "
+        f"({fact['n_articles']} article{'s' if fact['n_articles'] != 1 else ''})"
+        for fact in members
+    )
+    if all(fact["_period"] for fact in members):
+        widest = max((fact["_period"] for fact in members), key=lambda period: period[1] - period[0])
+        when = f"for {_period_label(widest)}"
+    else:
+        texts = sorted({fact["_date_text"] for fact in members if fact.get("_date_text")})
+        when = "in the weeks before publication" + (
+            f" ({', '.join(f'“{text}”' for text in texts)})" if texts else ""
+        )
+    units = {fact["unit"] for fact in members}
+    unit = units.pop() if len(units) == 1 else unit_class
+    description = f"Sources disagree on {measure} ({unit}) {when}: {claims}"
+    return [
+        {
+            "conflict_id": conflict_id,
+            "fact_id": fact["fact_id"],
+            "value": fact["value"],
+            "description": description,
+        }
+        for fact in members
+    ]
+
+
+def build_facts(
+    mentions: pd.DataFrame,
+    articles: pd.DataFrame,
+    config: DedupConfig,
+    reference: Reference,
+) -> FactSet:
     """Cluster mentions into facts, count their corroboration and find conflicting numbers.
 
     Args:
         mentions: The ``mentions`` table with ``fact_id`` null.
         articles: The ``articles`` table after :func:`factlake.dedup.mark_duplicate_articles`.
         config: Dedup thresholds.
+        reference: Reference data holding ``unit_classes.csv``.
 
     Returns:
         The mentions with ``fact_id``, the ``facts`` and ``conflicts`` tables and the manifest statistics.
@@ -758,14 +1073,15 @@ def build_facts(mentions: pd.DataFrame, articles: pd.DataFrame, config: DedupCon
     rules: Counter[str] = Counter()
     groups: dict[int, _Group] = {}
     _cluster_quotes(frame[frame["fact_type"] == "quote"], config, uf, rules)
-    groups.update(_cluster_quantities(frame[frame["fact_type"] == "quantity"], config, uf, rules))
+    classes = unit_classes(reference)
+    groups.update(_cluster_quantities(frame[frame["fact_type"] == "quantity"], config, classes, uf, rules))
     groups.update(_cluster_events(frame[frame["fact_type"] == "event"], config, uf, rules))
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
     frame["_root"] = roots
     representatives = frame.loc[sorted(set(roots.tolist()))]
     # Missing values become None (string columns would otherwise give NaN, which is truthy).
-    rows = representatives.astype(object).where(representatives.notna(), None).to_dict("records")
+    rows = _records(representatives)
     fact_id_of_root: dict[int, str] = {}
     taken: set[str] = set()
     for position, row in zip(representatives.index, rows, strict=True):
@@ -815,6 +1131,7 @@ def build_facts(mentions: pd.DataFrame, articles: pd.DataFrame, config: DedupCon
             "last_published": _date_or_none(totals["last_published"]),
             "confidence": float(totals["confidence"]),
             "_period": period,
+            "_date_text": row["date_text"],
             "_low": group.low if group else -math.inf,
             "_high": group.high if group else math.inf,
         }
@@ -826,7 +1143,15 @@ def build_facts(mentions: pd.DataFrame, articles: pd.DataFrame, config: DedupCon
         fact["statement"] = _statement(fact)
         facts.append(fact)
 
-    conflict_rows = find_conflicts(facts, frame)
+    recent = _recent_facts(frame, config)
+    for fact in facts:
+        if fact["fact_type"] == "quantity":
+            measure = (fact["measure"] or "").lower().strip()
+            unit_class, scope = classes.unit((fact["unit"] or "").lower().strip())
+            fact.update(
+                _measure=measure, _unit_class=unit_class, _scope=scope, _recent=fact["fact_id"] in recent
+            )
+    conflict_rows = find_conflicts(facts, frame, config)
     contested = {row["fact_id"] for row in conflict_rows}
     for fact in facts:
         fact["status"] = (
@@ -852,6 +1177,50 @@ def build_facts(mentions: pd.DataFrame, articles: pd.DataFrame, config: DedupCon
     return FactSet(mentions=out, facts=facts_frame, conflicts=conflicts_frame, stats=stats)
 
 
+def _recent_facts(frame: pd.DataFrame, config: DedupConfig) -> set[str]:
+    """Quantity facts whose every mention is a claim about the recent past (:func:`claim_is_recent`)."""
+    quantities = frame[frame["fact_type"] == "quantity"]
+    if quantities.empty:
+        return set()
+    recent = [
+        claim_is_recent(date, precision, text, published, config.recent_claim_window_days)
+        for date, precision, text, published in zip(
+            quantities["event_date"],
+            quantities["date_precision"],
+            quantities["date_text"],
+            quantities["_published"],
+            strict=True,
+        )
+    ]
+    every = pd.Series(recent, index=quantities.index).groupby(quantities["fact_id"]).all()
+    return set(every.index[every])
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts, missing scalars as None (column-wise: far faster than ``to_dict``)."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object)
+        missing = pd.isna(frame[name]).to_numpy() if frame[name].dtype != object else None
+        if missing is None:
+            missing = np.fromiter(
+                (_missing(value) for value in values),
+                dtype=bool,
+                count=len(values),
+            )
+        values = values.copy()
+        values[missing] = None
+        columns[name] = values.tolist()
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _date_or_none(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
@@ -873,8 +1242,12 @@ def _actor_unions(frame: pd.DataFrame) -> dict[str, list[str]]:
     events = frame[frame["fact_type"] == "event"]
     if events.empty:
         return {}
-    exploded = events[["fact_id", "actors"]].explode("actors").dropna(subset=["actors"])
-    return exploded.groupby("fact_id")["actors"].agg(lambda s: sorted(set(s))).to_dict()
+    exploded = events[["fact_id", "actors"]].explode("actors").dropna(subset=["actors"]).drop_duplicates()
+    exploded = exploded.sort_values(["fact_id", "actors"], kind="mergesort")
+    unions: dict[str, list[str]] = {}
+    for fact_id, actor in zip(exploded["fact_id"].tolist(), exploded["actors"].tolist(), strict=True):
+        unions.setdefault(fact_id, []).append(actor)
+    return unions
 
 
 __all__ = ["FactSet", "build_facts", "find_conflicts", "quote_match", "value_interval"]

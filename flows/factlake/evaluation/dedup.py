@@ -1,81 +1,32 @@
-"""Evaluation of deduplication: story clustering, near-duplicate articles and fact clusters.
+"""Evaluation of fact deduplication on the seed articles against ``tests/gold/fact_clusters.jsonl``.
 
-- Story clustering on ECB+ (``cluster`` = one real-world event; the other half of each topic is a similar
-  but different event) and on AllSides roundups (``story_id``): B-cubed precision, recall and F1, and on
-  ECB+ the share of topics whose two halves were merged.
-- Near-duplicate articles on Reuters-21578: how many exact and near copies are found, with a sample of
-  pairs to check by hand (``python -m factlake.evaluation.dedup`` prints it).
-- Fact clusters on the seed articles against ``tests/gold/fact_clusters.jsonl``: pairwise precision,
-  recall and F1 over the gold mentions that extraction found.
+Pairwise precision, recall and F1 of fact clusters over the gold mentions that extraction found. Article
+clustering (ECB+, AllSides) and near-duplicate detection (Reuters) are scored in
+:mod:`factlake.evaluation.stories`.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from factlake.config import DEFAULT_SOURCE, DedupConfig
-from factlake.dedup import build_facts, cluster_stories, mark_duplicate_articles
+from factlake.config import DEFAULT_SOURCE
+from factlake.dedup import build_facts, mark_duplicate_articles
 from factlake.evaluation import EvaluationContext, MetricRow, precision_recall_f1
-from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
+from factlake.records import normalize_text, to_frame
 
 GOLD_FILE = "fact_clusters.jsonl"
-ECB_FILE = "ecbplus_topics_1_35.jsonl"
-ALLSIDES_FILE = "allsides_articles.jsonl"
-REUTERS_FILE = "reuters21578.jsonl"
 
 #: Targets from the issue.
-TARGET_STORY_F1 = 0.85
-TARGET_TOPICS_MERGED = 0.05
 TARGET_FACT_F1 = 0.90
 
 
 # --------------------------------------------------------------------------------------------- scoring
-
-
-def bcubed(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[float, float, float]:
-    """B-cubed precision, recall and F1 of a clustering (one label per item in each sequence)."""
-    if not gold:
-        return 0.0, 0.0, 0.0
-    predicted_members: defaultdict[Hashable, set[int]] = defaultdict(set)
-    gold_members: defaultdict[Hashable, set[int]] = defaultdict(set)
-    for item, (predicted_label, gold_label) in enumerate(zip(predicted, gold, strict=True)):
-        predicted_members[predicted_label].add(item)
-        gold_members[gold_label].add(item)
-    precision = recall = 0.0
-    for predicted_label, gold_label in zip(predicted, gold, strict=True):
-        shared = len(predicted_members[predicted_label] & gold_members[gold_label])
-        precision += shared / len(predicted_members[predicted_label])
-        recall += shared / len(gold_members[gold_label])
-    precision, recall = precision / len(gold), recall / len(gold)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-def merged_topic_share(
-    predicted: Sequence[Hashable], topics: Sequence[Hashable], halves: Sequence[str]
-) -> tuple[float, int]:
-    """Share of topics whose two halves were merged: the dominant cluster of both halves is the same.
-
-    Returns:
-        The share and the number of topics with both halves present.
-    """
-    votes: defaultdict[tuple[Hashable, str], Counter[Hashable]] = defaultdict(Counter)
-    for label, topic, half in zip(predicted, topics, halves, strict=True):
-        votes[(topic, half)][label] += 1
-    by_topic: defaultdict[Hashable, list[Hashable]] = defaultdict(list)
-    for (topic, _half), counter in sorted(votes.items(), key=lambda item: str(item[0])):
-        by_topic[topic].append(min(counter, key=lambda label: (-counter[label], str(label))))
-    with_two = [dominant for dominant in by_topic.values() if len(dominant) == 2]
-    merged = sum(1 for first, second in with_two if first == second)
-    return (merged / len(with_two) if with_two else 0.0), len(with_two)
 
 
 @dataclass
@@ -168,118 +119,6 @@ def score_fact_clusters(
 # --------------------------------------------------------------------------------------------- corpora
 
 
-def _read_jsonl(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    records = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                records.append({**json.loads(line), "_line": number})
-            if limit is not None and len(records) >= limit:
-                break
-    return records
-
-
-def corpus_articles(records: list[dict[str, Any]], name: str) -> pd.DataFrame:
-    """A minimal ``articles`` frame for corpus records (id, title, body, publication date, hashes)."""
-    rows = []
-    for position, record in enumerate(records, start=1):
-        line = record.get("_line", position)
-        body = record.get("text") or record.get("title") or "-"
-        body_sha256 = sha256_hex(normalize_text(body))
-        date = pd.to_datetime(record.get("date") or record.get("date_from_url"), errors="coerce", utc=True)
-        rows.append(
-            new_record(
-                "articles",
-                article_id=stable_id(body_sha256, f"{name}#{line}"),
-                source_uri=f"{name}#{line}",
-                source_name=record.get("outlet"),
-                title=record.get("title") or "-",
-                published_date=None if pd.isna(date) else date.date(),
-                date_source="metadata",
-                body=body,
-                n_words=max(1, len(body.split())),
-                body_sha256=body_sha256,
-                content_sha256=sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False)),
-            )
-        )
-    return to_frame("articles", rows)
-
-
-def story_rows(
-    dataset: str, articles: pd.DataFrame, gold: list[Hashable], config: DedupConfig
-) -> list[MetricRow]:
-    """B-cubed figures of :func:`cluster_stories` against gold story labels."""
-    predicted = cluster_stories(articles, config).tolist()
-    precision, recall, f1 = bcubed(predicted, gold)
-    note = f"{len(set(predicted))} predicted vs {len(set(gold))} gold stories"
-    return [
-        MetricRow("story clusters", dataset, "bcubed_precision", precision, support=len(gold), note=note),
-        MetricRow("story clusters", dataset, "bcubed_recall", recall, support=len(gold)),
-        MetricRow("story clusters", dataset, "bcubed_f1", f1, target=TARGET_STORY_F1, support=len(gold)),
-    ]
-
-
-def evaluate_ecbplus(path: Path, config: DedupConfig, limit: int | None) -> list[MetricRow]:
-    """Story clustering on ECB+ with the topic halves as hard negatives."""
-    records = _read_jsonl(path, limit)
-    articles = corpus_articles(records, path.name)
-    rows = story_rows("ecbplus", articles, [record["cluster"] for record in records], config)
-    predicted = cluster_stories(articles, config).tolist()
-    share, n_topics = merged_topic_share(
-        predicted, [record["topic"] for record in records], [record["half"] for record in records]
-    )
-    rows.append(
-        MetricRow(
-            "story clusters",
-            "ecbplus",
-            "topics_merged",
-            share,
-            target=TARGET_TOPICS_MERGED,
-            support=n_topics,
-            note="share of topics whose two halves have the same dominant cluster (lower is better)",
-        )
-    )
-    return rows
-
-
-def reuters_duplicates(
-    path: Path, config: DedupConfig, limit: int | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reuters articles marked by :func:`mark_duplicate_articles`, and their duplicate pairs."""
-    records = [record for record in _read_jsonl(path, limit) if record.get("text")]
-    articles = corpus_articles(records, path.name)
-    marked = mark_duplicate_articles(articles, config)
-    copies = marked[marked["duplicate_of"].notna()]
-    canonical = marked.set_index("article_id")
-    pairs = pd.DataFrame(
-        {
-            "kind": copies["duplicate_kind"].to_numpy(),
-            "similarity": copies["duplicate_similarity"].to_numpy(),
-            "copy": copies["source_uri"].to_numpy(),
-            "copy_title": copies["title"].to_numpy(),
-            "canonical": canonical.loc[copies["duplicate_of"], "source_uri"].to_numpy(),
-            "canonical_title": canonical.loc[copies["duplicate_of"], "title"].to_numpy(),
-        }
-    )
-    return marked, pairs.sort_values(["kind", "similarity", "copy"]).reset_index(drop=True)
-
-
-def evaluate_reuters(path: Path, config: DedupConfig, limit: int | None) -> list[MetricRow]:
-    """Counts of exact and near duplicates found in Reuters-21578 (no gold: check the sample by hand)."""
-    marked, pairs = reuters_duplicates(path, config, limit)
-    kinds = Counter(pairs["kind"])
-    note = "no gold; run `python -m factlake.evaluation.dedup` to print pairs for checking by hand"
-    return [
-        MetricRow(
-            "near duplicates", "reuters", "exact_duplicates", kinds["exact"], support=len(marked), note=note
-        ),
-        MetricRow("near duplicates", "reuters", "near_duplicates", kinds["near"], support=len(marked)),
-    ]
-
-
-# --------------------------------------------------------------------------------------------- seeds
-
-
 def seed_mentions(context: EvaluationContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse, extract and link the seed articles the way the pipeline does (without Prefect).
 
@@ -313,7 +152,7 @@ def evaluate_seed_facts(context: EvaluationContext) -> list[MetricRow]:
         note = f"extraction not available yet ({error}); fact clusters not scored"
         return [MetricRow("fact clusters", "seeds", "f1", 0.0, TARGET_FACT_F1, note=note)]
     articles = mark_duplicate_articles(articles, context.config.dedup)
-    fact_set = build_facts(mentions, articles, context.config.dedup)
+    fact_set = build_facts(mentions, articles, context.config.dedup, context.reference)
     score = score_fact_clusters(fact_set.mentions, articles, load_gold_clusters(gold_path))
     precision, recall, f1 = precision_recall_f1(score.true_positives, score.n_predicted, score.n_gold)
     n_gold_mentions = score.matched + len(score.unmatched)
@@ -333,55 +172,5 @@ def evaluate_seed_facts(context: EvaluationContext) -> list[MetricRow]:
 
 
 def evaluate(context: EvaluationContext) -> list[MetricRow]:
-    """Every deduplication figure; corpora that are missing are reported with a note."""
-    config = context.config.dedup
-    rows: list[MetricRow] = []
-    corpora = (
-        (ECB_FILE, "ecbplus", lambda path: evaluate_ecbplus(path, config, context.limit)),
-        (
-            ALLSIDES_FILE,
-            "allsides",
-            lambda path: story_rows(
-                "allsides",
-                corpus_articles(records := _read_jsonl(path, context.limit), path.name),
-                [record["story_id"] for record in records],
-                config,
-            ),
-        ),
-        (REUTERS_FILE, "reuters", lambda path: evaluate_reuters(path, config, context.limit)),
-    )
-    for file_name, dataset, run in corpora:
-        path = context.corpora_dir / file_name
-        if path.exists():
-            rows.extend(run(path))
-        else:
-            rows.append(MetricRow("dedup", dataset, "skipped", 0.0, note=f"corpus {file_name} not found"))
-    rows.extend(evaluate_seed_facts(context))
-    return rows
-
-
-def main() -> None:
-    """Print the corpus figures and a sample of Reuters duplicate pairs for checking by hand."""
-    from factlake.config import FactlakeConfig
-    from factlake.evaluation import DEFAULT_CORPORA_DIR
-    from factlake.reference import Reference
-
-    context = EvaluationContext(config=FactlakeConfig(), reference=Reference(), nlp=None)
-    config = context.config.dedup
-    for row in evaluate_ecbplus(DEFAULT_CORPORA_DIR / ECB_FILE, config, None):
-        print(f"{row.dataset:10} {row.metric:20} {row.value:8.3f}  {row.note}")
-    records = _read_jsonl(DEFAULT_CORPORA_DIR / ALLSIDES_FILE, None)
-    articles = corpus_articles(records, ALLSIDES_FILE)
-    for row in story_rows("allsides", articles, [record["story_id"] for record in records], config):
-        print(f"{row.dataset:10} {row.metric:20} {row.value:8.3f}  {row.note}")
-    marked, pairs = reuters_duplicates(DEFAULT_CORPORA_DIR / REUTERS_FILE, config, None)
-    print(f"reuters: {len(marked)} articles, {Counter(pairs['kind'])}")
-    sample = pd.concat(
-        [pairs[pairs["kind"] == "exact"].head(5), pairs[pairs["kind"] == "near"].sample(10, random_state=1)]
-    )
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-        print(sample.to_string(index=False))
-
-
-if __name__ == "__main__":
-    main()
+    """Fact-cluster figures on the seeds."""
+    return evaluate_seed_facts(context)

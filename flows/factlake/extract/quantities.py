@@ -19,22 +19,38 @@ Choices the contract leaves open:
   own class ("soldiers" → personnel), and "count" is the default.
 - A bare number right after a plural quantity of the same sentence inherits its unit ("221 deaths, with
   150 from Armenia and 71 from Azerbaijan").
+- The claim's date is the first calendar date expression of its sentence. An unresolved one keeps its
+  text in ``date_text`` and says why in ``date_note`` (deduplication tells relative expressions such as
+  "last month" from absolute ones by that text). A sentence with no date expression at all takes the
+  *year* of the nearest date expression earlier in the same paragraph, when that one resolves
+  ("The war escalated in 2020. ... resulting in more than 6,500 people being killed": 2020, precision
+  year, ``date_note`` "year taken from the paragraph"). An anaphoric year ("that year", "September of
+  the same year") resolves to the year of the nearest earlier expression of the article that names one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from factlake.config import ExtractConfig
 from factlake.extract import ArticleContext
-from factlake.extract.dates import MONTHS, DateExpression, find_date_expressions, is_duration, resolve_date
+from factlake.extract.dates import (
+    MONTHS,
+    YEAR,
+    DateExpression,
+    ResolvedDate,
+    find_date_expressions,
+    is_duration,
+    resolve_date,
+)
 from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quantities"
-VERSION = "1.0"
+VERSION = "1.1"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "quantity"
 
@@ -60,6 +76,9 @@ NO_UNIT_PENALTY = 0.3
 _DIGITS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _COMPACT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<scale>[a-z]+)$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:1[5-9]\d\d|20\d\d)$")
+#: Anaphoric expressions of the same year as one named earlier ("that year", "September of the same year").
+_SAME_YEAR = re.compile(r"\b(?:that|the\s+same)\s+year\b", re.IGNORECASE)
+PARAGRAPH_YEAR_NOTE = "year taken from the paragraph"
 
 
 @dataclass(frozen=True)
@@ -346,20 +365,64 @@ def _bounds(
     return low, high
 
 
-def _claim_date(
-    sentence: Any, expressions: list[DateExpression], published: Any
-) -> tuple[Any, str | None, str | None, str | None]:
-    """The first calendar date expression of the sentence, resolved: value, precision, text, note."""
-    note = None
-    for expression in expressions:
-        if not sentence.start_char <= expression.char_start < sentence.end_char:
+def _resolve(
+    expression: DateExpression, expressions: list[DateExpression], published: Any
+) -> tuple[ResolvedDate, str | None]:
+    """Resolve one expression; an anaphoric year takes the year of the nearest earlier named year.
+
+    Returns:
+        The resolution and, for an anaphor, a note saying where its year came from.
+    """
+    resolved = resolve_date(expression.text, published, expression.tense)
+    if resolved.value is not None or not _SAME_YEAR.search(expression.text):
+        return resolved, None
+    for earlier in reversed(expressions):
+        if earlier.char_start >= expression.char_start or is_duration(earlier.text):
             continue
-        resolved = resolve_date(expression.text, published, expression.tense)
+        antecedent = resolve_date(earlier.text, None)  # absolute expressions only: they name a year
+        if antecedent.value is not None:
+            year = dt.date(antecedent.value.year, 1, 1)
+            note = f"year of '{expression.text}' taken from '{earlier.text}'"
+            return ResolvedDate(year, YEAR, None), note
+    return resolved, None
+
+
+def _claim_date(
+    sentence: Any, expressions: list[DateExpression], published: Any, paragraph_start: int
+) -> tuple[Any, str | None, str | None, str | None]:
+    """The claim's date, resolved: value, precision, text, note (see the module docstring)."""
+    note, text = None, None
+    in_sentence = [
+        expression
+        for expression in expressions
+        if sentence.start_char <= expression.char_start < sentence.end_char
+        and not is_duration(expression.text)
+    ]
+    for expression in in_sentence:
+        resolved, anaphor_note = _resolve(expression, expressions, published)
         if resolved.value is not None:
-            return resolved.value, resolved.precision, expression.text, None
-        if note is None and not is_duration(expression.text):
-            note = resolved.note
-    return None, None, None, note
+            return resolved.value, resolved.precision, expression.text, anaphor_note
+        if note is None:
+            note, text = resolved.note, expression.text
+    if in_sentence:
+        return None, None, text, note
+    earlier = [
+        expression
+        for expression in expressions
+        if paragraph_start <= expression.char_start < sentence.start_char and not is_duration(expression.text)
+    ]
+    if earlier:
+        resolved, _ = _resolve(earlier[-1], expressions, published)
+        if resolved.value is not None:
+            year = dt.date(resolved.value.year, 1, 1)
+            return year, YEAR, earlier[-1].text, PARAGRAPH_YEAR_NOTE
+    return None, None, None, None
+
+
+def _paragraph_start(body: str, offset: int) -> int:
+    """Offset of the first character of the paragraph (blank-line separated) holding ``offset``."""
+    gap = body.rfind("\n\n", 0, offset)
+    return 0 if gap < 0 else gap + 2
 
 
 def extract(context: ArticleContext, config: ExtractConfig, reference: Reference) -> list[dict]:
@@ -419,7 +482,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         char_start = doc[start].idx
         char_end = doc[end - 1].idx + len(doc[end - 1].text)
         event_date, precision, date_text, date_note = _claim_date(
-            sentence, expressions, context.published_date
+            sentence, expressions, context.published_date, _paragraph_start(body, sentence.start_char)
         )
         records.append(
             new_record(
