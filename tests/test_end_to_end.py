@@ -77,6 +77,19 @@ def test_tables_through_duckdb(built: dict) -> None:
         "select count(*) from mentions m left join facts f using (fact_id) where f.fact_id is null"
     ).fetchall()[0][0]
     assert orphans == 0
+    atmosphere = connection.execute(
+        "select n_articles from facts where fact_type = 'quote' and speaker = 'Vladimir Putin'"
+        " and quote_text like '%very good atmosphere%'"
+    ).fetchall()
+    assert atmosphere == [(3,)]
+    tolls = connection.execute(
+        "select c.conflict_id, f.value from conflicts c join facts f using (fact_id) order by f.value"
+    ).fetchall()
+    assert [value for _, value in tolls] == [221.0, 286.0] and len({conflict for conflict, _ in tolls}) == 1
+    statuses = connection.execute(
+        "select distinct status from facts join conflicts using (fact_id)"
+    ).fetchall()
+    assert statuses == [("contested",)]
     counts = dict(connection.execute("select fact_type, count(*) from facts group by 1").fetchall())
     assert counts.get("quote", 0) > 0 and counts.get("quantity", 0) > 0 and counts.get("event", 0) > 0
 
