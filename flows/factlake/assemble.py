@@ -141,7 +141,7 @@ class RunSummary:
             f"{inputs.get('duplicate', 0)} duplicates, {inputs.get('rejected', 0)} rejected",
             f"facts: {self.rows.get('facts', 0)} from {self.rows.get('mentions', 0)} mentions, "
             f"{self.rows.get('entities', 0)} entities, "
-            f"{len({conflict for conflict in self.conflicts})} conflicts",
+            f"{len(self.conflicts)} conflict{'' if len(self.conflicts) == 1 else 's'}",
             f"published: {self.dataset}/v{self.version}",
         ]
 
