@@ -29,38 +29,13 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from factlake.config import DedupConfig
 from factlake.dedup.articles import canonical_order, words_of
+from factlake.extract.dates import CALENDAR_WORDS
 
 #: Tokens shorter than this are dropped (single letters, stray digits) unless they are numbers.
 MIN_TOKEN_LENGTH = 2
 
 #: Capitalized words that are not names of participants: weekdays, months and titles.
-NOT_NAMES = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-    ]
-)
+NOT_NAMES = CALENDAR_WORDS | frozenset(["mr", "mrs", "ms", "dr"])
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _TOKEN = re.compile(r"[\w'-]+")

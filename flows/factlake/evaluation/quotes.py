@@ -22,6 +22,7 @@ from typing import Any
 from factlake.config import DEFAULT_SOURCE, ExtractConfig
 from factlake.evaluation import EvaluationContext, MetricRow
 from factlake.extract import ArticleContext, entities, quotes
+from factlake.extract.dates import CALENDAR_WORDS
 from factlake.extract.entities import normalize_key
 from factlake.link import canonicalize_mentions, link_entities
 from factlake.records import stable_id
@@ -73,30 +74,6 @@ PRONOUNS_AND_DETERMINERS = frozenset(
 #: Lower-case words that end the head of a source ("George Zornick of The Nation": the name comes first).
 SOURCE_CONNECTORS = frozenset(
     ["of", "from", "for", "at", "in", "inside", "with", "by", "on", "who", "whose", "which", "that", "and"]
-)
-#: Capitalized words that never name a speaker ("an Associated Press-GfK poll released Thursday").
-CALENDAR_WORDS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
 )
 #: Words leading a name that are not part of it: honorifics and titles ("Mr.", "Sen.", "President").
 NAME_PREFIXES = frozenset(

@@ -48,6 +48,11 @@ MONTHS["sept"] = 9
 WEEKDAYS: dict[str, int] = {calendar.day_name[index].lower(): index for index in range(7)}
 WEEKDAYS.update({calendar.day_abbr[index].lower(): index for index in range(7)})
 WEEKDAYS.update({"tues": 1, "wednes": 2, "thur": 3, "thurs": 3})
+#: Lower-case names of weekdays and months (full forms): capitalized, but never names of participants.
+CALENDAR_WORDS = frozenset(
+    [calendar.day_name[index].lower() for index in range(7)]
+    + [calendar.month_name[number].lower() for number in range(1, 13)]
+)
 
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
