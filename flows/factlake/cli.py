@@ -40,6 +40,11 @@ output = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_OU
 
 DatasetOption = Annotated[Path, typer.Option("--dataset", "-d", help="Dataset folder.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+SourcesArgument = Annotated[list[Path] | None, typer.Argument(help="Source folders (default: the seeds).")]
+TaskRunnerOption = Annotated[str, typer.Option(help="default (threads) or dask.")]
+DaskAddressOption = Annotated[str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT.")]
+DaskWorkersOption = Annotated[int, typer.Option(help="Worker processes of a local Dask cluster.")]
+BatchSizeOption = Annotated[int, typer.Option(help="Articles per parse/extract task.")]
 
 
 def _fail(error: BaseException, debug: bool) -> None:
@@ -56,16 +61,12 @@ def _config(sources: list[Path] | None, dataset: Path, run: RunConfig) -> Factla
 
 @app.command()
 def run(
-    sources: Annotated[
-        list[Path] | None, typer.Argument(help="Source folders (default: seeds/articles).")
-    ] = None,
+    sources: SourcesArgument = None,
     dataset: DatasetOption = DEFAULT_DATASET,
-    task_runner: Annotated[str, typer.Option(help="default (threads) or dask.")] = "default",
-    dask_address: Annotated[
-        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT.")
-    ] = None,
-    dask_workers: Annotated[int, typer.Option(help="Worker processes of a local Dask cluster.")] = 2,
-    batch_size: Annotated[int, typer.Option(help="Articles per parse/extract task.")] = 200,
+    task_runner: TaskRunnerOption = "default",
+    dask_address: DaskAddressOption = None,
+    dask_workers: DaskWorkersOption = 2,
+    batch_size: BatchSizeOption = 200,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 0.0,
     debug: DebugOption = False,
 ) -> None:
@@ -276,21 +277,17 @@ def metrics_markdown(rows: list[MetricRow]) -> str:
 
 @app.command()
 def serve(
-    sources: Annotated[
-        list[Path] | None, typer.Argument(help="Source folders (default: seeds/articles).")
-    ] = None,
+    sources: SourcesArgument = None,
     dataset: DatasetOption = DEFAULT_DATASET,
     cron: Annotated[str | None, typer.Option(help="Cron schedule, e.g. '*/30 * * * *'.")] = None,
     interval: Annotated[float | None, typer.Option(help="Seconds between scheduled runs.")] = None,
     name: Annotated[
         str | None, typer.Option(help="Deployment name (default: the dataset folder's name).")
     ] = None,
-    task_runner: Annotated[str, typer.Option(help="default (threads) or dask.")] = "default",
-    dask_address: Annotated[
-        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT.")
-    ] = None,
-    dask_workers: Annotated[int, typer.Option(help="Worker processes of a local Dask cluster.")] = 2,
-    batch_size: Annotated[int, typer.Option(help="Articles per parse/extract task.")] = 200,
+    task_runner: TaskRunnerOption = "default",
+    dask_address: DaskAddressOption = None,
+    dask_workers: DaskWorkersOption = 2,
+    batch_size: BatchSizeOption = 200,
     wait: Annotated[float, typer.Option(help="Seconds a scheduled run waits for another run's lock.")] = 0.0,
     debug: DebugOption = False,
 ) -> None:
