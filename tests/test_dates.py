@@ -5,20 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import spacy
 
-from factlake.config import ExtractConfig
 from factlake.evaluation import DEFAULT_CORPORA_DIR
 from factlake.evaluation.dates import score_corpus
 from factlake.extract.dates import ResolvedDate, find_date_expressions, is_duration, resolve_date
 
 TUESDAY = dt.date(2022, 11, 1)
 NOV_26_2021 = dt.date(2021, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(ExtractConfig().spacy_model)
 
 
 @pytest.mark.parametrize(

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
-from factlake.extract import ArticleContext, build_nlp, entities
-from factlake.reference import load_reference
+from factlake.config import ExtractConfig
+from factlake.extract import ArticleContext, entities
 
 CONFIG = ExtractConfig()
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return build_nlp(CONFIG)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(DEFAULT_REFERENCE_DIR)
 
 
 def mentions_of(body: str, nlp, reference) -> list[dict]:

@@ -5,27 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import spacy
 
 from factlake.config import FactlakeConfig
 from factlake.extract import ArticleContext, entities, events
 from factlake.records import stable_id, to_frame
-from factlake.reference import load_reference
 from schemas.tables import Mentions
 
 CONFIG = FactlakeConfig()
 ARTICLE_ID = "fedcba9876543210"
 TUESDAY = dt.date(2022, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(CONFIG.extract.spacy_model)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(CONFIG.reference_dir)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
-from factlake.extract import build_nlp, extract_articles
+from factlake.extract import extract_articles
 from factlake.records import to_frame
 from factlake.reference import load_reference
 from schemas.tables import Mentions
@@ -55,11 +54,6 @@ PIECES = st.sampled_from(
     ]
 )
 TEXTS = st.lists(PIECES | st.text(max_size=12), min_size=1, max_size=60).map(" ".join)
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return build_nlp(CONFIG)
 
 
 def test_any_text_gives_mentions_that_slice_the_body(nlp) -> None:

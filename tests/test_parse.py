@@ -8,7 +8,7 @@ from itertools import islice
 
 import pytest
 
-from factlake.config import DEFAULT_REFERENCE_DIR, DEFAULT_SOURCE, ParseConfig
+from factlake.config import DEFAULT_SOURCE, ParseConfig
 from factlake.errors import RunError
 from factlake.evaluation import DEFAULT_CORPORA_DIR
 from factlake.parse import (
@@ -21,7 +21,7 @@ from factlake.parse import (
     parser_for,
 )
 from factlake.records import normalize_text, sha256_hex, stable_id, to_frame
-from factlake.reference import Reference, load_reference
+from factlake.reference import Reference
 from schemas.tables import Articles, Rejects
 
 CONFIG = ParseConfig()
@@ -48,11 +48,6 @@ SEED_BOILERPLATE = [
     "November 1, 2022",
     "19:25",
 ]
-
-
-@pytest.fixture(scope="module")
-def reference() -> Reference:
-    return load_reference(DEFAULT_REFERENCE_DIR)
 
 
 @pytest.fixture(scope="module")

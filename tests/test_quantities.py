@@ -5,28 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import spacy
 
 from factlake.config import FactlakeConfig
 from factlake.evaluation import EvaluationContext
 from factlake.evaluation.quantities import evaluate_seeds
 from factlake.extract import ArticleContext, quantities
 from factlake.records import stable_id, to_frame
-from factlake.reference import load_reference
 from schemas.tables import Mentions
 
 CONFIG = FactlakeConfig()
 ARTICLE_ID = "0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(CONFIG.extract.spacy_model)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(CONFIG.reference_dir)
 
 
 @pytest.fixture(scope="module")

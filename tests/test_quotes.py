@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
-from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig, FactlakeConfig
+from factlake.config import ExtractConfig, FactlakeConfig
 from factlake.evaluation import EvaluationContext
 from factlake.evaluation import quotes as quote_evaluation
-from factlake.extract import ArticleContext, build_nlp, entities, quotes
+from factlake.extract import ArticleContext, entities, quotes
 from factlake.records import stable_id
-from factlake.reference import load_reference
 
 CONFIG = ExtractConfig()
 ARTICLE_ID = "0" * 16
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return build_nlp(CONFIG)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(DEFAULT_REFERENCE_DIR)
 
 
 def quotes_of(body: str, nlp, reference) -> list[dict]:

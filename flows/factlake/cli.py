@@ -7,7 +7,6 @@ printed as one line on stderr with a non-zero exit; ``--debug`` shows the traceb
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -54,9 +53,10 @@ def _fail(error: BaseException, debug: bool) -> None:
     raise typer.Exit(code=1)
 
 
-def _config(sources: list[Path] | None, dataset: Path, run: RunConfig) -> FactlakeConfig:
+def _config(sources: list[Path] | None, dataset: Path, **run_settings: object) -> FactlakeConfig:
+    """The run's configuration from the command line's sources, dataset and run options."""
     chosen = tuple(source.resolve() for source in (sources or [DEFAULT_SOURCE]))
-    return replace(FactlakeConfig(), sources=chosen, dataset=dataset.resolve(), run=run)
+    return replace(FactlakeConfig(), sources=chosen, dataset=dataset.resolve(), run=RunConfig(**run_settings))
 
 
 @app.command()
@@ -79,13 +79,11 @@ def run(
     config = _config(
         sources,
         dataset,
-        RunConfig(
-            task_runner=task_runner,
-            dask_address=dask_address,
-            dask_workers=dask_workers,
-            batch_size=batch_size,
-            lock_timeout=wait,
-        ),
+        task_runner=task_runner,
+        dask_address=dask_address,
+        dask_workers=dask_workers,
+        batch_size=batch_size,
+        lock_timeout=wait,
     )
     progress = Progress(
         TextColumn("{task.description:<8}"),
@@ -296,20 +294,18 @@ def serve(
     Uses the Prefect server of PREFECT_API_URL; without one, starts a local server for as long as this
     command runs (its database lives in DATASET/.prefect).
     """
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    prefect_defaults()
     from factlake.errors import FactlakeError
     from factlake.serve import serve_dataset
 
     config = _config(
         sources,
         dataset,
-        RunConfig(
-            task_runner=task_runner,
-            dask_address=dask_address,
-            dask_workers=dask_workers,
-            batch_size=batch_size,
-            lock_timeout=wait,
-        ),
+        task_runner=task_runner,
+        dask_address=dask_address,
+        dask_workers=dask_workers,
+        batch_size=batch_size,
+        lock_timeout=wait,
     )
     deployment_name = name or config.dataset.name
     try:

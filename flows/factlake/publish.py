@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -208,6 +208,28 @@ def _file_sha256(path: Path) -> str:
     return sha256_hex(path.read_bytes())
 
 
+LOCK_POLL_SECONDS = 0.1
+
+
+def lock_exclusively(handle: IO[str], timeout: float, busy_message: str) -> None:
+    """Take an exclusive ``flock`` on an open file, waiting up to ``timeout`` seconds.
+
+    The lock dies with the process that holds it, so a crashed run never leaves a dataset locked.
+
+    Raises:
+        DatasetLockedError: with ``busy_message`` when another process still holds it after ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError as error:
+            if time.monotonic() >= deadline:
+                raise DatasetLockedError(busy_message) from error
+            time.sleep(LOCK_POLL_SECONDS)
+
+
 @contextlib.contextmanager
 def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
     """Hold the dataset's exclusive writer lock (an ``flock`` that dies with its process).
@@ -225,19 +247,13 @@ def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
         handle = open(dataset / LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole block
     except OSError as error:
         raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror or error}") from error
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as error:
-                if time.monotonic() >= deadline:
-                    raise DatasetLockedError(
-                        f"another factlake run is writing {dataset}; try again when it has finished "
-                        f"(or pass --wait SECONDS)"
-                    ) from error
-                time.sleep(0.2)
+        lock_exclusively(
+            handle,
+            timeout,
+            f"another factlake run is writing {dataset}; try again when it has finished "
+            f"(or pass --wait SECONDS)",
+        )
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")

@@ -15,17 +15,15 @@ tagging does not wait for a running build (a build never removes a version).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from factlake import catalog, publish
-from factlake.errors import DatasetLockedError, RunError
+from factlake.errors import RunError
 
 TAGS_LOCK_FILE = ".tags.lock"
 TAG_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
@@ -59,17 +57,9 @@ def tags_lock(dataset: Path, timeout: float = TAGS_LOCK_TIMEOUT) -> Iterator[Non
     if not dataset.is_dir():
         raise RunError(f"dataset {dataset} does not exist")
     with open(dataset / TAGS_LOCK_FILE, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as error:
-                if time.monotonic() >= deadline:
-                    raise DatasetLockedError(
-                        f"another factlake command is changing the tags of {dataset}"
-                    ) from error
-                time.sleep(0.1)
+        publish.lock_exclusively(
+            handle, timeout, f"another factlake command is changing the tags of {dataset}"
+        )
         yield
 
 
