@@ -6,10 +6,17 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from factlake.config import DedupConfig
 from factlake.dedup import cluster_stories, mark_duplicate_articles
-from factlake.dedup.stories import name_terms
+from factlake.dedup.stories import (
+    months_mentioned,
+    name_terms,
+    story_similarities,
+    subject_names,
+    years_mentioned,
+)
 from factlake.evaluation.stories import bcubed, merged_topic_share
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 
@@ -136,3 +143,60 @@ def test_bcubed_and_merged_topics():
     assert recall == 1.0
     share, n_topics = merged_topic_share(["a", "a", "b", "c"], [1, 1, 2, 2], ["x", "y", "x", "y"])
     assert (share, n_topics) == (0.5, 2)
+
+
+# One footballer arrested twice, in two different years: the wording and the central person agree.
+ARREST_2008 = [
+    "Chargers receiver Vincent Jackson was arrested on suspicion of drunk driving early Tuesday in January "
+    "2008, police said. Jackson was released after posting bail and will play Sunday, the team said.",
+    "Police arrested Vincent Jackson of the Chargers on suspicion of drunk driving on Tuesday in January "
+    "2008. Jackson posted bail and the Chargers said he would play on Sunday.",
+]
+ARREST_2010 = [
+    "Chargers receiver Vincent Jackson was arrested on suspicion of drunk driving early Saturday in October "
+    "2010, police said. Jackson was released after posting bail, the team said.",
+]
+
+
+def test_years_months_and_subjects_of_a_text():
+    text = (
+        "On March 3, 2009 the court heard it. It cost $2000 and 2,014 people came in May 2010; it may rain."
+    )
+    assert years_mentioned(text) == {2009, 2010}
+    assert months_mentioned(text) == {"march", "may"}
+    body = "Fans cheered Reid. Reid smiled at Jack Ketsoyan. Reid left, Reid said, and Ketsoyan stayed."
+    assert subject_names(body, min_mentions=4) == {"reid"}
+    assert subject_names(body, min_mentions=5) == frozenset()
+
+
+def test_one_person_in_two_different_years_makes_two_stories():
+    articles = frame(*ARREST_2008, *ARREST_2010)
+    stories = cluster_stories(articles, CONFIG)
+    assert stories.iloc[0] == stories.iloc[1]
+    assert stories.iloc[0] != stories.iloc[2]
+    no_conflicts = dataclasses.replace(
+        CONFIG, story_year_conflict_factor=1.0, story_month_conflict_factor=1.0
+    )
+    assert cluster_stories(articles, no_conflicts).nunique() == 1
+
+
+def test_texts_years_do_not_count_between_dated_articles():
+    """Between dated articles the publication-date gate decides; a text may mention last year's events."""
+    bodies = [ARREST_2008[0], ARREST_2010[0]]
+    dated = frame(*bodies, published=[dt.date(2010, 10, 4), dt.date(2010, 10, 5)])
+    assert cluster_stories(dated, CONFIG).nunique() == 1
+
+
+def test_an_article_about_someone_else_is_less_similar():
+    """Two outlets on one arrest keep their similarity; a report centred on a teammate loses some."""
+    teammate = (
+        "Police arrested Jamal Williams of the Chargers on suspicion of drunk driving. Williams posted bail "
+        "and the Chargers said Williams would play on Sunday. Williams apologized."
+    )
+    texts = [*ARREST_2008, teammate]
+    no_subjects = dataclasses.replace(CONFIG, story_subject_conflict_factor=1.0)
+    plain = story_similarities(texts, texts, [None] * 3, no_subjects)
+    with_subjects = story_similarities(texts, texts, [None] * 3, CONFIG)
+    assert with_subjects[(0, 1)] == plain[(0, 1)]
+    assert with_subjects[(1, 2)] == pytest.approx(plain[(1, 2)] * CONFIG.story_subject_conflict_factor)
+    assert subject_names(teammate, CONFIG.story_subject_min_mentions) == {"williams"}

@@ -77,6 +77,9 @@ class DedupConfig:
             and name TF-IDF vectors (see ``story_entity_weight``).
         story_top_terms: Highest-weighted terms per article used to propose candidate story pairs.
         story_max_term_share: Terms in more than this share of the articles propose no candidates.
+        story_entity_weight: Weight of the name cosine in the story similarity (the content-word cosine
+            has the rest).
+        story_max_date_gap_days: Articles published more than this many days apart are never one story.
         recent_claim_window_days: A numeric claim is about the *recent past* when its period starts at most
             this many days before its article's publication (day or month precision), or when its date
             expression is relative ("last month", "on Monday", "this week") and reaches back at most this
@@ -85,6 +88,13 @@ class DedupConfig:
             of them has no resolved period (a day's toll and a month's toll differ by far more).
         story_shared_quotes: Attributed quote facts two articles must share to count as reports of one
             story for the recent-claims conflict rule.
+        story_year_conflict_factor: Factor on the story similarity of two articles, one of them without a
+            publication date, whose texts mention years but none in common (two similar events in
+            different years: the same athlete arrested twice).
+        story_month_conflict_factor: The same for month names mentioned without one in common.
+        story_subject_conflict_factor: Factor on the story similarity of two articles when the subject of
+            one (its most mentioned name) does not occur in the other at all.
+        story_subject_min_mentions: Mentions a name needs to be an article's subject.
     """
 
     shingle_size: int = 5
@@ -97,7 +107,7 @@ class DedupConfig:
     approximate_value_tolerance: float = 0.1
     quantity_value_ratio: float = 0.5
     event_unknown_date_window_days: int = 3
-    story_similarity_threshold: float = 0.22
+    story_similarity_threshold: float = 0.19
     story_top_terms: int = 20
     story_max_term_share: float = 0.05
     story_entity_weight: float = 0.2
@@ -106,6 +116,10 @@ class DedupConfig:
     recent_claim_window_days: int = 92
     recent_conflict_value_ratio: float = 0.5
     story_shared_quotes: int = 1
+    story_year_conflict_factor: float = 0.3
+    story_month_conflict_factor: float = 0.5
+    story_subject_conflict_factor: float = 0.7
+    story_subject_min_mentions: int = 4
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,13 @@ similar events of one kind (two earthquakes, two shootings) share their vocabula
 participants, places and figures, so the similarity of two articles is a weighted mean of both cosines
 (``config.story_entity_weight``). Candidate pairs are proposed by an inverted index over each article's
 highest-weighted content words (near-linear: an article meets only the articles that share one of its
-distinctive words); pairs published more than ``config.story_max_date_gap_days`` apart are dropped. The
-pairs are grouped by *average linkage* restricted to those candidate edges: two groups merge when the mean
-similarity over all pairs between them reaches ``config.story_similarity_threshold``. Average linkage
+distinctive words); pairs published more than ``config.story_max_date_gap_days`` apart are dropped.
+Two similar events can share even their central person and most of their wording (one athlete arrested
+in two different years), so the similarity is lowered when the texts contradict each other: they mention
+years or months but none in common (only when a publication date is unknown), or the subject of one (its
+most mentioned name) does not occur in the other (see :func:`conflict_factor`). The pairs are grouped by
+*average linkage* restricted to those candidate edges: two groups merge when the mean similarity over all
+pairs between them reaches ``config.story_similarity_threshold``. Average linkage
 resists the chaining that single-link union-find shows on hard negatives (two similar events of one topic
 that share a bridge article).
 """
@@ -22,6 +26,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -73,6 +78,102 @@ def name_terms(text: str) -> list[str]:
                 terms.append(token)
     # The same word rules as content words: "hollywood's" → "hollywood", stop words and one-letter tokens out.
     return content_words(" ".join(terms))
+
+
+#: A year as news text writes it (1950-2049), not part of a larger number, amount or decimal.
+_YEAR = re.compile(r"(?<![\w.,$])(?:19[5-9]\d|20[0-4]\d)(?!\w)")
+#: A month name; "May" only before a day number, since the modal verb is far more common.
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|June|July|August|September|October|November|December|May(?= \d))\b"
+)
+
+
+@dataclass(frozen=True)
+class StorySignals:
+    """What an article says about *which* event it reports, beyond its vocabulary.
+
+    Attributes:
+        years: Years the text mentions ("2009").
+        months: Month names the text mentions, lower-cased.
+        subjects: The article's most mentioned names (see :func:`subject_names`); empty when no name is
+            mentioned often enough to be its subject.
+        words: Every lower-case word of title and body (to look the other article's subjects up in).
+    """
+
+    years: frozenset[int]
+    months: frozenset[str]
+    subjects: frozenset[str]
+    words: frozenset[str]
+
+
+def years_mentioned(text: str) -> frozenset[int]:
+    """Years (1950-2049) written in ``text``; numbers inside amounts ("$2000", "2,000") do not count."""
+    return frozenset(int(year) for year in _YEAR.findall(text))
+
+
+def months_mentioned(text: str) -> frozenset[str]:
+    """Lower-case month names written in ``text`` ("May" only when a day number follows)."""
+    return frozenset(month.lower() for month in _MONTH.findall(text))
+
+
+def subject_names(text: str, min_mentions: int) -> frozenset[str]:
+    """The name words ``text`` mentions most often: who or what the article is about.
+
+    Name words are those of :func:`name_terms`; every capitalized occurrence counts, also at the start of
+    a sentence ("Jackson was arrested"), where :func:`name_terms` cannot tell a name from a capitalized
+    word. All name words tied for the most mentions are returned, or none when that count is below
+    ``min_mentions`` (a name mentioned once or twice does not make the article's subject).
+    """
+    names = {term for term in name_terms(text) if "_" not in term and not term[:1].isdigit()}
+    counts: Counter[str] = Counter()
+    for token in _TOKEN.findall(text):
+        if token[:1].isupper():
+            counts.update(word for word in words_of(token) if word in names)
+    if not counts or max(counts.values()) < min_mentions:
+        return frozenset()
+    most = max(counts.values())
+    return frozenset(name for name, count in counts.items() if count == most)
+
+
+def story_signals(text: str, body: str, config: DedupConfig) -> StorySignals:
+    """The :class:`StorySignals` of one article (``text`` is title and body, ``body`` the body alone)."""
+    return StorySignals(
+        years=years_mentioned(text),
+        months=months_mentioned(text),
+        subjects=subject_names(body, config.story_subject_min_mentions),
+        words=frozenset(words_of(text)),
+    )
+
+
+def _disjoint(first: frozenset, second: frozenset) -> bool:
+    return bool(first) and bool(second) and not first & second
+
+
+def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, config: DedupConfig) -> float:
+    """Factor (at most 1) by which signals of two different events lower the similarity of two articles.
+
+    Two similar events of one kind often share their vocabulary and even their central person (one
+    athlete arrested in two different years), but not their time or their subject:
+
+    - the years they mention have none in common (``config.story_year_conflict_factor``);
+    - the months they mention have none in common (``config.story_month_conflict_factor``);
+    - the subject of one is not mentioned at all by the other (``config.story_subject_conflict_factor``).
+
+    Years and months count only when ``dated`` is False (a publication date is unknown): between dated
+    articles the publication-date gate is the better time signal, and a text may well mention last
+    year's or next month's events.
+    """
+    factor = 1.0
+    if not dated:
+        if _disjoint(first.years, second.years):
+            factor *= config.story_year_conflict_factor
+        if _disjoint(first.months, second.months):
+            factor *= config.story_month_conflict_factor
+    if (first.subjects and not first.subjects & second.words) or (
+        second.subjects and not second.subjects & first.words
+    ):
+        factor *= config.story_subject_conflict_factor
+    return factor
 
 
 def tfidf_vectors(
@@ -144,12 +245,14 @@ def story_similarities(
 ) -> dict[tuple[int, int], float]:
     """Similarity of every candidate pair of articles: weighted content-word and name cosines.
 
+    The weighted cosine is multiplied by :func:`conflict_factor` of the two articles' signals.
+
     Args:
         texts: Title and body of every article (content words).
         bodies: Body of every article (names; headline-style titles would make every word a name).
         ordinals: Publication date of every article as a day number, or None when unknown.
-        config: ``story_top_terms``, ``story_max_term_share``, ``story_entity_weight`` and
-            ``story_max_date_gap_days``.
+        config: ``story_top_terms``, ``story_max_term_share``, ``story_entity_weight``,
+            ``story_max_date_gap_days`` and the conflict fields of :func:`conflict_factor`.
 
     Returns:
         Pair (first, second) with first < second → similarity; pairs published too far apart are absent.
@@ -157,18 +260,17 @@ def story_similarities(
     word_vectors = tfidf_vectors(texts)
     name_vectors = tfidf_vectors(bodies, tokenize=name_terms)
     weight = config.story_entity_weight
+    signals = [story_signals(text, body, config) for text, body in zip(texts, bodies, strict=True)]
     similarities: dict[tuple[int, int], float] = {}
     for first, second in candidate_pairs(word_vectors, config):
         first_day, second_day = ordinals[first], ordinals[second]
-        if (
-            first_day is not None
-            and second_day is not None
-            and abs(first_day - second_day) > config.story_max_date_gap_days
-        ):
+        dated = first_day is not None and second_day is not None
+        if dated and abs(first_day - second_day) > config.story_max_date_gap_days:
             continue
         similarity = (1.0 - weight) * _cosine(word_vectors[first], word_vectors[second])
         if weight:
             similarity += weight * _cosine(name_vectors[first], name_vectors[second])
+        similarity *= conflict_factor(signals[first], signals[second], dated, config)
         if similarity > 0.0:
             similarities[(first, second)] = similarity
     return similarities
@@ -232,8 +334,7 @@ def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
 
     Args:
         articles: Needs ``article_id``, ``title``, ``body`` and ``published_date``.
-        config: ``story_similarity_threshold``, ``story_top_terms``, ``story_max_term_share``,
-            ``story_entity_weight`` and ``story_max_date_gap_days``.
+        config: ``story_similarity_threshold`` and the fields of :func:`story_similarities`.
 
     Returns:
         A Series aligned with ``articles`` holding, for every article, the ``article_id`` of its story's
