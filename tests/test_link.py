@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from factlake.config import DEFAULT_REFERENCE_DIR
-from factlake.link import canonicalize_mentions, link_entities
+from factlake.extract.entities import longest_person_name
+from factlake.link import _FullNameIndex, canonicalize_mentions, link_entities
 from factlake.records import new_record, stable_id
 from factlake.reference import load_reference
 from schemas.tables import Entities
@@ -71,3 +75,16 @@ def test_canonicalize_mentions_rewrites_names_in_new_dicts():
     assert result[0]["speaker"] == "Vladimir Putin" and quote["speaker"] == "Putin"
     assert result[1]["actors"] == ["Vladimir Putin"] and result[1]["location"] == "Nagorno-Karabakh"
     assert result[2]["speaker"] == body["speaker"]
+
+
+WORDS = st.sampled_from(["Putin", "Vladimir", "Biden", "Joe", "Lee", "Kim", "Jong", "Un", "Hunter"])
+
+
+@given(
+    full_names=st.lists(st.lists(WORDS, min_size=2, max_size=3).map(" ".join), max_size=8).map(
+        lambda names: sorted(set(names))
+    ),
+    word=WORDS,
+)
+def test_full_name_index_answers_like_a_scan_of_all_full_names(full_names: list[str], word: str) -> None:
+    assert _FullNameIndex(full_names)(word) == longest_person_name(word, full_names)

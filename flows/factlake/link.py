@@ -54,10 +54,12 @@ def link_entities(
         }
     )
 
+    full_name_of = _FullNameIndex(full_names)
+
     def canonical_of(mention: dict[str, Any]) -> str:
         name = aliases.get(normalize_key(mention["name"]), mention["name"])
         if mention["entity_type"] == "person" and " " not in name:
-            name = longest_person_name(name, full_names)
+            name = full_name_of(name)
         return name
 
     form_votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -110,6 +112,32 @@ def link_entities(
     frame = to_frame("entities", records)
     frame = frame.sort_values(SORT_KEYS["entities"], kind="stable").reset_index(drop=True)
     return frame, mapping
+
+
+class _FullNameIndex:
+    """The unique full name of the dataset that a one-word person name abbreviates ("Putin").
+
+    Gives the answer of :func:`~factlake.extract.entities.longest_person_name` over all full names, but
+    looks the word up by last word and by contained word instead of scanning every full name for every
+    mention, which made linking quadratic in the size of the dataset. Answers are memoized per word.
+    """
+
+    def __init__(self, full_names: list[str]) -> None:
+        self._by_last_word: dict[str, list[str]] = defaultdict(list)
+        self._by_word: dict[str, list[str]] = defaultdict(list)
+        for name in full_names:
+            words = name.split()
+            self._by_last_word[words[-1]].append(name)
+            for word in dict.fromkeys(words):
+                self._by_word[word].append(name)
+        self._answers: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        """The full name ``word`` stands for, or ``word`` itself when there is none or several."""
+        if word not in self._answers:
+            candidates = self._by_last_word.get(word, []) or self._by_word.get(word, [])
+            self._answers[word] = longest_person_name(word, candidates)
+        return self._answers[word]
 
 
 def _most_voted(votes: Counter[str]) -> str:
