@@ -199,10 +199,21 @@ def corpus_lines(corpus: str) -> list[str]:
     return lines
 
 
+#: Records per JSONL input file written by :func:`write_source`: a whole corpus in one file would pass
+#: the input size limit (``ParseConfig.max_file_bytes``), and feeds arrive as many files anyway.
+RECORDS_PER_FILE = 1000
+
+
 def write_source(folder: Path, lines: Sequence[str], name: str = "articles.jsonl") -> Path:
-    """Write ``lines`` as one JSONL input in a fresh source folder (outside the project)."""
+    """Write ``lines`` as JSONL inputs named after ``name`` in a source folder (outside the project).
+
+    ``articles.jsonl`` with 2,500 lines becomes ``articles-0001.jsonl`` … ``articles-0003.jsonl``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text("".join(lines), encoding="utf-8")
+    stem = Path(name).stem
+    for number, start in enumerate(range(0, len(lines), RECORDS_PER_FILE), start=1):
+        chunk = lines[start : start + RECORDS_PER_FILE]
+        (folder / f"{stem}-{number:04d}.jsonl").write_text("".join(chunk), encoding="utf-8")
     return folder
 
 
