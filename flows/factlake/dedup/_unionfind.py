@@ -23,15 +23,27 @@ class UnionFind:
             item = parent[item]
         return item
 
-    def union(self, first: int, second: int) -> None:
-        """Merge the sets of ``first`` and ``second``."""
+    def union(self, first: int, second: int) -> bool:
+        """Merge the sets of ``first`` and ``second``; False when they were one set already."""
         root_first, root_second = self.find(first), self.find(second)
         if root_first == root_second:
-            return
+            return False
         if root_first < root_second:
             self._parent[root_second] = root_first
         else:
             self._parent[root_first] = root_second
+        return True
+
+    def attach(self, items: np.ndarray, roots: np.ndarray) -> None:
+        """Put each of ``items`` into the set of its ``roots`` entry, in bulk.
+
+        Equivalent to ``union(root, item)`` for every pair, provided every item is still alone in its set
+        and every root is the representative of its set and smaller than its items (identical mentions
+        joining their earliest copy before any other merge).
+        """
+        parent = self._parent
+        for item, root in zip(items.tolist(), roots.tolist(), strict=True):
+            parent[item] = root
 
     def roots(self) -> np.ndarray:
         """Representative of every item, as an integer array (pointer jumping over the whole forest)."""

@@ -45,6 +45,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -248,6 +249,25 @@ def _period_precision(bounds: tuple[int, int]) -> str:
 
 
 _UNUSED_COLUMNS = ("sentence", "extractor", "date_note", "fact_id")
+#: Columns of a fact's representative mention that its id and its row are made of.
+_FACT_COLUMNS = (
+    "mention_id",
+    "fact_type",
+    "text",
+    "speaker",
+    "quote_text",
+    "value",
+    "qualifier",
+    "unit",
+    "measure",
+    "actors",
+    "action",
+    "location",
+    "event_date",
+    "date_precision",
+    "date_text",
+    "_published",
+)
 
 
 def _canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -263,6 +283,7 @@ def _canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataF
     frame["_input_row"] = np.arange(len(frame))
     frame["_published"] = frame["article_id"].map(info["published_date"])
     frame["_canonical_article"] = frame["article_id"].map(canonical_article)
+    frame["_canonical_article"] = frame["_canonical_article"].astype(object)
     missing = frame["_canonical_article"].isna()
     frame.loc[missing, "_canonical_article"] = frame.loc[missing, "article_id"]
     frame["_no_date"] = frame["_published"].isna()
@@ -287,9 +308,8 @@ def _content_bigrams(words: list[str]) -> set[str]:
     return {f"{a} {b}" for a, b in itertools.pairwise(words) if a not in STOP_WORDS or b not in STOP_WORDS}
 
 
-def _prefix_length(size: int, threshold: float) -> int:
-    """Tokens (rarest first) a set must probe so no partner with overlap >= threshold * size is missed."""
-    return size - math.ceil(threshold * size - 1e-9) + 1 if size else 0
+#: Candidate pairs expanded at once while probing postings (bounds the memory of one step).
+_PROBE_CHUNK = 4_000_000
 
 
 def quote_match(
@@ -318,94 +338,337 @@ def quote_match(
     return None
 
 
-def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]) -> None:
-    """Union quote mentions in ``part`` (positions are its index) that state the same words."""
-    texts = part["quote_text"].where(part["quote_text"].notna(), part["text"])
-    words_of_text = {text: quote_words(text) for text in dict.fromkeys(texts.tolist())}
-    words = [words_of_text[text] for text in texts.tolist()]
-    normalized = pd.Series([" ".join(tokens) for tokens in words], index=part.index)
-    speaker = part["speaker"].fillna("")
-    # Identical wording of one speaker: vectorized grouping; the first position is the variant.
-    variant_of = (
-        pd.Series(part.index, index=part.index)
-        .groupby([speaker, normalized], sort=False, dropna=False)
-        .transform("min")
-    )
-    for position, variant in zip(part.index, variant_of, strict=True):
-        if position != variant:
-            uf.union(int(variant), int(position))
-            rules["quote_identical"] += 1
-    variants = sorted(set(variant_of.tolist()))
-    word_lists = dict(zip(part.index, words, strict=True))
-    speaker_at = dict(zip(part.index, speaker, strict=True))
-    features: dict[int, dict[str, Any]] = {}
-    for position in variants:
-        tokens = word_lists[position]
-        features[position] = {
-            "words": set(tokens),
-            "bigrams": _content_bigrams(tokens),
-            "n_content": sum(1 for token in set(tokens) if token not in STOP_WORDS),
-            "speaker": speaker_at[position],
-        }
-    # Prefix filtering: rare tokens first, so probing a short prefix finds every candidate partner.
-    frequency: Counter[str] = Counter()
-    for feature in features.values():
-        frequency.update(feature["words"])
-        frequency.update(feature["bigrams"])
-    rank = {token: order for order, token in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
-    postings: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    for position in variants:
-        feature = features[position]
-        for token in feature["words"] | feature["bigrams"]:
-            postings[(feature["speaker"], token)].append(position)
-    loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
-    prefixes: dict[int, set[str]] = {}
-    for position in variants:
-        feature = features[position]
-        attributed = feature["speaker"] != ""
-        prefix: set[str] = set()
-        for tokens, threshold in (
-            (feature["words"], config.unattributed_quote_threshold if not attributed else loose),
-            (feature["bigrams"] if attributed else set(), config.quote_similarity_threshold),
-        ):
-            ranked = sorted(tokens, key=rank.__getitem__)
-            prefix.update(ranked[: _prefix_length(len(ranked), threshold)])
-        prefixes[position] = prefix
-    by_speaker: defaultdict[str, list[int]] = defaultdict(list)
-    for position in variants:
-        by_speaker[features[position]["speaker"]].append(position)
-    for speaker, members in by_speaker.items():
-        if len(members) < 2:
-            continue
-        _union_quotes(members, features, prefixes, postings, speaker != "", config, uf, rules)
+def _cluster_quotes(
+    part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]
+) -> dict[str, str]:
+    """Union quote mentions in ``part`` (positions are its index, in canonical order) that state the same
+    words.
 
+    Mentions of one speaker with identical normalized words are grouped first; the earliest of each group
+    is a *variant*. Distinct variants of one speaker are then compared pairwise with :func:`quote_match`
+    semantics, but only pairs that prefix filtering proposes: a later variant sharing a token (word or
+    content bigram) with the earlier one's prefix of rarest tokens. Matching pairs are merged in
+    (earlier, later) order, so each merge is counted under the rule of the pair that first joined two
+    facts.
 
-def _union_quotes(
-    members: list[int],
-    features: dict[int, dict[str, Any]],
-    prefixes: dict[int, set[str]],
-    postings: dict[tuple[str, str], list[int]],
-    attributed: bool,
-    config: DedupConfig,
-    uf: UnionFind,
-    rules: Counter[str],
-) -> None:
-    """Union the variants of one speaker that match a later variant sharing a token of their prefix.
-
-    Speakers never share a fact, so each speaker's variants are compared on their own, in position order.
+    Returns:
+        The normalized words (joined by spaces) of every distinct quote text, for the fact ids.
     """
-    for position in members:
-        feature = features[position]
-        candidates: set[int] = set()
-        for token in prefixes[position]:
-            candidates.update(postings[(feature["speaker"], token)])
-        for candidate in sorted(candidates):
-            if candidate <= position or uf.find(candidate) == uf.find(position):
-                continue
-            rule = quote_match(feature, features[candidate], attributed, config)
-            if rule:
-                uf.union(position, candidate)
-                rules[f"quote_{rule}"] += 1
+    if part.empty:
+        return {}
+    texts = part["quote_text"].where(part["quote_text"].notna(), part["text"]).tolist()
+    # Distinct texts are normalized once; texts with equal normalized words share one wording.
+    wording_of_text: dict[str, int] = {}
+    wording_of_words: dict[str, int] = {}
+    wording_words: list[list[str]] = []
+    for text in dict.fromkeys(texts):
+        words = quote_words(text)
+        wording = wording_of_words.setdefault(" ".join(words), len(wording_words))
+        if wording == len(wording_words):
+            wording_words.append(words)
+        wording_of_text[text] = wording
+    wordings = np.fromiter((wording_of_text[text] for text in texts), dtype=np.int64, count=len(texts))
+    speaker_codes, speakers = pd.factorize(part["speaker"].fillna("").to_numpy(dtype=object))
+    unattributed = np.flatnonzero(speakers == "")
+    unattributed_code = int(unattributed[0]) if len(unattributed) else -1
+
+    # Identical wording of one speaker: the earliest mention is the variant, the others join it.
+    positions = part.index.to_numpy(dtype=np.int64)
+    keys = speaker_codes.astype(np.int64) * len(wording_words) + wordings
+    unique_keys, group_of = np.unique(keys, return_inverse=True)
+    earliest = np.full(len(unique_keys), np.iinfo(np.int64).max)
+    np.minimum.at(earliest, group_of, positions)
+    variant_of = earliest[group_of]
+    duplicates = positions != variant_of
+    uf.attach(positions[duplicates], variant_of[duplicates])
+    if duplicates.any():
+        rules["quote_identical"] += int(duplicates.sum())
+
+    order = np.argsort(earliest, kind="stable")
+    variants = _QuoteVariants.of(
+        earliest[order],
+        (unique_keys // len(wording_words))[order],
+        (unique_keys % len(wording_words))[order],
+        wording_words,
+        unattributed_code,
+    )
+    pairs = _quote_candidate_pairs(variants, config)
+    matched, rule_names = _matching_quote_pairs(variants, pairs, config)
+    merges: Counter[str] = Counter()
+    for first, second, rule in zip(
+        variants.positions[pairs[0][matched]].tolist(),
+        variants.positions[pairs[1][matched]].tolist(),
+        rule_names[matched].tolist(),
+        strict=True,
+    ):
+        if uf.union(first, second):
+            merges[rule] += 1
+    for rule, count in merges.items():
+        rules[f"quote_{rule}"] += count
+    normalized = [" ".join(words) for words in wording_words]
+    return {text: normalized[wording] for text, wording in wording_of_text.items()}
+
+
+@dataclass
+class _QuoteVariants:
+    """Distinct quote wordings per speaker (variants) in canonical order, with what they are compared on.
+
+    Features (word sets, content-bigram sets, their sizes) are kept per wording, shared by the speakers
+    using it; tokens (words and bigrams) are also numbered and listed per variant as parallel row arrays,
+    for the vectorized steps.
+
+    Attributes:
+        positions: Frame position of each variant, increasing.
+        speakers: Speaker code of each variant.
+        wordings: Wording index of each variant.
+        attributed: Whether each variant has a speaker.
+        words: Distinct words of each wording.
+        bigrams: Content bigrams of each wording (:func:`_content_bigrams`).
+        n_words: Number of distinct words of each wording.
+        n_bigrams: Number of content bigrams of each wording.
+        n_content: Number of distinct non-stop words of each wording.
+        tokens: Every word and bigram of the variants, by token id.
+        row_variant: Variant of each (variant, token) row, rows grouped by variant.
+        row_token: Token id of each row.
+        row_bigram: Whether each row's token is a bigram (a variant's words come before its bigrams).
+    """
+
+    positions: np.ndarray
+    speakers: np.ndarray
+    wordings: np.ndarray
+    attributed: np.ndarray
+    words: list[frozenset[str]]
+    bigrams: list[frozenset[str]]
+    n_words: np.ndarray
+    n_bigrams: np.ndarray
+    n_content: np.ndarray
+    tokens: list[str]
+    row_variant: np.ndarray
+    row_token: np.ndarray
+    row_bigram: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        positions: np.ndarray,
+        speakers: np.ndarray,
+        wordings: np.ndarray,
+        wording_words: list[list[str]],
+        unattributed_code: int,
+    ) -> _QuoteVariants:
+        """Variants and the features of the wordings they use (other wordings get empty features)."""
+        words: list[frozenset[str]] = [frozenset()] * len(wording_words)
+        bigrams: list[frozenset[str]] = [frozenset()] * len(wording_words)
+        n_content = np.zeros(len(wording_words), dtype=np.int64)
+        used = np.unique(wordings).tolist()
+        for wording in used:
+            tokens = wording_words[wording]
+            words[wording] = frozenset(tokens)
+            bigrams[wording] = frozenset(_content_bigrams(tokens))
+            n_content[wording] = len(words[wording] - STOP_WORDS)
+        n_words = np.array([len(tokens) for tokens in words], dtype=np.int64)
+        n_bigrams = np.array([len(tokens) for tokens in bigrams], dtype=np.int64)
+        # Token ids of each wording (its words, then its bigrams), stored flat with a pointer per wording.
+        flat = np.fromiter(
+            itertools.chain.from_iterable(
+                itertools.chain(words[wording], bigrams[wording]) for wording in used
+            ),
+            dtype=object,
+            count=int((n_words + n_bigrams).sum()),
+        )
+        flat_ids, tokens = pd.factorize(flat)
+        pointer = np.zeros(len(wording_words) + 1, dtype=np.int64)
+        pointer[np.array(used, dtype=np.int64) + 1] = (n_words + n_bigrams)[used]
+        pointer = np.cumsum(pointer)
+        sizes = (n_words + n_bigrams)[wordings]
+        row_variant = np.repeat(np.arange(len(positions), dtype=np.int64), sizes)
+        within = np.arange(len(row_variant), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        row_token = flat_ids.astype(np.int64)[pointer[wordings][row_variant] + within]
+        return cls(
+            positions=positions,
+            speakers=speakers,
+            wordings=wordings,
+            attributed=speakers != unattributed_code,
+            words=words,
+            bigrams=bigrams,
+            n_words=n_words,
+            n_bigrams=n_bigrams,
+            n_content=n_content,
+            tokens=list(tokens),
+            row_variant=row_variant,
+            row_token=row_token,
+            row_bigram=within >= n_words[wordings][row_variant],
+        )
+
+
+def _prefix_lengths(sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Tokens (rarest first) a set of each size must probe so no partner with overlap >= threshold * size
+    is missed; each size has its own threshold."""
+    lengths = sizes - np.ceil(thresholds * sizes - 1e-9).astype(np.int64) + 1
+    return np.where(sizes > 0, lengths, 0)
+
+
+def _quote_candidate_pairs(variants: _QuoteVariants, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (earlier, later) of variants of one speaker where the later one holds a token of the earlier
+    one's prefix, sorted; as two arrays of variant indexes.
+
+    Tokens are words and content bigrams, ranked rarest first (ties by the token itself) over all
+    variants. An attributed variant's prefix is its rarest words under the looser of the containment and
+    similarity thresholds plus its rarest bigrams under the similarity threshold; an unattributed one's is
+    its rarest words under the unattributed threshold. No pair can match without sharing such a token.
+    """
+    tokens, row_variant, row_token = variants.tokens, variants.row_variant, variants.row_token
+    if not tokens:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    frequency = np.bincount(row_token, minlength=len(tokens)).tolist()
+    ranked = sorted(range(len(tokens)), key=lambda token: (frequency[token], tokens[token]))
+    rank = np.empty(len(tokens), dtype=np.int64)
+    rank[np.array(ranked, dtype=np.int64)] = np.arange(len(tokens), dtype=np.int64)
+
+    # Prefixes: the first tokens of each (variant, kind) in rank order.
+    order = np.lexsort((rank[row_token], variants.row_bigram, row_variant))
+    sorted_variant, sorted_bigram = row_variant[order], variants.row_bigram[order]
+    group = sorted_variant * 2 + sorted_bigram
+    boundaries = np.flatnonzero(np.diff(group, prepend=-1))
+    within = np.arange(len(order)) - np.repeat(boundaries, np.diff(np.append(boundaries, len(order))))
+    loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
+    word_threshold = np.where(variants.attributed, loose, config.unattributed_quote_threshold)
+    word_prefix = _prefix_lengths(variants.n_words[variants.wordings], word_threshold)
+    bigram_prefix = np.where(
+        variants.attributed,
+        _prefix_lengths(
+            variants.n_bigrams[variants.wordings],
+            np.full(len(variants.positions), config.quote_similarity_threshold),
+        ),
+        0,
+    )
+    in_prefix = within < np.where(sorted_bigram, bigram_prefix[sorted_variant], word_prefix[sorted_variant])
+
+    # Postings: (speaker, token) keys of every row; probes: keys of prefix rows.
+    key = variants.speakers[row_variant] * len(tokens) + row_token
+    postings = np.lexsort((row_variant, key))
+    posting_keys, posting_variants = key[postings], row_variant[postings]
+    probe_keys, probe_variants = key[order][in_prefix], sorted_variant[in_prefix]
+    first = np.searchsorted(posting_keys, probe_keys, side="left")
+    counts = np.searchsorted(posting_keys, probe_keys, side="right") - first
+    n_variants = len(variants.positions)
+    found = [np.empty(0, dtype=np.int64)]
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(probe_keys):
+        stop = max(int(np.searchsorted(ends, ends[start] - counts[start] + _PROBE_CHUNK)), start + 1)
+        chunk_counts = counts[start:stop]
+        earlier = np.repeat(probe_variants[start:stop], chunk_counts)
+        offsets = np.repeat(first[start:stop] - (np.cumsum(chunk_counts) - chunk_counts), chunk_counts)
+        later = posting_variants[np.arange(len(earlier), dtype=np.int64) + offsets]
+        keep = later > earlier
+        found.append(_sorted_unique(earlier[keep] * n_variants + later[keep]))
+        start = stop
+    pairs = _sorted_unique(np.concatenate(found))
+    return pairs // n_variants, pairs % n_variants
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Distinct values, sorted (a plain sort: faster than ``np.unique`` on large integer arrays)."""
+    values = np.sort(values)
+    return values[np.append(True, values[1:] != values[:-1])] if len(values) else values
+
+
+#: Speakers with at most this many 64-bit words of distinct tokens (of one kind) have their variants'
+#: token sets compared as bit sets; larger vocabularies fall back to Python set intersections.
+_BITSET_WORDS = 8
+_BITSET_CHUNK = 1_000_000
+
+
+def _shared_tokens(
+    variants: _QuoteVariants,
+    bigram: bool,
+    earlier: np.ndarray,
+    later: np.ndarray,
+) -> np.ndarray:
+    """Number of words (or bigrams) two variants of one speaker share, for every pair of indexes.
+
+    Each speaker's distinct tokens are numbered from 0, so a variant's set fits in a few 64-bit words
+    when the speaker's vocabulary is small (always, for most speakers) and pairs are counted with
+    vectorized AND and bit counts.
+    """
+    rows = variants.row_bigram == bigram
+    row_variant = variants.row_variant[rows]
+    row_speaker = variants.speakers[row_variant]
+    key = row_speaker * max(len(variants.tokens), 1) + variants.row_token[rows]
+    distinct = _sorted_unique(key)
+    speaker_of_distinct = distinct // max(len(variants.tokens), 1)
+    local = np.searchsorted(distinct, key) - np.searchsorted(speaker_of_distinct, row_speaker)
+    vocabulary = np.bincount(speaker_of_distinct, minlength=int(variants.speakers.max(initial=0)) + 1)
+    n_words = np.minimum((vocabulary + 63) // 64, _BITSET_WORDS + 1)
+    width = int(n_words[n_words <= _BITSET_WORDS].max(initial=1))
+    fits_speaker = n_words <= width
+
+    bits = np.zeros((len(variants.positions), width), dtype=np.uint64)
+    fits_row = fits_speaker[row_speaker]
+    np.bitwise_or.at(
+        bits.reshape(-1),
+        row_variant[fits_row] * width + local[fits_row] // 64,
+        np.left_shift(np.uint64(1), (local[fits_row] % 64).astype(np.uint64)),
+    )
+    shared = np.zeros(len(earlier), dtype=np.int64)
+    as_bits = fits_speaker[variants.speakers[earlier]]
+    pairs = np.flatnonzero(as_bits)
+    for start in range(0, len(pairs), _BITSET_CHUNK):
+        chunk = pairs[start : start + _BITSET_CHUNK]
+        common = bits[earlier[chunk]] & bits[later[chunk]]
+        shared[chunk] = np.bitwise_count(common).sum(axis=1, dtype=np.int64)
+    others = np.flatnonzero(~as_bits)
+    sets = variants.bigrams if bigram else variants.words
+    wordings = variants.wordings
+    shared[others] = np.fromiter(
+        (
+            len(sets[a] & sets[b])
+            for a, b in zip(wordings[earlier[others]].tolist(), wordings[later[others]].tolist(), strict=True)
+        ),
+        dtype=np.int64,
+        count=len(others),
+    )
+    return shared
+
+
+_QUOTE_RULES = np.array([None, "near_identical", "containment", "translation"], dtype=object)
+
+
+def _matching_quote_pairs(
+    variants: _QuoteVariants, pairs: tuple[np.ndarray, np.ndarray], config: DedupConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate pairs match and under which rule, exactly as :func:`quote_match` decides.
+
+    Returns:
+        A boolean mask over the pairs and the rule name of every pair (None where they do not match).
+    """
+    earlier, later = variants.wordings[pairs[0]], variants.wordings[pairs[1]]
+    shared = _shared_tokens(variants, False, pairs[0], pairs[1])
+    n_words_earlier, n_words_later = variants.n_words[earlier], variants.n_words[later]
+    attributed = variants.attributed[pairs[0]]
+    rule = np.zeros(len(earlier), dtype=np.int64)
+
+    union = n_words_earlier + n_words_later - shared
+    similarity = np.divide(shared, union, out=np.zeros(len(union)), where=union > 0)
+    rule[~attributed & (union > 0) & (similarity >= config.unattributed_quote_threshold)] = 1
+
+    long_enough = attributed & (
+        np.minimum(variants.n_content[earlier], variants.n_content[later]) >= config.quote_min_words
+    )
+    smaller = np.minimum(n_words_earlier, n_words_later)
+    containment = np.divide(shared, smaller, out=np.zeros(len(smaller)), where=smaller > 0)
+    contained = long_enough & (containment >= config.quote_containment_threshold)
+    rule[contained] = 2
+
+    pending = np.flatnonzero(long_enough & ~contained)
+    shared_bigrams = _shared_tokens(variants, True, pairs[0][pending], pairs[1][pending])
+    smaller_bigrams = np.minimum(variants.n_bigrams[earlier[pending]], variants.n_bigrams[later[pending]])
+    overlap = np.divide(
+        shared_bigrams, smaller_bigrams, out=np.zeros(len(pending)), where=smaller_bigrams > 0
+    )
+    rule[pending[(smaller_bigrams > 0) & (overlap >= config.quote_similarity_threshold)]] = 3
+    return rule > 0, _QUOTE_RULES[rule]
 
 
 # --------------------------------------------------------------------------------------------- quantities
@@ -453,7 +716,7 @@ def quantity_phrase(value: float, qualifier: object) -> str:
     return f"{words} {format_value(value)}" if words else format_value(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """State of a fact while mentions are assigned by leader clustering."""
 
@@ -499,20 +762,32 @@ class _PeriodIndex:
         self.by_period[period].remove(group)
 
     def overlapping(
-        self, period: tuple[int, int] | None, low: float = -math.inf, high: float = math.inf
+        self, period: tuple[int, int] | None, interval: tuple[float, float] | None = None
     ) -> list[_Group]:
-        """Groups whose period overlaps ``period`` and whose value interval meets [low, high], by root."""
+        """Groups whose period overlaps ``period`` and whose value interval meets ``interval`` (when
+        given), by root."""
+        by_period = self.by_period
         if period is None:
-            found = self.by_period.get(None, [])
+            keys: Any = (None,)
         else:
-            keys = set(_enclosing_periods(period)) | self.finer.get(period, set())
-            found = [group for key in keys for group in self.by_period.get(key, ())]
-        found = [group for group in found if group.low <= high and low <= group.high]
-        return sorted(found, key=_root_of) if len(found) > 1 else found
+            finer = self.finer.get(period)
+            keys = set(_enclosing_periods(period)) | finer if finer else _enclosing_periods(period)
+        if interval is None:
+            found = [group for key in keys for group in by_period.get(key, ())]
+        else:
+            low, high = interval
+            found = [
+                group
+                for key in keys
+                for group in by_period.get(key, ())
+                if group.low <= high and low <= group.high
+            ]
+        if len(found) > 1:
+            found.sort(key=_ROOT)
+        return found
 
 
-def _root_of(group: _Group) -> int:
-    return group.root
+_ROOT = operator.attrgetter("root")
 
 
 def _leader_assign(
@@ -538,11 +813,10 @@ def _leader_assign(
     """
     indexes: defaultdict[Any, _PeriodIndex] = defaultdict(_PeriodIndex)
     groups: list[_Group] = []
-    unbounded = (-math.inf, math.inf)
     for position in variants:
         index = indexes[block_of[position]]
-        low, high = interval_at[position] if interval_at is not None else unbounded
-        for group in index.overlapping(period_at[position], low, high):
+        interval = interval_at[position] if interval_at is not None else None
+        for group in index.overlapping(period_at[position], interval):
             if accepts(group, position):
                 before = group.period
                 join(group, position)
@@ -741,11 +1015,17 @@ def _cluster_events(
 # --------------------------------------------------------------------------------------------- facts
 
 
-def _fact_identity(row: dict[str, Any], group: _Group | None) -> str:
-    """Stable id of a fact from its representative mention (and the group's canonical fields)."""
+def _fact_identity(row: dict[str, Any], group: _Group | None, quote_wordings: dict[str, str]) -> str:
+    """Stable id of a fact from its representative mention (and the group's canonical fields).
+
+    ``quote_wordings`` holds the normalized words of quote texts already normalized while clustering.
+    """
     if row["fact_type"] == "quote":
         text = row["quote_text"] if isinstance(row["quote_text"], str) else row["text"]
-        return stable_id("quote", row["speaker"] or "", " ".join(quote_words(text)))
+        wording = quote_wordings.get(text)
+        return stable_id(
+            "quote", row["speaker"] or "", wording if wording is not None else " ".join(quote_words(text))
+        )
     period = period_of(row["event_date"], row["date_precision"])
     label = period[2] if period else UNKNOWN_PERIOD
     if row["fact_type"] == "quantity":
@@ -781,36 +1061,72 @@ def _statement(fact: dict[str, Any]) -> str:
     return text
 
 
-def _aggregate(frame: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Per-fact corroboration over canonical articles: counts, sources and publication span."""
+def _aggregate(
+    frame: pd.DataFrame, fact_index: np.ndarray, n_facts: int, articles: pd.DataFrame
+) -> dict[str, list[Any]]:
+    """Per-fact corroboration over canonical articles: counts, sources and publication span.
+
+    Args:
+        frame: The canonical frame.
+        fact_index: Fact number (0 .. n_facts-1) of every row of ``frame``.
+        n_facts: Number of facts.
+        articles: The ``articles`` table.
+
+    Returns:
+        Columns (one value per fact number): ``n_articles``, ``sources`` (sorted distinct known outlets),
+        ``n_sources``, ``first_published``, ``last_published``, ``n_mentions``, ``confidence`` (highest),
+        ``value_low`` (lowest) and ``value_high`` (highest); missing numbers are NaN.
+    """
     info = articles.set_index("article_id")
     ordinals = pd.Series(
         [date.toordinal() if isinstance(date, dt.date) else np.nan for date in info["published_date"]],
         index=info.index,
         dtype="float64",
     )
-    supporting = frame[["fact_id", "_canonical_article"]].drop_duplicates()
-    supporting = supporting.assign(
-        source=supporting["_canonical_article"].map(info["source_name"]),
-        published=supporting["_canonical_article"].map(ordinals),
+    article_codes, article_names = pd.factorize(frame["_canonical_article"].to_numpy(dtype=object))
+    known_article = article_codes >= 0
+    width = max(len(article_names), 1)
+    supporting = _sorted_unique(fact_index[known_article] * width + article_codes[known_article])
+    supporting_fact, supporting_article = supporting // width, supporting % width
+    article_names = pd.Index(article_names)
+    source_of_article = article_names.map(info["source_name"]).to_numpy(dtype=object)
+    published_of_article = article_names.map(ordinals).to_numpy(dtype=np.float64)
+
+    # Distinct known sources of each fact, in string order.
+    source_of_pair = source_of_article[supporting_article]
+    has_source = ~pd.isna(source_of_pair)
+    known_sources = source_of_pair[has_source]
+    source_names = np.unique(known_sources)
+    n_names = max(len(source_names), 1)
+    fact_sources = _sorted_unique(
+        supporting_fact[has_source] * n_names + np.searchsorted(source_names, known_sources)
     )
-    grouped = supporting.groupby("fact_id", sort=True)
-    result = pd.DataFrame({"n_articles": grouped["_canonical_article"].nunique()})
-    known = supporting.dropna(subset=["source"])[["fact_id", "source"]].drop_duplicates()
-    known = known.sort_values(["fact_id", "source"])
-    sources: dict[str, list[str]] = {}
-    for fact_id, source in zip(known["fact_id"], known["source"], strict=True):
-        sources.setdefault(fact_id, []).append(source)
-    result["sources"] = [sources.get(fact_id, []) for fact_id in result.index]
-    result["n_sources"] = [len(value) for value in result["sources"]]
-    result["first_published"] = [_date_of(value) for value in grouped["published"].min()]
-    result["last_published"] = [_date_of(value) for value in grouped["published"].max()]
-    mention_groups = frame.groupby("fact_id", sort=True)
-    result["n_mentions"] = mention_groups.size()
-    result["confidence"] = mention_groups["confidence"].max()
-    result["value_low"] = mention_groups["value_low"].min()
-    result["value_high"] = mention_groups["value_high"].max()
-    return result
+    sources: list[list[str]] = [[] for _ in range(n_facts)]
+    for fact, source in zip(
+        (fact_sources // n_names).tolist(), source_names[fact_sources % n_names].tolist(), strict=True
+    ):
+        sources[fact].append(source)
+
+    published = published_of_article[supporting_article]
+    first = np.full(n_facts, np.nan)
+    last = np.full(n_facts, np.nan)
+    np.fmin.at(first, supporting_fact, published)
+    np.fmax.at(last, supporting_fact, published)
+    confidence, value_low, value_high = (np.full(n_facts, np.nan) for _ in range(3))
+    np.fmax.at(confidence, fact_index, frame["confidence"].to_numpy(dtype=np.float64))
+    np.fmin.at(value_low, fact_index, frame["value_low"].to_numpy(dtype=np.float64))
+    np.fmax.at(value_high, fact_index, frame["value_high"].to_numpy(dtype=np.float64))
+    return {
+        "n_articles": np.bincount(supporting_fact, minlength=n_facts).tolist(),
+        "sources": sources,
+        "n_sources": [len(names) for names in sources],
+        "first_published": [_date_of(value) for value in first.tolist()],
+        "last_published": [_date_of(value) for value in last.tolist()],
+        "n_mentions": np.bincount(fact_index, minlength=n_facts).tolist(),
+        "confidence": confidence.tolist(),
+        "value_low": value_low.tolist(),
+        "value_high": value_high.tolist(),
+    }
 
 
 def _date_of(ordinal: float) -> dt.date | None:
@@ -1072,37 +1388,37 @@ def build_facts(
     uf = UnionFind(len(frame))
     rules: Counter[str] = Counter()
     groups: dict[int, _Group] = {}
-    _cluster_quotes(frame[frame["fact_type"] == "quote"], config, uf, rules)
+    quote_wordings = _cluster_quotes(frame[frame["fact_type"] == "quote"], config, uf, rules)
     classes = unit_classes(reference)
     groups.update(_cluster_quantities(frame[frame["fact_type"] == "quantity"], config, classes, uf, rules))
     groups.update(_cluster_events(frame[frame["fact_type"] == "event"], config, uf, rules))
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
-    frame["_root"] = roots
-    representatives = frame.loc[sorted(set(roots.tolist()))]
+    representative_positions = np.unique(roots)
+    fact_index = np.searchsorted(representative_positions, roots)
+    representatives = frame.iloc[representative_positions]
     # Missing values become None (string columns would otherwise give NaN, which is truthy).
-    rows = _records(representatives)
-    fact_id_of_root: dict[int, str] = {}
+    rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
+    fact_ids: list[str] = []
     taken: set[str] = set()
-    for position, row in zip(representatives.index, rows, strict=True):
-        fact_id = _fact_identity(row, groups.get(position))
+    for position, row in zip(representative_positions.tolist(), rows, strict=True):
+        fact_id = _fact_identity(row, groups.get(position), quote_wordings)
         if fact_id in taken:
             # Two facts with equal canonical content (e.g. a year-level claim left apart from a fact whose
             # period narrowed): the later representative is told apart by its own mention id.
             fact_id = stable_id(fact_id, row["mention_id"])
         taken.add(fact_id)
-        fact_id_of_root[position] = fact_id
-    frame["fact_id"] = frame["_root"].map(fact_id_of_root)
-    aggregates = _aggregate(frame, articles)
+        fact_ids.append(fact_id)
+    frame["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
+    totals = _aggregate(frame, fact_index, len(fact_ids), articles)
     longest_quote = _longest_quotes(frame)
     actor_union = _actor_unions(frame)
 
     facts: list[dict[str, Any]] = []
-    totals_of = aggregates.to_dict("index")
-    for position, row in zip(representatives.index, rows, strict=True):
-        fact_id = fact_id_of_root[position]
+    for number, (position, fact_id, row) in enumerate(
+        zip(representative_positions.tolist(), fact_ids, rows, strict=True)
+    ):
         group = groups.get(position)
-        totals = totals_of[fact_id]
         period = (
             group.period if group else (period_of(row["event_date"], row["date_precision"]) or (None,))[:2]
         )
@@ -1113,8 +1429,8 @@ def build_facts(
             "speaker": row["speaker"],
             "quote_text": longest_quote.get(fact_id),
             "value": row["value"],
-            "value_low": totals["value_low"],
-            "value_high": totals["value_high"],
+            "value_low": totals["value_low"][number],
+            "value_high": totals["value_high"][number],
             "qualifier": row["qualifier"],
             "unit": row["unit"],
             "measure": row["measure"],
@@ -1123,13 +1439,13 @@ def build_facts(
             "location": (group.location if group else None) or row["location"],
             "event_date": dt.date.fromordinal(period[0]) if period else None,
             "date_precision": _period_precision(period) if period else None,
-            "n_mentions": int(totals["n_mentions"]),
-            "n_articles": int(totals["n_articles"]),
-            "n_sources": int(totals["n_sources"]),
-            "sources": totals["sources"],
-            "first_published": _date_or_none(totals["first_published"]),
-            "last_published": _date_or_none(totals["last_published"]),
-            "confidence": float(totals["confidence"]),
+            "n_mentions": totals["n_mentions"][number],
+            "n_articles": totals["n_articles"][number],
+            "n_sources": totals["n_sources"][number],
+            "sources": totals["sources"][number],
+            "first_published": totals["first_published"][number],
+            "last_published": totals["last_published"][number],
+            "confidence": totals["confidence"][number],
             "_period": period,
             "_date_text": row["date_text"],
             "_low": group.low if group else -math.inf,
@@ -1164,9 +1480,11 @@ def build_facts(
         to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
     )
 
-    out = mentions.copy()
-    fact_ids = frame.set_index("_input_row")["fact_id"].sort_index().to_numpy(dtype=object)
-    out["fact_id"] = pd.Series(fact_ids, index=out.index, dtype=out["fact_id"].dtype)
+    # A shallow copy: only the fact_id column is new (copy-on-write keeps the caller's frame intact).
+    out = mentions.copy(deep=False)
+    fact_id_of_row = np.empty(len(frame), dtype=object)
+    fact_id_of_row[frame["_input_row"].to_numpy()] = frame["fact_id"].to_numpy()
+    out["fact_id"] = pd.Series(fact_id_of_row, index=out.index, dtype=out["fact_id"].dtype)
     stats = {
         "mentions_in": len(mentions),
         "facts_out": len(facts_frame),
@@ -1200,29 +1518,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of ``frame`` as dicts, missing scalars as None (column-wise: far faster than ``to_dict``)."""
     columns = {}
     for name in frame.columns:
-        values = frame[name].to_numpy(dtype=object)
-        missing = pd.isna(frame[name]).to_numpy() if frame[name].dtype != object else None
-        if missing is None:
-            missing = np.fromiter(
-                (_missing(value) for value in values),
-                dtype=bool,
-                count=len(values),
-            )
-        values = values.copy()
-        values[missing] = None
+        values = frame[name].to_numpy(dtype=object).copy()
+        values[pd.isna(values)] = None
         columns[name] = values.tolist()
     names = list(columns)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _date_or_none(value: object) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
 
 
 def _longest_quotes(frame: pd.DataFrame) -> dict[str, str]:
