@@ -54,3 +54,22 @@ def test_missed_surname_is_recovered_from_article_context():
     names = ["Ilham Aliyev", "Nikol Pashinyan"]
     assert entities.longest_person_name("Pashinyan", names) == "Nikol Pashinyan"
     assert entities.longest_person_name("Smith", ["Anna Smith", "John Smith"]) == "Smith"
+
+
+def test_surname_read_as_a_plural_noun_is_a_person(nlp, reference):
+    body = (
+        "Bernie Sanders spoke to CNN.\n\n"
+        '"It tells you that one of us is a candidate of the establishment," Sanders remarked.'
+    )
+    found = [mention for mention in mentions_of(body, nlp, reference) if mention["text"] == "Sanders"]
+    assert found and all(mention["name"] == "Bernie Sanders" for mention in found)
+
+
+def test_surname_tagged_as_a_place_is_a_person(nlp, reference):
+    body = (
+        "Christie was joined Monday at a town hall meeting in Hudson by Buddy Valastro, star of a reality "
+        "show.\n\nValastro praised Christie’s leadership in the aftermath of Hurricane Sandy."
+    )
+    found = [mention for mention in mentions_of(body, nlp, reference) if mention["text"] == "Valastro"]
+    assert found and all(mention["entity_type"] == "person" for mention in found)
+    assert found[0]["name"] == "Buddy Valastro"

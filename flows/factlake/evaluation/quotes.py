@@ -71,10 +71,29 @@ PRONOUNS_AND_DETERMINERS = frozenset(
         "what",
     ]
 )
-#: Lower-case words that end the head of a source ("George Zornick of The Nation": the name comes first).
+#: Lower-case words that end the head of a source ("George Zornick of The Nation": the name comes first;
+#: "a longtime adviser to Trump" names nobody, not Trump).
 SOURCE_CONNECTORS = frozenset(
-    ["of", "from", "for", "at", "in", "inside", "with", "by", "on", "who", "whose", "which", "that", "and"]
+    [
+        "of",
+        "from",
+        "for",
+        "to",
+        "at",
+        "in",
+        "inside",
+        "with",
+        "by",
+        "on",
+        "who",
+        "whose",
+        "which",
+        "that",
+        "and",
+    ]
 )
+#: Cue words a source span sometimes includes, whatever their case ("According to Bob Woodward").
+SOURCE_CUES = frozenset(["according"])
 #: Words leading a name that are not part of it: honorifics and titles ("Mr.", "Sen.", "President").
 NAME_PREFIXES = frozenset(
     [
@@ -273,12 +292,13 @@ def polnear_speaker_name(source: str) -> str | None:
 
     Parenthetical party labels ("(D-Nev.)") and appositions after a comma are dropped, and the source is
     cut into segments at connecting words ("George Zornick of The Nation", "a spokesman for Platte
-    River"). The first segment decides: when its last word is capitalized (and not a pronoun, determiner
-    or calendar word), the name is the run of capitalized words (initials included) that ends it, without
-    honorifics and titles; a segment left empty by that ("Secretary of State John Kerry") passes to the
-    next. "Clinton campaign manager Robby Mook" → "Robby Mook", "Sen. Bernie Sanders (I-Vt.)" → "Bernie
-    Sanders", "the Times" → "Times"; pronouns ("he") and common nouns ("the official", "the Clinton
-    campaign", "a spokesman for Platte River") → None.
+    River", "a longtime adviser to Trump"; a cue left in the source, "According to Bob Woodward", is a
+    connector too). The first segment decides: when its last word is capitalized (and not a pronoun,
+    determiner or calendar word), the name is the run of capitalized words (initials included) that ends
+    it, without honorifics and titles; a segment left empty by that ("Secretary of State John Kerry")
+    passes to the next. "Clinton campaign manager Robby Mook" → "Robby Mook", "Sen. Bernie Sanders
+    (I-Vt.)" → "Bernie Sanders", "the Times" → "Times"; pronouns ("he") and common nouns ("the official",
+    "the Clinton campaign", "a spokesman for Platte River") → None.
     """
     without_parentheses = []
     depth = 0
@@ -290,7 +310,7 @@ def polnear_speaker_name(source: str) -> str | None:
     head = "".join(without_parentheses).split(",")[0]
     segments: list[list[str]] = [[]]
     for word in WORD.findall(POSSESSIVE.sub("", head)):
-        if word in SOURCE_CONNECTORS:
+        if word in SOURCE_CONNECTORS or word.lower() in SOURCE_CUES:
             segments.append([])
         else:
             segments[-1].append(word)

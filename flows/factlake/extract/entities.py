@@ -10,8 +10,11 @@ them in order:
    nationality, whatever spaCy said;
 3. titles before a person are cut off and kept as the person's ``role`` ("Russian President Vladimir
    Putin" → "Vladimir Putin", role "Russian President"), so quotes can resolve "the Russian president";
-4. within the article, one surface form gets one type (majority vote), and a surname alone is named by the
-   unique full name sharing it ("Putin" → "Vladimir Putin").
+4. within the article, one surface form gets one type (majority vote), a one-word mention spelled like the
+   surname of a person named in full is that person whatever spaCy said ("Valastro" tagged as a place
+   after "Buddy Valastro"), proper nouns (or capitalized plural nouns: "Sanders") spelled like such a
+   surname become person mentions, and a surname alone is named by the unique full name sharing it
+   ("Putin" → "Vladimir Putin").
 
 Each mention is a dict with the keys documented on :class:`factlake.extract.Extraction` plus ``role``
 (the title written before a person's name, or None).
@@ -28,7 +31,7 @@ from factlake.extract import ArticleContext
 from factlake.reference import Reference
 
 NAME = "entities"
-VERSION = "1.0"
+VERSION = "1.1"
 
 #: spaCy labels kept, and the contract's entity type of each.
 LABEL_TYPES = {
@@ -45,6 +48,8 @@ TYPE_LABELS = {"place": "GPE", "nationality": "NORP", "person": "PERSON", "organ
 TYPE_PRIORITY = ["person", "organization", "place", "nationality", "other"]
 
 DETERMINERS = {"the", "a", "an"}
+#: Mentions of a surname's spelling tagged as something else that are still read as tagging slips.
+MAX_MISTYPED_SURNAME_MENTIONS = 1
 POSSESSIVE_SUFFIXES = ("’s", "'s", "’", "'")
 #: Characters that never occur inside a real name but do in photo credits and markup.
 NOISE_CHARACTERS = set("/|<>=\n")
@@ -118,6 +123,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         if mention is not None:
             mentions.append(mention)
     _vote_types(mentions, gazetteer)
+    _retype_surnames(context, mentions, gazetteer)
     mentions.extend(_missed_surnames(context, mentions, gazetteer))
     _name_mentions(mentions, gazetteer)
     mentions.sort(key=lambda item: (item["char_start"], item["char_end"]))
@@ -253,11 +259,43 @@ def _vote_types(mentions: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
                 mention["role"] = None
 
 
+def _retype_surnames(context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
+    """Make a one-word mention spelled like the surname of a person named in full a person (in place).
+
+    spaCy tags a surname standing alone as a place or an organization now and then ("Valastro praised …"
+    after "Buddy Valastro"). A form tagged otherwise more than :data:`MAX_MISTYPED_SURNAME_MENTIONS` times
+    is a place or body sharing a surname ("Washington" in an article naming George Washington) and keeps
+    its type, as do names of the place and demonym gazetteers.
+    """
+    surnames = {
+        mention["text"].split()[-1]
+        for mention in mentions
+        if mention["entity_type"] == "person" and " " in mention["text"]
+    }
+    mistyped = Counter(mention["text"] for mention in mentions if mention["entity_type"] != "person")
+    for mention in mentions:
+        key = normalize_key(mention["text"])
+        if (
+            mention["entity_type"] != "person"
+            and mention["text"] in surnames
+            and mistyped[mention["text"]] <= MAX_MISTYPED_SURNAME_MENTIONS
+            and key not in gazetteer.places
+            and key not in gazetteer.demonyms
+        ):
+            mention["entity_type"] = "person"
+            mention["label"] = TYPE_LABELS["person"]
+            mention["role"] = _role_before(context, mention["char_start"], gazetteer)
+
+
 def _missed_surnames(
     context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer
 ) -> list[dict[str, Any]]:
     """Person mentions spaCy missed: proper nouns spelled like a person's surname found elsewhere in the
-    article ("Pashinyan responded ..." when "Nikol Pashinyan" was recognised)."""
+    article ("Pashinyan responded ..." when "Nikol Pashinyan" was recognised).
+
+    A capitalized word the tagger read as a plural common noun counts too (“…,” Sanders remarked): the
+    small model often takes surnames ending in "s" for plurals.
+    """
     surnames = {mention["text"].split()[-1] for mention in mentions if mention["entity_type"] == "person"}
     covered = {(mention["char_start"], mention["char_end"]) for mention in mentions}
     covered_positions = {
@@ -267,7 +305,7 @@ def _missed_surnames(
     for token in context.doc:
         end = token.idx + len(token.text)
         if (
-            token.pos_ == "PROPN"
+            (token.pos_ == "PROPN" or (token.pos_ == "NOUN" and token.is_title))
             and token.text in surnames
             and (token.idx, end) not in covered
             and token.idx not in covered_positions

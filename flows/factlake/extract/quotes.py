@@ -11,23 +11,43 @@ Speakers are resolved with the dependency parse, in this order (speech verbs are
 
 1. the attribution right after the quote (“…,” Putin said / the Russian president told reporters / said
    Mr. Trump / Viguerie notes), also when a long apposition separates subject and verb (“…,” Trump, the GOP
-   frontrunner, said) or a nested quote closes first (“… ‘ringleader,’” Sexton said);
-2. "according to X" in the sentence;
-3. the subject of the outermost speech verb governing the quote ("Pashinyan told Putin that … “…”");
+   frontrunner, said), the parser left the verb without a subject (“…,” Brent Bozell III, founder of …,
+   tells …), the speaker comes late in the sentence (“…,” and donations began …, Gilbert said), a nested
+   quote closes first (“… ‘ringleader,’” Sexton said) or the quote closes without a comma before a bare
+   "X said" (“….” Trump said.); an attribution that names nobody (“…,” claiming that he …) is skipped, and
+   without a speech verb only a named subject counts (“…,” remembered Roy Verley, not “…,” the crowd
+   applauded);
+2. "according to X" in the sentence, when X names someone;
+3. the subject of the speech verb governing the quote: the nearest one whose own subject names a person
+   or body ("But even as Trump claimed that “…”, one prosecutor said …"; not one taking an infinitive:
+   "Rubio will continue to be “…”"), else the outermost ("Pashinyan told Putin that … “…”"); "X issued
+   a statement saying “…”" gives X; a name right before the verb wins over a subject the parser took
+   from the quote ("Paul Ryan (R-WI) said “images, they’ve got …”");
 4. a lead-in ending in a colon or a comma, however the parser attached the quote ("Kasich resisted: “…”",
-   "Emphasizing the urgency, Trump said, “…”");
-5. the subject of the clause the quote belongs to ("The arch-rivals also “agreed to …”");
-6. a quote still unresolved takes the speaker of an earlier quote of its paragraph (“…,” said Aida, who
-   …. Biden “kind of misspoke.”); one standing alone takes the subject of a speech verb earlier in its
-   paragraph ("Lynch announced … “…”"), else the speaker of the previous paragraph.
+   "Emphasizing the urgency, Trump said, “…”", "HEADLINE - Pew Research: “…”"), its main clause first
+   ("After Brown criticized Bill Clinton, Hillary shot back, “…”");
+5. the subject of the clause the quote belongs to, climbing to the nearest clause whose subject names
+   someone ("Paul Ryan worried that the safety net was becoming “…”"); a common noun found by this rule
+   or by "according to" is kept only when neither a clause nor rules 6 and 7 name anyone ("The
+   arch-rivals also “agreed to …”");
+6. a signature line under a quote filling its paragraph (“…” ¶ "- Sanders.");
+7. a quote still unresolved takes the speaker of an earlier quote of its paragraph (“…,” said Aida, who
+   …. Biden “kind of misspoke.”), else a speech verb's subject or a person subject of its sentence
+   (“…” but to take the lead, says Evan Tracey), else the subject of a speech verb earlier in its
+   paragraph ("Brill has argued that … there's still “…”"); one standing alone takes the first person
+   subject of its paragraph ("Trump also embraced waterboarding -- “…”"), else the speaker of the previous
+   paragraph, including a lead-in paragraph ending with a colon ("Cruz called them on it:" ¶ “…”).
 
 Subjects are only taken from the quote's own paragraph (the parser sometimes runs a sentence over a
-paragraph break: "6:50 p.m. ¶ Clinton has told …").
+paragraph break: "6:50 p.m. ¶ Clinton has told …"); a verb with several subjects keeps the one of its
+paragraph nearest to it.
 
-A subject is turned into a name by the article's entity mentions ("Putin" → "Vladimir Putin"), pronouns
-("he" → the latest person who was a grammatical subject), appositions ("Gene Sperling, a top Clinton
-adviser," → "Gene Sperling"), roles ("the Russian leader" → the person the article calls "Russian
-President …", else ``roles.csv``) and bodies.
+A subject is turned into a name by the article's entity mentions ("Putin" → "Vladimir Putin"), a surname
+the tagger missed ("Skelly" → "Bill Skelly"), pronouns ("he" → the latest person who was a grammatical
+subject), appositions ("Gene Sperling, a top Clinton adviser," → "Gene Sperling"), a title read as the
+subject ("said Navy Capt. Jeff Davis"), possessed utterances ("Barrett's dictum" → Barrett), roles ("the
+Russian leader" → the person the article calls "Russian President …", else ``roles.csv``) and bodies; a
+proper noun no mention covers is kept as written.
 
 Convention for bodies: a statement is attributed to who issued it: "a statement from the Kremlin" and
 then "the statement added" → "Kremlin"; a joint statement → "joint statement of A, B and C" with the
@@ -49,7 +69,7 @@ from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quotes"
-VERSION = "1.1"
+VERSION = "1.2"
 EXTRACTOR = f"{NAME}/{VERSION}"
 
 OPENING_MARKS = frozenset("“«„")
@@ -66,6 +86,10 @@ MAX_ATTRIBUTION_TOKENS = 10
 #: Tokens after a closing mark searched for a speech verb whose subject opens the attribution ("…,” Trump,
 #: the 2016 GOP frontrunner, said when Boyle asked him).
 MAX_LONG_ATTRIBUTION_TOKENS = 40
+#: Words of a bare attribution after a quote closing without a comma (“….” Trump said.).
+MAX_BARE_ATTRIBUTION_TOKENS = 4
+#: Punctuation that may end a bare attribution.
+BARE_ATTRIBUTION_ENDINGS = frozenset({".", ","})
 #: Tokens after a closing mark within which a far speech verb's subject must start.
 MAX_SUBJECT_OFFSET_TOKENS = 3
 #: Closing single marks that may end a quote nested at its end (“… ‘He’s the ringleader,’” Sexton said).
@@ -79,6 +103,33 @@ CONFIDENCE_FRAGMENT = 0.25
 
 STATEMENT_NOUNS = frozenset({"statement", "release", "communique", "communiqué", "declaration", "readout"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+POSSESSIVE_PRONOUNS = frozenset({"his", "her"})
+#: Nouns of what a person says or writes: "X's dictum" speaks for X.
+UTTERANCE_NOUNS = frozenset(
+    {
+        "answer",
+        "argument",
+        "book",
+        "column",
+        "comment",
+        "dictum",
+        "email",
+        "letter",
+        "mantra",
+        "memo",
+        "message",
+        "motto",
+        "phrase",
+        "post",
+        "remark",
+        "reply",
+        "response",
+        "slogan",
+        "tweet",
+        "view",
+        "word",
+    }
+)
 PLURAL_PRONOUNS = frozenset({"they", "we", "them"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -86,6 +137,22 @@ SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 SUBJECT_INHERITING_DEPS = frozenset(
     {"advcl", "xcomp", "conj", "ccomp", "relcl", "acl", "pcomp", "prep", "pobj"}
 )
+#: Speaker kinds that name someone (a common-noun phrase such as "its analysis" is of kind ``other``).
+NAMED_KINDS = frozenset({"person", "body", "place", "name"})
+#: Parts of speech of words that can name a party.
+NOMINAL_POS = frozenset({"NOUN", "PROPN", "PRON"})
+#: Capitalized words and points allowed between a title read as the subject and the name it precedes.
+MAX_TITLE_GAP_TOKENS = 3
+#: Tokens searched back from a speech verb for the name of its speaker when the parse gives none.
+MAX_NAME_GAP_TOKENS = 8
+#: Dashes opening the signature line under a quote ("- Sanders.", "—President Obama, tweeting …").
+SIGNATURE_DASHES = frozenset("-—–")
+#: Tokens of a signature line at most; a longer paragraph opening with a dash is a bullet of a list.
+MAX_SIGNATURE_TOKENS = 16
+#: Clauses climbed at most when a verb borrows the subject of the clause it depends on.
+MAX_SUBJECT_HOPS = 6
+#: Parts of speech that open a clause rather than name a speaker after a participle ("claiming that …").
+CLAUSE_OPENING_POS = frozenset({"SCONJ", "ADP", "VERB", "AUX", "PART", "ADV"})
 LEADER_TITLES = frozenset({"president", "minister", "premier", "chancellor", "leader", "king", "queen"})
 
 
@@ -100,7 +167,9 @@ class QuoteSpan:
 
 @dataclass(frozen=True)
 class Speaker:
-    """A resolved speaker: its name and how it was found (``person``, ``body``, ``plural``, ``other``)."""
+    """A resolved speaker: its name and how it was found (``person``, ``body``, ``place``, ``name`` for a
+    proper noun no entity mention covers, ``plural``, ``other`` for a common noun or nobody; ``phrase``
+    marks, within the resolver only, a common noun from a weak rule that the context rules may replace)."""
 
     name: str | None
     kind: str
@@ -250,6 +319,25 @@ def _inner_ending(inner: str) -> str:
     return inner.rstrip().rstrip(NESTED_CLOSING_MARKS).rstrip()
 
 
+def _is_named(speaker: Speaker) -> bool:
+    """Whether a speaker is a named person, body or place rather than a common noun or nobody."""
+    return speaker.name is not None and speaker.kind in NAMED_KINDS
+
+
+def _is_coordinated(token: Any) -> bool:
+    """Whether ``token`` heads a coordination of parties ("Berger and Moore"): a nominal conjunct and a
+    ``cc``. A verb conjunct ("giving states more power, but still protecting …") joins clauses, and a
+    common noun after an apposition continues the description ("Trump, the GOP frontrunner nationally and
+    current polling leader")."""
+    children = list(token.children)
+    described = any(child.dep_ == "appos" for child in children)
+    has_party = any(
+        child.dep_ == "conj" and (child.pos_ in {"PROPN", "PRON"} or (child.pos_ == "NOUN" and not described))
+        for child in children
+    )
+    return has_party and any(child.dep_ == "cc" for child in children)
+
+
 def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
     span = doc.char_span(start, end, alignment_mode="contract")
     return list(span) if span is not None else []
@@ -346,17 +434,38 @@ class SpeakerResolver:
     def resolve(self, quote: QuoteSpan) -> tuple[Speaker, float]:
         """Speaker and confidence of one quote (see the module docstring for the order of the rules)."""
         speaker, confidence = self._resolve_in_sentence(quote)
+        phrase: tuple[Speaker, float] | None = None
+        if speaker.kind == "phrase":
+            # a common noun no rule confirmed ("the social safety net was becoming “…”"): the context rules
+            # below may still name the speaker, else it stands
+            phrase, speaker = (Speaker(speaker.name, "other"), confidence), Speaker(None, "other")
         paragraph_start, _ = self._paragraph_bounds(quote.start)
+        if speaker.name is None:
+            signature = self._signature_after(quote)
+            if signature is not None:
+                speaker, confidence = signature, CONFIDENCE_EXPLICIT
         if speaker.name is None and paragraph_start in self.paragraph_speakers:
             # “…,” said Aida, who published a book. Biden “kind of misspoke.”: Aida goes on
             speaker, confidence = (
                 Speaker(self.paragraph_speakers[paragraph_start], "person"),
                 CONFIDENCE_CONTEXT,
             )
-        if speaker.name is None and self._stands_alone(quote):
+        if speaker.name is None:
+            in_sentence = self._named_subject_in_sentence(quote)
+            if in_sentence is not None:
+                speaker, confidence = in_sentence, CONFIDENCE_CLAUSE
+        if speaker.name is None:
+            # "Brill has argued that … As a result, there's still “…”": the paragraph's speaker goes on
             lead = self._speech_subject_between(paragraph_start, quote.start, quote.start)
-            speaker = lead if lead is not None else self._previous_paragraph_speaker(quote)
-            confidence = CONFIDENCE_CONTEXT
+            if lead is None and self._stands_alone(quote):
+                # "Trump also embraced enhanced interrogation techniques -- “I think …”"
+                lead = self._person_subject_between(paragraph_start, quote.start)
+                if lead is None:
+                    lead = self._previous_paragraph_speaker(quote)
+            if lead is not None:
+                speaker, confidence = lead, CONFIDENCE_CONTEXT
+        if speaker.name is None and phrase is not None:
+            speaker, confidence = phrase
         if speaker.kind in {"plural", "place"} or speaker.name is None:
             body = self._body_in_sentence(quote)
             if body is not None:
@@ -370,36 +479,93 @@ class SpeakerResolver:
         return speaker, confidence
 
     def _resolve_in_sentence(self, quote: QuoteSpan) -> tuple[Speaker, float]:
+        """Speaker named in the quote's own sentence, by rules 1 to 5 of the module docstring.
+
+        "according to" and the clause subject may give a common-noun phrase ("according to its analysis",
+        "the social safety net was becoming “…”"): it is kept only when no later rule names a person or body.
+        """
         subject = self._attribution_after(quote)
-        if subject is not None:
-            return self._resolve_subject(subject, quote.start), CONFIDENCE_EXPLICIT
+        attributed = self._resolve_subject(subject, quote.start) if subject is not None else None
+        if attributed is not None and (attributed.name is not None or attributed.kind == "plural"):
+            return attributed, CONFIDENCE_EXPLICIT
+        unnamed: tuple[Speaker, float] = (Speaker(None, "other"), CONFIDENCE_UNRESOLVED)
         according = self._according_to(quote)
         if according is not None:
-            return according, CONFIDENCE_EXPLICIT
+            if _is_named(according):
+                return according, CONFIDENCE_EXPLICIT
+            unnamed = (Speaker(according.name, "phrase"), CONFIDENCE_EXPLICIT)
         root = self._quote_root(quote)
         if root is None:
-            return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
+            return unnamed
         paragraph_start, paragraph_end = self._paragraph_bounds(quote.start)
-        verb = self._outermost_speech_verb(root, quote)
+        verb = self._governing_speech_verb(root, quote)
         if verb is not None:
             subject = self._subject_of(verb)
+            inside_quote = subject is not None and quote.start <= subject.idx < quote.end
             # the parser may run a sentence over a paragraph break ("6:50 p.m. ¶ Clinton has told …")
-            if subject is not None and paragraph_start <= subject.idx < paragraph_end:
+            if subject is not None and not inside_quote and paragraph_start <= subject.idx < paragraph_end:
                 return self._resolve_subject(subject, quote.start), CONFIDENCE_EXPLICIT
+            named = self._name_before(verb) if paragraph_start <= verb.idx < paragraph_end else None
+            if named is not None:
+                return named, CONFIDENCE_EXPLICIT
         lead_in = self._lead_in(quote)
         if lead_in is not None:
             return lead_in, CONFIDENCE_EXPLICIT
-        clause = (
-            root
-            if root.pos_ in {"VERB", "AUX"}
-            else next((ancestor for ancestor in root.ancestors if ancestor.pos_ in {"VERB", "AUX"}), None)
-        )
-        if clause is not None:
+        clauses = [token for token in [root, *root.ancestors] if token.pos_ in {"VERB", "AUX"}]
+        for clause in clauses[:MAX_SUBJECT_HOPS]:
             subject = self._subject_of(clause)
             outside_quote = subject is not None and not (quote.start <= subject.idx < quote.end)
-            if outside_quote and paragraph_start <= subject.idx < paragraph_end:
-                return self._resolve_subject(subject, quote.start), CONFIDENCE_CLAUSE
-        return Speaker(None, "other"), CONFIDENCE_UNRESOLVED
+            if not (outside_quote and paragraph_start <= subject.idx < paragraph_end):
+                continue
+            speaker = self._resolve_subject(subject, quote.start)
+            # "Paul Ryan worried that the social safety net was becoming “…”": the nearest clause whose
+            # subject names someone speaks; the quote's own clause is the fallback
+            if _is_named(speaker):
+                return speaker, CONFIDENCE_CLAUSE
+            if unnamed[0].name is None and speaker.name is not None:
+                unnamed = (Speaker(speaker.name, "phrase"), CONFIDENCE_CLAUSE)
+        return unnamed
+
+    def _name_before(self, verb: Any) -> Speaker | None:
+        """The person or body named right before a speech verb, when the parser gave it no usable subject
+        ("Speaker of the House Rep. Paul Ryan (R-WI) said “anti-Semitic images, they’ve got …”" makes the
+        quote's "they" the subject). Adverbs, auxiliaries and a parenthesis may stand between."""
+        index = verb.i - 1
+        depth = 0
+        while index >= 0 and verb.i - index <= MAX_NAME_GAP_TOKENS:
+            token = self.doc[index]
+            if token.text == ")":
+                depth += 1
+            elif token.text == "(":
+                depth = max(depth - 1, 0)
+            elif not depth and token.pos_ not in {"ADV", "AUX", "PUNCT"}:
+                mention = self._mention_at(token.idx)
+                if mention is not None and mention["entity_type"] in {"person", "organization"}:
+                    return self._mention_speaker(mention)
+                return None
+            index -= 1
+        return None
+
+    def _named_subject_in_sentence(self, quote: QuoteSpan) -> Speaker | None:
+        """Last resort within the quote's sentence (clipped to its paragraph, quote excluded): the subject of
+        a speech verb that names someone (“…” but to take the lead in advertising, says Evan Tracey), else
+        the first person who is a grammatical subject ("Gorka also made the point that … “…”")."""
+        start, end = self._sentence_bounds(quote.start, quote.end)
+        paragraph_start, paragraph_end = self._paragraph_bounds(quote.start)
+        tokens = [
+            token
+            for token in _tokens_between(self.doc, max(start, paragraph_start), min(end, paragraph_end))
+            if not quote.start <= token.idx < quote.end
+        ]
+        for token in tokens:
+            if not self._is_speech_verb(token):
+                continue
+            subject = self._subject_of(token, inherit=False)
+            if subject is not None and subject in tokens:
+                speaker = self._resolve_subject(subject, quote.start)
+                if _is_named(speaker):
+                    return speaker
+        return self._first_person_subject(tokens)
 
     def _attribution_after(self, quote: QuoteSpan) -> Any | None:
         """Subject of "…,” X said": a speech verb within a few tokens after a part ending in , ? ! or —.
@@ -425,7 +591,7 @@ class SpeakerResolver:
         _, paragraph_end = self._paragraph_bounds(closing_end - 1)
         following = self.body[closing_end:paragraph_end]
         if not (last_inner.endswith((",", "?", "!", "—", "-")) or following.lstrip().startswith(",")):
-            return None
+            return self._bare_attribution(closing_end, paragraph_end)
         tokens: list[Any] = []
         near_count = None
         for token in _tokens_between(self.doc, closing_end, paragraph_end):
@@ -440,40 +606,87 @@ class SpeakerResolver:
         subject = self._near_attribution(near)
         if subject is not None:
             return subject
-        opening = {
-            token.i for token in [item for item in tokens if not item.is_punct][:MAX_SUBJECT_OFFSET_TOKENS]
-        }
-        for token in tokens[len(near) :]:
-            if token.lemma_.lower() in self.speech_verbs and token.pos_ in {"VERB", "AUX"}:
-                subject = self._subject_of(token, inherit=False)
-                if subject is not None and subject.left_edge.i in opening:
+        opening_tokens = [item for item in tokens if not item.is_punct][:MAX_SUBJECT_OFFSET_TOKENS]
+        opening = {token.i for token in opening_tokens}
+        far_speech = [token for token in tokens[len(near) :] if self._is_speech_verb(token)]
+        for index, token in enumerate(far_speech):
+            subject = self._attribution_subject(token, tokens)
+            if subject is not None and subject in tokens:
+                # “…,” and donations began to pick up again last week, Gilbert said
+                if subject.left_edge.i in opening or (index == 0 and self._names_someone(subject)):
+                    return subject
+            elif index == 0:
+                # the parser left the verb without a subject of its own (“…,” Brent Bozell III, founder of
+                # the Media Research Center, tells Breitbart News): the name opening the attribution speaks
+                named = next((item for item in opening_tokens if self._names_someone(item)), None)
+                if named is not None:
+                    return named
+        return self._clause_subject(near)
+
+    def _bare_attribution(self, closing_end: int, paragraph_end: int) -> Any | None:
+        """Subject of a bare "X said" after a quote that closes without a comma (“….” Trump said.).
+
+        Only a clause of at most :data:`MAX_BARE_ATTRIBUTION_TOKENS` words, a speech verb and its subject,
+        ended by punctuation counts: any longer clause after a closed quote is a sentence of its own.
+        """
+        words: list[Any] = []
+        for token in _tokens_between(self.doc, closing_end, paragraph_end):
+            if token.is_punct:
+                # a colon announces the next quote (“….” The candidate reiterated: “…”)
+                if token.text not in BARE_ATTRIBUTION_ENDINGS:
+                    return None
+                break
+            words.append(token)
+            if len(words) > MAX_BARE_ATTRIBUTION_TOKENS:
+                return None
+        for token in words:
+            if self._is_speech_verb(token):
+                subject = self._attribution_subject(token, words)
+                if subject is not None and subject in words:
                     return subject
         return None
 
     def _near_attribution(self, tokens: list[Any]) -> Any | None:
         """Subject of the first speech verb of ``tokens``, else the nearest word before (or after) it.
 
-        A speech verb the tagger read as a plural noun ("…,” Viguerie notes) counts; without any speech
-        verb, the subject of the first verb that has one does (“…,” remembered Roy Verley).
+        A speech verb the tagger read as a plural noun ("…,” Viguerie notes) counts. A speech verb
+        followed by a clause of its own (“…,” claiming that he …) attributes nothing and is skipped.
         """
         for position, token in enumerate(tokens):
             if self._is_speech_verb(token):
-                subject = self._subject_of(token, inherit=False)
+                subject = self._attribution_subject(token, tokens)
                 if subject is not None:
                     return subject
                 after = [item for item in tokens[position + 1 :] if not item.is_punct]
                 before = [item for item in tokens[:position] if not item.is_punct]
                 if before and self._names_someone(before[0]):
                     return before[0]  # “…,” Gene Sperling, a top Clinton adviser, said
-                candidates = before or after
-                if candidates:
-                    return candidates[-1] if before else candidates[0]
+                if before:
+                    return before[-1]
+                if after and after[0].pos_ not in CLAUSE_OPENING_POS and after[0].lower_ != "that":
+                    return after[0]
+        return None
+
+    def _clause_subject(self, tokens: list[Any]) -> Any | None:
+        """Without a speech verb, the subject of the first verb that has one when it names a person or an
+        organization (“…,” remembered Roy Verley); a common noun or a pronoun there starts a sentence of its
+        own (“…,” the crowd applauded)."""
         for token in tokens:
             if token.pos_ == "VERB":
                 subject = self._subject_of(token, inherit=False)
                 if subject is not None and subject in tokens:
-                    return subject
+                    return subject if self._names_someone(subject) else None
         return None
+
+    def _attribution_subject(self, verb: Any, tokens: list[Any]) -> Any | None:
+        """The subject of an attribution's speech verb, preferring one inside the attribution ``tokens``.
+
+        The parser sometimes makes a clause of the quote a second subject of the verb (“… Trump articulates
+        it differently,” Viguerie notes): the subject written in the attribution is the speaker.
+        """
+        subjects = [child for child in verb.children if child.dep_ in SUBJECT_DEPS]
+        inside = [subject for subject in subjects if subject in tokens]
+        return (inside or subjects or [None])[0]
 
     def _names_someone(self, token: Any) -> bool:
         """Whether ``token`` lies in a person or organization mention."""
@@ -498,7 +711,8 @@ class SpeakerResolver:
         "Emphasizing the urgency, Trump said, “…”"), however the parser attached the quote.
 
         The lead-in is the sentence part before the mark, within the quote's paragraph. The subject of its
-        last speech verb (for a colon, else of its last verb) names the speaker when it lies in the lead-in;
+        main clause names the speaker when it names someone, else the subject of its last speech verb (for a
+        colon, else of its last verb) when it lies in the lead-in;
         a colon lead-in without one that names exactly one person ("Here’s Clinton in 1992:") gives that
         person, and so does a comma lead-in with a speech verb ("Clinton seemed ready, telling the crowd,").
         """
@@ -515,6 +729,13 @@ class SpeakerResolver:
         speech = [token for token in verbs if token.lemma_.lower() in self.speech_verbs]
         if not speech and before.endswith(","):
             return None
+        for verb in verbs:
+            # the main clause speaks ("After Jerry Brown criticized Bill Clinton, Hillary shot back, “…”")
+            subject = self._subject_of(verb, inherit=False) if verb.dep_ == "ROOT" else None
+            if subject is not None and start <= subject.idx < mark.start_char:
+                speaker = self._resolve_subject(subject, quote.start)
+                if _is_named(speaker):
+                    return speaker
         for verb in reversed(speech or verbs):
             subject = self._subject_of(verb)
             if subject is not None and start <= subject.idx < mark.start_char:
@@ -526,7 +747,28 @@ class SpeakerResolver:
             for mention in self.mentions
             if start <= mention["char_start"] < mark.start_char and mention["entity_type"] == "person"
         }
-        return Speaker(people.pop(), "person") if len(people) == 1 else None
+        if len(people) == 1:
+            return Speaker(people.pop(), "person")
+        return self._labelled_lead_in(start, mark.start_char) if before.endswith(":") else None
+
+    def _labelled_lead_in(self, start: int, colon: int) -> Speaker | None:
+        """The first person or organization of a label ending a colon lead-in after a dash ("IOWA POLLS NOT
+        NECESSARILY WRONG - Mark Blumenthal and Jon Cohen: “…”", "… - Pew Research: “…”")."""
+        lead_in = self.body[start:colon]
+        dash = max(lead_in.rfind(f" {character} ") for character in SIGNATURE_DASHES)
+        if dash == -1:
+            return None
+        for mention in self.mentions:
+            if start + dash <= mention["char_start"] < colon and mention["entity_type"] in {
+                "person",
+                "organization",
+            }:
+                return self._mention_speaker(mention)
+        return None
+
+    def _mention_speaker(self, mention: dict[str, Any]) -> Speaker:
+        """The speaker a person or organization mention names."""
+        return Speaker(mention["name"], "person" if mention["entity_type"] == "person" else "body")
 
     def _according_to(self, quote: QuoteSpan) -> Speaker | None:
         start, end = self._sentence_bounds(quote.start, quote.end)
@@ -547,7 +789,13 @@ class SpeakerResolver:
                 return token
         return tokens[0] if tokens else None
 
-    def _outermost_speech_verb(self, root: Any, quote: QuoteSpan) -> Any | None:
+    def _governing_speech_verb(self, root: Any, quote: QuoteSpan) -> Any | None:
+        """The speech verb among the quote root's ancestors whose subject speaks the quote.
+
+        The nearest one with a subject of its own naming a person or body wins ("But even as Trump claimed
+        that “…”, one of the prosecutors said …" → claimed); else the outermost ("Pashinyan told Putin
+        that … “…”").
+        """
         candidates = [root, *root.ancestors]
         speech = [
             token
@@ -556,16 +804,39 @@ class SpeakerResolver:
             and token.pos_ in {"VERB", "AUX"}
             and not (quote.start <= token.idx < quote.end)
         ]
+        for verb in speech[:-1]:
+            subject = self._subject_of(verb, inherit=False)
+            if subject is None or quote.start <= subject.idx < quote.end:
+                continue
+            if any(child.dep_ == "xcomp" for child in verb.children):
+                continue  # "Cruz said Rubio will continue to be “a champion …”": no speech there
+            speaker = self._resolve_subject(subject, quote.start)
+            if speaker.name is not None and speaker.kind in {"person", "body"}:
+                return verb
         return speech[-1] if speech else None
 
     def _subject_of(self, verb: Any, inherit: bool = True) -> Any | None:
-        """The grammatical subject of ``verb``, borrowed from its head clause when it has none."""
+        """The grammatical subject of ``verb``, borrowed from its head clause when it has none.
+
+        When the parser gives a verb several subjects (a sentence run over a paragraph break: "6:50 p.m. ¶
+        Hillary Clinton has told …"), the one in the verb's paragraph nearest to the verb wins.
+        """
         current = verb
-        for _ in range(6):
-            for child in current.children:
-                if child.dep_ in SUBJECT_DEPS:
-                    return child
-            if not inherit or current.dep_ not in SUBJECT_INHERITING_DEPS or current.head == current:
+        for _ in range(MAX_SUBJECT_HOPS):
+            subjects = [child for child in current.children if child.dep_ in SUBJECT_DEPS]
+            if subjects:
+                paragraph = self._paragraph_bounds(current.idx)
+                return min(
+                    subjects,
+                    key=lambda subject: (
+                        not paragraph[0] <= subject.idx < paragraph[1],
+                        abs(subject.i - current.i),
+                    ),
+                )
+            # "Trump issued a statement saying …": the statement speaks for whoever issued it
+            issued = current.dep_ == "dobj" and current.lemma_.lower() in STATEMENT_NOUNS
+            inherits = current.dep_ in SUBJECT_INHERITING_DEPS or issued
+            if not inherit or not inherits or current.head == current:
                 return None
             if current.dep_ == "relcl":
                 return current.head
@@ -591,22 +862,15 @@ class SpeakerResolver:
         while position > 0:
             start, end = self._paragraph_bounds(position - 1)
             tokens = _tokens_between(self.doc, start, end)
-            is_prose = self.body[start:end].rstrip().endswith((".", "!", "?", "”", '"'))
+            # a lead-in paragraph ending with a colon ("Cruz called them on it:") introduces the quote
+            is_prose = self.body[start:end].rstrip().endswith((".", "!", "?", "”", '"', ":"))
             if is_prose and any(token.pos_ in {"VERB", "AUX"} for token in tokens):
                 if start in self.paragraph_speakers:
                     return Speaker(self.paragraph_speakers[start], "person")
                 speaker = self._speech_subject_between(start, end, quote.start)
-                if speaker is not None:
-                    return speaker
-                for token in tokens:
-                    mention = self._mention_at(token.idx)
-                    if (
-                        token.dep_ in SUBJECT_DEPS
-                        and mention is not None
-                        and mention["entity_type"] == "person"
-                    ):
-                        return Speaker(mention["name"], "person")
-                return Speaker(None, "other")
+                if speaker is None:
+                    speaker = self._person_subject_between(start, end)
+                return speaker if speaker is not None else Speaker(None, "other")
             position = start - 1
         return Speaker(None, "other")
 
@@ -621,8 +885,56 @@ class SpeakerResolver:
             subject = self._subject_of(verb)
             if subject is not None and start <= subject.idx < end:
                 speaker = self._resolve_subject(subject, position)
-                if speaker.name is not None and speaker.kind in {"person", "body"}:
+                if speaker.name is not None and speaker.kind in {"person", "body", "name"}:
                     return speaker
+        return None
+
+    def _signature_after(self, quote: QuoteSpan) -> Speaker | None:
+        """The speaker signed under a quote that fills its paragraph (“…” ¶ "-Michelle Marks, Philadelphia."):
+        a short next paragraph opening with a dash names the speaker, by a person or organization mention
+        among its leading capitalized words, else by those words without titles ("-President Obama, …")."""
+        paragraph_start, _ = self._paragraph_bounds(quote.start)
+        _, paragraph_end = self._paragraph_bounds(quote.end - 1)
+        outside = self.body[paragraph_start : quote.start] + self.body[quote.end : paragraph_end]
+        if any(character.isalnum() for character in outside):
+            return None
+        start = paragraph_end
+        while start < len(self.body) and self.body[start].isspace():
+            start += 1
+        if start >= len(self.body) or self.body[start] not in SIGNATURE_DASHES:
+            return None
+        _, end = self._paragraph_bounds(start)
+        if self.body[start:end].rstrip(" .").endswith(tuple(SIGNATURE_DASHES)):
+            return None  # a section heading between dashes ("– An immigrant himself –.")
+        tokens = [token for token in _tokens_between(self.doc, start, end) if not token.is_space]
+        if len(tokens) > MAX_SIGNATURE_TOKENS:
+            return None
+        name = []
+        for token in tokens:
+            word = token.text.lstrip(
+                "".join(SIGNATURE_DASHES)
+            )  # the tokenizer may glue the dash: "-Michelle"
+            if not word and not name:
+                continue
+            if not word.istitle():
+                break
+            mention = self._mention_at(token.idx + len(token.text) - 1)
+            if mention is not None and mention["entity_type"] in {"person", "organization"} and not name:
+                return self._mention_speaker(mention)
+            if name or word.lower() not in self.gazetteer.title_words:
+                name.append(word)
+        return Speaker(" ".join(name), "name") if name else None
+
+    def _person_subject_between(self, start: int, end: int) -> Speaker | None:
+        """The first person in ``[start, end)`` who is a grammatical subject, or None."""
+        return self._first_person_subject(_tokens_between(self.doc, start, end))
+
+    def _first_person_subject(self, tokens: list[Any]) -> Speaker | None:
+        """The first person among ``tokens`` who is a grammatical subject, or None."""
+        for token in tokens:
+            mention = self._mention_at(token.idx)
+            if token.dep_ in SUBJECT_DEPS and mention is not None and mention["entity_type"] == "person":
+                return Speaker(mention["name"], "person")
         return None
 
     def _body_in_sentence(self, quote: QuoteSpan) -> str | None:
@@ -648,12 +960,19 @@ class SpeakerResolver:
         if lower in PLURAL_PRONOUNS:
             return Speaker(None, "plural")
         mention = self._mention_at(token.idx)
+        if mention is None or mention["entity_type"] != "person":
+            titled = self._person_after_title(token)
+            if titled is not None:
+                return Speaker(titled, "person")
         if mention is not None and mention["entity_type"] != "nationality":
             kind = {"person": "person", "organization": "body"}.get(mention["entity_type"], "place")
-            if any(child.dep_ == "conj" for child in token.children):
+            if _is_coordinated(token):
                 return Speaker(None, "plural")
             return Speaker(mention["name"], kind)
-        named = self._apposed_person(token)
+        surname_holder = self._person_by_surname(token, position)
+        if surname_holder is not None:
+            return Speaker(surname_holder, "person")
+        named = self._apposed_person(token) or self._utterance_owner(token)
         if named is not None:
             return Speaker(named, "person")
         lemma = token.lemma_.lower()
@@ -665,7 +984,7 @@ class SpeakerResolver:
             holder = self._role_holder(phrase, token.idx)
             if holder is not None:
                 return Speaker(holder, "person")
-        if token.tag_ in {"NNS", "NNPS"} or any(child.dep_ == "conj" for child in token.children):
+        if token.tag_ in {"NNS", "NNPS"} or (token.pos_ in NOMINAL_POS and _is_coordinated(token)):
             return Speaker(None, "plural")
         if lemma in {"ministry", "government", "office", "council", "committee", "agency", "service"}:
             organizations = [
@@ -677,9 +996,59 @@ class SpeakerResolver:
             ]
             if organizations:
                 return Speaker(organizations[-1], "body")
+        if token.pos_ == "PROPN" and token.is_title:
+            # a name the entity recognizer missed ("Valastro praised …")
+            return Speaker(phrase or None, "name")
         if token.pos_ in {"NOUN", "PROPN"}:
             return Speaker(phrase or None, "other")
         return Speaker(None, "other")
+
+    def _person_after_title(self, token: Any) -> str | None:
+        """The person named right after a subject that is only their title ("said Pentagon spokesman Navy
+        Capt. Jeff Davis", parsed with "Capt" as the subject): capitalized words and abbreviation points
+        lead, within :data:`MAX_TITLE_GAP_TOKENS` tokens, to the start of a person mention."""
+        if token.pos_ not in {"NOUN", "PROPN"}:
+            return None
+        for following in self.doc[token.i + 1 : token.i + 1 + MAX_TITLE_GAP_TOKENS]:
+            mention = self._mention_at(following.idx)
+            if mention is not None and mention["entity_type"] == "person":
+                return mention["name"]
+            if not (following.is_title or following.text == "."):
+                return None
+        return None
+
+    def _person_by_surname(self, token: Any, position: int) -> str | None:
+        """The article's person whose surname a capitalized word outside any mention spells.
+
+        The tagger misses names it takes for other words (“…,” said Skelly, read as an adverb); the latest
+        person so named before ``position`` wins, else the first after it.
+        """
+        if not token.is_title or (token.is_sent_start and token.pos_ not in {"PROPN", "NOUN"}):
+            return None
+        named = [
+            (mention["char_start"], mention["name"])
+            for mention in self.mentions
+            if mention["entity_type"] == "person" and mention["name"].split()[-1] == token.text
+        ]
+        before = [name for start, name in named if start < position]
+        if before:
+            return before[-1]
+        return named[0][1] if named else None
+
+    def _utterance_owner(self, token: Any) -> str | None:
+        """The person whose words a possessed utterance noun is ("Barrett’s dictum … was, “…”", "his
+        response was: “…”"); other possessed nouns ("Clinton's spokesman") are somebody else."""
+        if token.lemma_.lower() not in UTTERANCE_NOUNS:
+            return None
+        for child in token.children:
+            if child.dep_ != "poss":
+                continue
+            if child.lower_ in POSSESSIVE_PRONOUNS:
+                return self._latest_subject_person(child.idx)
+            mention = self._mention_at(child.idx)
+            if mention is not None and mention["entity_type"] == "person":
+                return mention["name"]
+        return None
 
     def _apposed_person(self, token: Any) -> str | None:
         """The person a common-noun subject stands in apposition with ("Sperling, a top Clinton adviser")."""
