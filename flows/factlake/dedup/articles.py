@@ -44,10 +44,11 @@ def word_shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[start : start + size]).encode("utf-8") for start in range(len(words) - size + 1)}
 
 
-def minhash_signatures(texts: list[str], config: DedupConfig) -> list[MinHash]:
-    """One deterministic MinHash signature per text, over its word shingles."""
-    shingle_sets = [sorted(word_shingles(text, config.shingle_size)) for text in texts]
-    return MinHash.bulk(shingle_sets, num_perm=config.num_perm, seed=MINHASH_SEED)
+def minhash_signatures(shingle_sets: list[set[bytes]], config: DedupConfig) -> list[MinHash]:
+    """One deterministic MinHash signature per set of shingles (see :func:`word_shingles`)."""
+    return MinHash.bulk(
+        [sorted(shingles) for shingles in shingle_sets], num_perm=config.num_perm, seed=MINHASH_SEED
+    )
 
 
 def canonical_order(articles: pd.DataFrame) -> np.ndarray:
@@ -133,13 +134,15 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
     body_of_article[order] = body_codes
 
     bodies = result["body"].to_numpy(dtype=object)[representatives].tolist()
+    shingle_sets = [word_shingles(text, config.shingle_size) for text in bodies]
     # Only bodies long enough to identify a text take part in near-duplicate detection.
     eligible = [
         body
-        for body, text in enumerate(bodies)
-        if len(word_shingles(text, config.shingle_size)) >= config.near_duplicate_min_shingles
+        for body, shingles in enumerate(shingle_sets)
+        if len(shingles) >= config.near_duplicate_min_shingles
     ]
-    signatures = minhash_signatures([bodies[body] for body in eligible], config)
+    signatures = minhash_signatures([shingle_sets[body] for body in eligible], config)
+    del shingle_sets
     eligible_leaders, eligible_similarities = near_duplicate_groups(
         signatures, list(range(len(eligible))), config
     )
