@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -198,9 +199,15 @@ def build_dataset(
         timings.lap("extract")
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
+        mentions_frame = to_frame("mentions", mentions)
+        # Records are several times the size of their frames: free them before dedup's peak (peak memory
+        # on a large corpus is set there).
+        del extraction, mentions
         timings.lap("link")
         articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
-        fact_set = dedup.build_facts(to_frame("mentions", mentions), articles_frame, config.dedup, reference)
+        del articles
+        fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
+        del mentions_frame
         timings.lap("dedup")
         report("dedup", 1, 1)
 
@@ -264,17 +271,18 @@ def _extract_incrementally(
         if article_key not in cached and (article_key, article["body"]) not in pending:
             pending.add((article_key, article["body"]))
             misses.append(article)
-    futures = [
-        extract_task.submit(batch, config, reference)
+    submitted = deque(
+        (batch, extract_task.submit(batch, config, reference))
         for batch in _batches(misses, _extract_batch_size(len(misses), config))
-    ]
-    fresh = Extraction()
-    for done, future in enumerate(futures, start=1):
-        part = future.result()
-        fresh.mentions.extend(part.mentions)
-        fresh.entity_mentions.extend(part.entity_mentions)
-        report("extract", done, len(futures))
-    entries = {**cached, **cache.entries_for(misses, fresh, key)}
+    )
+    n_batches = len(submitted)
+    entries = dict(cached)
+    # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
+    # its future; the extraction of every article is bound from the entries below, cached or fresh alike.
+    for done in range(1, n_batches + 1):
+        batch, future = submitted.popleft()
+        entries.update(cache.entries_for(batch, future.result(), key))
+        report("extract", done, n_batches)
     extraction = Extraction()
     used: dict[str, str] = {}
     for article in articles:

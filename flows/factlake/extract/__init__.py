@@ -116,17 +116,20 @@ def extract_articles(
 
     result = Extraction()
     bodies = (article["body"] for article in articles)
-    for article, doc in zip(
-        articles, nlp.pipe(bodies, batch_size=config.batch_size, n_process=config.n_process), strict=True
-    ):
-        context = ArticleContext(
-            article_id=article["article_id"],
-            body=article["body"],
-            published_date=article["published_date"],
-            doc=doc,
-        )
-        context.entity_mentions = entities.extract(context, config, reference)
-        result.entity_mentions.extend(context.entity_mentions)
-        for component in (quotes, quantities, events):
-            result.mentions.extend(component.extract(context, config, reference))
+    # The extractors keep plain Python values only, so the strings and lexemes spaCy adds to its
+    # vocabulary for these texts can go afterwards: without the zone the vocabulary (and the process)
+    # grows with every new word of the corpus.
+    with nlp.memory_zone():
+        docs = nlp.pipe(bodies, batch_size=config.batch_size, n_process=config.n_process)
+        for article, doc in zip(articles, docs, strict=True):
+            context = ArticleContext(
+                article_id=article["article_id"],
+                body=article["body"],
+                published_date=article["published_date"],
+                doc=doc,
+            )
+            context.entity_mentions = entities.extract(context, config, reference)
+            result.entity_mentions.extend(context.entity_mentions)
+            for component in (quotes, quantities, events):
+                result.mentions.extend(component.extract(context, config, reference))
     return result
