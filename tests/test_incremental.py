@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from factlake import publish
-from factlake.config import PROJECT_ROOT, ExtractConfig, FactlakeConfig
+from factlake import assemble, publish
+from factlake.config import PROJECT_ROOT, DedupConfig, ExtractConfig, FactlakeConfig
 from factlake.diff import diff_versions
+from factlake.reference import load_reference
 from factlake.runner import run_build
 from schemas.tables import TABLES
 
@@ -48,7 +49,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     rebuilt = replace(config, dataset=root / "rebuilt")
     summaries.append(run_build(rebuilt))
     summaries.append(run_build(replace(config, extract=ExtractConfig(min_quote_words=5))))
-    return {"dataset": dataset, "rebuilt": root / "rebuilt", "summaries": summaries}
+    return {"dataset": dataset, "rebuilt": root / "rebuilt", "source": source, "summaries": summaries}
 
 
 def test_changed_file_is_the_only_one_extracted_again(history: dict) -> None:
@@ -86,3 +87,29 @@ def test_every_version_is_complete_and_latest_is_the_last(history: dict) -> None
         manifest = publish.read_manifest(version)
         for name, entry in manifest["tables"].items():
             assert publish.sha256_hex((version.path / f"{name}.parquet").read_bytes()) == entry["sha256"]
+
+
+def test_unchanged_source_files_are_recognised_without_parsing(history: dict, tmp_path: Path) -> None:
+    source = tmp_path / "articles"
+    shutil.copytree(history["source"], source)
+    config = replace(FactlakeConfig(), sources=(source,), dataset=history["rebuilt"])
+    reference = load_reference(config.reference_dir)
+    assert manifest_of(history["rebuilt"], 1)["sources_sha256"]
+    assert assemble.unchanged_version(config, reference) == 1
+    other_settings = replace(config, dedup=DedupConfig(story_top_terms=21))
+    assert assemble.unchanged_version(other_settings, reference) is None
+    (source / "new.txt").write_text("A new article\n\nA new article body.\n", encoding="utf-8")
+    assert assemble.unchanged_version(config, reference) is None
+    (source / "new.txt").unlink()
+    edited = source / "004_6c03248996c69e0c.txt"
+    edited.write_bytes(edited.read_bytes() + b" ")
+    assert assemble.unchanged_version(config, reference) is None
+
+
+def test_the_flow_itself_publishes_nothing_for_unchanged_inputs(history: dict) -> None:
+    from factlake.flow import build_dataset
+
+    config = replace(FactlakeConfig(), sources=(history["source"],), dataset=history["rebuilt"])
+    summary = build_dataset(config=config)
+    assert summary.up_to_date and summary.version == 1
+    assert publish.latest_version(history["rebuilt"]).number == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from factlake import __version__
+from factlake import __version__, discover, publish
 from factlake.config import FactlakeConfig
+from factlake.errors import FactlakeError
 from factlake.records import sha256_hex, to_frame
 from factlake.reference import Reference
 from schemas.tables import SCHEMA_VERSION
@@ -46,6 +48,54 @@ def code_fingerprint(config: FactlakeConfig, reference: Reference) -> str:
     parts.append(f"reference:{reference.fingerprint}")
     parts.append(f"schema:{SCHEMA_VERSION}")
     return sha256_hex("\n".join(parts))
+
+
+#: Bytes read at a time when hashing a source file.
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def files_fingerprint(inputs: list[discover.InputFile], rejects: list[dict[str, Any]]) -> str | None:
+    """Hash of the source files as found: every input's name and raw bytes, and every discover reject.
+
+    The same files, code and settings give the same rows, so a run can tell from this alone, without
+    parsing anything, that it has nothing to publish. None when a file cannot be read: the run then
+    reads it for real and reports why.
+    """
+    lines = [f"reject\t{reject['source_uri']}\t{reject['error']}" for reject in rejects]
+    for item in inputs:
+        digest = hashlib.sha256()
+        try:
+            with open(item.path, "rb") as handle:
+                while chunk := handle.read(HASH_CHUNK_BYTES):
+                    digest.update(chunk)
+        except OSError:
+            return None
+        lines.append(f"input\t{item.source_uri}\t{digest.hexdigest()}")
+    return sha256_hex("\n".join(sorted(lines)))
+
+
+def unchanged_version(config: FactlakeConfig, reference: Reference) -> int | None:
+    """The latest version, when the source files and the code are exactly those it was built from.
+
+    A cheap check before a run (the source files are hashed, not parsed): None means "run", also when
+    the latest version predates this check or cannot be read (the run reports such problems itself).
+    """
+    dataset = Path(config.dataset)
+    try:
+        latest = publish.latest_version(dataset)
+        manifest = publish.read_manifest(latest) if latest is not None else {}
+    except (OSError, FactlakeError):
+        return None
+    recorded = manifest.get("sources_sha256")
+    if latest is None or recorded is None:
+        return None
+    if manifest.get("code_version", {}).get("code_sha256") != code_fingerprint(config, reference):
+        return None
+    try:
+        inputs, rejects = discover.discover_inputs(config.sources, config.parse)
+    except FactlakeError:
+        return None
+    return latest.number if files_fingerprint(inputs, rejects) == recorded else None
 
 
 def input_fingerprint(inputs: list[dict[str, Any]]) -> str:
@@ -94,6 +144,7 @@ def build_manifest(
     config: FactlakeConfig,
     code_sha256: str,
     inputs_sha256: str,
+    sources_sha256: str | None,
     inputs: list[dict[str, Any]],
     extractors: dict[str, str],
     dedup_stats: dict[str, Any],
@@ -106,6 +157,7 @@ def build_manifest(
         "code_version": {"factlake": __version__, "code_sha256": code_sha256, "extractors": extractors},
         "schema_version": SCHEMA_VERSION,
         "inputs_sha256": inputs_sha256,
+        "sources_sha256": sources_sha256,
         "sources": [str(source) for source in config.sources],
         "settings": {
             "parse": dataclasses.asdict(config.parse),

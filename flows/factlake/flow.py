@@ -168,6 +168,7 @@ def build_dataset(
         if leftovers:
             logger.warning("removed leftovers of an interrupted run: %s", ", ".join(leftovers))
         inputs, rejects = discover_task(config)
+        sources_sha256 = assemble.files_fingerprint(inputs, rejects)
         input_batches = _batches(inputs, config.run.batch_size)
         articles: list[dict[str, Any]] = []
         parse_futures = [parse_task.submit(batch, config, reference) for batch in input_batches]
@@ -223,6 +224,7 @@ def build_dataset(
             config=config,
             code_sha256=code_sha256,
             inputs_sha256=inputs_sha256,
+            sources_sha256=sources_sha256,
             inputs=entries,
             extractors=extractor_versions(),
             dedup_stats=fact_set.stats,

@@ -63,7 +63,20 @@ def run_build(
     progress: Callable[[str, int, int], None] | None = None,
     deployment_name: str | None = None,
 ) -> RunSummary:
-    """Run ``build_dataset`` with the task runner of ``config`` and return its summary."""
+    """Run ``build_dataset`` with the task runner of ``config`` and return its summary.
+
+    When the source files and the code are exactly those of the latest version, nothing is started: the
+    summary says the dataset is up to date without paying for Prefect's start-up (the flow itself makes
+    the same decision, after parsing, for runs started by a schedule).
+    """
+    from factlake import assemble, catalog
+    from factlake.reference import load_reference
+
+    unchanged = assemble.unchanged_version(config, load_reference(config.reference_dir))
+    if unchanged is not None:
+        catalog.refresh_catalog(config.dataset)
+        return RunSummary(str(config.dataset), unchanged, up_to_date=True)
+
     from factlake.flow import build_dataset, set_progress_callback
 
     flow = build_dataset.with_options(task_runner=task_runner_for(config))
