@@ -40,6 +40,7 @@ in the 1990s" are absolute, not recent. Other undated claims never conflict.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -718,7 +719,12 @@ def quantity_phrase(value: float, qualifier: object) -> str:
 
 @dataclass(slots=True)
 class _Group:
-    """State of a fact while mentions are assigned by leader clustering."""
+    """State of a fact while mentions are assigned by leader clustering.
+
+    ``key`` is fixed when the group is made: the magnitude of its representative's value for quantities,
+    its publication date for events. A variant only tries groups whose key lies in the range that its
+    clustering rules allow (see :func:`_leader_assign`).
+    """
 
     root: int
     period: tuple[int, int] | None
@@ -727,11 +733,18 @@ class _Group:
     actors: set[str] = field(default_factory=set)
     location: str | None = None
     published: int | None = None
+    key: float = 0.0
+
+
+#: The key range that keeps every group.
+_ANY_KEY = (-math.inf, math.inf)
 
 
 @functools.lru_cache(maxsize=65536)
-def _enclosing_periods(period: tuple[int, int]) -> tuple[tuple[int, int], ...]:
-    """The period itself and the calendar month and year that contain it."""
+def _enclosing_periods(period: tuple[int, int] | None) -> tuple[tuple[int, int] | None, ...]:
+    """The period itself and the calendar month and year that contain it (only itself when undated)."""
+    if period is None:
+        return (None,)
     first = dt.date.fromordinal(period[0])
     month_start = dt.date(first.year, first.month, 1)
     following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
@@ -740,48 +753,144 @@ def _enclosing_periods(period: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     return tuple(dict.fromkeys([period, month, year]))
 
 
+def _is_point(group: _Group) -> bool:
+    """Whether the group's value interval is the single value of its key (an exact positive quantity)."""
+    return group.low == group.key == group.high
+
+
+class _Bucket:
+    """Groups of one period (or of the periods inside one), sorted by key so a range query reads a slice.
+
+    Groups whose interval is the single value of their key (*points*, see :func:`_is_point`) are kept
+    apart from the others (*spans*): a variant's interval then narrows their key range, and an open
+    interval ("up to 96 billion") reads no more points than its key range allows.
+    """
+
+    __slots__ = ("point_groups", "point_keys", "span_groups", "span_keys")
+
+    def __init__(self) -> None:
+        self.point_keys: list[float] = []
+        self.point_groups: list[_Group] = []
+        self.span_keys: list[float] = []
+        self.span_groups: list[_Group] = []
+
+    def _lists(self, is_point: bool) -> tuple[list[float], list[_Group]]:
+        return (self.point_keys, self.point_groups) if is_point else (self.span_keys, self.span_groups)
+
+    def insert(self, group: _Group, is_point: bool) -> None:
+        """File ``group`` among the points or the spans, after any groups of equal key."""
+        keys, groups = self._lists(is_point)
+        key = group.key
+        if not keys or keys[-1] <= key:
+            # Keys mostly come in increasing order (events by publication date).
+            keys.append(key)
+            groups.append(group)
+        else:
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
+            groups.insert(at, group)
+
+    def delete(self, group: _Group, is_point: bool) -> None:
+        """Take out ``group``, filed among the points or the spans under its key."""
+        keys, groups = self._lists(is_point)
+        at = bisect.bisect_left(keys, group.key)
+        while groups[at] is not group:
+            at += 1
+        del keys[at]
+        del groups[at]
+
+    def extend(
+        self,
+        points: list[_Group],
+        spans: list[_Group],
+        point_range: tuple[float, float],
+        key_range: tuple[float, float],
+    ) -> None:
+        """Add to ``points`` those whose key is in ``point_range``, to ``spans`` those whose key is in
+        ``key_range``."""
+        if self.span_groups:
+            keys = self.span_keys
+            spans += self.span_groups[
+                bisect.bisect_left(keys, key_range[0]) : bisect.bisect_right(keys, key_range[1])
+            ]
+        if self.point_groups:
+            keys = self.point_keys
+            points += self.point_groups[
+                bisect.bisect_left(keys, point_range[0]) : bisect.bisect_right(keys, point_range[1])
+            ]
+
+
 class _PeriodIndex:
     """Groups of one block filed by period, so a variant meets only groups whose period overlaps its own.
 
-    Calendar periods are nested or disjoint, so the groups overlapping a period are those filed under the
-    period itself, under the month or year containing it, or under any finer period inside it.
+    Calendar periods are nested or disjoint, so the groups overlapping a period are those whose period
+    lies inside it (filed in ``within`` under every period containing theirs, itself included) and those
+    whose period is the month or year containing it (filed in ``exact`` under their own period, when it
+    is a month or a year: only those contain other periods). Within a bucket, groups are sorted by key
+    (see :class:`_Bucket`), so that a query reads only slices of the groups that can match instead of
+    every group of the period. Where a group was filed is recorded for :meth:`remove`, because being a
+    point depends on its interval, which narrows as it takes variants.
     """
 
     def __init__(self) -> None:
-        self.by_period: defaultdict[tuple[int, int] | None, list[_Group]] = defaultdict(list)
-        self.finer: defaultdict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
+        self.exact: dict[tuple[int, int], _Bucket] = {}
+        self.within: dict[tuple[int, int] | None, _Bucket] = {}
+        self.filing: dict[int, tuple[list[_Bucket], bool]] = {}
 
     def add(self, group: _Group) -> None:
-        self.by_period[group.period].append(group)
-        if group.period is not None:
-            for container in _enclosing_periods(group.period)[1:]:
-                if container != group.period:
-                    self.finer[container].add(group.period)
+        """File ``group`` under its period and the periods containing it."""
+        period, is_point = group.period, _is_point(group)
+        within = self.within
+        buckets = []
+        for container in _enclosing_periods(period):
+            bucket = within.get(container)
+            if bucket is None:
+                bucket = within[container] = _Bucket()
+            buckets.append(bucket)
+        if period is not None and period[0] != period[1]:
+            bucket = self.exact.get(period)
+            if bucket is None:
+                bucket = self.exact[period] = _Bucket()
+            buckets.append(bucket)
+        for bucket in buckets:
+            bucket.insert(group, is_point)
+        self.filing[group.root] = (buckets, is_point)
 
-    def remove(self, group: _Group, period: tuple[int, int] | None) -> None:
-        self.by_period[period].remove(group)
+    def remove(self, group: _Group) -> None:
+        """Take out ``group`` wherever :meth:`add` filed it."""
+        buckets, is_point = self.filing.pop(group.root)
+        for bucket in buckets:
+            bucket.delete(group, is_point)
 
     def overlapping(
-        self, period: tuple[int, int] | None, interval: tuple[float, float] | None = None
+        self,
+        period: tuple[int, int] | None,
+        interval: tuple[float, float] | None = None,
+        key_range: tuple[float, float] = _ANY_KEY,
     ) -> list[_Group]:
-        """Groups whose period overlaps ``period`` and whose value interval meets ``interval`` (when
-        given), by root."""
-        by_period = self.by_period
-        if period is None:
-            keys: Any = (None,)
-        else:
-            finer = self.finer.get(period)
-            keys = set(_enclosing_periods(period)) | finer if finer else _enclosing_periods(period)
+        """Groups whose period overlaps ``period``, whose value interval meets ``interval`` (when given)
+        and whose key is in ``key_range``, by root."""
         if interval is None:
-            found = [group for key in keys for group in by_period.get(key, ())]
+            point_range = key_range
         else:
             low, high = interval
-            found = [
-                group
-                for key in keys
-                for group in by_period.get(key, ())
-                if group.low <= high and low <= group.high
-            ]
+            if math.isnan(low) or math.isnan(high):
+                return []
+            # A point meets the interval when its key is in it.
+            point_range = (max(key_range[0], low), min(key_range[1], high))
+        points: list[_Group] = []
+        spans: list[_Group] = []
+        bucket = self.within.get(period)
+        if bucket is not None:
+            bucket.extend(points, spans, point_range, key_range)
+        exact = self.exact
+        for container in _enclosing_periods(period)[1:]:
+            bucket = exact.get(container)
+            if bucket is not None:
+                bucket.extend(points, spans, point_range, key_range)
+        if interval is not None and spans:
+            spans = [group for group in spans if group.low <= high and low <= group.high]
+        found = points + spans if points else spans
         if len(found) > 1:
             found.sort(key=_ROOT)
         return found
@@ -801,27 +910,30 @@ def _leader_assign(
     rules: Counter[str],
     rule: str,
     interval_at: dict[int, tuple[float, float]] | None = None,
+    key_range_at: dict[int, tuple[float, float]] | None = None,
 ) -> dict[int, _Group]:
     """Give every variant (in canonical order) to the first compatible group of its block, else a new group.
 
     Leader clustering keeps every group internally consistent (an interval or date compatible with *all*
     of its members), which union-find over pairwise compatibility would not: "more than 10" is compatible
     with both 221 and 286, and must not chain them into one fact. Groups are tried in creation order
-    (their representatives' canonical order), so the result is deterministic. With ``interval_at``, groups
-    whose value interval misses the variant's are skipped before ``accepts`` is asked (it must reject
-    them too).
+    (their representatives' canonical order), so the result is deterministic. Groups that ``accepts``
+    would reject anyway are skipped without asking it: those whose period misses the variant's, whose
+    value interval misses ``interval_at``'s (when given) and whose key is out of ``key_range_at``'s (when
+    given). Skipping them changes nothing but the time taken.
     """
     indexes: defaultdict[Any, _PeriodIndex] = defaultdict(_PeriodIndex)
     groups: list[_Group] = []
     for position in variants:
         index = indexes[block_of[position]]
         interval = interval_at[position] if interval_at is not None else None
-        for group in index.overlapping(period_at[position], interval):
+        key_range = key_range_at[position] if key_range_at is not None else _ANY_KEY
+        for group in index.overlapping(period_at[position], interval, key_range):
             if accepts(group, position):
-                before = group.period
+                before = (group.period, _is_point(group))
                 join(group, position)
-                if group.period != before:
-                    index.remove(group, before)
+                if (group.period, _is_point(group)) != before:
+                    index.remove(group)
                     index.add(group)
                 uf.union(group.root, position)
                 rules[rule] += 1
@@ -915,11 +1027,41 @@ def _cluster_quantities(
 
     def make(position: int) -> _Group:
         low, high = interval_at[position]
-        return _Group(root=position, period=period_at[position], low=low, high=high)
+        value = value_at[position]
+        key = math.inf if math.isnan(value) else abs(value)
+        return _Group(root=position, period=period_at[position], low=low, high=high, key=key)
 
+    # Groups whose representative's magnitude is out of ratio with a variant's never accept it.
+    key_range_at = {
+        position: _magnitude_range(value_at[position], config.quantity_value_ratio) for position in variants
+    }
     return _leader_assign(
-        variants, block_of, period_at, accepts, join, make, uf, rules, "quantity_overlap", interval_at
+        variants,
+        block_of,
+        period_at,
+        accepts,
+        join,
+        make,
+        uf,
+        rules,
+        "quantity_overlap",
+        interval_at,
+        key_range_at,
     )
+
+
+def _magnitude_range(value: float, ratio: float) -> tuple[float, float]:
+    """Magnitudes (absolute values) that can be in at least ``ratio`` of ``value`` (:func:`_value_ratio`).
+
+    The range is widened by a relative 1e-9 so that rounding can only let in values that the exact test
+    then rejects; it is empty for a missing value, and every magnitude for a ratio of zero or less.
+    """
+    magnitude = abs(value)
+    if math.isnan(magnitude):
+        return math.inf, -math.inf
+    if ratio <= 0:
+        return _ANY_KEY
+    return magnitude * ratio * (1 - 1e-9), magnitude / ratio * (1 + 1e-9)
 
 
 # --------------------------------------------------------------------------------------------- events
@@ -1001,15 +1143,43 @@ def _cluster_events(
             group.period = narrower_period(group.period, period_at[position])
 
     def make(position: int) -> _Group:
+        published = published_at[position]
         return _Group(
             root=position,
             period=period_at[position],
             actors=set(actors_at[position]),
             location=location_at[position],
-            published=published_at[position],
+            published=published,
+            key=-math.inf if published is None else published,
         )
 
-    return _leader_assign(variants, block_of, period_at, accepts, join, make, uf, rules, "event_compatible")
+    # An undated event joins only groups published within the window of it, or in its own article (so
+    # on its own publication date, or with none when it has none). Dated events ignore the key.
+    window = max(config.event_unknown_date_window_days, 0)
+    key_range_at = {
+        position: (
+            _ANY_KEY
+            if period_at[position] is not None
+            else (
+                (-math.inf, -math.inf)
+                if published_at[position] is None
+                else (published_at[position] - window, published_at[position] + window)
+            )
+        )
+        for position in variants
+    }
+    return _leader_assign(
+        variants,
+        block_of,
+        period_at,
+        accepts,
+        join,
+        make,
+        uf,
+        rules,
+        "event_compatible",
+        key_range_at=key_range_at,
+    )
 
 
 # --------------------------------------------------------------------------------------------- facts
@@ -1197,7 +1367,9 @@ def find_conflicts(
     involved_ids = {fact["fact_id"] for block in by_block.values() for fact in block}
     articles_of: defaultdict[str, set[str]] = defaultdict(set)
     involved = frame.loc[frame["fact_id"].isin(involved_ids), ["fact_id", "_canonical_article"]]
-    for fact_id, article in zip(involved["fact_id"], involved["_canonical_article"], strict=True):
+    for fact_id, article in zip(
+        involved["fact_id"].tolist(), involved["_canonical_article"].tolist(), strict=True
+    ):
         articles_of[fact_id].add(article)
     bridging = {
         article
@@ -1219,15 +1391,17 @@ def find_conflicts(
             recent = [fact for fact in article_facts if fact.get("_recent")]
             top_recent = max((fact["_low"] for fact in recent), default=math.inf)
             recent_headline.update(fact["fact_id"] for fact in recent if fact["_low"] >= top_recent)
-            for fact in article_facts:
-                if not fact["_period"]:
-                    continue
-                overlapping = [
-                    other
-                    for other in article_facts
-                    if other["_period"] and narrower_period(other["_period"], fact["_period"]) is not None
-                ]
-                if fact["_low"] >= max(other["_low"] for other in overlapping):
+            dated = [fact for fact in article_facts if fact["_period"]]
+            for fact in dated:
+                first, last = fact["_period"]
+                # The largest lower bound among the article's claims about an overlapping period (itself
+                # included), taken in the article's order as ``max`` does (NaN bounds compare false).
+                top = max(
+                    other["_low"]
+                    for other in dated
+                    if other["_period"][1] >= first and last >= other["_period"][0]
+                )
+                if fact["_low"] >= top:
                     headline.add(fact["fact_id"])
         eligible = sorted(
             (fact for fact in block if fact["fact_id"] in headline or fact["fact_id"] in recent_headline),
