@@ -362,6 +362,20 @@ def test_overlapping_claims_corroborate_and_disjoint_claims_conflict(seed_facts)
     assert seed_facts.stats["conflicts"] == 1
 
 
+def test_dated_claims_conflict_only_between_reports_of_one_story():
+    tolls = [
+        quantity(ID[0], 221, "killed", "people", dt.date(2022, 9, 12), "day"),
+        quantity(ID[2], 286, "killed", "people", dt.date(2022, 9, 1), "month", start=10),
+    ]
+    articles = articles_frame(*SEED_ARTICLES)
+    # Same measure and month, but nothing says the two articles are about the same clashes.
+    assert build_facts(to_frame("mentions", tolls), articles, CONFIG, REFERENCE).conflicts.empty
+    statement = "Russia will do everything to find a final and comprehensive settlement"
+    one_story = [*tolls, quote(ID[0], statement, start=100), quote(ID[2], statement, start=100)]
+    conflicts = build_facts(to_frame("mentions", one_story), articles, CONFIG, REFERENCE).conflicts
+    assert conflicts["conflict_id"].nunique() == 1 and len(conflicts) == 2
+
+
 def test_quantities_never_merge_across_unit_classes_measures_or_periods():
     # Units of one class (soldiers and people) may merge: see tests/test_dedup_facts.py.
     mentions = [

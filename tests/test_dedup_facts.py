@@ -156,8 +156,10 @@ def test_claims_of_different_scopes_corroborate_but_never_conflict():
         quantity(EARLIER["article_id"], 500, "killed", "people", month, "month", start=5),
         quantity(UNDATED["article_id"], 700, "killed", "deaths", month, "month", start=9),
     ]
+    # The three articles report one story: they quote the same statement.
+    mentions += [quote(record["article_id"], SHARED_QUOTE, start=50) for record in (DATED, EARLIER, UNDATED)]
     result = build_facts(to_frame("mentions", mentions), ARTICLES, CONFIG, REFERENCE)
-    assert result.mentions["fact_id"].nunique() == 3
+    assert result.mentions["fact_id"].nunique() == 4
     # 500 people and 700 deaths (both "all") conflict; the 300 soldiers are a part of either.
     assert set(result.conflicts["fact_id"]) == {fact_with(result, 500), fact_with(result, 700)}
 

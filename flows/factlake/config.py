@@ -87,7 +87,7 @@ class DedupConfig:
         recent_conflict_value_ratio: Smaller over larger value two recent claims need to conflict when one
             of them has no resolved period (a day's toll and a month's toll differ by far more).
         story_shared_quotes: Attributed quote facts two articles must share to count as reports of one
-            story for the recent-claims conflict rule.
+            story, which two figures need to be in conflict.
         story_year_conflict_factor: Factor on the story similarity of two articles, one of them without a
             publication date, whose texts mention years but none in common (two similar events in
             different years: the same athlete arrested twice).

@@ -1338,7 +1338,8 @@ def find_conflicts(
     *headline* figure of at least one of its articles (the largest value that article gives for that
     measure and unit class in that period), and they are about one period, which is either
 
-    - *dated*: both periods are known and overlap; or
+    - *dated*: both periods are known and overlap, and their articles report one story (they share an
+      attributed quote: ``config.story_shared_quotes``); or
     - *recent*: both claims are about the recent past of their articles (``_recent``), at least one of
       them has no resolved period (typically "last month" in an article without a publication date),
       their articles report one story (they share an attributed quote), and the smaller value is at least
@@ -1346,8 +1347,10 @@ def find_conflicts(
       recent figure of the article.
 
     The headline condition keeps breakdowns from conflicting with totals ("221 deaths, 150 from Armenia
-    and 71 from Azerbaijan" is one claim of 221, not three). Other undated claims never conflict: an
-    unknown period may be any period, and a conflict is an accusation that needs evidence.
+    and 71 from Azerbaijan" is one claim of 221, not three). The story condition keeps figures about
+    different things apart: two wire stories of one month each give a company's profit in dollars, and
+    they do not disagree. Other undated claims never conflict: an unknown period may be any period, and a
+    conflict is an accusation that needs evidence.
     """
     config = config or DedupConfig()
     candidates = [
@@ -1371,14 +1374,8 @@ def find_conflicts(
         involved["fact_id"].tolist(), involved["_canonical_article"].tolist(), strict=True
     ):
         articles_of[fact_id].add(article)
-    bridging = {
-        article
-        for block in by_block.values()
-        for fact in block
-        if fact.get("_recent") and not fact["_period"]
-        for article in articles_of[fact["fact_id"]]
-    }
-    partners = _story_partners(frame, bridging, config.story_shared_quotes) if bridging else {}
+    involved_articles = {article for fact_id in involved_ids for article in articles_of[fact_id]}
+    partners = _story_partners(frame, involved_articles, config.story_shared_quotes)
     rows: list[dict[str, Any]] = []
     for (measure, unit_class, _scope), block in sorted(by_block.items()):
         headline: set[str] = set()
@@ -1408,8 +1405,15 @@ def find_conflicts(
             key=lambda f: f["fact_id"],
         )
         index_of = {fact["fact_id"]: index for index, fact in enumerate(eligible)}
-        dated = [index for index, fact in enumerate(eligible) if fact["fact_id"] in headline]
-        edges = [_dated_conflict_edges(eligible, dated, articles_of)]
+        dated = [
+            index
+            for index, fact in enumerate(eligible)
+            if fact["fact_id"] in headline
+            and any(article in partners for article in articles_of[fact["fact_id"]])
+        ]
+        edges = [
+            _same_story(_dated_conflict_edges(eligible, dated, articles_of), eligible, articles_of, partners)
+        ]
         recent_by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         for fact in eligible:
             if fact["fact_id"] in recent_headline:
@@ -1440,6 +1444,26 @@ def find_conflicts(
                 continue
             rows.extend(_conflict_rows(members, measure, unit_class))
     return rows
+
+
+def _same_story(
+    edges: np.ndarray,
+    facts: list[dict[str, Any]],
+    articles_of: dict[str, set[str]],
+    partners: dict[str, set[str]],
+) -> np.ndarray:
+    """The pairs of ``edges`` whose facts come from articles reporting one story (see ``_story_partners``)."""
+    keep = np.array(
+        [
+            any(
+                partners.get(article, set()) & articles_of[facts[second]["fact_id"]]
+                for article in articles_of[facts[first]["fact_id"]]
+            )
+            for first, second in edges
+        ],
+        dtype=bool,
+    )
+    return edges[keep] if len(edges) else edges
 
 
 def _dated_conflict_edges(
