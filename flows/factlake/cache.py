@@ -107,7 +107,7 @@ def load_cache(dataset: Path) -> dict[str, str]:
 
 
 def save_cache(dataset: Path, entries: dict[str, str]) -> None:
-    """Replace the cache with ``entries`` (those of the articles of the latest version), atomically."""
+    """Replace the cache with ``entries`` (those of the articles of the latest run), atomically."""
     directory = dataset / CACHE_DIR
     directory.mkdir(parents=True, exist_ok=True)
     keys = sorted(entries)

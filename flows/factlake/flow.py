@@ -197,6 +197,10 @@ def build_dataset(
         extraction, cache_entries, cache_stats = _extract_incrementally(
             articles, dataset, config, reference, report
         )
+        # Saved now rather than after publishing, so the entries are not held through dedup; entries are
+        # keyed by content, so those of a run that fails later are still right for the next one.
+        cache.save_cache(dataset, cache_entries)
+        del cache_entries
         timings.lap("extract")
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
@@ -234,7 +238,6 @@ def build_dataset(
         manifest["extraction_cache"] = cache_stats
         manifest["timings"] = timings.record()
         version = publish_task(dataset, tables, manifest)
-        cache.save_cache(dataset, cache_entries)
         report("publish", 1, 1)
     summary = assemble.RunSummary(
         dataset=str(dataset),
