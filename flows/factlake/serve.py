@@ -13,6 +13,7 @@ When no Prefect API is configured, :class:`LocalPrefectServer` starts ``prefect 
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import ctypes
 import dataclasses
@@ -22,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 import typing
@@ -348,19 +350,56 @@ def serve_dataset(
         return
     server = LocalPrefectServer(Path(config.dataset) / PREFECT_HOME_DIR)
     announce(f"starting a local Prefect server (home {server.home}) ...")
-    previous_handler = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        with server:
+        with ExitOnSigterm() as sigterm, server:
             announce(f"Prefect server (pid {server.pid}) at {server.url}; API {server.api_url}")
-            with prefect_api(server.api_url):
-                serve_deployment(deployment)
+            try:
+                with prefect_api(server.api_url):
+                    serve_deployment(deployment)
+            finally:
+                sigterm.disarm()
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
         if server.pid is not None:
             announce("stopped the local Prefect server")
 
 
-def _exit_on_sigterm(signal_number: int, frame: Any) -> None:
-    """SIGTERM: a normal stop; leave through the ``finally`` blocks (so the server is stopped too)."""
-    raise SystemExit(0)
+class ExitOnSigterm:
+    """Turn SIGTERM into ``SystemExit(0)`` so the process leaves through its ``finally`` blocks.
+
+    Python runs a signal handler between two bytecodes of the main thread, which may be inside a weakref
+    callback or a ``__del__``; an exception raised there is printed as "Exception ignored" and lost, and
+    the process would go on serving. So after the first SIGTERM a daemon thread delivers it again every
+    ``repeat_seconds`` until :meth:`disarm` is called (the cleanup that follows must not be interrupted).
+    Prefect's runner installs its own SIGTERM handler while it runs; the repeated delivery reaches that
+    one then, which exits the same way.
+    """
+
+    def __init__(self, repeat_seconds: float = 2.0) -> None:
+        self.repeat_seconds = repeat_seconds
+        self._stop_requested = threading.Event()
+        self._disarmed = threading.Event()
+        self._previous_handler: Any = None
+
+    def __enter__(self) -> ExitOnSigterm:
+        self._previous_handler = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.disarm()
+        signal.signal(signal.SIGTERM, self._previous_handler)
+
+    def disarm(self) -> None:
+        """Stop raising and stop the repeated delivery (called once serving has ended)."""
+        self._disarmed.set()
+
+    def _handle(self, signal_number: int, frame: Any) -> None:
+        if self._disarmed.is_set():
+            return
+        if not self._stop_requested.is_set():
+            self._stop_requested.set()
+            threading.Thread(target=self._deliver_again, name="factlake-sigterm", daemon=True).start()
+        raise SystemExit(0)
+
+    def _deliver_again(self) -> None:
+        while not self._disarmed.wait(self.repeat_seconds):
+            _thread.interrupt_main(signal.SIGTERM)
