@@ -60,12 +60,18 @@ def build_nlp(config: ExtractConfig) -> Any:
     """Load the spaCy pipeline once per process.
 
     Every component of the package runs (the extractors read entities, the parse, tags, POS and lemmas);
-    only the ``senter`` the package ships disabled is left out. The rule lemmatizer gets a complete cache
-    (see :func:`_cache_every_lemma`), which gives the same lemmas faster.
+    only the ``senter`` the package ships disabled is left out. Two components get faster equivalents
+    of their slow parts, with identical annotations: the attribute ruler finds its rules with a memoized
+    matcher (:mod:`factlake.extract.attribute_matcher`) and the rule lemmatizer gets a complete cache
+    (:func:`_cache_every_lemma`).
     """
     import spacy
 
+    from factlake.extract.attribute_matcher import install_fast_attribute_matcher
+
     nlp = spacy.load(config.spacy_model, exclude=["senter"])
+    if "attribute_ruler" in nlp.pipe_names:
+        install_fast_attribute_matcher(nlp.get_pipe("attribute_ruler"))
     if "lemmatizer" in nlp.pipe_names:
         _cache_every_lemma(nlp.get_pipe("lemmatizer"))
     return nlp
