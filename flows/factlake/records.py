@@ -6,6 +6,7 @@ Stages pass rows around as plain ``dict`` records keyed by the column names of :
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -40,7 +41,14 @@ def normalize_text(text: str) -> str:
 
 def columns_of(table: str) -> list[str]:
     """Column names of a published table, in published order."""
-    return list(TABLES[table].to_schema().columns)
+    return [name for name, _ in _record_layout(table)]
+
+
+@functools.cache
+def _record_layout(table: str) -> tuple[tuple[str, bool], ...]:
+    """Each column of ``table`` in published order, with whether it holds a list (the schema is fixed)."""
+    list_columns = set(typed_columns(TABLES[table], LIST_OF_STRINGS))
+    return tuple((name, name in list_columns) for name in TABLES[table].to_schema().columns)
 
 
 def new_record(table: str, **values: Any) -> dict[str, Any]:
@@ -49,11 +57,9 @@ def new_record(table: str, **values: Any) -> dict[str, Any]:
     Raises:
         KeyError: when ``values`` names a column the table does not have.
     """
-    list_columns = set(typed_columns(TABLES[table], LIST_OF_STRINGS))
-    record: dict[str, Any] = {name: ([] if name in list_columns else None) for name in columns_of(table)}
-    unknown = set(values) - set(record)
-    if unknown:
-        raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+    record: dict[str, Any] = {name: ([] if is_list else None) for name, is_list in _record_layout(table)}
+    if not values.keys() <= record.keys():
+        raise KeyError(f"{table} has no column(s) {sorted(set(values) - set(record))}")
     record.update(values)
     return record
 

@@ -14,6 +14,7 @@ canonical names are applied afterwards by :mod:`factlake.link`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,14 @@ class ArticleContext:
     published_date: dt.date | None
     doc: Any
     entity_mentions: list[dict[str, Any]] = field(default_factory=list)
+
+    @functools.cached_property
+    def date_expressions(self) -> list[Any]:
+        """The date expressions of ``doc`` (:func:`factlake.extract.dates.find_date_expressions`), found
+        once for the extractors that resolve dates."""
+        from factlake.extract.dates import find_date_expressions
+
+        return find_date_expressions(self.doc)
 
 
 @dataclass

@@ -22,6 +22,7 @@ Each mention is a dict with the keys documented on :class:`factlake.extract.Extr
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +77,16 @@ class Gazetteer:
 
     @classmethod
     def from_reference(cls, reference: Reference) -> Gazetteer:
-        """Index ``places.csv``, ``nationalities.csv`` and ``titles.txt``."""
+        """Index ``places.csv``, ``nationalities.csv`` and ``titles.txt``, once per reference content (its
+        fingerprint)."""
+        if not reference.fingerprint:
+            return cls._build(reference)
+        if reference.fingerprint not in _GAZETTEERS:
+            _GAZETTEERS[reference.fingerprint] = cls._build(reference)
+        return _GAZETTEERS[reference.fingerprint]
+
+    @classmethod
+    def _build(cls, reference: Reference) -> Gazetteer:
         places = {
             normalize_key(row["name"]): (row["name"], row.get("country") or "")
             for row in reference.table("places")
@@ -100,6 +110,9 @@ class Gazetteer:
         return ""
 
 
+_GAZETTEERS: dict[str, Gazetteer] = {}
+
+
 def extract(context: ArticleContext, config: ExtractConfig, reference: Reference) -> list[dict[str, Any]]:
     """Entity mentions of one article, in body order.
 
@@ -117,21 +130,25 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     del config
     gazetteer = Gazetteer.from_reference(reference)
     doc = context.doc
+    token_starts = [token.idx for token in doc]
     mentions: list[dict[str, Any]] = []
     for entity in doc.ents:
-        mention = _clean_mention(entity, context, gazetteer)
+        mention = _clean_mention(entity, context, gazetteer, token_starts)
         if mention is not None:
             mentions.append(mention)
     _vote_types(mentions, gazetteer)
-    _retype_surnames(context, mentions, gazetteer)
-    mentions.extend(_missed_surnames(context, mentions, gazetteer))
+    _retype_surnames(context, mentions, gazetteer, token_starts)
+    mentions.extend(_missed_surnames(context, mentions, gazetteer, token_starts))
     _name_mentions(mentions, gazetteer)
     mentions.sort(key=lambda item: (item["char_start"], item["char_end"]))
     return mentions
 
 
-def _clean_mention(entity: Any, context: ArticleContext, gazetteer: Gazetteer) -> dict[str, Any] | None:
-    """One corrected mention from a spaCy entity span, or None for noise."""
+def _clean_mention(
+    entity: Any, context: ArticleContext, gazetteer: Gazetteer, token_starts: list[int]
+) -> dict[str, Any] | None:
+    """One corrected mention from a spaCy entity span, or None for noise (``token_starts``: the offset of
+    every token of the doc)."""
     tokens = list(entity)
     while tokens and tokens[0].lower_ in DETERMINERS:
         tokens = tokens[1:]
@@ -169,7 +186,7 @@ def _clean_mention(entity: Any, context: ArticleContext, gazetteer: Gazetteer) -
         start = tokens[prefix_length].idx
         text = context.body[start:end]
     if label == "PERSON":
-        role = _role_before(context, start, gazetteer)
+        role = _role_before(context, start, gazetteer, token_starts)
     return {
         "article_id": context.article_id,
         "text": text,
@@ -203,15 +220,18 @@ def _title_prefix_length(tokens: list[Any], gazetteer: Gazetteer) -> int:
     return length
 
 
-def _role_before(context: ArticleContext, start: int, gazetteer: Gazetteer) -> str | None:
+def _role_before(
+    context: ArticleContext, start: int, gazetteer: Gazetteer, token_starts: list[int]
+) -> str | None:
     """The title written right before a person's name ("Russian President"), or None.
 
     Walks left over title words, demonyms, capitalized names of bodies and countries (with their possessive:
     "Azerbaijan’s President") and stops at anything else; a run without a title word is no role.
+    ``token_starts`` holds the offset of every token of the doc, in order.
     """
     doc = context.doc
-    token_index = next((token.i for token in doc if token.idx >= start), None)
-    if token_index is None:
+    token_index = bisect.bisect_left(token_starts, start)  # the first token at or after ``start``
+    if token_index == len(token_starts):
         return None
     role_start = None
     has_title = False
@@ -259,7 +279,9 @@ def _vote_types(mentions: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
                 mention["role"] = None
 
 
-def _retype_surnames(context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
+def _retype_surnames(
+    context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer, token_starts: list[int]
+) -> None:
     """Make a one-word mention spelled like the surname of a person named in full a person (in place).
 
     spaCy tags a surname standing alone as a place or an organization now and then ("Valastro praised …"
@@ -284,11 +306,11 @@ def _retype_surnames(context: ArticleContext, mentions: list[dict[str, Any]], ga
         ):
             mention["entity_type"] = "person"
             mention["label"] = TYPE_LABELS["person"]
-            mention["role"] = _role_before(context, mention["char_start"], gazetteer)
+            mention["role"] = _role_before(context, mention["char_start"], gazetteer, token_starts)
 
 
 def _missed_surnames(
-    context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer
+    context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer, token_starts: list[int]
 ) -> list[dict[str, Any]]:
     """Person mentions spaCy missed: proper nouns spelled like a person's surname found elsewhere in the
     article ("Pashinyan responded ..." when "Nikol Pashinyan" was recognised).
@@ -297,16 +319,19 @@ def _missed_surnames(
     small model often takes surnames ending in "s" for plurals.
     """
     surnames = {mention["text"].split()[-1] for mention in mentions if mention["entity_type"] == "person"}
+    if not surnames:
+        return []
     covered = {(mention["char_start"], mention["char_end"]) for mention in mentions}
     covered_positions = {
         position for mention in mentions for position in range(mention["char_start"], mention["char_end"])
     }
     missed = []
     for token in context.doc:
+        if token.text not in surnames:
+            continue
         end = token.idx + len(token.text)
         if (
             (token.pos_ == "PROPN" or (token.pos_ == "NOUN" and token.is_title))
-            and token.text in surnames
             and (token.idx, end) not in covered
             and token.idx not in covered_positions
         ):
@@ -319,7 +344,7 @@ def _missed_surnames(
                     "label": "PERSON",
                     "entity_type": "person",
                     "name": token.text,
-                    "role": _role_before(context, token.idx, gazetteer),
+                    "role": _role_before(context, token.idx, gazetteer, token_starts),
                 }
             )
     return missed

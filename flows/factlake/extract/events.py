@@ -17,7 +17,7 @@ from typing import Any
 
 from factlake.config import ExtractConfig
 from factlake.extract import ArticleContext
-from factlake.extract.dates import DateExpression, find_date_expressions, is_duration, resolve_date, tense_at
+from factlake.extract.dates import DateExpression, is_duration, resolve_date, tense_at
 from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
@@ -242,7 +242,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     doc, body = context.doc, context.body
     table = actions(reference)
     mentions = _Mentions(context.entity_mentions)
-    expressions = find_date_expressions(doc)
+    expressions = context.date_expressions
     candidates = [(token, action) for token in doc if (action := _trigger(token, table)) is not None]
     triggers = {token.i for token, _ in candidates}
     records: list[dict] = []

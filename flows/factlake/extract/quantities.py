@@ -30,9 +30,11 @@ Choices the contract leaves open:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from factlake.config import ExtractConfig
@@ -42,7 +44,6 @@ from factlake.extract.dates import (
     YEAR,
     DateExpression,
     ResolvedDate,
-    find_date_expressions,
     is_duration,
     resolve_date,
 )
@@ -93,9 +94,14 @@ class Vocabulary:
     unit_measures: dict[str, tuple[str, str]]
     cues: dict[str, str]
 
-    @property
+    @cached_property
     def longest_qualifier(self) -> int:
         return max((len(phrase) for phrase in self.qualifiers), default=0)
+
+    @cached_property
+    def number_words(self) -> frozenset[str]:
+        """Words that are numbers by themselves (units, scales, vague amounts)."""
+        return frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague)
 
 
 def _factor(text: str) -> float | None:
@@ -147,14 +153,15 @@ class _Number:
     words: bool  # written in words rather than digits
 
 
-def _token_value(token: Any, vocab: Vocabulary) -> tuple[float, str] | None:
-    """Value of one token and its kind (unit, scale, vague), or None when it is not a number."""
-    text = token.lower_
-    if _DIGITS.match(text):
-        return float(text.replace(",", "")), "digits"
-    match = _COMPACT.match(text)
-    if match and match["scale"].lower() in vocab.scales:
-        return float(match["number"]) * vocab.scales[match["scale"].lower()], "digits"
+def _token_value(text: str, vocab: Vocabulary) -> tuple[float, str] | None:
+    """Value of one token (its lower-case text) and its kind (digits, unit, scale, vague), or None when it
+    is not a number."""
+    if text[:1].isdigit():  # both patterns open with a digit
+        if _DIGITS.match(text):
+            return float(text.replace(",", "")), "digits"
+        match = _COMPACT.match(text)
+        if match and match["scale"].lower() in vocab.scales:
+            return float(match["number"]) * vocab.scales[match["scale"].lower()], "digits"
     if text in vocab.units:
         return vocab.units[text], "unit"
     if text in vocab.scales and text not in {"m", "k"}:
@@ -177,11 +184,18 @@ def _combine(parts: list[tuple[float, str]]) -> float:
     return total + current
 
 
-def _find_numbers(doc: Any, vocab: Vocabulary) -> list[_Number]:
+def _find_numbers(tokens: list[Any], lowers: list[str], vocab: Vocabulary) -> list[_Number]:
+    """Number phrases of a doc, given its tokens and their lower-case texts."""
+    number_words = vocab.number_words
+    values = [
+        _token_value(lower, vocab) if lower in number_words or lower[:1].isdigit() else None
+        for lower in lowers
+    ]
+    length = len(tokens)
     numbers: list[_Number] = []
     index = 0
-    while index < len(doc):
-        first = _token_value(doc[index], vocab)
+    while index < length:
+        first = values[index]
         if first is None or first[1] == "scale":
             index += 1
             continue
@@ -190,18 +204,17 @@ def _find_numbers(doc: Any, vocab: Vocabulary) -> list[_Number]:
             index += 1
             continue
         parts, end = [first], index + 1
-        while end < len(doc):
-            token = doc[end]
-            following = _token_value(token, vocab)
-            if token.text == "-" and end + 1 < len(doc) and parts[-1][1] == "unit":
-                hyphenated = _token_value(doc[end + 1], vocab)
-                if hyphenated is not None and hyphenated[1] == "unit" and not token.whitespace_:
+        while end < length:
+            following = values[end]
+            if lowers[end] == "-" and end + 1 < length and parts[-1][1] == "unit":
+                hyphenated = values[end + 1]
+                if hyphenated is not None and hyphenated[1] == "unit" and not tokens[end].whitespace_:
                     parts.append(hyphenated)
                     end += 2
                     continue
             if following is None or following[1] in {"vague", "digits"}:
-                if token.lower_ in {"m", "k"} and parts[-1][1] == "digits" and not doc[end - 1].whitespace_:
-                    parts.append((vocab.scales[token.lower_], "scale"))
+                if lowers[end] in {"m", "k"} and parts[-1][1] == "digits" and not tokens[end - 1].whitespace_:
+                    parts.append((vocab.scales[lowers[end]], "scale"))
                     end += 1
                 break
             parts.append(following)
@@ -212,18 +225,18 @@ def _find_numbers(doc: Any, vocab: Vocabulary) -> list[_Number]:
     return numbers
 
 
-def _excluded(doc: Any, number: _Number, vocab: Vocabulary, durations: set[int]) -> bool:
+def _excluded(tokens: list[Any], number: _Number, vocab: Vocabulary, durations: set[int]) -> bool:
     """True for numbers that are not amounts: years, dates, times, ordinals, parts of names, anaphora."""
-    tokens = doc[number.start : number.end]
-    for token in tokens:
-        if token.ent_type_ in NOT_AMOUNT_LABELS:
+    for token in tokens[number.start : number.end]:
+        entity_type = token.ent_type_
+        if entity_type in NOT_AMOUNT_LABELS:
             return True
-        if token.ent_type_ == "DATE" and token.i not in durations:
+        if entity_type == "DATE" and token.i not in durations:
             return True
-    first, last = doc[number.start], doc[number.end - 1]
-    next_token = doc[number.end] if number.end < len(doc) else None
-    previous = doc[number.start - 1] if number.start > 0 else None
-    if len(tokens) == 1 and _YEAR.match(first.text):
+    first, last = tokens[number.start], tokens[number.end - 1]
+    next_token = tokens[number.end] if number.end < len(tokens) else None
+    previous = tokens[number.start - 1] if number.start > 0 else None
+    if number.end - number.start == 1 and _YEAR.match(first.text):
         before_currency = previous is not None and previous.lower_ in vocab.currencies
         counted = next_token is not None and (next_token.tag_ == "NNS" or next_token.lower_ in PERCENT_WORDS)
         if not (before_currency or counted):
@@ -259,84 +272,90 @@ class _Counted:
     plural: bool
 
 
-def _qualifier(doc: Any, start: int, vocab: Vocabulary) -> tuple[int, tuple[str, float | None, float | None]]:
+def _qualifier(
+    lowers: list[str], start: int, vocab: Vocabulary
+) -> tuple[int, tuple[str, float | None, float | None]]:
     """Longest qualifier phrase ending right before token ``start``, and where it begins."""
     for length in range(min(vocab.longest_qualifier, start), 0, -1):
-        phrase = tuple(token.lower_ for token in doc[start - length : start])
+        phrase = tuple(lowers[start - length : start])
         if phrase in vocab.qualifiers:
             return start - length, vocab.qualifiers[phrase]
     return start, ("exact", 1.0, 1.0)
 
 
-def _unit(doc: Any, number: _Number, vocab: Vocabulary) -> tuple[str | None, str | None, int, Any, bool]:
+def _unit(
+    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
+) -> tuple[str | None, str | None, int, Any, bool]:
     """Unit, its measure, the token after the claim's last token, the counted token, and plurality."""
-    last = doc[number.end - 1]
+    last = tokens[number.end - 1]
     end = number.end
-    following = doc[end] if end < len(doc) else None
-    if following is not None and following.lower_ in PERCENT_WORDS:
+    following = tokens[end] if end < len(tokens) else None
+    following_lower = lowers[end] if following is not None else None
+    if following is not None and following_lower in PERCENT_WORDS:
         return "percent", "percent", end + 1, following, True
     if (
         following is not None
-        and following.lower_ == "per"
-        and end + 1 < len(doc)
-        and doc[end + 1].lower_ == "cent"
+        and following_lower == "per"
+        and end + 1 < len(tokens)
+        and lowers[end + 1] == "cent"
     ):
-        return "percent", "percent", end + 2, doc[end + 1], True
-    if following is not None and following.lower_ in vocab.currencies:
-        return vocab.currencies[following.lower_], "money", end + 1, following, True
-    if following is not None and following.text == "-" and end + 1 < len(doc):
-        compound = doc[end + 1]
-        if compound.lower_ in vocab.unit_measures:
-            unit, measure = vocab.unit_measures[compound.lower_]
+        return "percent", "percent", end + 2, tokens[end + 1], True
+    if following is not None and following_lower in vocab.currencies:
+        return vocab.currencies[following_lower], "money", end + 1, following, True
+    if following is not None and following_lower == "-" and end + 1 < len(tokens):
+        compound = tokens[end + 1]
+        if lowers[end + 1] in vocab.unit_measures:
+            unit, measure = vocab.unit_measures[lowers[end + 1]]
             return unit, measure, end + 2, compound, True
-    if number.vague and following is not None and following.lower_ == "of":
+    if number.vague and following is not None and following_lower == "of":
         counted = next((child for child in following.children if child.dep_ == "pobj"), None)
         if counted is not None:
-            return _noun_unit(doc, counted, vocab, end + 2)
-    for token in reversed(doc[number.start : number.end]):
+            return _noun_unit(lowers, counted, vocab, end + 2)
+    for token in reversed(tokens[number.start : number.end]):
         head = token.head
         if head.i < number.end or token.dep_ not in {"nummod", "quantmod", "compound", "amod"}:
             continue
         near = head.i - number.end <= MAX_UNIT_DISTANCE and "\n" not in doc[number.end - 1 : head.i].text
         if head.pos_ in {"NOUN", "PROPN"} and near and head.ent_type_ not in NOT_AMOUNT_LABELS - {"NORP"}:
-            return _noun_unit(doc, head, vocab, number.end)
+            return _noun_unit(lowers, head, vocab, number.end)
         break
     return None, None, number.end, last, False
 
 
 def _noun_unit(
-    doc: Any, noun: Any, vocab: Vocabulary, minimum_end: int
+    lowers: list[str], noun: Any, vocab: Vocabulary, minimum_end: int
 ) -> tuple[str, str | None, int, Any, bool]:
     end = max(minimum_end, noun.i + 1)
-    if noun.lower_ in vocab.currencies:
-        return vocab.currencies[noun.lower_], "money", end, noun, True
+    noun_lower = lowers[noun.i]
+    if noun_lower in vocab.currencies:
+        return vocab.currencies[noun_lower], "money", end, noun, True
     if noun.i > 0:
-        pair = f"{doc[noun.i - 1].lower_} {noun.lower_}"
+        pair = f"{lowers[noun.i - 1]} {noun_lower}"
         if pair in vocab.unit_measures:
             unit, measure = vocab.unit_measures[pair]
             return unit, measure, end, noun, True
-    if noun.lower_ in vocab.unit_measures:
-        unit, measure = vocab.unit_measures[noun.lower_]
+    if noun_lower in vocab.unit_measures:
+        unit, measure = vocab.unit_measures[noun_lower]
         return unit, measure, end, noun, noun.tag_ in {"NNS", "NNPS"}
-    return noun.lower_, None, end, noun, noun.tag_ in {"NNS", "NNPS"}
+    return noun_lower, None, end, noun, noun.tag_ in {"NNS", "NNPS"}
 
 
-def _currency_before(doc: Any, start: int, vocab: Vocabulary) -> tuple[int, str | None]:
+def _currency_before(lowers: list[str], start: int, vocab: Vocabulary) -> tuple[int, str | None]:
     """Currency symbol or code right before the number ("$", "US$", "£"), and where it begins."""
     if start == 0:
         return start, None
-    previous = doc[start - 1]
-    if previous.lower_ in vocab.currencies:
+    previous = lowers[start - 1]
+    if previous in vocab.currencies:
         begin = start - 1
-        if begin > 0 and f"{doc[begin - 1].lower_}{previous.lower_}" in vocab.currencies:
-            return begin - 1, vocab.currencies[f"{doc[begin - 1].lower_}{previous.lower_}"]
-        return begin, vocab.currencies[previous.lower_]
+        if begin > 0 and f"{lowers[begin - 1]}{previous}" in vocab.currencies:
+            return begin - 1, vocab.currencies[f"{lowers[begin - 1]}{previous}"]
+        return begin, vocab.currencies[previous]
     return start, None
 
 
-def _cue_measure(doc: Any, number: _Number, counted: Any, vocab: Vocabulary) -> str | None:
+def _cue_measure(tokens: list[Any], number: _Number, counted: Any, vocab: Vocabulary) -> str | None:
     """Measure implied by words around the number: its own modifiers, then up the parse."""
-    last = doc[number.end - 1]
+    last = tokens[number.end - 1]
     for token in (last, counted):
         for child in token.children:
             if child.dep_ in {"acl", "amod", "relcl"} and child.lemma_.lower() in vocab.cues:
@@ -388,15 +407,26 @@ def _resolve(
 
 
 def _claim_date(
-    sentence: Any, expressions: list[DateExpression], published: Any, paragraph_start: int
+    sentence: Any,
+    expressions: list[DateExpression],
+    points: list[DateExpression],
+    published: Any,
+    paragraph_start: int,
 ) -> tuple[Any, str | None, str | None, str | None]:
-    """The claim's date, resolved: value, precision, text, note (see the module docstring)."""
+    """The claim's date, resolved: value, precision, text, note (see the module docstring).
+
+    Args:
+        sentence: The claim's sentence.
+        expressions: Every date expression of the doc.
+        points: Those of ``expressions`` that are not durations.
+        published: Publication date, or None.
+        paragraph_start: Offset of the sentence's paragraph.
+    """
     note, text = None, None
     in_sentence = [
         expression
-        for expression in expressions
+        for expression in points
         if sentence.start_char <= expression.char_start < sentence.end_char
-        and not is_duration(expression.text)
     ]
     for expression in in_sentence:
         resolved, anaphor_note = _resolve(expression, expressions, published)
@@ -407,9 +437,7 @@ def _claim_date(
     if in_sentence:
         return None, None, text, note
     earlier = [
-        expression
-        for expression in expressions
-        if paragraph_start <= expression.char_start < sentence.start_char and not is_duration(expression.text)
+        expression for expression in points if paragraph_start <= expression.char_start < sentence.start_char
     ]
     if earlier:
         resolved, _ = _resolve(earlier[-1], expressions, published)
@@ -439,27 +467,33 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     del config
     doc, body = context.doc, context.body
     vocab = vocabulary(reference)
-    expressions = find_date_expressions(doc)
+    expressions = context.date_expressions
     durations = {
         token_index
         for expression in expressions
         if is_duration(expression.text)
         for token_index in range(expression.token_start, expression.token_end)
     }
+    points = [expression for expression in expressions if not is_duration(expression.text)]
+    tokens = list(doc)
+    lowers = [token.lower_ for token in tokens]
+    sentences = list(doc.sents)
+    sentence_starts = [sentence.start for sentence in sentences]
     records: list[dict] = []
     previous_by_sentence: dict[int, _Counted] = {}
-    for number in _find_numbers(doc, vocab):
-        if _excluded(doc, number, vocab, durations):
+    date_by_sentence: dict[int, tuple[Any, str | None, str | None, str | None]] = {}
+    for number in _find_numbers(tokens, lowers, vocab):
+        if _excluded(tokens, number, vocab, durations):
             continue
-        start, currency = _currency_before(doc, number.start, vocab)
-        unit, unit_measure, end, counted, plural = _unit(doc, number, vocab)
+        start, currency = _currency_before(lowers, number.start, vocab)
+        unit, unit_measure, end, counted, plural = _unit(doc, tokens, lowers, number, vocab)
         if currency is not None:
             unit, unit_measure = currency, "money"
-            if end < len(doc) and doc[end].lower_ in vocab.currencies:
+            if end < len(tokens) and lowers[end] in vocab.currencies:
                 end += 1
-        start, (qualifier, low_factor, high_factor) = _qualifier(doc, start, vocab)
-        sentence = doc[number.start].sent
-        if number.words and not number.vague and unit is None and doc[number.end - 1].dep_ != "nummod":
+        start, (qualifier, low_factor, high_factor) = _qualifier(lowers, start, vocab)
+        sentence = sentences[bisect.bisect_right(sentence_starts, number.start) - 1]
+        if number.words and not number.vague and unit is None and tokens[number.end - 1].dep_ != "nummod":
             # A lone number word ("one", "two") with no counted thing is too ambiguous to be a claim.
             continue
         previous = previous_by_sentence.get(sentence.start)
@@ -467,10 +501,10 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
             unit, unit_measure, plural = previous.unit, previous.measure, True
         measure = unit_measure if unit_measure in UNIT_DECIDES else None
         if measure is None:
-            measure = _cue_measure(doc, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
+            measure = _cue_measure(tokens, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
         if number.vague:
             qualifier, value, high = "at_least", None, None
-            low = vocab.vague[doc[number.start].lower_]
+            low = vocab.vague[lowers[number.start]]
             confidence = CONFIDENCE_VAGUE
         else:
             value = number.value
@@ -479,11 +513,17 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
             if unit is None:
                 confidence -= NO_UNIT_PENALTY
         previous_by_sentence[sentence.start] = _Counted(unit, measure, plural)
-        char_start = doc[start].idx
-        char_end = doc[end - 1].idx + len(doc[end - 1].text)
-        event_date, precision, date_text, date_note = _claim_date(
-            sentence, expressions, context.published_date, _paragraph_start(body, sentence.start_char)
-        )
+        char_start = tokens[start].idx
+        char_end = tokens[end - 1].idx + len(tokens[end - 1].text)
+        if sentence.start not in date_by_sentence:
+            date_by_sentence[sentence.start] = _claim_date(
+                sentence,
+                expressions,
+                points,
+                context.published_date,
+                _paragraph_start(body, sentence.start_char),
+            )
+        event_date, precision, date_text, date_note = date_by_sentence[sentence.start]
         records.append(
             new_record(
                 "mentions",

@@ -1,9 +1,9 @@
 """Direct quotations with their speakers.
 
-Finding quotes is a single left-to-right scan over the body (linear time, no regular expressions, so an
-unbalanced mark in a huge paragraph costs nothing): curly and straight double marks, nesting
-(“today’s “Straw vote” is …”), quotes whose paragraphs reopen without closing (“… ¶ “… ”), a cap on
-quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention whose
+Finding quotes is a single left-to-right scan over the body (linear time: it jumps from mark to mark and
+never backtracks, so an unbalanced mark in a huge paragraph costs nothing): curly and straight double
+marks, nesting (“today’s “Straw vote” is …”), quotes whose paragraphs reopen without closing (“… ¶ “… ”),
+a cap on quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention whose
 ``text`` runs from the first opening mark to the last closing mark.
 
 Speakers are resolved with the dependency parse, in this order (speech verbs are the lemmas of
@@ -59,6 +59,7 @@ speaker ("A Russian-mediated ceasefire … obliges Armenia to “…”") is nam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,10 @@ EXTRACTOR = f"{NAME}/{VERSION}"
 OPENING_MARKS = frozenset("“«„")
 CLOSING_MARKS = frozenset("”»")
 STRAIGHT_MARK = '"'
+#: Characters the quote scan stops at: every mark and the line break (one character class, no backtracking).
+_SCAN_STOPS = re.compile(
+    "[" + re.escape("".join(sorted(OPENING_MARKS | CLOSING_MARKS)) + STRAIGHT_MARK + "\n") + "]"
+)
 #: A quote still open after this many characters is dropped (unbalanced marks), keeping the scan linear.
 MAX_QUOTE_CHARS = 5000
 #: Paragraphs one quote may span when its paragraphs reopen without closing.
@@ -187,9 +192,11 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         ``mentions`` records with fact_type "quote", ``text == body[char_start:char_end]``, ``quote_text``
         (the parts without marks, joined), ``speaker`` (article-level name or None) and ``confidence``.
     """
+    found = find_quotes(context.body)
+    if not found:
+        return []
     resolver = SpeakerResolver(context, reference)
     records = []
-    found = find_quotes(context.body)
     for quote in merge_split_quotes(context.body, found, context.doc, resolver.speech_verbs):
         quote_text = (
             " ".join(context.body[start:end].strip() for start, end in quote.parts).strip().rstrip(",")
@@ -276,7 +283,12 @@ def find_quotes(body: str) -> list[QuoteSpan]:
                 open_start, parts = None, []
         if open_start is not None and index - open_start > MAX_QUOTE_CHARS:
             open_start, parts, depth = None, [], 0
-        index += 1
+        stop = _SCAN_STOPS.search(body, index + 1)
+        next_index = stop.start() if stop is not None else length
+        # the characters skipped are neither marks nor line breaks: only the length cap can apply to them
+        if open_start is not None and next_index - 1 - open_start > MAX_QUOTE_CHARS:
+            open_start, parts, depth = None, [], 0
+        index = next_index
     return quotes
 
 
