@@ -251,7 +251,7 @@ def stage_seconds(measured: Measured, manifest: dict[str, Any]) -> dict[str, flo
     """Seconds per stage of a measured ``factlake run`` (from the manifest's ``timings``).
 
     ``startup`` is from launching the command to the start of the flow (Python, imports, Prefect's
-    ephemeral server, the task runner); ``publish+exit`` is what follows the last timed stage (writing
+    local server, the task runner); ``publish+exit`` is what follows the last timed stage (writing
     Parquet, the catalog and the cache, Prefect's shutdown).
     """
     timings = dict(manifest.get("timings", {}))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factlake.config import DEFAULT_SOURCE
-from factlake.serve import LocalPrefectServer, stop_process_group
+from factlake.prefect_server import LocalPrefectServer, stop_process_group
 from schemas.tables import TABLES
 
 VERSION_NAME = re.compile(r"^v\d+$")

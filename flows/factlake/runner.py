@@ -68,15 +68,47 @@ def run_build(
     When the source files and the code are exactly those of the latest version, nothing is started: the
     summary says the dataset is up to date without paying for Prefect's start-up (the flow itself makes
     the same decision, after parsing, for runs started by a schedule).
+
+    Without a configured Prefect API, a local Prefect server is launched first (no services, no UI; the
+    database in Prefect's home, where its ephemeral API keeps it) and boots on the other core while this
+    process imports the flow's modules; it is stopped by its process id when the run ends. Prefect's
+    ephemeral API would start only when the flow is called, after importing the whole server into this
+    process.
     """
     from factlake import assemble, catalog
+    from factlake.prefect_server import (
+        LocalPrefectServer,
+        configured_api_url,
+        configured_home,
+        deliver_pending_events,
+        prefect_api,
+    )
     from factlake.reference import load_reference
 
     unchanged = assemble.unchanged_version(config, load_reference(config.reference_dir))
     if unchanged is not None:
         catalog.refresh_catalog(config.dataset)
         return RunSummary(str(config.dataset), unchanged, up_to_date=True)
+    if configured_api_url():
+        return _run_flow(config, progress, deployment_name)
+    server = LocalPrefectServer(configured_home(), services=False, ui=False)
+    server.launch()
+    try:
+        import factlake.flow  # noqa: F401  (imported while the server boots)
 
+        server.wait_until_ready()
+        with prefect_api(server.api_url):
+            try:
+                return _run_flow(config, progress, deployment_name)
+            finally:
+                deliver_pending_events()
+    finally:
+        server.stop()
+
+
+def _run_flow(
+    config: FactlakeConfig, progress: Callable[[str, int, int], None] | None, deployment_name: str | None
+) -> RunSummary:
     from factlake.flow import build_dataset, set_progress_callback
 
     flow = build_dataset.with_options(task_runner=task_runner_for(config))
