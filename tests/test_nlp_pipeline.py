@@ -47,8 +47,7 @@ def test_extraction_pipeline_annotates_like_the_stock_pipeline(nlp: Any, stock_n
 
 def test_fast_matcher_lists_the_stock_matches(stock_nlp: Any) -> None:
     ruler = stock_nlp.get_pipe("attribute_ruler")
-    match_ids = [ruler.vocab.strings[str(index)] for index in range(len(ruler.attrs))]
-    fast = FastAttributeMatcher(ruler.vocab, ruler.patterns, match_ids)
+    fast = FastAttributeMatcher.for_ruler(ruler)
     with stock_nlp.select_pipes(disable=["attribute_ruler", "lemmatizer", "ner"]):
         docs = list(stock_nlp.pipe(texts()))
     docs.append(stock_nlp.make_doc("Unparsed text: no tags, no labels , y' all ain't"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from factlake.config import ExtractConfig, FactlakeConfig
 from factlake.evaluation import EvaluationContext
 from factlake.evaluation import quotes as quote_evaluation
@@ -235,137 +237,6 @@ def test_polnear_source_names():
     assert name("an Associated Press-GfK poll released Thursday") is None
 
 
-def test_attribution_prefers_the_subject_written_after_the_quote(nlp, reference):
-    body = (
-        "Richard Viguerie backs Cruz.\n\n"
-        "“His position is basically the same as Trump, it’s just that Trump articulates it differently,” "
-        "Viguerie notes."
-    )
-    assert speakers_of(body, nlp, reference) == ["Richard Viguerie"]
-
-
-def test_participle_after_the_quote_attributes_nothing(nlp, reference):
-    body = (
-        "Speaking earlier Tuesday in Florida, Trump insisted that he has “expanded the Republican party,” "
-        "claiming that he is responsible for higher voter turnout in the primary states."
-    )
-    assert speakers_of(body, nlp, reference) == ["Trump"]
-
-
-def test_speaker_late_in_a_long_attribution(nlp, reference):
-    body = (
-        "Mark Gilbert runs the host committee.\n\n"
-        "“There's a sense of stability now,” and donations began to pick up again last week, Gilbert said."
-    )
-    assert speakers_of(body, nlp, reference) == ["Mark Gilbert"]
-
-
-def test_name_opening_an_attribution_whose_verb_has_no_subject(nlp, reference):
-    body = (
-        "“Yes, I support Ted Cruz,” Brent Bozell III, founder of the Media Research Center, tells Breitbart "
-        "News in an exclusive interview."
-    )
-    assert speakers_of(body, nlp, reference) == ["Brent Bozell III"]
-
-
-def test_bare_attribution_after_a_quote_closed_by_a_period(nlp, reference):
-    body = (
-        "Donald Trump spoke at a news conference in Florida.\n\n"
-        "“Russia, if you’re listening, I hope you’re able to find the 30,000 emails that are missing.” "
-        "Trump said."
-    )
-    assert speakers_of(body, nlp, reference) == ["Donald Trump"]
-
-
-def test_verb_with_two_subjects_keeps_the_one_of_its_paragraph(nlp, reference):
-    body = "6:50 p.m.\n\nHillary Clinton has told her supporters that “we are in this together, all of us.”"
-    assert speakers_of(body, nlp, reference) == ["Hillary Clinton"]
-
-
-def test_lead_in_paragraph_ending_with_a_colon(nlp, reference):
-    body = (
-        "When the moderators yielded to the temptation of snark, Ted Cruz called them on it:\n\n"
-        "“The questions asked in this debate illustrate why the American people don’t trust the media.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Ted Cruz"]
-
-
-def test_verb_conjunct_does_not_make_a_group_of_speakers(nlp, reference):
-    body = (
-        "Former Rep. George Miller helped write the law.\n\n"
-        "Miller said he is hopeful the new bill can be “the best of both worlds,” giving states more power, "
-        "but still protecting the civil rights of poor, mostly minority children."
-    )
-    assert speakers_of(body, nlp, reference) == ["George Miller"]
-
-
-def test_description_after_an_apposition_is_not_a_second_speaker(nlp, reference):
-    body = (
-        "“Very good reporter, very good reporter this guy,” Trump, the GOP presidential frontrunner "
-        "nationally and current polling leader in South Carolina, said when Boyle asked him a question."
-    )
-    assert speakers_of(body, nlp, reference) == ["Trump"]
-
-
-def test_surname_the_tagger_missed_names_the_person(nlp, reference):
-    body = (
-        "But Bill Skelly, a longtime RNC data operative, vouched for both of them.\n\n"
-        "“Having access to the RNC file and two people who understand it is valuable,” said Skelly, "
-        "explaining he worked more closely with one of them."
-    )
-    assert speakers_of(body, nlp, reference) == ["Bill Skelly"]
-
-
-def test_nearest_speech_verb_with_a_named_subject_governs(nlp, reference):
-    body = (
-        "But even as Trump claimed on Tuesday that “General Petraeus got in trouble for far less,” one of "
-        "the former prosecutors for David Petraeus said the two cases were quite different."
-    )
-    assert speakers_of(body, nlp, reference) == ["Trump"]
-
-
-def test_clause_climbs_to_a_subject_that_names_someone(nlp, reference):
-    body = (
-        "In the depths of the Great Recession, Paul Ryan worried that the social safety net was becoming "
-        "“a hammock that lulls able-bodied people to lives of dependency and complacency.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Paul Ryan"]
-
-
-def test_according_to_a_common_noun_yields_to_a_named_speaker(nlp, reference):
-    body = (
-        "Win Htein, a member of the party's central executive committee, said Tuesday morning that "
-        "according to its analysis, the party has won 82 percent of the vote, but “we are still counting "
-        "the seats.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Win Htein"]
-
-
-def test_title_read_as_the_subject_leads_to_the_name(nlp, reference):
-    body = (
-        "“I don't see how Orlando would cause us to change our strategy,” said Pentagon spokesman Navy "
-        "Capt. Jeff Davis, who was asked about the need for a different war strategy."
-    )
-    assert speakers_of(body, nlp, reference) == ["Jeff Davis"]
-
-
-def test_name_before_the_verb_when_the_parser_takes_a_subject_from_the_quote(nlp, reference):
-    body = (
-        "While discussing a controversial tweet from Donald Trump featuring an image of Hillary Clinton, "
-        "Speaker of the House Rep. Paul Ryan (R-WI) said “anti-Semitic images, they’ve got no place in a "
-        "presidential campaign.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Paul Ryan"]
-
-
-def test_speech_verb_later_in_the_sentence_of_a_quote_without_comma(nlp, reference):
-    body = (
-        "“Campaigns are having trouble raising money. Super PACs have the money. They don't have a choice” "
-        "but to take the lead in advertising, says Evan Tracey, a Republican media consultant."
-    )
-    assert speakers_of(body, nlp, reference) == ["Evan Tracey"]
-
-
 def test_signature_line_under_a_quote(nlp, reference):
     body = (
         "quotable.\n\n"
@@ -380,79 +251,172 @@ def test_signature_line_under_a_quote(nlp, reference):
     assert first == "Michelle Marks" and second != "Ready"
 
 
-def test_statement_speaks_for_who_issued_it(nlp, reference):
-    body = (
-        "Donald Trump issued a statement saying the late justice was “a remarkable person and a brilliant "
-        "Supreme Court Justice.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Donald Trump"]
-
-
-def test_possessed_utterance_speaks_for_its_owner(nlp, reference):
-    body = (
-        "Sherman studied under Wayne Barrett, the legendary investigative reporter; Barrett’s dictum to his "
-        "interns was, “It’s not a good story if you don’t get a death threat.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Wayne Barrett"]
-
-
-def test_label_after_a_dash_in_a_colon_lead_in(nlp, reference):
-    body = (
-        "IOWA POLLS NOT NECESSARILY WRONG, JUST TOO EARLY - Mark Blumenthal and Jon Cohen: “Although the "
-        "polls failed to predict the Iowa win on Tuesday night, it isn’t because they were dead wrong.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Mark Blumenthal"]
-
-
-def test_paragraph_speaker_goes_on_into_a_quote_of_a_later_sentence(nlp, reference):
-    body = (
-        "Steven Brill has argued that the law was crippled from the outset by political tradeoffs. As a "
-        "result, there's still “a very powerful industry that has the freedom to charge whatever.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Steven Brill"]
-
-
-def test_quote_alone_takes_the_person_subject_of_its_paragraph(nlp, reference):
-    body = (
-        "Donald Trump spoke on ABC.\n\n"
-        "Trump also embraced enhanced interrogation techniques -- “I think waterboarding is peanuts compared "
-        "to what they'd do to us.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Donald Trump"]
-
-
 def test_polnear_source_connectors_and_cues():
     name = quote_evaluation.polnear_speaker_name
     assert name("a longtime adviser to both Clintons") is None
     assert name("According to Bob Woodward") == "Bob Woodward"
 
 
-def test_common_noun_clause_after_a_quote_is_not_its_attribution(nlp, reference):
-    body = (
+#: Attribution cases from real news sentences: the body and the speakers of its quotes, in order.
+SPEAKER_CASES = [
+    pytest.param(
+        "Richard Viguerie backs Cruz.\n\n"
+        "“His position is basically the same as Trump, it’s just that Trump articulates it differently,” "
+        "Viguerie notes.",
+        ["Richard Viguerie"],
+        id="attribution_prefers_the_subject_written_after_the_quote",
+    ),
+    pytest.param(
+        "Speaking earlier Tuesday in Florida, Trump insisted that he has “expanded the Republican party,” "
+        "claiming that he is responsible for higher voter turnout in the primary states.",
+        ["Trump"],
+        id="participle_after_the_quote_attributes_nothing",
+    ),
+    pytest.param(
+        "Mark Gilbert runs the host committee.\n\n"
+        "“There's a sense of stability now,” and donations began to pick up again last week, Gilbert said.",
+        ["Mark Gilbert"],
+        id="speaker_late_in_a_long_attribution",
+    ),
+    pytest.param(
+        "“Yes, I support Ted Cruz,” Brent Bozell III, founder of the Media Research Center, tells Breitbart "
+        "News in an exclusive interview.",
+        ["Brent Bozell III"],
+        id="name_opening_an_attribution_whose_verb_has_no_subject",
+    ),
+    pytest.param(
+        "Donald Trump spoke at a news conference in Florida.\n\n"
+        "“Russia, if you’re listening, I hope you’re able to find the 30,000 emails that are missing.” "
+        "Trump said.",
+        ["Donald Trump"],
+        id="bare_attribution_after_a_quote_closed_by_a_period",
+    ),
+    pytest.param(
+        "6:50 p.m.\n\nHillary Clinton has told her supporters that “we are in this together, all of us.”",
+        ["Hillary Clinton"],
+        id="verb_with_two_subjects_keeps_the_one_of_its_paragraph",
+    ),
+    pytest.param(
+        "When the moderators yielded to the temptation of snark, Ted Cruz called them on it:\n\n"
+        "“The questions asked in this debate illustrate why the American people don’t trust the media.”",
+        ["Ted Cruz"],
+        id="lead_in_paragraph_ending_with_a_colon",
+    ),
+    pytest.param(
+        "Former Rep. George Miller helped write the law.\n\n"
+        "Miller said he is hopeful the new bill can be “the best of both worlds,” giving states more power, "
+        "but still protecting the civil rights of poor, mostly minority children.",
+        ["George Miller"],
+        id="verb_conjunct_does_not_make_a_group_of_speakers",
+    ),
+    pytest.param(
+        "“Very good reporter, very good reporter this guy,” Trump, the GOP presidential frontrunner "
+        "nationally and current polling leader in South Carolina, said when Boyle asked him a question.",
+        ["Trump"],
+        id="description_after_an_apposition_is_not_a_second_speaker",
+    ),
+    pytest.param(
+        "But Bill Skelly, a longtime RNC data operative, vouched for both of them.\n\n"
+        "“Having access to the RNC file and two people who understand it is valuable,” said Skelly, "
+        "explaining he worked more closely with one of them.",
+        ["Bill Skelly"],
+        id="surname_the_tagger_missed_names_the_person",
+    ),
+    pytest.param(
+        "But even as Trump claimed on Tuesday that “General Petraeus got in trouble for far less,” one of "
+        "the former prosecutors for David Petraeus said the two cases were quite different.",
+        ["Trump"],
+        id="nearest_speech_verb_with_a_named_subject_governs",
+    ),
+    pytest.param(
+        "In the depths of the Great Recession, Paul Ryan worried that the social safety net was becoming "
+        "“a hammock that lulls able-bodied people to lives of dependency and complacency.”",
+        ["Paul Ryan"],
+        id="clause_climbs_to_a_subject_that_names_someone",
+    ),
+    pytest.param(
+        "Win Htein, a member of the party's central executive committee, said Tuesday morning that "
+        "according to its analysis, the party has won 82 percent of the vote, but “we are still counting "
+        "the seats.”",
+        ["Win Htein"],
+        id="according_to_a_common_noun_yields_to_a_named_speaker",
+    ),
+    pytest.param(
+        "“I don't see how Orlando would cause us to change our strategy,” said Pentagon spokesman Navy "
+        "Capt. Jeff Davis, who was asked about the need for a different war strategy.",
+        ["Jeff Davis"],
+        id="title_read_as_the_subject_leads_to_the_name",
+    ),
+    pytest.param(
+        "While discussing a controversial tweet from Donald Trump featuring an image of Hillary Clinton, "
+        "Speaker of the House Rep. Paul Ryan (R-WI) said “anti-Semitic images, they’ve got no place in a "
+        "presidential campaign.”",
+        ["Paul Ryan"],
+        id="name_before_the_verb_when_the_parser_takes_a_subject_from_the_quote",
+    ),
+    pytest.param(
+        "“Campaigns are having trouble raising money. Super PACs have the money. They don't have a choice” "
+        "but to take the lead in advertising, says Evan Tracey, a Republican media consultant.",
+        ["Evan Tracey"],
+        id="speech_verb_later_in_the_sentence_of_a_quote_without_comma",
+    ),
+    pytest.param(
+        "Donald Trump issued a statement saying the late justice was “a remarkable person and a brilliant "
+        "Supreme Court Justice.”",
+        ["Donald Trump"],
+        id="statement_speaks_for_who_issued_it",
+    ),
+    pytest.param(
+        "Sherman studied under Wayne Barrett, the legendary investigative reporter; Barrett’s dictum to his "
+        "interns was, “It’s not a good story if you don’t get a death threat.”",
+        ["Wayne Barrett"],
+        id="possessed_utterance_speaks_for_its_owner",
+    ),
+    pytest.param(
+        "IOWA POLLS NOT NECESSARILY WRONG, JUST TOO EARLY - Mark Blumenthal and Jon Cohen: “Although the "
+        "polls failed to predict the Iowa win on Tuesday night, it isn’t because they were dead wrong.”",
+        ["Mark Blumenthal"],
+        id="label_after_a_dash_in_a_colon_lead_in",
+    ),
+    pytest.param(
+        "Steven Brill has argued that the law was crippled from the outset by political tradeoffs. As a "
+        "result, there's still “a very powerful industry that has the freedom to charge whatever.”",
+        ["Steven Brill"],
+        id="paragraph_speaker_goes_on_into_a_quote_of_a_later_sentence",
+    ),
+    pytest.param(
+        "Donald Trump spoke on ABC.\n\n"
+        "Trump also embraced enhanced interrogation techniques -- “I think waterboarding is peanuts compared "
+        "to what they'd do to us.”",
+        ["Donald Trump"],
+        id="quote_alone_takes_the_person_subject_of_its_paragraph",
+    ),
+    pytest.param(
         "When Trump later referred to the recent massacre at a gay nightclub in Orlando and said he would "
-        "“protect our LGBTQ citizens from the violence,” the crowd applauded."
-    )
-    assert speakers_of(body, nlp, reference) == ["Trump"]
-
-
-def test_common_noun_of_a_weak_rule_yields_to_a_named_speaker_of_its_sentence(nlp, reference):
-    body = (
-        "Instead, Trump told CNN, his policy would merely be “to go after them” if he wins the White House."
-    )
-    assert speakers_of(body, nlp, reference) == ["Trump"]
-
-
-def test_main_clause_of_a_lead_in_speaks(nlp, reference):
-    body = (
+        "“protect our LGBTQ citizens from the violence,” the crowd applauded.",
+        ["Trump"],
+        id="common_noun_clause_after_a_quote_is_not_its_attribution",
+    ),
+    pytest.param(
+        "Instead, Trump told CNN, his policy would merely be “to go after them” if he wins the White House.",
+        ["Trump"],
+        id="common_noun_of_a_weak_rule_yields_to_a_named_speaker_of_its_sentence",
+    ),
+    pytest.param(
         "But after Tuesday night’s appearance, conservative commentator Jonah Goldberg of the anti-Trump "
-        "National Review imagined Christie was thinking: “My God what have I done?”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Jonah Goldberg"]
-
-
-def test_speech_verb_taking_an_infinitive_does_not_govern_the_quote(nlp, reference):
-    body = (
+        "National Review imagined Christie was thinking: “My God what have I done?”",
+        ["Jonah Goldberg"],
+        id="main_clause_of_a_lead_in_speaks",
+    ),
+    pytest.param(
         "In a statement released shortly after the Florida senator suspended his campaign, Cruz said he’s "
-        "certain Rubio will continue to be “a champion for limitless opportunity in America.”"
-    )
-    assert speakers_of(body, nlp, reference) == ["Cruz"]
+        "certain Rubio will continue to be “a champion for limitless opportunity in America.”",
+        ["Cruz"],
+        id="speech_verb_taking_an_infinitive_does_not_govern_the_quote",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), SPEAKER_CASES)
+def test_speaker_of_real_attributions(body: str, expected: list[str | None], nlp, reference):
+    assert speakers_of(body, nlp, reference) == expected

@@ -40,11 +40,7 @@ def install_fast_attribute_matcher(ruler: Any) -> bool:
         True when installed; False when the ruler keeps its stock matcher.
     """
     try:
-        matcher = FastAttributeMatcher(
-            ruler.vocab,
-            ruler.patterns,
-            [ruler.vocab.strings[str(index)] for index in range(len(ruler.attrs))],
-        )
+        matcher = FastAttributeMatcher.for_ruler(ruler)
     except UnsupportedPattern:
         return False
     ruler.match = matcher.match
@@ -104,6 +100,12 @@ class FastAttributeMatcher:
         self._class_values: list[dict[tuple[bool, ...], int]] = [{} for _ in used]
         self._memo: dict[TokenKey, tuple[tuple[int, ...], tuple[tuple[int, int], ...], frozenset[int]]] = {}
 
+    @classmethod
+    def for_ruler(cls, ruler: Any) -> FastAttributeMatcher:
+        """The matcher of a spaCy ``AttributeRuler``'s rules (its matcher keys are the rule indices)."""
+        match_ids = [ruler.vocab.strings[str(index)] for index in range(len(ruler.attrs))]
+        return cls(ruler.vocab, ruler.patterns, match_ids)
+
     def _predicate(self, spec: dict[str, Any]) -> Predicate:
         tests: list[Callable[[TokenKey], bool]] = []
         for name, wanted in spec.items():
@@ -150,10 +152,8 @@ class FastAttributeMatcher:
         return test
 
     def _fold(self, column: int, value: int) -> int:
-        """``value`` itself when a rule names it; otherwise the one value standing for every word that no
-        rule names and that the regular expressions of this attribute answer alike."""
-        if value in self.named_values[column]:
-            return value
+        """The one value standing for every word that no rule names (``value`` is not among those named)
+        and that the regular expressions of this attribute answer alike."""
         folded = self._folded[column].get(value)
         if folded is None:
             answers = (

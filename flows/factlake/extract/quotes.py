@@ -281,11 +281,10 @@ def find_quotes(body: str) -> list[QuoteSpan]:
                 parts.append((part_start, index))
                 quotes.append(QuoteSpan(open_start, index + 1, parts))
                 open_start, parts = None, []
-        if open_start is not None and index - open_start > MAX_QUOTE_CHARS:
-            open_start, parts, depth = None, [], 0
         stop = _SCAN_STOPS.search(body, index + 1)
         next_index = stop.start() if stop is not None else length
-        # the characters skipped are neither marks nor line breaks: only the length cap can apply to them
+        # The characters up to the next stop are neither marks nor line breaks: only the length cap applies
+        # to them, and it holds at the last of them if it holds anywhere in between (or at this one).
         if open_start is not None and next_index - 1 - open_start > MAX_QUOTE_CHARS:
             open_start, parts, depth = None, [], 0
         index = next_index
