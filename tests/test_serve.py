@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.exceptions import ParameterTypeError
 
-from factlake.config import FactlakeConfig, RunConfig
+from factlake.config import DEFAULT_SOURCE, FactlakeConfig
 from factlake.errors import RunError
-from factlake.serve import build_deployment, config_from_parameters, config_to_parameters
+from factlake.serve import build_deployment, pinned_build
 from tests.helpers_process import (
     check_dataset,
     client_environment,
@@ -65,24 +66,31 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from prefect_server(tmp_path_factory.mktemp("prefect-server"))
 
 
-def test_config_round_trips_through_json() -> None:
-    config = replace(
-        FactlakeConfig(),
-        sources=(Path("/data/a"), Path("/data/b")),
-        dataset=Path("/data/out"),
-        run=RunConfig(task_runner="dask", dask_address="tcp://127.0.0.1:8786", lock_timeout=5),
+def test_the_configuration_is_a_flow_parameter_prefect_validates() -> None:
+    from factlake.flow import build_dataset
+
+    parameters = build_dataset.validate_parameters(
+        {"config": {"sources": ["/data/a"], "dataset": "/data/out", "run": {"lock_timeout": 3}}}
     )
-    parameters = json.loads(json.dumps(config_to_parameters(config)))
-    assert parameters["sources"] == ["/data/a", "/data/b"]
-    assert config_from_parameters(parameters) == config
+    config = parameters["config"]
+    assert config.sources == (Path("/data/a"),) and config.dataset == Path("/data/out")
+    assert config.run.lock_timeout == 3.0 and config.parse == FactlakeConfig().parse
+    with pytest.raises(ParameterTypeError, match="colour"):
+        build_dataset.validate_parameters({"config": {"run": {"colour": "red"}}})
 
 
-def test_parameters_may_omit_settings_but_not_invent_them() -> None:
-    config = config_from_parameters({"dataset": "/data/out", "run": {"lock_timeout": 3}})
-    assert config.dataset == Path("/data/out") and config.run.lock_timeout == 3.0
-    assert config.parse == FactlakeConfig().parse
-    with pytest.raises(RunError, match="unknown keys: colour"):
-        config_from_parameters({"run": {"colour": "red"}})
+def test_a_served_flow_refuses_parameters_other_than_its_own(tmp_path: Path) -> None:
+    served = replace(FactlakeConfig(), sources=(tmp_path / "articles",), dataset=tmp_path / "news")
+    scheduled_build = pinned_build(served, "nightly")
+    other_sources = replace(served, sources=(tmp_path / "articles", Path("/etc")))
+    other_dataset = replace(served, dataset=tmp_path / "elsewhere")
+    other_reference = replace(served, reference_dir=tmp_path)
+    for config in (other_sources, other_dataset, other_reference):
+        with pytest.raises(RunError, match="refused"):
+            scheduled_build.fn(config=config, deployment_name="nightly")
+    with pytest.raises(RunError, match="refused"):
+        scheduled_build.fn(config=served, deployment_name="hourly")
+    assert not (tmp_path / "news").exists() and not (tmp_path / "elsewhere").exists()
 
 
 def test_deployment_carries_schedule_name_and_json_parameters() -> None:
@@ -90,7 +98,7 @@ def test_deployment_carries_schedule_name_and_json_parameters() -> None:
     assert deployment.name == "nightly"
     assert deployment.schedules[0].schedule.cron == "0 3 * * *"
     assert deployment.parameters["deployment_name"] == "nightly"
-    json.dumps(deployment.parameters)
+    assert deployment.model_dump(mode="json")["parameters"]["config"]["sources"] == [str(DEFAULT_SOURCE)]
     with pytest.raises(RunError, match="exactly one schedule"):
         build_deployment(FactlakeConfig(), "nightly")
     with pytest.raises(RunError, match="exactly one schedule"):
@@ -134,6 +142,66 @@ def test_scheduled_runs_publish_once_on_a_prefect_server(prefect_api: str, tmp_p
         server.process.send_signal(signal.SIGTERM)
         server.wait(timeout=120)
     wait_until(lambda: not live_processes_in_group(server.pid), 60, what="the serve process group to end")
+
+
+def api_get(api_url: str, path: str) -> Any:
+    with urllib.request.urlopen(f"{api_url}{path}", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def finished_state(api_url: str, flow_run_id: str) -> dict[str, Any]:
+    """The final state of a flow run, once it has one."""
+    terminal = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+    return wait_until(
+        lambda: (
+            (state := api_get(api_url, f"/flow_runs/{flow_run_id}")["state"])["type"] in terminal and state
+        ),
+        PUBLISH_TIMEOUT,
+        interval=1,
+        what=f"flow run {flow_run_id} to finish",
+    )
+
+
+@pytest.mark.slow
+def test_a_run_with_other_folders_is_refused_and_reads_nothing(prefect_api: str, tmp_path: Path) -> None:
+    """Anyone who reaches the Prefect API can start a run of a deployment with parameters of their own;
+    the served deployment builds its configured sources into its dataset and nothing else."""
+    sources = copy_seeds(tmp_path / "articles")
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = "Secret memo\n\nThe board met on Monday in secret.\n"
+    (private / "secret.txt").write_text(secret, encoding="utf-8")
+    dataset, stolen = tmp_path / "dataset", tmp_path / "stolen"
+    environment = client_environment(prefect_api, tmp_path / "client-home")
+    arguments = [str(sources), "--dataset", str(dataset), "--cron", "0 0 1 1 *", "--name", "pinned"]
+    serve = start(factlake_command("serve", *arguments), environment, tmp_path / "logs", "serve")
+    try:
+        by_name = {"deployments": {"name": {"any_": ["pinned"]}}}
+        deployments = wait_until(
+            lambda: api_post(prefect_api, "/deployments/filter", by_name),
+            SERVER_TIMEOUT,
+            interval=0.5,
+            what="the deployment to be registered",
+        )
+        start_run = f"/deployments/{deployments[0]['id']}/create_flow_run"
+        other_folders = {"sources": [str(private)], "dataset": str(stolen)}
+        override = {"parameters": {"config": other_folders, "deployment_name": "pinned"}}
+        refused = finished_state(prefect_api, api_post(prefect_api, start_run, override)["id"])
+        assert refused["type"] == "FAILED", refused
+        assert "refused" in refused["message"]
+        assert not stolen.exists() and not dataset.exists()
+        assert serve.process.poll() is None, serve.describe()
+        # the deployment's own parameters still build
+        built = finished_state(prefect_api, api_post(prefect_api, start_run, {})["id"])
+        assert built["type"] == "COMPLETED", built
+        manifest = json.loads((dataset / "latest" / "manifest.json").read_text())
+        assert manifest["sources"] == [str(sources)]
+        assert not any("secret" in entry["source_uri"] for entry in manifest["inputs"])
+    finally:
+        serve.process.send_signal(signal.SIGTERM)
+        serve.wait(timeout=120)
+    assert not stolen.exists()
+    wait_until(lambda: not live_processes_in_group(serve.pid), 60, what="the serve process group to end")
 
 
 @pytest.mark.slow

@@ -74,28 +74,50 @@ def files_fingerprint(inputs: list[discover.InputFile], rejects: list[dict[str, 
     return sha256_hex("\n".join(sorted(lines)))
 
 
-def unchanged_version(config: FactlakeConfig, reference: Reference) -> int | None:
-    """The latest version, when the source files and the code are exactly those it was built from.
+def up_to_date_version(dataset: Path, code_sha256: str, **fingerprints: str | None) -> int | None:
+    """The latest version of ``dataset``, when this code built it from the same inputs; else None.
 
-    A cheap check before a run (the source files are hashed, not parsed): None means "run", also when
-    the latest version predates this check or cannot be read (the run reports such problems itself).
+    The one "up to date" decision: the command line asks it before starting Prefect (with the hash of
+    the source files), the flow asks it again after discovering the files and after parsing them (with
+    the hash of the parsed inputs).
+
+    Args:
+        dataset: The dataset folder.
+        code_sha256: :func:`code_fingerprint` of this run.
+        **fingerprints: Manifest keys and this run's values, e.g. ``sources_sha256=...``; a None value
+            (inputs that could not be hashed) never matches.
+
+    Returns:
+        The latest version's number, or None (build): also when there is no version yet, or when the
+        latest one predates a fingerprint or cannot be read (the run reports such problems itself).
     """
-    dataset = Path(config.dataset)
     try:
         latest = publish.latest_version(dataset)
         manifest = publish.read_manifest(latest) if latest is not None else {}
     except (OSError, FactlakeError):
         return None
-    recorded = manifest.get("sources_sha256")
-    if latest is None or recorded is None:
+    if latest is None or manifest.get("code_version", {}).get("code_sha256") != code_sha256:
         return None
-    if manifest.get("code_version", {}).get("code_sha256") != code_fingerprint(config, reference):
+    for name, value in fingerprints.items():
+        if value is None or manifest.get(name) != value:
+            return None
+    return latest.number
+
+
+def unchanged_version(config: FactlakeConfig, reference: Reference) -> int | None:
+    """The latest version, when the source files and the code are exactly those it was built from.
+
+    A cheap check before a run (the source files are hashed, not parsed): None means "run". The files
+    are hashed only when a version of this code exists.
+    """
+    dataset, code_sha256 = Path(config.dataset), code_fingerprint(config, reference)
+    if up_to_date_version(dataset, code_sha256) is None:
         return None
     try:
         inputs, rejects = discover.discover_inputs(config.sources, config.parse)
     except FactlakeError:
         return None
-    return latest.number if files_fingerprint(inputs, rejects) == recorded else None
+    return up_to_date_version(dataset, code_sha256, sources_sha256=files_fingerprint(inputs, rejects))
 
 
 def input_fingerprint(inputs: list[dict[str, Any]]) -> str:

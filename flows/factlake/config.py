@@ -3,20 +3,30 @@
 Stage code never reads environment variables or files on its own: the command line (or a test) builds a
 :class:`FactlakeConfig`, loads the reference data once with :func:`factlake.reference.load_reference`, and
 hands both down.
+
+The settings are frozen pydantic dataclasses: still dataclasses (``dataclasses.replace`` and
+``dataclasses.asdict`` work, and the fingerprints built from ``asdict`` keep their bytes), and models that
+Prefect validates as flow parameters and writes to JSON for a deployment. Unknown keys are refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SOURCE = PROJECT_ROOT / "seeds" / "articles"
 DEFAULT_DATASET = PROJECT_ROOT / "datasets" / "news"
 DEFAULT_REFERENCE_DIR = PROJECT_ROOT / "seeds" / "reference"
 
+#: Validation settings of every configuration class: a misspelt setting is an error, not ignored.
+STRICT_KEYS = ConfigDict(extra="forbid")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=STRICT_KEYS)
 class ParseConfig:
     """How inputs are read and parsed.
 
@@ -33,7 +43,7 @@ class ParseConfig:
     suffixes: tuple[str, ...] = (".txt", ".jsonl")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT_KEYS)
 class ExtractConfig:
     """How facts are extracted.
 
@@ -50,7 +60,7 @@ class ExtractConfig:
     min_quote_words: int = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT_KEYS)
 class DedupConfig:
     """Thresholds of deduplication (named, never magic numbers in code).
 
@@ -122,7 +132,7 @@ class DedupConfig:
     story_subject_min_mentions: int = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT_KEYS)
 class RunConfig:
     """How a run is executed.
 
@@ -141,7 +151,7 @@ class RunConfig:
     lock_timeout: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT_KEYS)
 class FactlakeConfig:
     """Everything a run needs to know, in one object."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
 
-from factlake import assemble, cache, catalog, dedup, discover, ingest, link, parse, publish
+from factlake import assemble, cache, catalog, dedup, discover, incremental, ingest, link, parse, publish
 from factlake.config import FactlakeConfig
 from factlake.errors import TransientError
 from factlake.extract import Extraction, build_nlp, extract_articles
+from factlake.incremental import extractor_versions
 from factlake.records import to_frame
 from factlake.reference import Reference, load_reference
 from schemas.contract import validate_tables
@@ -127,8 +127,30 @@ class _StageTimer:
         return {"started_at_unix": round(self.started_at_unix, 3), **self.seconds}
 
 
-def _batches(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), max(1, size))]
+def _parse_all(
+    inputs: list[discover.InputFile],
+    rejects: list[dict[str, Any]],
+    config: FactlakeConfig,
+    reference: Reference,
+) -> list[dict[str, Any]]:
+    """Parse ``inputs`` in batches of parse tasks; return the articles and add the rejects to ``rejects``."""
+    input_batches = incremental.batches(inputs, config.run.batch_size)
+    futures = [parse_task.submit(batch, config, reference) for batch in input_batches]
+    articles: list[dict[str, Any]] = []
+    for done, future in enumerate(futures, start=1):
+        outcome = future.result()
+        articles.extend(outcome.articles)
+        rejects.extend(outcome.rejects)
+        _report_progress("parse", done, len(futures))
+    return articles
+
+
+def _up_to_date(dataset: Path, version: int) -> assemble.RunSummary:
+    """The summary (and Prefect artifact) of a run that found nothing new since ``version``."""
+    catalog.refresh_catalog(dataset)
+    summary = assemble.RunSummary(str(dataset), version, up_to_date=True)
+    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    return summary
 
 
 def _flow_run_info() -> dict[str, Any]:
@@ -142,7 +164,7 @@ def _flow_run_info() -> dict[str, Any]:
     return {"flow_run_id": str(flow_run.id), "flow_run_name": flow_run.name, "deployment": deployment}
 
 
-@flow(name="build-dataset", log_prints=False, validate_parameters=False)
+@flow(name="build-dataset", log_prints=False)
 def build_dataset(
     config: FactlakeConfig | None = None,
     deployment_name: str | None = None,
@@ -168,34 +190,28 @@ def build_dataset(
         if leftovers:
             logger.warning("removed leftovers of an interrupted run: %s", ", ".join(leftovers))
         inputs, rejects = discover_task(config)
+        code_sha256 = assemble.code_fingerprint(config, reference)
         sources_sha256 = assemble.files_fingerprint(inputs, rejects)
-        input_batches = _batches(inputs, config.run.batch_size)
-        articles: list[dict[str, Any]] = []
-        parse_futures = [parse_task.submit(batch, config, reference) for batch in input_batches]
-        for done, future in enumerate(parse_futures, start=1):
-            outcome = future.result()
-            articles.extend(outcome.articles)
-            rejects.extend(outcome.rejects)
-            report("parse", done, len(parse_futures))
+        unchanged = assemble.up_to_date_version(dataset, code_sha256, sources_sha256=sources_sha256)
+        if unchanged is not None:
+            return _up_to_date(dataset, unchanged)
+        articles = _parse_all(inputs, rejects, config, reference)
         timings.lap("parse")
 
-        code_sha256 = assemble.code_fingerprint(config, reference)
         entries = assemble.input_entries(articles, rejects)
         inputs_sha256 = assemble.input_fingerprint(entries)
-        latest = publish.latest_version(dataset)
-        if latest is not None:
-            previous = publish.read_manifest(latest)
-            if previous.get("inputs_sha256") == inputs_sha256 and (
-                previous.get("code_version", {}).get("code_sha256") == code_sha256
-            ):
-                catalog.refresh_catalog(dataset)
-                summary = assemble.RunSummary(str(dataset), latest.number, up_to_date=True)
-                create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
-                return summary
+        unchanged = assemble.up_to_date_version(dataset, code_sha256, inputs_sha256=inputs_sha256)
+        if unchanged is not None:
+            return _up_to_date(dataset, unchanged)
 
         timings.lap("fingerprint")
-        extraction, cache_entries, cache_stats = _extract_incrementally(
-            articles, dataset, config, reference, report
+        extraction, cache_entries, cache_stats = incremental.extract_incrementally(
+            articles,
+            cache.load_cache(dataset),
+            cache.extraction_key(config.extract, reference, extractor_versions()),
+            submit=functools.partial(extract_task.submit, config=config, reference=reference),
+            batch_size=incremental.extract_batch_size(len(articles), config.run),
+            report=report,
         )
         # Saved now rather than after publishing, so the entries are not held through dedup; entries are
         # keyed by content, so those of a run that fails later are still right for the next one.
@@ -250,72 +266,3 @@ def build_dataset(
     )
     create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
     return summary
-
-
-def _extract_incrementally(
-    articles: list[dict[str, Any]],
-    dataset: Path,
-    config: FactlakeConfig,
-    reference: Reference,
-    report: Callable[[str, int, int], None],
-) -> tuple[Extraction, dict[str, str], dict[str, int]]:
-    """Extract the articles the cache does not hold; carry the others over.
-
-    Returns:
-        The extraction of every article (in article order), the cache entries of every article, and
-        counts of cache hits and misses for the manifest.
-    """
-    key = cache.extraction_key(config.extract, reference, extractor_versions())
-    cached = cache.load_cache(dataset)
-    # Articles with the same cache key and the very same body text (syndicated copies, re-sent stories)
-    # get the same extraction, so only the first of them goes through spaCy.
-    misses: list[dict[str, Any]] = []
-    pending: set[tuple[str, str]] = set()
-    for article in articles:
-        article_key = cache.article_key(article, key)
-        if article_key not in cached and (article_key, article["body"]) not in pending:
-            pending.add((article_key, article["body"]))
-            misses.append(article)
-    submitted = deque(
-        (batch, extract_task.submit(batch, config, reference))
-        for batch in _batches(misses, _extract_batch_size(len(misses), config))
-    )
-    n_batches = len(submitted)
-    entries = dict(cached)
-    # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
-    # its future; the extraction of every article is bound from the entries below, cached or fresh alike.
-    for done in range(1, n_batches + 1):
-        batch, future = submitted.popleft()
-        entries.update(cache.entries_for(batch, future.result(), key))
-        report("extract", done, n_batches)
-    extraction = Extraction()
-    used: dict[str, str] = {}
-    for article in articles:
-        article_key = cache.article_key(article, key)
-        used[article_key] = entries[article_key]
-        part = cache.bind(entries[article_key], article["article_id"])
-        extraction.mentions.extend(part.mentions)
-        extraction.entity_mentions.extend(part.entity_mentions)
-    stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
-    return extraction, used, stats
-
-
-def _extract_batch_size(n_articles: int, config: FactlakeConfig) -> int:
-    """Articles per extract task: ``batch_size``, smaller when a Dask cluster would otherwise idle.
-
-    With worker processes, a few large batches leave workers waiting for the last one (300 articles
-    in batches of 200 keep one of two workers busy for two thirds of the stage); at least two batches
-    per worker balance the load. The in-process runner keeps ``batch_size`` (it runs one task at a time).
-    """
-    size = max(1, config.run.batch_size)
-    if config.run.task_runner != "dask":
-        return size
-    per_worker = -(-n_articles // (2 * max(1, config.run.dask_workers)))
-    return max(1, min(size, per_worker))
-
-
-def extractor_versions() -> dict[str, str]:
-    """``name/version`` of every extractor component, for the manifest."""
-    from factlake.extract import entities, events, quantities, quotes
-
-    return {module.NAME: module.VERSION for module in (entities, quotes, quantities, events)}

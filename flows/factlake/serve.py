@@ -1,29 +1,28 @@
 """Scheduled builds: a Prefect deployment of the build flow, served by this process.
 
 ``factlake serve`` registers a deployment with a cron or interval schedule on a Prefect server and runs
-its flow runs here (Prefect's ``Runner``; every flow run is a child process). A deployment's parameters
-must be JSON, so the deployed flow is :func:`scheduled_build`, a thin flow that takes the configuration as
-plain JSON (:func:`config_to_parameters` / :func:`config_from_parameters`) and runs the body of
-:func:`factlake.flow.build_dataset` inside its own flow run: the manifest then records the id of the
-scheduled flow run, its deployment and the deployment name.
+its flow runs here (Prefect's ``Runner``; every flow run is a child process that receives the served flow
+object). The served flow is made by :func:`pinned_build` for one configuration and one deployment name:
+anyone who can reach the Prefect API can start a run of the deployment with other parameters, so a run
+whose parameters differ from what was configured (other sources, another dataset, other settings) fails
+without reading anything. The pinned values travel with the flow object into the run's process, not
+through the API, so editing the deployment's parameters on the server does not change them either.
 
 When no Prefect API is configured, :class:`LocalPrefectServer` starts ``prefect server start`` on
 127.0.0.1 with its own home (SQLite) under the dataset folder, and stops it again by process id.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the served flow is pickled by value into each run's process,
+# with only the globals its code names, so its annotations must be the classes themselves, not names.
 import _thread
-import dataclasses
 import datetime as dt
 import signal
 import threading
-import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from prefect import flow
+from prefect import Flow, flow
 
 from factlake.assemble import RunSummary
 from factlake.config import FactlakeConfig
@@ -35,79 +34,31 @@ from factlake.prefect_server import (
     prefect_api,
 )
 
-# --- configuration as deployment parameters ---------------------------------------------------------------
 
+def pinned_build(config: FactlakeConfig, name: str) -> Flow[..., RunSummary]:
+    """The build flow of deployment ``name``, which builds ``config`` and nothing else.
 
-def config_to_parameters(config: FactlakeConfig) -> dict[str, Any]:
-    """The configuration as JSON-compatible values (paths as strings, tuples as lists)."""
-    return _to_json(config)
+    Its parameters are still ``config`` and ``deployment_name`` (the Prefect UI shows them, and Prefect
+    validates them as a :class:`FactlakeConfig`), but a run accepts only the configured values.
 
-
-def _to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return [_to_json(item) for item in value]
-    return value
-
-
-def config_from_parameters(parameters: dict[str, Any]) -> FactlakeConfig:
-    """Rebuild a :class:`FactlakeConfig` from :func:`config_to_parameters` output.
-
-    Missing keys take their defaults, so a deployment keeps working when a setting is added.
-
-    Raises:
-        RunError: on an unknown key or a value of the wrong shape.
+    Raises (in the flow run):
+        RunError: when a run's parameters differ from the configured ones.
     """
-    return _from_json(FactlakeConfig, parameters, "config")
+    pinned = config
 
+    @flow(name="build-dataset", log_prints=False)
+    def scheduled_build(config: FactlakeConfig, deployment_name: str) -> RunSummary:
+        """The build flow as the deployment runs it: only with the parameters it was served with."""
+        from factlake.flow import build_dataset
 
-def _from_json(kind: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(kind):
-        if not isinstance(value, dict):
-            raise RunError(f"deployment parameter {where} must be an object, not {value!r}")
-        hints = typing.get_type_hints(kind)
-        names = {field.name for field in dataclasses.fields(kind)}
-        unknown = sorted(set(value) - names)
-        if unknown:
-            raise RunError(f"deployment parameter {where} has unknown keys: {', '.join(unknown)}")
-        return kind(
-            **{name: _from_json(hints[name], item, f"{where}.{name}") for name, item in value.items()}
-        )
-    origin = typing.get_origin(kind)
-    arguments = typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in arguments:
-            return None
-        chosen = [argument for argument in arguments if argument is not type(None)]
-        return _from_json(chosen[0], value, where)
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise RunError(f"deployment parameter {where} must be a list, not {value!r}")
-        return tuple(_from_json(arguments[0], item, where) for item in value)
-    if kind is Path:
-        return Path(value)
-    if kind is float and isinstance(value, int):
-        return float(value)
-    return value
+        if deployment_name != name or config != pinned:
+            raise RunError(
+                f"deployment {name!r} builds {', '.join(map(str, pinned.sources))} into {pinned.dataset} "
+                "only: a run with other parameters is refused (serve another deployment for other folders)"
+            )
+        return build_dataset.fn(config=pinned, deployment_name=name)
 
-
-@flow(name="build-dataset", log_prints=False)
-def scheduled_build(config: dict[str, Any], deployment_name: str | None = None) -> RunSummary:
-    """The build flow as a deployment runs it: the configuration arrives as JSON.
-
-    Args:
-        config: Output of :func:`config_to_parameters`.
-        deployment_name: Name of the deployment, recorded in the manifest.
-
-    Returns:
-        The run summary (version published, or up to date).
-    """
-    from factlake.flow import build_dataset
-
-    return build_dataset.fn(config=config_from_parameters(config), deployment_name=deployment_name)
+    return scheduled_build
 
 
 # --- serving ---------------------------------------------------------------------------------------------
@@ -119,7 +70,7 @@ def build_deployment(
     cron: str | None = None,
     interval: float | None = None,
 ) -> Any:
-    """The deployment of :func:`scheduled_build` for ``config`` with a cron or interval schedule.
+    """The deployment of :func:`pinned_build` for ``config`` with a cron or interval schedule.
 
     The task runner is chosen here from ``config.run`` (it is part of the served flow, not a parameter).
 
@@ -132,13 +83,13 @@ def build_deployment(
         raise RunError("give exactly one schedule: --cron EXPRESSION or --interval SECONDS")
     if interval is not None and interval <= 0:
         raise RunError(f"--interval must be a positive number of seconds, not {interval}")
-    served_flow = scheduled_build.with_options(task_runner=task_runner_for(config))
+    served_flow = pinned_build(config, name).with_options(task_runner=task_runner_for(config))
     try:
         return served_flow.to_deployment(
             name=name,
             cron=cron,
             interval=dt.timedelta(seconds=interval) if interval is not None else None,
-            parameters={"config": config_to_parameters(config), "deployment_name": name},
+            parameters={"config": config, "deployment_name": name},
             description=f"Build {config.dataset} from {', '.join(map(str, config.sources))}",
             tags=["factlake"],
         )
@@ -209,7 +160,7 @@ class ExitOnSigterm:
         self._disarmed = threading.Event()
         self._previous_handler: Any = None
 
-    def __enter__(self) -> ExitOnSigterm:
+    def __enter__(self) -> Self:
         self._previous_handler = signal.signal(signal.SIGTERM, self._handle)
         return self
 

@@ -1,0 +1,131 @@
+"""Incremental extraction: only articles the extraction cache does not hold go through spaCy.
+
+Pure wiring between the cache (:mod:`factlake.cache`) and whatever runs the extraction: the caller
+passes ``submit``, which starts the extraction of one batch and returns a handle with ``result()`` (a
+Prefect future in the flow, a :class:`concurrent.futures.Future` or any object with that method in a
+test). Batches are submitted up front, so a task runner with several workers extracts them in parallel,
+and their results are taken in order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
+
+from factlake import cache
+from factlake.config import RunConfig
+from factlake.extract import Extraction
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+class PendingExtraction(Protocol):
+    """A started extraction of one batch of articles."""
+
+    def result(self) -> Extraction:
+        """Wait for the extraction and return it."""
+        ...
+
+
+Submit = Callable[[list[dict[str, Any]]], PendingExtraction]
+
+
+class IncrementalExtraction(NamedTuple):
+    """The outcome of :func:`extract_incrementally` (a tuple, so the flow unpacks it and holds no extra
+    reference to the extraction).
+
+    Attributes:
+        extraction: The extraction of every article, in article order, cached or fresh alike.
+        entries: The cache entries of every article (what the cache keeps for the next run).
+        stats: Counts of articles, of articles extracted and of articles carried over, for the manifest.
+    """
+
+    extraction: Extraction
+    entries: dict[str, str]
+    stats: dict[str, int]
+
+
+def batches(items: list[Any], size: int) -> list[list[Any]]:
+    """``items`` in consecutive slices of ``size`` (the last one shorter; sizes below 1 count as 1)."""
+    return [items[start : start + size] for start in range(0, len(items), max(1, size))]
+
+
+def extract_batch_size(n_articles: int, run: RunConfig) -> int:
+    """Articles per extract task: ``batch_size``, smaller when a Dask cluster would otherwise idle.
+
+    With worker processes, a few large batches leave workers waiting for the last one (300 articles
+    in batches of 200 keep one of two workers busy for two thirds of the stage); at least two batches
+    per worker balance the load. The in-process runner keeps ``batch_size`` (it runs one task at a time).
+    """
+    size = max(1, run.batch_size)
+    if run.task_runner != "dask":
+        return size
+    per_worker = -(-n_articles // (2 * max(1, run.dask_workers)))
+    return max(1, min(size, per_worker))
+
+
+def articles_to_extract(articles: list[dict[str, Any]], cached: dict[str, str], key: str) -> list[dict]:
+    """The articles whose extraction the cache does not hold, each distinct body once.
+
+    Articles with the same cache key and the very same body text (syndicated copies, re-sent stories)
+    get the same extraction, so only the first of them goes through spaCy.
+    """
+    misses: list[dict[str, Any]] = []
+    pending: set[tuple[str, str]] = set()
+    for article in articles:
+        article_key = cache.article_key(article, key)
+        if article_key not in cached and (article_key, article["body"]) not in pending:
+            pending.add((article_key, article["body"]))
+            misses.append(article)
+    return misses
+
+
+def extract_incrementally(
+    articles: list[dict[str, Any]],
+    cached: dict[str, str],
+    key: str,
+    submit: Submit,
+    batch_size: int,
+    report: ProgressCallback,
+) -> IncrementalExtraction:
+    """Extract the articles ``cached`` does not hold; carry the others over.
+
+    Args:
+        articles: Parsed articles of the run, in order.
+        cached: Cache entries of earlier runs (article cache key → entry).
+        key: The extraction key of this run (:func:`factlake.cache.extraction_key`).
+        submit: Starts the extraction of one batch and returns its pending result.
+        batch_size: Articles per submitted batch.
+        report: Progress callback ``("extract", batches done, batches)``.
+
+    Returns:
+        The extraction of every article, the cache entries of every article and the counts.
+    """
+    misses = articles_to_extract(articles, cached, key)
+    submitted = deque((batch, submit(batch)) for batch in batches(misses, batch_size))
+    n_batches = len(submitted)
+    entries = dict(cached)
+    # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
+    # its pending result; the extraction of every article is bound from the entries below.
+    for done in range(1, n_batches + 1):
+        batch, pending = submitted.popleft()
+        entries.update(cache.entries_for(batch, pending.result(), key))
+        report("extract", done, n_batches)
+    extraction = Extraction()
+    used: dict[str, str] = {}
+    for article in articles:
+        article_key = cache.article_key(article, key)
+        used[article_key] = entries[article_key]
+        part = cache.bind(entries[article_key], article["article_id"])
+        extraction.mentions.extend(part.mentions)
+        extraction.entity_mentions.extend(part.entity_mentions)
+    stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
+    return IncrementalExtraction(extraction, used, stats)
+
+
+def extractor_versions() -> dict[str, str]:
+    """``name/version`` of every extractor component, for the manifest and the extraction key."""
+    from factlake.extract import entities, events, quantities, quotes
+
+    return {module.NAME: module.VERSION for module in (entities, quotes, quantities, events)}
