@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from factlake.errors import FactlakeError
 from schemas.tables import TABLES
 
 
@@ -25,8 +26,11 @@ class Failure:
     failure_case: str
 
 
-class ContractError(Exception):
-    """Raised when one or more tables break the contract; ``failures`` lists every broken rule."""
+class ContractError(FactlakeError):
+    """Raised when one or more tables break the contract; ``failures`` lists every broken rule.
+
+    A :class:`~factlake.errors.FactlakeError`: the command line reports it as one line and exits 1.
+    """
 
     def __init__(self, failures: list[Failure]) -> None:
         self.failures = failures

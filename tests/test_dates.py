@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from factlake.evaluation import DEFAULT_CORPORA_DIR
-from factlake.evaluation.dates import score_corpus
+from evaluation import DEFAULT_CORPORA_DIR
+from evaluation.dates import score_corpus
 from factlake.extract.dates import ResolvedDate, find_date_expressions, is_duration, resolve_date
 
 TUESDAY = dt.date(2022, 11, 1)

@@ -9,10 +9,10 @@ import json
 import pandas as pd
 import pytest
 
+from evaluation.dedup import load_gold_clusters, score_fact_clusters
+from evaluation.stories import bcubed
 from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
 from factlake.dedup import build_facts, cluster_stories, mark_duplicate_articles
-from factlake.evaluation.dedup import load_gold_clusters, score_fact_clusters
-from factlake.evaluation.stories import bcubed
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 from factlake.reference import load_reference
 from schemas.tables import Articles, Conflicts, Facts

@@ -8,9 +8,9 @@ from itertools import islice
 
 import pytest
 
+from evaluation import DEFAULT_CORPORA_DIR
 from factlake.config import DEFAULT_SOURCE, ParseConfig
 from factlake.errors import RunError
-from factlake.evaluation import DEFAULT_CORPORA_DIR
 from factlake.parse import (
     Parser,
     headline_from_paragraph,

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from evaluation import EvaluationContext
+from evaluation.quantities import evaluate_seeds
 from factlake.config import FactlakeConfig
-from factlake.evaluation import EvaluationContext
-from factlake.evaluation.quantities import evaluate_seeds
 from factlake.extract import ArticleContext, quantities
 from factlake.records import stable_id, to_frame
 from schemas.tables import Mentions

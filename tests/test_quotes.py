@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation import EvaluationContext
+from evaluation import quotes as quote_evaluation
 from factlake.config import ExtractConfig, FactlakeConfig
-from factlake.evaluation import EvaluationContext
-from factlake.evaluation import quotes as quote_evaluation
 from factlake.extract import ArticleContext, entities, quotes
 from factlake.records import stable_id
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+from factlake.errors import FactlakeError
 from schemas.contract import ContractError, validate_tables
 from schemas.tables import TABLES
 from tests.factories import valid_tables
@@ -91,3 +92,5 @@ def test_all_failures_are_collected() -> None:
     with pytest.raises(ContractError) as caught:
         validate_tables(tables)
     assert {failure.table for failure in caught.value.failures} == {"facts", "rejects"}
+    # the command line reports factlake's own errors as one line
+    assert isinstance(caught.value, FactlakeError)

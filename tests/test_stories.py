@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from evaluation.stories import bcubed, merged_topic_share
 from factlake.config import DedupConfig
 from factlake.dedup import cluster_stories, mark_duplicate_articles
 from factlake.dedup.stories import (
@@ -17,7 +18,6 @@ from factlake.dedup.stories import (
     subject_names,
     years_mentioned,
 )
-from factlake.evaluation.stories import bcubed, merged_topic_share
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 
 #: Tiny frames: every term is rare enough to propose candidates.

@@ -20,7 +20,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from factlake.evaluation import MetricRow
+    from evaluation import MetricRow
 
 from factlake.config import DEFAULT_DATASET, DEFAULT_SOURCE, FactlakeConfig, RunConfig
 from factlake.runner import prefect_defaults
@@ -249,7 +249,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Score extraction and deduplication against gold data (offline)."""
-    from factlake.evaluation.runner import run_evaluation
+    from evaluation.runner import run_evaluation
 
     rows = run_evaluation(corpora_dir=corpora, limit=limit, only=only)
     if as_json:

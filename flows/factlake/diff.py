@@ -8,9 +8,6 @@ import pandas as pd
 
 from factlake.publish import PublishedVersion, read_table
 
-#: Columns compared to call a fact "changed", and how a change is described.
-FACT_CHANGE_COLUMNS = ["n_articles", "n_sources", "status", "statement"]
-
 
 @dataclass
 class VersionDiff:

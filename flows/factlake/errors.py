@@ -29,10 +29,6 @@ class TransientError(FactlakeError):
     """A fault that may go away on retry (an I/O error while reading or writing)."""
 
 
-class ContractViolation(FactlakeError):
-    """A table to be published breaks the data contract; nothing is published."""
-
-
 class RunError(FactlakeError):
     """The run itself cannot go on (missing source, unwritable dataset, corrupt previous version)."""
 

@@ -48,7 +48,8 @@ class IncrementalExtraction(NamedTuple):
 
 def batches(items: list[Any], size: int) -> list[list[Any]]:
     """``items`` in consecutive slices of ``size`` (the last one shorter; sizes below 1 count as 1)."""
-    return [items[start : start + size] for start in range(0, len(items), max(1, size))]
+    size = max(1, size)
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def extract_batch_size(n_articles: int, run: RunConfig) -> int:

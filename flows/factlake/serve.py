@@ -64,6 +64,36 @@ def pinned_build(config: FactlakeConfig, name: str) -> Flow[..., RunSummary]:
 # --- serving ---------------------------------------------------------------------------------------------
 
 
+def _deployment_options(
+    config: FactlakeConfig, name: str, cron: str | None, interval: float | None
+) -> dict[str, Any]:
+    """What Prefect needs to register the deployment: name, schedule, parameters and description.
+
+    Raises:
+        RunError: unless exactly one of ``cron`` and ``interval`` is given, or for a bad interval.
+    """
+    if (cron is None) == (interval is None):
+        raise RunError("give exactly one schedule: --cron EXPRESSION or --interval SECONDS")
+    if interval is not None and interval <= 0:
+        raise RunError(f"--interval must be a positive number of seconds, not {interval}")
+    return {
+        "name": name,
+        "cron": cron,
+        "interval": dt.timedelta(seconds=interval) if interval is not None else None,
+        "parameters": {"config": config, "deployment_name": name},
+        "description": f"Build {config.dataset} from {', '.join(map(str, config.sources))}",
+        "tags": ["factlake"],
+    }
+
+
+def _served_flow(config: FactlakeConfig, name: str) -> Flow[..., RunSummary]:
+    """:func:`pinned_build` with the task runner of ``config.run`` (part of the served flow, not a
+    parameter)."""
+    from factlake.runner import task_runner_for
+
+    return pinned_build(config, name).with_options(task_runner=task_runner_for(config))
+
+
 def build_deployment(
     config: FactlakeConfig,
     name: str,
@@ -72,37 +102,24 @@ def build_deployment(
 ) -> Any:
     """The deployment of :func:`pinned_build` for ``config`` with a cron or interval schedule.
 
-    The task runner is chosen here from ``config.run`` (it is part of the served flow, not a parameter).
-
     Raises:
         RunError: unless exactly one of ``cron`` and ``interval`` is given, or for a bad schedule.
     """
-    from factlake.runner import task_runner_for
-
-    if (cron is None) == (interval is None):
-        raise RunError("give exactly one schedule: --cron EXPRESSION or --interval SECONDS")
-    if interval is not None and interval <= 0:
-        raise RunError(f"--interval must be a positive number of seconds, not {interval}")
-    served_flow = pinned_build(config, name).with_options(task_runner=task_runner_for(config))
+    options = _deployment_options(config, name, cron, interval)
     try:
-        return served_flow.to_deployment(
-            name=name,
-            cron=cron,
-            interval=dt.timedelta(seconds=interval) if interval is not None else None,
-            parameters={"config": config, "deployment_name": name},
-            description=f"Build {config.dataset} from {', '.join(map(str, config.sources))}",
-            tags=["factlake"],
-        )
+        return _served_flow(config, name).to_deployment(**options)
     except ValueError as error:
         raise RunError(f"bad schedule: {error}") from error
 
 
-def serve_deployment(deployment: Any) -> None:
-    """Serve ``deployment`` until SIGTERM or Ctrl-C, one flow run at a time (runs of a dataset never
-    overlap: a second one would only find the writer lock taken)."""
-    import prefect
+def serve_deployment(config: FactlakeConfig, name: str, cron: str | None, interval: float | None) -> None:
+    """Register the deployment and serve it until SIGTERM or Ctrl-C, one flow run at a time (runs of a
+    dataset never overlap: a second one would only find the writer lock taken).
 
-    prefect.serve(deployment, limit=1)
+    ``Flow.serve`` keeps the flow object for the deployment, and every flow run's process receives that
+    object (pickled with the pinned configuration), rather than importing the flow from its entry point.
+    """
+    _served_flow(config, name).serve(**_deployment_options(config, name, cron, interval), limit=1)
 
 
 def serve_dataset(
@@ -124,9 +141,9 @@ def serve_dataset(
     Raises:
         RunError: for a bad schedule or when the local server cannot start.
     """
-    deployment = build_deployment(config, name, cron=cron, interval=interval)
+    build_deployment(config, name, cron=cron, interval=interval)  # a bad schedule fails before any server
     if configured_api_url():
-        serve_deployment(deployment)
+        serve_deployment(config, name, cron, interval)
         return
     server = LocalPrefectServer(Path(config.dataset) / PREFECT_HOME_DIR)
     announce(f"starting a local Prefect server (home {server.home}) ...")
@@ -135,7 +152,7 @@ def serve_dataset(
             announce(f"Prefect server (pid {server.pid}) at {server.url}; API {server.api_url}")
             try:
                 with prefect_api(server.api_url):
-                    serve_deployment(deployment)
+                    serve_deployment(config, name, cron, interval)
             finally:
                 sigterm.disarm()
     finally:

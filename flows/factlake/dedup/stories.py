@@ -233,13 +233,6 @@ def candidate_pairs(vectors: list[dict[str, float]], config: DedupConfig) -> lis
     return sorted(pairs)
 
 
-def candidate_similarities(
-    vectors: list[dict[str, float]], config: DedupConfig
-) -> dict[tuple[int, int], float]:
-    """Cosine similarity of every candidate pair (see :func:`candidate_pairs`)."""
-    return {pair: _cosine(vectors[pair[0]], vectors[pair[1]]) for pair in candidate_pairs(vectors, config)}
-
-
 def story_similarities(
     texts: list[str], bodies: list[str], ordinals: list[int | None], config: DedupConfig
 ) -> dict[tuple[int, int], float]:

@@ -387,12 +387,3 @@ def longest_person_name(text: str, full_names: list[str]) -> str:
         return text
     containing = [name for name in full_names if name != text and set(words) <= set(name.split())]
     return containing[0] if len(set(containing)) == 1 else text
-
-
-def person_roles(entity_mentions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """(char_start, role, name) of every person mention written with a role, in body order."""
-    return [
-        (mention["char_start"], mention["role"], mention["name"])
-        for mention in entity_mentions
-        if mention["entity_type"] == "person" and mention.get("role")
-    ]

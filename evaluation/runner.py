@@ -6,8 +6,8 @@ import importlib
 from dataclasses import replace
 from pathlib import Path
 
+from evaluation import DEFAULT_CORPORA_DIR, EvaluationContext, MetricRow
 from factlake.config import FactlakeConfig
-from factlake.evaluation import DEFAULT_CORPORA_DIR, EvaluationContext, MetricRow
 from factlake.extract import build_nlp
 from factlake.reference import load_reference
 
@@ -32,6 +32,6 @@ def run_evaluation(
     context = replace(context, corpora_dir=corpora_dir or DEFAULT_CORPORA_DIR)
     rows: list[MetricRow] = []
     for name in only or MODULES:
-        module = importlib.import_module(f"factlake.evaluation.{name}")
+        module = importlib.import_module(f"evaluation.{name}")
         rows.extend(module.evaluate(context))
     return rows

@@ -8,7 +8,7 @@ is measured on the matched gold quotes whose gold speaker is named, with :func:`
 match, honorifics ignored, conflicting given names rejected).
 
 PolNeAR figures are reported on its ``dev`` compartment, held out from rule writing; the ``train``
-compartment is for development and error analysis (``python -m factlake.evaluation.quotes``). An article
+compartment is for development and error analysis (``python -m evaluation.quotes``). An article
 several annotators covered is scored once, with the first annotator listed.
 """
 
@@ -19,8 +19,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evaluation import EvaluationContext, MetricRow
 from factlake.config import DEFAULT_SOURCE, ExtractConfig
-from factlake.evaluation import EvaluationContext, MetricRow
 from factlake.extract import ArticleContext, entities, quotes
 from factlake.extract.dates import CALENDAR_WORDS
 from factlake.extract.entities import normalize_key
@@ -464,7 +464,7 @@ def mismatches(
 def main(arguments: list[str] | None = None) -> None:
     """Development entry point: figures and errors on one PolNeAR compartment (train by default).
 
-    ``python -m factlake.evaluation.quotes --compartment train --limit 200 --errors speaker`` prints the
+    ``python -m evaluation.quotes --compartment train --limit 200 --errors speaker`` prints the
     figures, then one JSON line per error of the chosen kinds. Tune on train only; dev stays held out.
     """
     import argparse

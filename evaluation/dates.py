@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from factlake.evaluation import EvaluationContext, MetricRow
+from evaluation import EvaluationContext, MetricRow
 from factlake.extract.dates import resolve_date, tense_at
 
 TASK = "dates"

@@ -2,7 +2,7 @@
 
 Pairwise precision, recall and F1 of fact clusters over the gold mentions that extraction found. Article
 clustering (ECB+, AllSides) and near-duplicate detection (Reuters) are scored in
-:mod:`factlake.evaluation.stories`.
+:mod:`evaluation.stories`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation import EvaluationContext, MetricRow, precision_recall_f1
 from factlake.config import DEFAULT_SOURCE
 from factlake.dedup import build_facts, mark_duplicate_articles
-from factlake.evaluation import EvaluationContext, MetricRow, precision_recall_f1
 from factlake.records import normalize_text, to_frame
 
 GOLD_FILE = "fact_clusters.jsonl"

@@ -7,7 +7,7 @@
   conflict factors (years, months, subjects) were chosen among settings that all merge no tuning topic,
   by the merged-topic share of all topics, so the held-out merged-topic share is not strictly held out.
 - Near-duplicate articles on Reuters-21578: how many exact and near copies are found, with a sample of
-  pairs to check by hand (``python -m factlake.evaluation.stories`` prints it).
+  pairs to check by hand (``python -m evaluation.stories`` prints it).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation import EvaluationContext, MetricRow
 from factlake.config import DedupConfig
 from factlake.dedup import cluster_stories, mark_duplicate_articles
-from factlake.evaluation import EvaluationContext, MetricRow
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 
 ECB_FILE = "ecbplus_topics_1_35.jsonl"
@@ -205,7 +205,7 @@ def evaluate_reuters(path: Path, config: DedupConfig, limit: int | None) -> list
     """Counts of exact and near duplicates found in Reuters-21578 (no gold: check the sample by hand)."""
     marked, pairs = reuters_duplicates(path, config, limit)
     kinds = Counter(pairs["kind"])
-    note = "no gold; run `python -m factlake.evaluation.stories` to print pairs for checking by hand"
+    note = "no gold; run `python -m evaluation.stories` to print pairs for checking by hand"
     return [
         MetricRow(
             "near duplicates", "reuters", "exact_duplicates", kinds["exact"], support=len(marked), note=note
@@ -234,8 +234,8 @@ def evaluate(context: EvaluationContext) -> list[MetricRow]:
 
 def main() -> None:
     """Print the story figures and a sample of Reuters duplicate pairs for checking by hand."""
+    from evaluation import DEFAULT_CORPORA_DIR
     from factlake.config import FactlakeConfig
-    from factlake.evaluation import DEFAULT_CORPORA_DIR
 
     config = FactlakeConfig().dedup
     rows = evaluate_ecbplus(DEFAULT_CORPORA_DIR / ECB_FILE, config, None)

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evaluation import EvaluationContext, MetricRow, precision_recall_f1
 from factlake.config import PROJECT_ROOT
-from factlake.evaluation import EvaluationContext, MetricRow, precision_recall_f1
 from factlake.extract import ArticleContext, entities, events, quantities
 
 SEED_DIR = PROJECT_ROOT / "seeds" / "articles"

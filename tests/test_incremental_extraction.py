@@ -1,0 +1,113 @@
+"""Incremental extraction without a flow run: the real extractors behind a plain thread pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from factlake import cache
+from factlake.config import ExtractConfig, RunConfig
+from factlake.extract import Extraction, extract_articles
+from factlake.incremental import batches, extract_batch_size, extract_incrementally, extractor_versions
+from factlake.reference import Reference
+from tests.factories import article_record
+
+BODIES = {
+    "a.txt": "“We will rebuild the bridge by March,” Mayor Anne Hidalgo said on Monday. 120 workers joined.",
+    "b.txt": "At least 40 soldiers were wounded in the attack, the army said on Tuesday.",
+    "c.txt": "Prime Minister Rishi Sunak met President Emmanuel Macron in Paris on Friday.",
+    "d.txt": "Prices rose 10.1% in the year to September, the Office for National Statistics said.",
+}
+
+
+class Extractor:
+    """Runs the real extraction of each submitted batch on a thread and remembers what it was given."""
+
+    def __init__(self, nlp: Any, reference: Reference, pool: ThreadPoolExecutor) -> None:
+        self.nlp, self.reference, self.pool = nlp, reference, pool
+        self.submitted: list[list[str]] = []
+
+    def submit(self, batch: list[dict[str, Any]]) -> Future[Extraction]:
+        self.submitted.append([article["source_uri"] for article in batch])
+        return self.pool.submit(extract_articles, batch, self.nlp, ExtractConfig(), self.reference)
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        yield executor
+
+
+@pytest.fixture
+def key(reference: Reference) -> str:
+    return cache.extraction_key(ExtractConfig(), reference, extractor_versions())
+
+
+def ignore(stage: str, done: int, total: int) -> None:
+    """Progress reports nobody reads."""
+
+
+def by_id(records: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda record: (record["article_id"], str(record.get(name))))
+
+
+def test_only_new_articles_are_extracted_and_carried_ones_equal_fresh_ones(
+    nlp: Any, reference: Reference, pool: ThreadPoolExecutor, key: str
+) -> None:
+    articles = [article_record(uri, body) for uri, body in BODIES.items()]
+    first = Extractor(nlp, reference, pool)
+    reports: list[tuple[str, int, int]] = []
+    _, entries, stats = extract_incrementally(
+        articles[:3], {}, key, first.submit, batch_size=2, report=lambda *report: reports.append(report)
+    )
+    assert first.submitted == [["a.txt", "b.txt"], ["c.txt"]]
+    assert stats == {"articles": 3, "extracted": 3, "carried_over": 0}
+    assert reports == [("extract", 1, 2), ("extract", 2, 2)]
+
+    second = Extractor(nlp, reference, pool)
+    extraction, used, stats = extract_incrementally(articles, entries, key, second.submit, 2, ignore)
+    assert second.submitted == [["d.txt"]]
+    assert stats == {"articles": 4, "extracted": 1, "carried_over": 3}
+    assert set(used) == {cache.article_key(article, key) for article in articles}
+    fresh = extract_articles(articles, nlp, ExtractConfig(), reference)
+    assert extraction.mentions, "the bodies hold facts"
+    assert by_id(extraction.mentions, "mention_id") == by_id(fresh.mentions, "mention_id")
+    assert by_id(extraction.entity_mentions, "char_start") == by_id(fresh.entity_mentions, "char_start")
+
+
+def test_copies_of_one_body_go_through_the_extractors_once(
+    nlp: Any, reference: Reference, pool: ThreadPoolExecutor, key: str
+) -> None:
+    original, copy = article_record("a.txt", BODIES["a.txt"]), article_record("mirror/a.txt", BODIES["a.txt"])
+    extractor = Extractor(nlp, reference, pool)
+    extraction, _, stats = extract_incrementally([original, copy], {}, key, extractor.submit, 64, ignore)
+    assert extractor.submitted == [["a.txt"]]
+    assert stats == {"articles": 2, "extracted": 1, "carried_over": 1}
+    article_ids = [mention["article_id"] for mention in extraction.mentions]
+    assert article_ids.count(original["article_id"]) == article_ids.count(copy["article_id"]) > 0
+
+
+def test_a_changed_extraction_key_extracts_everything_again(
+    nlp: Any, reference: Reference, pool: ThreadPoolExecutor, key: str
+) -> None:
+    articles = [article_record(uri, body) for uri, body in list(BODIES.items())[:2]]
+    _, entries, _ = extract_incrementally(
+        articles, {}, key, Extractor(nlp, reference, pool).submit, 64, print
+    )
+    other_key = cache.extraction_key(ExtractConfig(min_quote_words=5), reference, extractor_versions())
+    again = Extractor(nlp, reference, pool)
+    _, _, stats = extract_incrementally(articles, entries, other_key, again.submit, 64, ignore)
+    assert again.submitted == [["a.txt", "b.txt"]]
+    assert stats["extracted"] == 2
+
+
+def test_batches_and_batch_sizes() -> None:
+    assert batches(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
+    assert batches([1, 2], 0) == [[1], [2]]
+    assert batches([], 3) == []
+    assert extract_batch_size(300, RunConfig(batch_size=200)) == 200
+    assert extract_batch_size(300, RunConfig(task_runner="dask", dask_workers=2, batch_size=200)) == 75
+    assert extract_batch_size(3, RunConfig(task_runner="dask", dask_workers=4, batch_size=200)) == 1
