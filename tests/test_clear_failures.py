@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from factlake.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
 
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
 

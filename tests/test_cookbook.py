@@ -14,6 +14,8 @@ from factlake import catalog
 from factlake.config import PROJECT_ROOT, FactlakeConfig
 from factlake.runner import run_build
 
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
+
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 COOKBOOK = README[README.index("## Cookbook for analysts") : README.index("## Scheduling")]
 

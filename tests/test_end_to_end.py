@@ -15,6 +15,8 @@ import pytest
 from factlake import catalog
 from factlake.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
+
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
 SEED_TITLES = {
     "000_a39906a452efb437.txt": (

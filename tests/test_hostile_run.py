@@ -16,6 +16,8 @@ from factlake import catalog, publish
 from factlake.config import PROJECT_ROOT, FactlakeConfig, ParseConfig
 from factlake.runner import run_build
 
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
+
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
 STORY = "Talks in Sochi\n\nPutin met Aliyev and Pashinyan in Sochi on Monday to discuss peace.\n"
 SIZE_LIMIT = 200_000

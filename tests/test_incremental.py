@@ -19,6 +19,8 @@ from factlake.reference import load_reference
 from factlake.runner import run_build
 from schemas.tables import TABLES
 
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
+
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
 
 

@@ -64,6 +64,7 @@ def test_same_tables_give_same_parquet_bytes(tmp_path: Path) -> None:
         assert first == (tmp_path / "two" / "v1" / f"{table}.parquet").read_bytes()
 
 
+@pytest.mark.slow
 def test_catalog_uses_relative_paths_and_survives_a_copy(tmp_path: Path) -> None:
     publish_once(tmp_path / "data")
     publish_once(tmp_path / "data", n_articles=3)

@@ -1,6 +1,6 @@
 """``factlake serve`` on a real Prefect server: scheduled runs publish; the embedded server comes and goes.
 
-Also the pure parts of serving: the configuration as deployment parameters and the deployment itself.
+Also the pure parts of serving: the configuration as a flow parameter, the pinned flow and the deployment.
 """
 
 from __future__ import annotations
@@ -270,6 +270,7 @@ with ExitOnSigterm(repeat_seconds=REPEAT) as sigterm:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("repeat_seconds", "expected_code"), [(0.2, 0), (3600.0, 3)])
 def test_a_sigterm_lost_inside_a_weakref_callback_is_delivered_again(
     tmp_path: Path, repeat_seconds: float, expected_code: int

@@ -11,6 +11,8 @@ from factlake import catalog
 from factlake.config import PROJECT_ROOT, FactlakeConfig
 from factlake.runner import run_build
 
+pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
+
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
 ORIGINAL = "002_63c94ff82197c892.txt"
 

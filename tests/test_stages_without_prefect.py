@@ -1,0 +1,117 @@
+"""The build's stage modules chained without Prefect, and the one "up to date" decision.
+
+The fast loop's cover of what the flow wires together (discover → ingest → incremental extraction → link
+→ dedup → assemble → contract → publish); the flow itself runs in the slow tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factlake import assemble, cache, catalog, dedup, discover, ingest, link, publish
+from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig
+from factlake.extract import Extraction, extract_articles
+from factlake.incremental import extract_incrementally, extractor_versions
+from factlake.records import to_frame
+from factlake.reference import Reference
+from schemas.contract import validate_tables
+
+
+def extracted_now(batch: list[dict[str, Any]], nlp: Any, config: FactlakeConfig, reference: Reference) -> Any:
+    """A finished future of the batch's extraction (the flow submits a Prefect task instead)."""
+    future: Future[Extraction] = Future()
+    future.set_result(extract_articles(batch, nlp, config.extract, reference))
+    return future
+
+
+def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) -> dict[str, Any]:
+    """One build of ``config``: every stage in the flow's order, then publishing. Returns the manifest."""
+    inputs, rejects = discover.discover_inputs(config.sources, config.parse)
+    sources_sha256 = assemble.files_fingerprint(inputs, rejects)
+    outcome = ingest.read_and_parse(inputs, config.parse, reference)
+    articles, rejects = outcome.articles, rejects + outcome.rejects
+    key = cache.extraction_key(config.extract, reference, extractor_versions())
+    extraction, _, cache_stats = extract_incrementally(
+        articles,
+        cache.load_cache(config.dataset),
+        key,
+        submit=lambda batch: extracted_now(batch, nlp, config, reference),
+        batch_size=2,
+        report=lambda stage, done, total: None,
+    )
+    entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
+    mentions = to_frame("mentions", link.canonicalize_mentions(extraction.mentions, canonical_names))
+    articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
+    fact_set = dedup.build_facts(mentions, articles_frame, config.dedup, reference)
+    tables = assemble.build_tables(
+        articles_frame, fact_set.mentions, fact_set.facts, entities, fact_set.conflicts, rejects
+    )
+    tables = validate_tables(tables)
+    entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
+    manifest = assemble.build_manifest(
+        config=config,
+        code_sha256=assemble.code_fingerprint(config, reference),
+        inputs_sha256=assemble.input_fingerprint(entries),
+        sources_sha256=sources_sha256,
+        inputs=entries,
+        extractors=extractor_versions(),
+        dedup_stats=fact_set.stats,
+        flow_run={},
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    manifest["extraction_cache"] = cache_stats
+    with publish.writer_lock(config.dataset):
+        publish.write_version(config.dataset, tables, manifest)
+        catalog.refresh_catalog(config.dataset)
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, reference: Reference, nlp: Any) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("stages")
+    source = root / "articles"
+    shutil.copytree(DEFAULT_SOURCE, source)
+    config = replace(FactlakeConfig(), sources=(source,), dataset=root / "news")
+    return {"config": config, "manifest": build_and_publish(config, reference, nlp), "source": source}
+
+
+def test_the_stages_publish_a_valid_version(built: dict[str, Any]) -> None:
+    config, manifest = built["config"], built["manifest"]
+    assert publish.latest_version(config.dataset).number == 1
+    assert manifest["input_counts"]["article"] >= 4
+    assert manifest["extraction_cache"]["extracted"] == manifest["input_counts"]["article"]
+    facts = catalog.connect(config.dataset).execute("select count(*) from facts").fetchone()[0]
+    assert facts > 0
+
+
+def test_one_decision_says_up_to_date_for_the_same_files_and_code(
+    built: dict[str, Any], reference: Reference, tmp_path: Path
+) -> None:
+    config, manifest = built["config"], built["manifest"]
+    code_sha256 = manifest["code_version"]["code_sha256"]
+    assert assemble.unchanged_version(config, reference) == 1
+    assert (
+        assemble.up_to_date_version(config.dataset, code_sha256, inputs_sha256=manifest["inputs_sha256"]) == 1
+    )
+    assert assemble.up_to_date_version(config.dataset, code_sha256, sources_sha256=None) is None
+    assert (
+        assemble.up_to_date_version(config.dataset, "other code", inputs_sha256=manifest["inputs_sha256"])
+        is None
+    )
+    assert assemble.up_to_date_version(config.dataset.parent / "nothing-here", code_sha256) is None
+    assert (
+        assemble.unchanged_version(replace(config, dedup=DedupConfig(story_top_terms=21)), reference) is None
+    )
+    copy = tmp_path / "articles"
+    shutil.copytree(built["source"], copy)
+    assert assemble.unchanged_version(replace(config, sources=(copy,)), reference) == 1
+    edited = sorted(copy.iterdir())[0]
+    edited.write_bytes(edited.read_bytes() + b" ")
+    assert assemble.unchanged_version(replace(config, sources=(copy,)), reference) is None
