@@ -23,6 +23,9 @@ BODIES = {
 }
 
 
+BATCHES_OF_TWO = RunConfig(batch_size=2)
+
+
 class Extractor:
     """Runs the real extraction of each submitted batch on a thread and remembers what it was given."""
 
@@ -61,14 +64,16 @@ def test_only_new_articles_are_extracted_and_carried_ones_equal_fresh_ones(
     first = Extractor(nlp, reference, pool)
     reports: list[tuple[str, int, int]] = []
     _, entries, stats = extract_incrementally(
-        articles[:3], {}, key, first.submit, batch_size=2, report=lambda *report: reports.append(report)
+        articles[:3], {}, key, first.submit, BATCHES_OF_TWO, report=lambda *report: reports.append(report)
     )
     assert first.submitted == [["a.txt", "b.txt"], ["c.txt"]]
     assert stats == {"articles": 3, "extracted": 3, "carried_over": 0}
     assert reports == [("extract", 1, 2), ("extract", 2, 2)]
 
     second = Extractor(nlp, reference, pool)
-    extraction, used, stats = extract_incrementally(articles, entries, key, second.submit, 2, ignore)
+    extraction, used, stats = extract_incrementally(
+        articles, entries, key, second.submit, BATCHES_OF_TWO, ignore
+    )
     assert second.submitted == [["d.txt"]]
     assert stats == {"articles": 4, "extracted": 1, "carried_over": 3}
     assert set(used) == {cache.article_key(article, key) for article in articles}
@@ -83,7 +88,9 @@ def test_copies_of_one_body_go_through_the_extractors_once(
 ) -> None:
     original, copy = article_record("a.txt", BODIES["a.txt"]), article_record("mirror/a.txt", BODIES["a.txt"])
     extractor = Extractor(nlp, reference, pool)
-    extraction, _, stats = extract_incrementally([original, copy], {}, key, extractor.submit, 64, ignore)
+    extraction, _, stats = extract_incrementally(
+        [original, copy], {}, key, extractor.submit, RunConfig(), ignore
+    )
     assert extractor.submitted == [["a.txt"]]
     assert stats == {"articles": 2, "extracted": 1, "carried_over": 1}
     article_ids = [mention["article_id"] for mention in extraction.mentions]
@@ -95,13 +102,26 @@ def test_a_changed_extraction_key_extracts_everything_again(
 ) -> None:
     articles = [article_record(uri, body) for uri, body in list(BODIES.items())[:2]]
     _, entries, _ = extract_incrementally(
-        articles, {}, key, Extractor(nlp, reference, pool).submit, 64, print
+        articles, {}, key, Extractor(nlp, reference, pool).submit, RunConfig(), ignore
     )
     other_key = cache.extraction_key(ExtractConfig(min_quote_words=5), reference, extractor_versions())
     again = Extractor(nlp, reference, pool)
-    _, _, stats = extract_incrementally(articles, entries, other_key, again.submit, 64, ignore)
+    _, _, stats = extract_incrementally(articles, entries, other_key, again.submit, RunConfig(), ignore)
     assert again.submitted == [["a.txt", "b.txt"]]
     assert stats["extracted"] == 2
+
+
+def test_a_cluster_gets_batches_sized_by_the_articles_to_extract(
+    nlp: Any, reference: Reference, pool: ThreadPoolExecutor, key: str
+) -> None:
+    """Two of four articles are cached: the other two are split over the one Dask worker's two tasks."""
+    articles = [article_record(uri, body) for uri, body in BODIES.items()]
+    first = Extractor(nlp, reference, pool)
+    _, entries, _ = extract_incrementally(articles[:2], {}, key, first.submit, RunConfig(), ignore)
+    cluster = RunConfig(task_runner="dask", dask_workers=1, batch_size=200)
+    again = Extractor(nlp, reference, pool)
+    extract_incrementally(articles, entries, key, again.submit, cluster, ignore)
+    assert again.submitted == [["c.txt"], ["d.txt"]]
 
 
 def test_batches_and_batch_sizes() -> None:

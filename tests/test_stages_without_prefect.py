@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from factlake import assemble, cache, catalog, dedup, discover, ingest, link, publish
-from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig
+from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig, RunConfig
 from factlake.extract import Extraction, extract_articles
 from factlake.incremental import extract_incrementally, extractor_versions
 from factlake.records import to_frame
@@ -43,7 +43,7 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
         cache.load_cache(config.dataset),
         key,
         submit=lambda batch: extracted_now(batch, nlp, config, reference),
-        batch_size=2,
+        run=RunConfig(batch_size=2),
         report=lambda stage, done, total: None,
     )
     entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)

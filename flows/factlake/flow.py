@@ -210,7 +210,7 @@ def build_dataset(
             cache.load_cache(dataset),
             cache.extraction_key(config.extract, reference, extractor_versions()),
             submit=functools.partial(extract_task.submit, config=config, reference=reference),
-            batch_size=incremental.extract_batch_size(len(articles), config.run),
+            run=config.run,
             report=report,
         )
         # Saved now rather than after publishing, so the entries are not held through dedup; entries are

@@ -87,7 +87,7 @@ def extract_incrementally(
     cached: dict[str, str],
     key: str,
     submit: Submit,
-    batch_size: int,
+    run: RunConfig,
     report: ProgressCallback,
 ) -> IncrementalExtraction:
     """Extract the articles ``cached`` does not hold; carry the others over.
@@ -97,13 +97,14 @@ def extract_incrementally(
         cached: Cache entries of earlier runs (article cache key → entry).
         key: The extraction key of this run (:func:`factlake.cache.extraction_key`).
         submit: Starts the extraction of one batch and returns its pending result.
-        batch_size: Articles per submitted batch.
+        run: Run settings; the batches are :func:`extract_batch_size` of the articles to extract.
         report: Progress callback ``("extract", batches done, batches)``.
 
     Returns:
         The extraction of every article, the cache entries of every article and the counts.
     """
     misses = articles_to_extract(articles, cached, key)
+    batch_size = extract_batch_size(len(misses), run)
     submitted = deque((batch, submit(batch)) for batch in batches(misses, batch_size))
     n_batches = len(submitted)
     entries = dict(cached)
