@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from prefect.exceptions import ParameterTypeError
+from pydantic import ValidationError
 
 from factlake.config import DEFAULT_SOURCE, FactlakeConfig
 from factlake.errors import RunError
@@ -66,15 +67,23 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from prefect_server(tmp_path_factory.mktemp("prefect-server"))
 
 
-def test_the_configuration_is_a_flow_parameter_prefect_validates() -> None:
+def test_the_configuration_is_built_and_checked_from_json_values() -> None:
+    """What made a hand-written JSON converter necessary: the configuration now validates itself, and
+    the flow has Prefect validate its parameter with it."""
     from factlake.flow import build_dataset
 
-    parameters = build_dataset.validate_parameters(
-        {"config": {"sources": ["/data/a"], "dataset": "/data/out", "run": {"lock_timeout": 3}}}
-    )
-    config = parameters["config"]
+    config = FactlakeConfig(sources=["/data/a"], dataset="/data/out", run={"lock_timeout": 3})
     assert config.sources == (Path("/data/a"),) and config.dataset == Path("/data/out")
     assert config.run.lock_timeout == 3.0 and config.parse == FactlakeConfig().parse
+    with pytest.raises(ValidationError, match="colour"):
+        FactlakeConfig(run={"colour": "red"})
+    assert build_dataset.should_validate_parameters
+    parameters = build_dataset.validate_parameters(
+        {"config": {"sources": ["/data/a"], "dataset": "/data/out"}}
+    )
+    assert parameters["config"] == replace(
+        FactlakeConfig(), sources=(Path("/data/a"),), dataset=Path("/data/out")
+    )
     with pytest.raises(ParameterTypeError, match="colour"):
         build_dataset.validate_parameters({"config": {"run": {"colour": "red"}}})
 
