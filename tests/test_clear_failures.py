@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from factlake.config import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds" / "articles"
@@ -47,3 +49,18 @@ def test_missing_source_folder(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = factlake_run(str(tmp_path / "nowhere"), "--dataset", str(tmp_path / "news"), "--debug")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_run_failing_inside_the_flow_prints_one_line(tmp_path: Path) -> None:
+    """Prefect logs a failed task or flow run with its traceback; the command line keeps only its line.
+
+    A stray file named like the next version makes every attempt to publish fail (after the stages ran).
+    """
+    dataset = tmp_path / "news"
+    dataset.mkdir()
+    (dataset / "v1").write_text("a stray file where the next version goes\n")
+    result = factlake_run(str(SEEDS), "--dataset", str(dataset))
+    assert_one_line_error(result, "v1")
+    assert not (dataset / "latest").exists()
+    assert [entry.name for entry in dataset.iterdir() if entry.name.startswith(".tmp-")] == []

@@ -5,8 +5,8 @@ wherever the folder is copied. It is derived data: rebuilt after every publish a
 ``factlake sql``, so failing to rebuild it is a warning, not a failed run.
 
 :func:`connect` lays out the same views in memory on a connection that can only read the dataset's
-published tables: no file outside them can be read, nothing can be written, and the configuration is
-locked so no statement can lift these limits.
+published tables (handed over as Arrow datasets): the connection opens no file itself, so nothing can be
+read outside them or written anywhere, and the configuration is locked so no statement can lift this.
 
 A damaged version (a table file missing, truncated or not what its manifest records) is left out of both,
 with a warning, so it never blocks a run or queries on the other versions.
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.dataset as arrow_dataset
 
 from factlake.errors import FactlakeError, RunError
 from factlake.integrity import version_problems
@@ -173,9 +175,10 @@ def connect(
     """A read-only, in-memory DuckDB connection laid out like the catalog: the tables of ``version``
     (default ``latest``) as views in ``main`` and every healthy version as a schema (``v3.facts``).
 
-    In memory, so any number of readers can query while a run publishes. The connection can read the
-    published table files and nothing else, and cannot write any file (``allowed_paths``, then
-    ``enable_external_access = false`` and ``lock_configuration = true``).
+    In memory, so any number of readers can query while a run publishes. The tables are handed to DuckDB
+    as Arrow datasets scanned by this process, then ``enable_external_access = false`` and
+    ``lock_configuration = true``: the connection itself can open no file at all, neither to read nor to
+    write (``allowed_paths`` would have let it write the files it may read), and no statement can undo this.
 
     Args:
         dataset: Dataset folder.
@@ -189,28 +192,49 @@ def connect(
     root = dataset.resolve()
     chosen = resolve_version(root, version) if version is not None else latest_version(root)
     connection = duckdb.connect()
-    allowed: list[str] = []
     for published in version_dirs(root):
-        problem = _add_version(connection, published.name, str(published.path), published)
-        if problem:
-            if chosen is not None and published.number == chosen.number:
-                connection.close()
-                raise RunError(
-                    f"version {published.name} is damaged: {problem}; query another one with --version "
-                    "(factlake verify lists the damage)"
-                )
-            warn(f"left out damaged version {published.name}: {problem} (see factlake verify)")
+        problem = _register_version(connection, published)
+        if problem is None:
             continue
-        allowed += [str(published.path / f"{table}.parquet") for table in TABLES]
+        if chosen is not None and published.number == chosen.number:
+            connection.close()
+            raise RunError(
+                f"version {published.name} is damaged: {problem}; query another one with --version "
+                "(factlake verify lists the damage)"
+            )
+        warn(f"left out damaged version {published.name}: {problem} (see factlake verify)")
     if chosen is not None:
-        _add_version(connection, "main", str(chosen.path), chosen)
-    _lock_down(connection, allowed)
+        for table in TABLES:
+            connection.execute(
+                f"CREATE OR REPLACE VIEW main.{table} AS SELECT * FROM {_arrow_name(chosen, table)}"
+            )
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
     return connection
 
 
-def _lock_down(connection: duckdb.DuckDBPyConnection, allowed: list[str]) -> None:
-    """Let the connection read only ``allowed`` files, write none, and change no setting from now on."""
-    paths = ", ".join(f"'{_quote(path)}'" for path in allowed)
-    connection.execute(f"SET allowed_paths = [{paths}]")
-    connection.execute("SET enable_external_access = false")
-    connection.execute("SET lock_configuration = true")
+def _arrow_name(version: PublishedVersion, table: str) -> str:
+    return f"_{version.name}_{table}"
+
+
+def _register_version(connection: duckdb.DuckDBPyConnection, version: PublishedVersion) -> str | None:
+    """Register the tables of ``version`` as Arrow datasets with views in its schema; the reason it is
+    damaged instead (nothing registered)."""
+    problems = version_problems(version)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return problems[0] + more
+    try:
+        datasets = {
+            table: arrow_dataset.dataset(str(version.path / f"{table}.parquet"), format="parquet")
+            for table in TABLES
+        }
+    except (OSError, pa.ArrowException) as error:
+        return str(error).strip().splitlines()[0]
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {version.name}")
+    for table, scanned in datasets.items():
+        connection.register(_arrow_name(version, table), scanned)
+        connection.execute(
+            f"CREATE OR REPLACE VIEW {version.name}.{table} AS SELECT * FROM {_arrow_name(version, table)}"
+        )
+    return None
