@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from factlake import catalog, publish, retention
 from factlake.cli import app
 from factlake.errors import RunError
-from factlake.integrity import version_problems
 from tests.factories import valid_tables
 
 
@@ -52,6 +51,8 @@ def dataset(tmp_path: Path) -> Path:
 
 
 def test_verify_finds_a_changed_byte_and_versions_a_truncated_table(dataset: Path) -> None:
+    from factlake.integrity import version_problems
+
     code, stdout, _ = factlake("verify", "--dataset", str(dataset))
     assert code == 0 and stdout.split() == ["v1:", "ok", "v2:", "ok"]
     facts = dataset / "v1" / "facts.parquet"
@@ -78,6 +79,8 @@ def test_a_rewritten_table_with_other_rows_is_damaged(dataset: Path) -> None:
     """What a `COPY … TO 'v1/articles.parquet'` left behind: a valid Parquet file with the wrong rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from factlake.integrity import version_problems
 
     pq.write_table(pa.table({"x": [1]}), dataset / "v1" / "articles.parquet")
     problems = version_problems(publish.resolve_version(dataset, 1))

@@ -84,6 +84,22 @@ def test_hostile_statements_are_refused_and_change_nothing(dataset: Path, tmp_pa
         assert snapshot(dataset) == before, statement
         assert list(outside.parent.iterdir()) == [], statement
     assert pq.read_metadata(dataset / "v1" / "articles.parquet").num_rows == 2
+    assert_queries_still_run(dataset)
+
+
+def assert_queries_still_run(dataset: Path) -> None:
+    code, stdout, _ = factlake_sql(dataset, "SELECT count(*) AS n FROM articles", "--format", "json")
+    assert code == 0 and json.loads(stdout) == {"n": 3}
+    for statement in (
+        "DESCRIBE facts",
+        "SHOW TABLES",
+        "SUMMARIZE articles",
+        "WITH x AS (SELECT * FROM v1.facts) SELECT count(*) FROM x",
+        "FROM mentions",
+    ):
+        code, stdout, stderr = factlake_sql(dataset, statement, "--format", "csv")
+        assert code == 0, (statement, stderr)
+        assert stdout.strip(), statement
 
 
 def test_the_connection_itself_cannot_write_or_read_outside(dataset: Path, tmp_path: Path) -> None:
@@ -104,21 +120,6 @@ def test_the_connection_itself_cannot_write_or_read_outside(dataset: Path, tmp_p
     assert target.read_bytes() == before
     assert not (tmp_path / "x.csv").exists()
     assert connection.execute("SELECT count(*) FROM v1.articles").fetchone() == (2,)
-
-
-def test_queries_still_run(dataset: Path) -> None:
-    code, stdout, _ = factlake_sql(dataset, "SELECT count(*) AS n FROM articles", "--format", "json")
-    assert code == 0 and json.loads(stdout) == {"n": 3}
-    for statement in (
-        "DESCRIBE facts",
-        "SHOW TABLES",
-        "SUMMARIZE articles",
-        "WITH x AS (SELECT * FROM v1.facts) SELECT count(*) FROM x",
-        "FROM mentions",
-    ):
-        code, stdout, stderr = factlake_sql(dataset, statement, "--format", "csv")
-        assert code == 0, (statement, stderr)
-        assert stdout.strip(), statement
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
