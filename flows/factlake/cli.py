@@ -187,12 +187,12 @@ def sql(
     import duckdb
 
     from factlake.catalog import connect
+    from factlake.query import QueryRefused, refused_access, run_read_only, write_results
     from factlake.query import output_format as format_for
-    from factlake.query import refused_access, run_read_only, write_results
 
-    if output_file is None and output_format not in (None, "table", "csv", "json"):
-        raise typer.BadParameter(f"--format {output_format}: use table, csv or json (or --output FILE)")
     with failures_as_one_line(debug, "sql"):
+        if output_file is None and output_format not in (None, "table", "csv", "json"):
+            raise QueryRefused(f"--format {output_format}: use table, csv or json (or --output FILE)")
         chosen = version if version is not None else _latest_or_fallback(dataset)
         connection = connect(dataset, chosen, warn=warn)
         try:

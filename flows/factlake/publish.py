@@ -357,7 +357,6 @@ def check_dataset_ready(dataset: Path, wait: bool = False) -> None:
     latest = latest_version(dataset)
     if latest is not None:
         read_manifest(latest)
-    read_tags(dataset)
     next_version_number(dataset)
     if not wait:
         with writer_lock(dataset, timeout=0.0):
