@@ -97,11 +97,11 @@ def refresh_catalog(dataset: Path) -> CatalogRefresh:
     Never raises for a damaged version (left out) or a failure to write the catalog (the old catalog stays;
     temporary files are removed): both are logged as warnings on the ``factlake.catalog`` logger.
     """
-    remove_stale_temporaries(dataset)
     temporary = dataset / f"{CATALOG_TEMP_PREFIX}{os.getpid()}.duckdb"
     write_ahead_log = Path(f"{temporary}.wal")
     result = CatalogRefresh(None)
     try:
+        remove_stale_temporaries(dataset)
         temporary.unlink(missing_ok=True)
         write_ahead_log.unlink(missing_ok=True)
         _build_catalog(dataset, temporary, result.skipped)
