@@ -51,3 +51,17 @@ def test_missing_source_folder(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = factlake_run(str(tmp_path / "nowhere"), "--dataset", str(tmp_path / "news"), "--debug")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_run_failing_inside_the_flow_prints_one_line(tmp_path: Path) -> None:
+    """Prefect logs a failed flow run with its traceback; the command line keeps only its own line.
+
+    A regular file where the extraction cache's folder goes makes the flow fail after the stages ran.
+    """
+    dataset = tmp_path / "news"
+    dataset.mkdir()
+    (dataset / ".cache").write_text("a stray file where the cache folder goes\n")
+    result = factlake_run(str(SEEDS), "--dataset", str(dataset))
+    assert_one_line_error(result, "run failed")
+    assert not (dataset / "latest").exists()

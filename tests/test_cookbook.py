@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -56,3 +57,21 @@ def test_pandas_and_polars_snippets_run(project: Path) -> None:
             assert len(eval(last, namespace)) > 0
     finally:
         os.chdir(previous)
+
+
+def test_no_published_file_holds_a_path_of_the_publishing_machine(project: Path) -> None:
+    """The manifest names sources by label and the tables hold relative ``source_uri``s only."""
+    import pyarrow.parquet as pq
+
+    dataset = project / "datasets" / "news"
+    machine_path = str(project)
+    manifest = json.loads((dataset / "v1" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sources"] == ["articles"]
+    published = [path for path in dataset.rglob("*") if path.is_file() and not path.is_symlink()]
+    published = [path for path in published if path.relative_to(dataset).parts[0] != ".cache"]
+    assert {path.name for path in published} >= {"manifest.json", "facts.parquet", "catalog.duckdb"}
+    for path in published:
+        assert machine_path.encode() not in path.read_bytes(), path
+        if path.suffix == ".parquet":
+            for row in pq.read_table(path).to_pylist():
+                assert machine_path not in json.dumps(row, default=str), (path, row)

@@ -161,6 +161,17 @@ def outcome_counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def source_names(sources: tuple[Path, ...] | list[Path]) -> list[str]:
+    """How the manifest names the source folders: by label, never by a path of the publishing machine.
+
+    The label is the one ``source_uri`` carries for several sources (the folder's name, ``name~2`` for a
+    second folder of the same name); a single source is named by its folder's name.
+    """
+    labels = discover.source_labels(list(sources))
+    names = zip(labels, sources, strict=True)
+    return [label or Path(source).resolve().name or "source" for label, source in names]
+
+
 def build_manifest(
     *,
     config: FactlakeConfig,
@@ -180,7 +191,7 @@ def build_manifest(
         "schema_version": SCHEMA_VERSION,
         "inputs_sha256": inputs_sha256,
         "sources_sha256": sources_sha256,
-        "sources": [str(source) for source in config.sources],
+        "sources": source_names(config.sources),
         "settings": {
             "parse": dataclasses.asdict(config.parse),
             "extract": dataclasses.asdict(config.extract),

@@ -1,74 +1,240 @@
 """The DuckDB catalog of a dataset: a view per table over ``latest`` and a schema per version.
 
-Views use paths relative to the dataset folder, so ``cd DIR && duckdb catalog.duckdb`` works wherever the
-folder is copied; :func:`connect` sets DuckDB's ``file_search_path`` to the folder so the same views work
-from anywhere through ``factlake sql``.
+``catalog.duckdb`` uses paths relative to the dataset folder, so ``cd DIR && duckdb catalog.duckdb`` works
+wherever the folder is copied. It is derived data: rebuilt after every publish and gc, and never needed by
+``factlake sql``, so failing to rebuild it is a warning, not a failed run.
+
+:func:`connect` lays out the same views in memory on a connection that can only read the dataset's
+published tables (handed over as Arrow datasets): the connection opens no file itself, so nothing can be
+read outside them or written anywhere, and the configuration is locked so no statement can lift this.
+
+A damaged version (a table file missing, truncated or not what its manifest records) is left out of both,
+with a warning, so it never blocks a run or queries on the other versions.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.dataset as arrow_dataset
 
-from factlake.publish import LATEST, TEMP_PREFIX, latest_version, version_dirs
+from factlake.errors import FactlakeError, RunError
+from factlake.integrity import version_problems
+from factlake.publish import (
+    LATEST,
+    TEMP_PREFIX,
+    PublishedVersion,
+    latest_version,
+    resolve_version,
+    version_dirs,
+)
 from schemas.tables import TABLES
 
 CATALOG_FILE = "catalog.duckdb"
+CATALOG_TEMP_PREFIX = f"{TEMP_PREFIX}catalog-"
+
+logger = logging.getLogger(__name__)
 
 
-def _views_sql(schema: str, folder: str) -> list[str]:
-    statements = []
-    for table in TABLES:
-        path = f"{folder}/{table}.parquet"
-        statements.append(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM read_parquet('{path}')")
-    return statements
+@dataclass
+class CatalogRefresh:
+    """What a catalog refresh did.
 
-
-def refresh_catalog(dataset: Path) -> Path:
-    """Rebuild ``catalog.duckdb`` from the versions on disk (atomically replaced; the caller holds the lock).
-
-    Returns:
-        Path of the catalog file.
+    Attributes:
+        path: The refreshed catalog, or None when it could not be written (the old one is left as it was).
+        skipped: Damaged versions left out (version name → reason).
+        error: Why the catalog could not be written, when it could not.
     """
-    temporary = dataset / f"{TEMP_PREFIX}catalog-{os.getpid()}.duckdb"
-    temporary.unlink(missing_ok=True)
-    connection = duckdb.connect(str(temporary))
-    try:
-        connection.execute(f"SET file_search_path = '{_quote(str(dataset))}'")
-        for version in version_dirs(dataset):
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {version.name}")
-            for statement in _views_sql(version.name, version.name):
-                connection.execute(statement)
-        if latest_version(dataset) is not None:
-            for statement in _views_sql("main", LATEST):
-                connection.execute(statement)
-        connection.execute("CHECKPOINT")
-    finally:
-        connection.close()
-    target = dataset / CATALOG_FILE
-    os.replace(temporary, target)
-    Path(f"{temporary}.wal").unlink(missing_ok=True)
-    return target
+
+    path: Path | None
+    skipped: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
 
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def connect(dataset: Path, version: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection laid out like the catalog: the tables of ``version`` (default
-    ``latest``) as views in ``main`` and every version as a schema (``v3.facts``).
+def _view_statements(schema: str, folder: str) -> list[str]:
+    return [
+        f"CREATE OR REPLACE VIEW {schema}.{table} AS "
+        f"SELECT * FROM read_parquet('{_quote(folder)}/{table}.parquet')"
+        for table in TABLES
+    ]
 
-    In-memory, so any number of readers can query while a run publishes.
-    """
-    connection = duckdb.connect()
-    connection.execute(f"SET file_search_path = '{_quote(str(dataset.resolve()))}'")
-    for published in version_dirs(dataset):
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {published.name}")
-        for statement in _views_sql(published.name, published.name):
+
+def _add_version(
+    connection: duckdb.DuckDBPyConnection, schema: str, folder: str, version: PublishedVersion
+) -> str | None:
+    """Create the views of ``version`` in ``schema``; the reason it is damaged instead (nothing created)."""
+    problems = version_problems(version)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return problems[0] + more
+    try:
+        if schema != "main":
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for statement in _view_statements(schema, folder):
             connection.execute(statement)
-    for statement in _views_sql("main", version or LATEST):
-        connection.execute(statement)
+    except duckdb.Error as error:
+        for table in TABLES:
+            connection.execute(f"DROP VIEW IF EXISTS {schema}.{table}")
+        if schema != "main":
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema}")
+        return str(error).strip().splitlines()[0]
+    return None
+
+
+def refresh_catalog(dataset: Path) -> CatalogRefresh:
+    """Rebuild ``catalog.duckdb`` from the versions on disk (atomically replaced).
+
+    Never raises for a damaged version (left out) or a failure to write the catalog (the old catalog stays;
+    temporary files are removed): both are logged as warnings on the ``factlake.catalog`` logger.
+    """
+    temporary = dataset / f"{CATALOG_TEMP_PREFIX}{os.getpid()}.duckdb"
+    write_ahead_log = Path(f"{temporary}.wal")
+    result = CatalogRefresh(None)
+    try:
+        remove_stale_temporaries(dataset)
+        temporary.unlink(missing_ok=True)
+        write_ahead_log.unlink(missing_ok=True)
+        _build_catalog(dataset, temporary, result.skipped)
+        target = dataset / CATALOG_FILE
+        os.replace(temporary, target)
+        result.path = target
+    except (OSError, duckdb.Error, FactlakeError) as error:
+        result.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        logger.warning(
+            "catalog.duckdb was not refreshed (%s); published versions are not affected, and the next run "
+            "or gc rebuilds it (factlake sql does not need it)",
+            result.error,
+        )
+    finally:
+        temporary.unlink(missing_ok=True)
+        write_ahead_log.unlink(missing_ok=True)
+    for name, reason in result.skipped.items():
+        logger.warning("catalog: left out damaged version %s: %s (see factlake verify)", name, reason)
+    return result
+
+
+def _build_catalog(dataset: Path, temporary: Path, skipped: dict[str, str]) -> None:
+    try:
+        latest = latest_version(dataset)
+    except RunError as error:
+        latest = None
+        skipped[LATEST] = str(error)
+    connection = duckdb.connect(str(temporary))
+    try:
+        connection.execute(f"SET file_search_path = '{_quote(str(dataset))}'")
+        for version in version_dirs(dataset):
+            problem = _add_version(connection, version.name, version.name, version)
+            if problem:
+                skipped[version.name] = problem
+        if latest is not None and latest.name not in skipped:
+            _add_version(connection, "main", LATEST, latest)
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+
+
+def remove_stale_temporaries(dataset: Path) -> list[str]:
+    """Remove temporary catalog files left by processes that no longer run (a crash or a killed run)."""
+    removed = []
+    if not dataset.is_dir():
+        return removed
+    for entry in dataset.iterdir():
+        if not entry.name.startswith(CATALOG_TEMP_PREFIX):
+            continue
+        pid_text = entry.name[len(CATALOG_TEMP_PREFIX) :].split(".", 1)[0]
+        if pid_text.isdigit() and (int(pid_text) == os.getpid() or _process_alive(int(pid_text))):
+            continue
+        entry.unlink(missing_ok=True)
+        removed.append(entry.name)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def connect(
+    dataset: Path, version: str | None = None, warn: Callable[[str], None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only, in-memory DuckDB connection laid out like the catalog: the tables of ``version``
+    (default ``latest``) as views in ``main`` and every healthy version as a schema (``v3.facts``).
+
+    In memory, so any number of readers can query while a run publishes. The tables are handed to DuckDB
+    as Arrow datasets scanned by this process, then ``enable_external_access = false`` and
+    ``lock_configuration = true``: the connection itself can open no file at all, neither to read nor to
+    write (``allowed_paths`` would have let it write the files it may read), and no statement can undo this.
+
+    Args:
+        dataset: Dataset folder.
+        version: Version number, ``vN`` or tag for ``main``; None for ``latest``.
+        warn: Called with one sentence per damaged version left out (default: a logged warning).
+
+    Raises:
+        RunError: when the chosen version is damaged or does not exist, or ``latest`` is corrupt.
+    """
+    warn = warn or logger.warning
+    root = dataset.resolve()
+    chosen = resolve_version(root, version) if version is not None else latest_version(root)
+    connection = duckdb.connect()
+    for published in version_dirs(root):
+        problem = _register_version(connection, published)
+        if problem is None:
+            continue
+        if chosen is not None and published.number == chosen.number:
+            connection.close()
+            raise RunError(
+                f"version {published.name} is damaged: {problem}; query another one with --version "
+                "(factlake verify lists the damage)"
+            )
+        warn(f"left out damaged version {published.name}: {problem} (see factlake verify)")
+    if chosen is not None:
+        for table in TABLES:
+            connection.execute(
+                f"CREATE OR REPLACE VIEW main.{table} AS SELECT * FROM {_arrow_name(chosen, table)}"
+            )
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
     return connection
+
+
+def _arrow_name(version: PublishedVersion, table: str) -> str:
+    return f"_{version.name}_{table}"
+
+
+def _register_version(connection: duckdb.DuckDBPyConnection, version: PublishedVersion) -> str | None:
+    """Register the tables of ``version`` as Arrow datasets with views in its schema; the reason it is
+    damaged instead (nothing registered)."""
+    problems = version_problems(version)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return problems[0] + more
+    try:
+        datasets = {
+            table: arrow_dataset.dataset(str(version.path / f"{table}.parquet"), format="parquet")
+            for table in TABLES
+        }
+    except (OSError, pa.ArrowException) as error:
+        return str(error).strip().splitlines()[0]
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {version.name}")
+    for table, scanned in datasets.items():
+        connection.register(_arrow_name(version, table), scanned)
+        connection.execute(
+            f"CREATE OR REPLACE VIEW {version.name}.{table} AS SELECT * FROM {_arrow_name(version, table)}"
+        )
+    return None

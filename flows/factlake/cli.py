@@ -1,17 +1,22 @@
-"""The ``factlake`` command line: run, sql, versions, diff, tag, gc, serve, eval, docs.
+"""The ``factlake`` command line: run, sql, versions, verify, diff, tag, gc, serve, eval, docs.
 
-Errors the user can act on (a missing source, a locked or corrupt dataset, a contract violation) are
-printed as one line on stderr with a non-zero exit; ``--debug`` shows the traceback instead.
+Every failure is one line on stderr and exit code 1: errors the user can act on (a missing source, a locked
+or corrupt dataset, a contract violation) say what to do, and unexpected exceptions name their type;
+``--debug`` shows the traceback instead. Warnings (a damaged version left out of a query) are one line each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -49,8 +54,50 @@ BatchSizeOption = Annotated[int, typer.Option(help="Articles per parse/extract t
 def _fail(error: BaseException, debug: bool) -> None:
     if debug:
         raise
-    console.print(f"[red]error:[/red] {error}", highlight=False)
+    console.print(f"error: {one_line(error)}", markup=False, highlight=False)
     raise typer.Exit(code=1)
+
+
+def one_line(error: BaseException | str) -> str:
+    """An error as one printable line: its first line, with unprintable characters escaped."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@contextlib.contextmanager
+def failures_as_one_line(debug: bool, command: str) -> Iterator[None]:
+    """Turn any failure inside the block into one line on stderr and exit code 1 (``--debug``: raise)."""
+    from factlake.errors import FactlakeError
+
+    try:
+        yield
+    except (typer.Exit, click.exceptions.ClickException, KeyboardInterrupt):
+        raise
+    except FactlakeError as error:
+        _fail(error, debug)
+    except Exception as error:
+        _fail(RuntimeError(f"{command} failed: {type(error).__name__}: {one_line(error)}"), debug)
+
+
+class _WarningLines(logging.Handler):
+    """Prints factlake's warnings as ``warning: …`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console.print(f"warning: {one_line(record.getMessage())}", markup=False, highlight=False)
+
+
+def show_warnings() -> None:
+    """Route the warnings of factlake's modules (``factlake.*`` loggers) to stderr, one line each."""
+    package_logger = logging.getLogger("factlake")
+    if not any(isinstance(handler, _WarningLines) for handler in package_logger.handlers):
+        package_logger.addHandler(_WarningLines(logging.WARNING))
+    package_logger.propagate = False
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    console.print(f"warning: {one_line(message)}", markup=False, highlight=False)
 
 
 def _config(sources: list[Path] | None, dataset: Path, **run_settings: object) -> FactlakeConfig:
@@ -72,6 +119,7 @@ def run(
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
     prefect_defaults()
+    show_warnings()
     from factlake.errors import FactlakeError, RunError
     from factlake.publish import check_dataset_ready
     from factlake.runner import quiet_run_failures, run_build
@@ -123,23 +171,58 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL over the tables (articles, facts, ...), or v3.facts.")],
     dataset: DatasetOption = DEFAULT_DATASET,
     version: Annotated[str | None, typer.Option(help="Version number, vN or tag (default latest).")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="table, csv or json (with --output: csv, json or parquet).")
+    ] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the results to FILE (.csv, .json, .parquet).")
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
-    """Run SQL on a version of the dataset through DuckDB."""
+    """Run a read-only SQL query on a version of the dataset through DuckDB.
+
+    Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE): statements that write files or change
+    settings are refused, and the query can read the dataset's tables and nothing else.
+    """
     import duckdb
 
     from factlake.catalog import connect
-    from factlake.errors import FactlakeError
-    from factlake.publish import resolve_version
+    from factlake.query import QueryRefused, refused_access, run_read_only, write_results
+    from factlake.query import output_format as format_for
 
-    try:
-        chosen = resolve_version(dataset, version)
-        connection = connect(dataset, None if version is None else chosen.name)
-        frame = connection.execute(query).fetchdf()
-    except (FactlakeError, duckdb.Error) as error:
-        _fail(error, debug)
-    print_frame(frame, output_format)
+    with failures_as_one_line(debug, "sql"):
+        if output_file is None and output_format not in (None, "table", "csv", "json"):
+            raise QueryRefused(f"--format {output_format}: use table, csv or json (or --output FILE)")
+        chosen = version if version is not None else _latest_or_fallback(dataset)
+        connection = connect(dataset, chosen, warn=warn)
+        try:
+            results = run_read_only(connection, query)
+            if output_file is not None:
+                file_format = format_for(output_file, output_format)
+                write_results(results, output_file, file_format, dataset)
+            else:
+                frame = results.df()
+        except duckdb.PermissionException as error:
+            raise refused_access(error) from error
+    if output_file is not None:
+        console.print(f"wrote {len(results)} rows to {output_file}", markup=False, highlight=False)
+        return
+    print_frame(frame, output_format or "table")
+
+
+def _latest_or_fallback(dataset: Path) -> str | None:
+    """None (query ``latest``) when the link exists; else the newest healthy version, said on stderr."""
+    from factlake.integrity import newest_healthy_version
+    from factlake.publish import latest_version, resolve_version
+
+    if latest_version(dataset) is not None:
+        return None
+    fallback = newest_healthy_version(dataset)
+    if fallback is None:
+        resolve_version(dataset, None)  # raises: no published version yet
+        return None
+    warn(f"'latest' is missing in {dataset}; querying {fallback.name}, the newest complete version")
+    return fallback.name
 
 
 def print_frame(frame: pd.DataFrame, output_format: str) -> None:
@@ -159,37 +242,74 @@ def print_frame(frame: pd.DataFrame, output_format: str) -> None:
 
 @app.command()
 def versions(dataset: DatasetOption = DEFAULT_DATASET, debug: DebugOption = False) -> None:
-    """List the versions of a dataset with their row counts."""
+    """List the versions of a dataset with their row counts and health (a quick check; see verify)."""
     import pandas as pd
 
     from factlake.errors import FactlakeError
+    from factlake.integrity import version_problems
     from factlake.publish import latest_version, read_manifest, read_tags, version_dirs
 
-    try:
+    with failures_as_one_line(debug, "versions"):
         latest = latest_version(dataset)
         tags = read_tags(dataset)
         rows = []
         for version in version_dirs(dataset):
-            manifest = read_manifest(version)
-            counts = manifest.get("tables", {})
+            problems = version_problems(version)
+            try:
+                manifest = read_manifest(version)
+            except FactlakeError:
+                manifest = {}
+            counts = manifest.get("tables", {}) if isinstance(manifest.get("tables"), dict) else {}
             rows.append(
                 {
                     "version": version.name
                     + (" (latest)" if latest and latest.number == version.number else ""),
                     "created_at": manifest.get("created_at"),
                     "inputs": manifest.get("input_counts", {}).get("total"),
-                    **{name: entry.get("rows") for name, entry in counts.items()},
+                    **{name: entry.get("rows") for name, entry in counts.items() if isinstance(entry, dict)},
                     "tags": ", ".join(
                         sorted(tag for tag, number in tags.items() if number == version.number)
                     ),
+                    "health": f"DAMAGED: {problems[0]}" if problems else "ok",
                 }
             )
-    except FactlakeError as error:
-        _fail(error, debug)
+        if rows and latest is None:
+            warn(f"'latest' is missing in {dataset}; the next run publishes a new latest version")
     if not rows:
-        output.print(f"no versions in {dataset}")
+        output.print(f"no versions in {dataset}", markup=False, highlight=False)
         return
     print_frame(pd.DataFrame(rows), "table")
+
+
+@app.command()
+def verify(
+    version: Annotated[str | None, typer.Argument(help="Version number, vN or tag (default: all).")] = None,
+    dataset: DatasetOption = DEFAULT_DATASET,
+    debug: DebugOption = False,
+) -> None:
+    """Check every table of every version (or VERSION) against its manifest: SHA-256, size and row count.
+
+    Prints one line per version that is ok and one per problem; exits 1 when any version is damaged.
+    """
+    from factlake.errors import RunError
+    from factlake.integrity import version_problems
+    from factlake.publish import resolve_version, version_dirs
+
+    with failures_as_one_line(debug, "verify"):
+        targets = [resolve_version(dataset, version)] if version is not None else version_dirs(dataset)
+        if not targets:
+            raise RunError(f"dataset {dataset} has no published version to verify")
+        damaged = []
+        for target in targets:
+            problems = version_problems(target, full=True)
+            for problem in problems:
+                output.print(f"{target.name}: {problem}", markup=False, highlight=False)
+            if problems:
+                damaged.append(target.name)
+            else:
+                output.print(f"{target.name}: ok", markup=False, highlight=False)
+        if damaged:
+            raise RunError(f"{len(damaged)} of {len(targets)} versions damaged: {', '.join(damaged)}")
 
 
 @app.command()
@@ -201,15 +321,12 @@ def diff(
 ) -> None:
     """Show facts, articles and rejects added, removed or changed between two versions."""
     from factlake.diff import diff_versions
-    from factlake.errors import FactlakeError
     from factlake.publish import resolve_version
 
-    try:
+    with failures_as_one_line(debug, "diff"):
         old_version = resolve_version(dataset, old)
         new_version = resolve_version(dataset, None if new == "latest" else new)
         result = diff_versions(old_version, new_version)
-    except FactlakeError as error:
-        _fail(error, debug)
     output.print(f"{old_version.name} → {new_version.name}")
     print_frame(result.counts(), "table")
     facts = result.changed["facts"]
@@ -232,9 +349,10 @@ def docs(
     """Generate the data dictionary (docs/tables.md) from the pandera models."""
     from factlake.datadict import render_data_dictionary
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_data_dictionary(), encoding="utf-8")
-    output.print(f"wrote {out}")
+    with failures_as_one_line(False, "docs"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_data_dictionary(), encoding="utf-8")
+    output.print(f"wrote {out}", markup=False, highlight=False)
 
 
 @app.command(name="eval")
@@ -251,7 +369,8 @@ def evaluate(
     """Score extraction and deduplication against gold data (offline)."""
     from evaluation.runner import run_evaluation
 
-    rows = run_evaluation(corpora_dir=corpora, limit=limit, only=only)
+    with failures_as_one_line(False, "eval"):
+        rows = run_evaluation(corpora_dir=corpora, limit=limit, only=only)
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row.__dict__) + "\n")
@@ -329,13 +448,11 @@ def gc(
     debug: DebugOption = False,
 ) -> None:
     """Remove versions beyond the newest KEEP (never latest, never a tagged version)."""
-    from factlake.errors import FactlakeError
     from factlake.retention import collect_garbage
 
-    try:
+    show_warnings()
+    with failures_as_one_line(debug, "gc"):
         result = collect_garbage(dataset, keep, dry_run=dry_run, wait=wait)
-    except FactlakeError as error:
-        _fail(error, debug)
     verb = "would remove" if dry_run else "removed"
     output.print(f"{verb}: {', '.join(result.removed) or 'nothing'}", highlight=False)
     kept = [
@@ -354,10 +471,9 @@ def tag(
     debug: DebugOption = False,
 ) -> None:
     """Name a version (kept by gc; usable wherever a version is asked for), or --delete a name."""
-    from factlake.errors import FactlakeError
     from factlake.retention import delete_tag, set_tag
 
-    try:
+    with failures_as_one_line(debug, "tag"):
         if delete:
             if version is not None:
                 raise typer.BadParameter("--delete takes only the tag name")
@@ -365,8 +481,6 @@ def tag(
             output.print(f"deleted tag {tag_name} (was v{number})", highlight=False)
             return
         tagged = set_tag(dataset, tag_name, version)
-    except FactlakeError as error:
-        _fail(error, debug)
     output.print(f"tagged {tagged.name} as {tag_name}", highlight=False)
 
 

@@ -8,10 +8,15 @@ Layout of a dataset folder::
       catalog.duckdb           views over latest and one schema per version (see factlake.catalog)
       tags.json                names given to versions by `factlake tag` (kept by `factlake gc`)
       .lock                    writer lock (one run at a time)
+      .history                 the highest version number ever published (numbers are never reused)
       .tmp-*                   a version being written; a crashed run's leftovers are removed by the next
 
 A version folder is written under a hidden temporary name, every file and the folder are fsynced, and the
 folder is renamed into place: a crash at any moment leaves either no new version or a complete one.
+
+factlake never follows a symbolic link planted among its own files: ``.lock``, ``.history`` and
+``tags.json`` are opened with ``O_NOFOLLOW`` (a link is refused with a message saying what to delete), and
+every file it writes is replaced by a rename, which replaces a link rather than its target.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ VERSION_PATTERN = re.compile(r"^v(\d+)$")
 MANIFEST = "manifest.json"
 LATEST = "latest"
 LOCK_FILE = ".lock"
+HISTORY_FILE = ".history"
 TAGS_FILE = "tags.json"
 TEMP_PREFIX = ".tmp-"
 PARQUET_COMPRESSION = "zstd"
@@ -172,28 +178,97 @@ def read_manifest(version: PublishedVersion) -> dict[str, Any]:
 
 def read_table(version: PublishedVersion, table: str) -> pd.DataFrame:
     """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``)."""
-    arrow_table = pq.read_table(version.path / f"{table}.parquet")
+    try:
+        arrow_table = pq.read_table(version.path / f"{table}.parquet")
+    except (OSError, pa.ArrowException) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RunError(
+            f"{version.name}/{table}.parquet cannot be read ({detail}); factlake verify lists the damage"
+        ) from error
     return arrow_table.to_pandas(types_mapper=None, date_as_object=True, maps_as_pydicts="strict")
 
 
+def read_dataset_file(path: Path) -> str | None:
+    """The text of one of a dataset's own small files, or None when it does not exist.
+
+    Opened with ``O_NOFOLLOW``: a symbolic link in its place is refused, never followed.
+
+    Raises:
+        RunError: when the file is a symbolic link or cannot be read as UTF-8 text.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise RunError(refusal(path, error)) from error
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunError(f"{path} cannot be read ({error}); fix or delete it") from error
+
+
+def refusal(path: Path, error: OSError) -> str:
+    """Why one of a dataset's own files cannot be opened, and what to do (a link: delete it)."""
+    if error.errno == errno.ELOOP:
+        return f"{path} is a symbolic link, which factlake never follows in a dataset folder; delete it"
+    return f"{path} cannot be opened: {error.strerror or error}"
+
+
 def read_tags(dataset: Path) -> dict[str, int]:
-    """Tag name → version number."""
+    """Tag name → version number.
+
+    Raises:
+        RunError: when ``tags.json`` is not a JSON object of names to version numbers (or is a link).
+    """
     path = dataset / TAGS_FILE
-    if not path.is_file():
+    text = read_dataset_file(path)
+    if text is None:
         return {}
-    return {name: int(number) for name, number in json.loads(path.read_text(encoding="utf-8")).items()}
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RunError(f"{path} is not valid JSON: {error}; fix or delete it") from error
+    if not isinstance(payload, dict) or not all(
+        isinstance(number, int) and not isinstance(number, bool) for number in payload.values()
+    ):
+        raise RunError(f'{path} must map tag names to version numbers, like {{"q3": 2}}; fix or delete it')
+    return dict(payload)
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON to ``path`` via a fsynced temporary file and a rename."""
+    """Write JSON to ``path`` via a fsynced temporary file and a rename (a link at ``path`` is replaced,
+    never followed)."""
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    write_text_atomic(path, text)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a fresh fsynced temporary file and a rename."""
     temporary = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    temporary.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        with os.fdopen(os.open(temporary, flags, 0o644), "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
+
+
+def open_lock_file(path: Path) -> IO[str]:
+    """Open (creating it if needed) a lock file without following a symbolic link.
+
+    Raises:
+        OSError: with ``errno.ELOOP`` when ``path`` is a symbolic link.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    return os.fdopen(os.open(path, flags, 0o644), "r+")
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -244,8 +319,10 @@ def writer_lock(dataset: Path, timeout: float = 0.0) -> Iterator[None]:
     """
     try:
         dataset.mkdir(parents=True, exist_ok=True)
-        handle = open(dataset / LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole block
+        handle = open_lock_file(dataset / LOCK_FILE)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RunError(refusal(dataset / LOCK_FILE, error)) from error
         raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror or error}") from error
     try:
         lock_exclusively(
@@ -280,6 +357,7 @@ def check_dataset_ready(dataset: Path, wait: bool = False) -> None:
     latest = latest_version(dataset)
     if latest is not None:
         read_manifest(latest)
+    next_version_number(dataset)
     if not wait:
         with writer_lock(dataset, timeout=0.0):
             pass
@@ -303,9 +381,15 @@ def clean_leftovers(dataset: Path) -> list[str]:
 def next_version_number(dataset: Path) -> int:
     """One more than the highest version ever published (numbers are never reused, even after gc)."""
     numbers = [version.number for version in version_dirs(dataset)]
-    history = dataset / ".history"
-    if history.is_file():
-        numbers.append(int(history.read_text().strip() or 0))
+    history = dataset / HISTORY_FILE
+    text = read_dataset_file(history)
+    if text is not None and text.strip():
+        if not text.strip().isdigit():
+            raise RunError(
+                f"{history} should hold the highest version number ever published, "
+                f"not {text.strip()[:40]!r}; fix it or delete it"
+            )
+        numbers.append(int(text.strip()))
     return max(numbers, default=0) + 1
 
 
@@ -339,7 +423,11 @@ def write_version(
             )
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-            table_entries[table] = {"rows": arrow_table.num_rows, "sha256": _file_sha256(path)}
+            table_entries[table] = {
+                "rows": arrow_table.num_rows,
+                "bytes": path.stat().st_size,
+                "sha256": _file_sha256(path),
+            }
         full_manifest = {
             **manifest,
             "version": number,
@@ -348,10 +436,11 @@ def write_version(
         }
         write_json_atomic(temporary / MANIFEST, full_manifest)
         _fsync_dir(temporary)
+        # recorded before the version appears: a crash in between skips a number, never reuses one
+        write_text_atomic(dataset / HISTORY_FILE, f"{number}\n")
         os.rename(temporary, dataset / name)
         _fsync_dir(dataset)
         switch_latest(dataset, name)
-        (dataset / ".history").write_text(f"{number}\n")
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
         if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):

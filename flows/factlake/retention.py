@@ -56,7 +56,11 @@ def tags_lock(dataset: Path, timeout: float = TAGS_LOCK_TIMEOUT) -> Iterator[Non
     """
     if not dataset.is_dir():
         raise RunError(f"dataset {dataset} does not exist")
-    with open(dataset / TAGS_LOCK_FILE, "a+") as handle:
+    try:
+        handle = publish.open_lock_file(dataset / TAGS_LOCK_FILE)
+    except OSError as error:
+        raise RunError(publish.refusal(dataset / TAGS_LOCK_FILE, error)) from error
+    with handle:
         publish.lock_exclusively(
             handle, timeout, f"another factlake command is changing the tags of {dataset}"
         )

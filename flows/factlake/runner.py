@@ -24,11 +24,26 @@ def prefect_defaults() -> None:
 
 def quiet_run_failures() -> None:
     """Keep Prefect from logging the traceback of a failed run; the command line prints one line instead
-    (``--debug`` keeps the traceback)."""
+    (``--debug`` keeps the traceback).
+
+    A filter rather than a level: Prefect sets these loggers' levels again when it configures logging on
+    import (after this call), but keeps the filters a logger already has.
+    """
     import logging
 
     for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+        run_logger = logging.getLogger(name)
+        if not any(isinstance(existing, _BelowCritical) for existing in run_logger.filters):
+            run_logger.addFilter(_BelowCritical())
+
+
+class _BelowCritical:
+    """A logging filter that drops every record below CRITICAL."""
+
+    def filter(self, record: Any) -> bool:
+        import logging
+
+        return record.levelno >= logging.CRITICAL
 
 
 def task_runner_for(config: FactlakeConfig) -> Any:

@@ -1,0 +1,98 @@
+"""Is a published version still what was published? (``factlake versions`` and ``factlake verify``).
+
+Every manifest records, per table, its row count, its size in bytes (versions published since sizes were
+recorded) and the SHA-256 of its Parquet file. Two checks compare a version with its manifest:
+
+- the *quick* check (``factlake versions``, the catalog, ``factlake sql``): every table file is present and a
+  regular file, has the recorded size, its Parquet footer can be read and counts the recorded rows. It reads
+  a few kilobytes per table, so it runs on every listing and query;
+- the *full* check (``factlake verify``) adds the SHA-256 of every byte, which catches any change at all
+  (a flipped bit inside a page, a file rewritten with the same row count) but reads the whole version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from factlake.errors import RunError
+from factlake.publish import PublishedVersion, read_manifest, version_dirs
+from schemas.tables import TABLES
+
+#: Bytes read at a time when hashing a table file.
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def version_problems(version: PublishedVersion, full: bool = False) -> list[str]:
+    """What is wrong with a version compared with its manifest, one sentence each (empty when healthy).
+
+    Args:
+        version: The version to check.
+        full: Also compare the SHA-256 of every table file (reads every byte).
+    """
+    if version.path.is_symlink():
+        return [f"{version.name} is a symbolic link, not a folder factlake published"]
+    try:
+        manifest = read_manifest(version)
+    except RunError as error:
+        return [f"cannot read {version.name}/manifest.json ({error.__cause__ or error})"]
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict):
+        return ["manifest.json lists no tables"]
+    problems = [f"manifest.json has no entry for table {name}" for name in TABLES if name not in tables]
+    for table, entry in sorted(tables.items()):
+        if isinstance(entry, dict):
+            problems += table_problems(version.path / f"{table}.parquet", entry, full)
+        else:
+            problems.append(f"manifest.json entry of table {table} is not an object")
+    return problems
+
+
+def table_problems(path: Path, entry: dict[str, Any], full: bool) -> list[str]:
+    """What is wrong with one table file compared with its manifest entry (``rows``, ``bytes``,
+    ``sha256``)."""
+    name = f"{path.parent.name}/{path.name}"
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return [f"{name} is not a regular file"]
+    if not path.exists():
+        return [f"{name} is missing"]
+    problems = []
+    size = path.stat().st_size
+    if "bytes" in entry and size != entry["bytes"]:
+        problems.append(f"{name} has {size} bytes, the manifest says {entry['bytes']}")
+    try:
+        rows = pq.read_metadata(path).num_rows
+    except (OSError, pa.ArrowException) as error:
+        problems.append(f"{name} is not a readable Parquet file ({_first_line(error)})")
+    else:
+        if rows != entry.get("rows"):
+            problems.append(f"{name} has {rows} rows, the manifest says {entry.get('rows')}")
+    if full and entry.get("sha256") != file_sha256(path):
+        problems.append(f"{name} does not have the SHA-256 of its manifest (changed after publishing)")
+    return problems
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def newest_healthy_version(dataset: Path) -> PublishedVersion | None:
+    """The newest version that passes the quick check (what to read when ``latest`` is missing)."""
+    for version in reversed(version_dirs(dataset)):
+        if not version_problems(version):
+            return version
+    return None
