@@ -315,7 +315,10 @@ def _extract_batch_size(n_articles: int, config: FactlakeConfig) -> int:
 
 
 def extractor_versions() -> dict[str, str]:
-    """``name/version`` of every extractor component, for the manifest."""
-    from factlake.extract import entities, events, quantities, quotes
+    """``name/version`` of every extractor component, for the manifest: entities (which are no fact kind,
+    but every kind's extractor reads them), then each fact kind's."""
+    from factlake.extract import entities
+    from factlake.kinds import fact_kinds
 
-    return {module.NAME: module.VERSION for module in (entities, quotes, quantities, events)}
+    extractors = (entities, *(kind.extractor for kind in fact_kinds()))
+    return {module.NAME: module.VERSION for module in extractors}
