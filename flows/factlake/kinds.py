@@ -121,4 +121,4 @@ def fact_kind(name: str) -> FactKind:
     Raises:
         KeyError: when no kind has that name.
     """
-    return dict(zip(FACT_TYPES, fact_kinds(), strict=True))[name]
+    return {kind.name: kind for kind in fact_kinds()}[name]
