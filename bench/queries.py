@@ -32,7 +32,7 @@ from factlake.publish import (
     switch_latest,
     write_json_atomic,
 )
-from schemas.tables import SORT_KEYS
+from schemas.tables import FACT_TYPES, SORT_KEYS
 
 SEED = 20240607
 WORDS = [
@@ -152,7 +152,8 @@ def build_dataset(dataset: Path, n_facts: int) -> dict[str, int]:
     article_dates = _dates(article_days)
 
     fact_ids = _ids(rng, n_facts)
-    kinds = rng.choice(np.array(["quote", "quantity", "event"], dtype=object), n_facts, p=[0.4, 0.4, 0.2])
+    # Shares of the fact kinds, in registry order: quotes, quantities, events.
+    kinds = rng.choice(np.array(FACT_TYPES, dtype=object), n_facts, p=[0.4, 0.4, 0.2])
     n_mentions = np.minimum(rng.geometric(0.55, n_facts), 12)
     speakers = np.array([f"Speaker {index}" for index in rng.zipf(1.3, n_facts) % 5000], dtype=object)
     actors_a = rng.zipf(1.4, n_facts) % 2000

@@ -18,6 +18,7 @@ import pandas as pd
 from evaluation import EvaluationContext, MetricRow, precision_recall_f1
 from factlake.config import DEFAULT_SOURCE
 from factlake.dedup import build_facts, mark_duplicate_articles
+from factlake.kinds import fact_kind
 from factlake.records import normalize_text, to_frame
 
 GOLD_FILE = "fact_clusters.jsonl"
@@ -71,7 +72,7 @@ def _find_mention(
         texts = [row["text"], row["quote_text"] if isinstance(row["quote_text"], str) else ""]
         if any(snippet in normalize_text(text) for text in texts):
             return row["mention_id"]
-    if gold["fact_type"] == "event":  # event evidence is often just the verb: identify it by its sentence
+    if fact_kind(gold["fact_type"]).gold_by_sentence:  # evidence may be just a verb: try its sentence
         for _, row in candidates.sort_values(["char_start", "char_end", "mention_id"]).iterrows():
             if snippet in normalize_text(row["sentence"]):
                 return row["mention_id"]

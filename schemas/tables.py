@@ -14,10 +14,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from factlake.kinds import FACT_TYPES as _FACT_TYPE_NAMES
+
 #: Bumped whenever a column is added, removed, renamed or changes meaning.
 SCHEMA_VERSION = "1.0.0"
 
-FACT_TYPES = ["quote", "quantity", "event"]
+#: The fact kinds' names, from their registry (:data:`factlake.kinds.FACT_KINDS`).
+FACT_TYPES = list(_FACT_TYPE_NAMES)
 DATE_SOURCES = ["metadata", "dateline", "none"]
 DATE_PRECISIONS = ["day", "month", "year"]
 QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated"]
@@ -31,6 +34,11 @@ LIST_OF_STRINGS = "list<string>"
 
 ID_PATTERN = r"^[0-9a-f]{16}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def _one_of(names: list[str]) -> str:
+    """``a, b or c``: the allowed values of a column, for its description."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _is_list_of_strings(series: pd.Series) -> pd.Series:
@@ -144,7 +152,7 @@ class Mentions(_Table):
     fact_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN, description="Deduplicated fact this mention supports."
     )
-    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description="quote, quantity or event.")
+    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description=f"{_one_of(FACT_TYPES)}.")
     text: Series[str] = pa.Field(
         str_length={"min_value": 1}, description="Evidence: exactly body[char_start:char_end] of the article."
     )
@@ -202,7 +210,7 @@ class Facts(_Table):
     fact_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN, unique=True, description="Stable id derived from the canonical content."
     )
-    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description="quote, quantity or event.")
+    fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description=f"{_one_of(FACT_TYPES)}.")
     statement: Series[str] = pa.Field(str_length={"min_value": 1}, description="Readable one-line form.")
     speaker: Series[str] = pa.Field(nullable=True, description="Quotes: canonical speaker.")
     quote_text: Series[str] = pa.Field(nullable=True, description="Quotes: the longest wording seen.")

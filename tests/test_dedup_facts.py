@@ -12,7 +12,8 @@ import pytest
 
 from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
 from factlake.dedup import build_facts
-from factlake.dedup.facts import claim_is_recent, relative_reach_days, unit_classes
+from factlake.dedup.periods import claim_is_recent, relative_reach_days
+from factlake.dedup.units import unit_classes
 from factlake.records import to_frame
 from factlake.reference import load_reference
 from tests.test_dedup import article, articles_frame, quantity, quote

@@ -127,7 +127,10 @@ def extract_incrementally(
 
 
 def extractor_versions() -> dict[str, str]:
-    """``name/version`` of every extractor component, for the manifest and the extraction key."""
-    from factlake.extract import entities, events, quantities, quotes
+    """``name/version`` of every extractor component, for the manifest and the extraction key: entities
+    (no fact kind, but every kind's extractor reads them), then each registered fact kind's."""
+    from factlake.extract import entities
+    from factlake.kinds import fact_kinds
 
-    return {module.NAME: module.VERSION for module in (entities, quotes, quantities, events)}
+    extractors = (entities, *(kind.extractor for kind in fact_kinds()))
+    return {module.NAME: module.VERSION for module in extractors}

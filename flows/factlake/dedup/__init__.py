@@ -2,7 +2,11 @@
 
 - :mod:`factlake.dedup.articles`: exact and near-duplicate articles (MinHash LSH), ``duplicate_of``;
 - :mod:`factlake.dedup.stories`: different articles about one story (TF-IDF, average linkage);
-- :mod:`factlake.dedup.facts`: mentions into facts, corroboration counts, conflicts, stable fact ids.
+- :mod:`factlake.dedup.facts`: mentions into facts, corroboration counts, conflicts, stable fact ids;
+  each fact kind's rules live in its own module (:data:`factlake.kinds.FACT_KINDS`), shared machinery in
+  :mod:`~factlake.dedup.frames` (working columns), :mod:`~factlake.dedup.periods`,
+  :mod:`~factlake.dedup.units`, :mod:`~factlake.dedup.values`, :mod:`~factlake.dedup.clustering` (leader
+  clustering), :mod:`~factlake.dedup._unionfind` and :mod:`~factlake.dedup.conflicts`.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def extract_articles(
         config: Extraction settings.
         reference: Reference data.
     """
-    from factlake.extract import entities, events, quantities, quotes
+    from factlake.extract import entities
+    from factlake.kinds import fact_kinds
 
     result = Extraction()
     bodies = (article["body"] for article in articles)
@@ -145,6 +146,6 @@ def extract_articles(
             )
             context.entity_mentions = entities.extract(context, config, reference)
             result.entity_mentions.extend(context.entity_mentions)
-            for component in (quotes, quantities, events):
-                result.mentions.extend(component.extract(context, config, reference))
+            for kind in fact_kinds():
+                result.mentions.extend(kind.extract(context, config, reference))
     return result

@@ -1,0 +1,354 @@
+"""Conflicting numbers: quantity facts that cannot all be true about one thing and one period.
+
+Conflicts (see :func:`find_conflicts`) are numeric claims that cannot all be true about *the same thing
+and period*: same measure (exactly, not by class), same unit class and scope (soldiers are a part of the
+people killed, so 6,500 soldiers does not contradict 7,000 people), disjoint value intervals, no shared
+article, each the headline (largest) figure its article gives for that measure and period, and either
+
+- overlapping known periods ("in September 2022": 221 vs 286); or
+- both about the *recent past* of their articles, when at least one period is unknown: a claim is recent
+  when it resolved to a day or month starting at most ``recent_claim_window_days`` before publication
+  ("12 September" in an article of 1 November), or when its date expression is relative and cannot reach
+  further back than that whatever the publication date ("last month", "this week", "on Monday", even in
+  an article without a publication date). The two articles must report one story (they share an
+  attributed quote: one statement of one speaker), and the smaller value must be at least
+  ``recent_conflict_value_ratio`` of the larger (a day's toll and a month's toll differ by far more).
+
+Claims about a distant or different period never meet this way: "6,500 killed in 2020" and "30,000 lives
+in the 1990s" are absolute, not recent. Other undated claims never conflict.
+
+The rules read the working fields of quantity facts (:class:`factlake.dedup.frames.FactWorkingFields`):
+``_measure``, ``_unit_class``, ``_scope``, ``_period``, ``_low``, ``_high`` and ``_recent``. Candidate pairs
+become edges; each connected component of two or more facts is one conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from factlake.config import DedupConfig
+from factlake.dedup.frames import CanonicalMentions
+from factlake.dedup.periods import period_label, period_precision
+from factlake.dedup.quotes import KIND as QUOTES
+from factlake.dedup.values import quantity_phrase, value_ratio
+from factlake.records import stable_id
+
+
+def _story_partners(frame: pd.DataFrame, articles: set[str], min_shared: int) -> dict[str, set[str]]:
+    """For each of ``articles``, the other articles sharing at least ``min_shared`` attributed quote facts.
+
+    Two outlets quoting one speaker's one statement report one story; a quote is far more specific to a
+    news event than a number or a place, which background paragraphs repeat for years.
+    """
+    article_column = CanonicalMentions.canonical_article
+    other_column = f"{article_column}_other"
+    quotes = frame.loc[
+        (frame["fact_type"] == QUOTES.name) & frame["speaker"].notna(), ["fact_id", article_column]
+    ].drop_duplicates()
+    mine = quotes[quotes[article_column].isin(articles)]
+    others = quotes[quotes["fact_id"].isin(set(mine["fact_id"]))]
+    shared = mine.merge(others, on="fact_id", suffixes=("", "_other"))
+    shared = shared[shared[article_column] != shared[other_column]]
+    counts = shared.groupby([article_column, other_column]).size()
+    partners: defaultdict[str, set[str]] = defaultdict(set)
+    for (article, other), count in counts.items():
+        if count >= min_shared:
+            partners[article].add(other)
+    return partners
+
+
+def _disjoint(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    return max(first["_low"], second["_low"]) > min(first["_high"], second["_high"])
+
+
+def find_conflicts(
+    facts: list[dict[str, Any]], frame: pd.DataFrame, config: DedupConfig | None = None
+) -> list[dict[str, Any]]:
+    """Conflict rows for quantity facts that cannot all be true.
+
+    Two quantity facts conflict when they have the same measure, unit class and scope (``_measure``,
+    ``_unit_class``, ``_scope``), disjoint value intervals, share no supporting article, each is the
+    *headline* figure of at least one of its articles (the largest value that article gives for that
+    measure and unit class in that period), and they are about one period, which is either
+
+    - *dated*: both periods are known and overlap, and their articles report one story (they share an
+      attributed quote: ``config.story_shared_quotes``); or
+    - *recent*: both claims are about the recent past of their articles (``_recent``), at least one of
+      them has no resolved period (typically "last month" in an article without a publication date),
+      their articles report one story (they share an attributed quote), and the smaller value is at least
+      ``config.recent_conflict_value_ratio`` of the larger. For this rule the headline is the largest
+      recent figure of the article.
+
+    The headline condition keeps breakdowns from conflicting with totals ("221 deaths, 150 from Armenia
+    and 71 from Azerbaijan" is one claim of 221, not three). The story condition keeps figures about
+    different things apart: two wire stories of one month each give a company's profit in dollars, and
+    they do not disagree. Other undated claims never conflict: an unknown period may be any period, and a
+    conflict is an accusation that needs evidence.
+    """
+    config = config or DedupConfig()
+    by_block = _conflict_blocks(facts)
+    if not by_block:
+        return []
+    involved_ids = {fact["fact_id"] for block in by_block.values() for fact in block}
+    articles_of = _articles_of(frame, involved_ids)
+    involved_articles = {article for fact_id in involved_ids for article in articles_of[fact_id]}
+    partners = _story_partners(frame, involved_articles, config.story_shared_quotes)
+    rows: list[dict[str, Any]] = []
+    for (measure, unit_class, _scope), block in sorted(by_block.items()):
+        rows.extend(_block_conflicts(block, measure, unit_class, articles_of, partners, config))
+    return rows
+
+
+def _conflict_blocks(facts: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Candidate facts (with a measure, a unit and a known period or a recent claim) by (measure, unit
+    class, scope), blocks of at least two facts only."""
+    candidates = [
+        fact
+        for fact in facts
+        if fact["measure"] and fact["unit"] and (fact["_period"] or fact.get("_recent"))
+    ]
+    by_block: defaultdict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for fact in candidates:
+        by_block[(fact["_measure"], fact["_unit_class"], fact["_scope"])].append(fact)
+    return {key: block for key, block in by_block.items() if len(block) >= 2}
+
+
+def _articles_of(frame: pd.DataFrame, fact_ids: set[str]) -> defaultdict[str, set[str]]:
+    """The canonical articles supporting each of ``fact_ids``."""
+    articles_of: defaultdict[str, set[str]] = defaultdict(set)
+    article_column = CanonicalMentions.canonical_article
+    involved = frame.loc[frame["fact_id"].isin(fact_ids), ["fact_id", article_column]]
+    for fact_id, article in zip(involved["fact_id"].tolist(), involved[article_column].tolist(), strict=True):
+        articles_of[fact_id].add(article)
+    return articles_of
+
+
+def _headlines(block: list[dict[str, Any]], articles_of: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """Ids of the facts of ``block`` that are the headline figure of at least one of their articles: the
+    largest for an overlapping period (dated), and the largest recent one (recent)."""
+    headline: set[str] = set()
+    recent_headline: set[str] = set()
+    by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in block:
+        for article in articles_of[fact["fact_id"]]:
+            by_article[article].append(fact)
+    for article_facts in by_article.values():
+        recent = [fact for fact in article_facts if fact.get("_recent")]
+        top_recent = max((fact["_low"] for fact in recent), default=math.inf)
+        recent_headline.update(fact["fact_id"] for fact in recent if fact["_low"] >= top_recent)
+        dated = [fact for fact in article_facts if fact["_period"]]
+        for fact in dated:
+            first, last = fact["_period"]
+            # The largest lower bound among the article's claims about an overlapping period (itself
+            # included), taken in the article's order as ``max`` does (NaN bounds compare false).
+            top = max(
+                other["_low"]
+                for other in dated
+                if other["_period"][1] >= first and last >= other["_period"][0]
+            )
+            if fact["_low"] >= top:
+                headline.add(fact["fact_id"])
+    return headline, recent_headline
+
+
+def _block_conflicts(
+    block: list[dict[str, Any]],
+    measure: str,
+    unit_class: str,
+    articles_of: dict[str, set[str]],
+    partners: dict[str, set[str]],
+    config: DedupConfig,
+) -> list[dict[str, Any]]:
+    """Conflict rows among the facts of one (measure, unit class, scope) block."""
+    headline, recent_headline = _headlines(block, articles_of)
+    eligible = sorted(
+        (fact for fact in block if fact["fact_id"] in headline or fact["fact_id"] in recent_headline),
+        key=lambda f: f["fact_id"],
+    )
+    dated = [
+        index
+        for index, fact in enumerate(eligible)
+        if fact["fact_id"] in headline
+        and any(article in partners for article in articles_of[fact["fact_id"]])
+    ]
+    edges = [
+        _same_story(_dated_conflict_edges(eligible, dated, articles_of), eligible, articles_of, partners),
+        *_recent_conflict_edges(eligible, recent_headline, articles_of, partners, config),
+    ]
+    components: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for index, label in enumerate(_components(len(eligible), np.concatenate(edges))):
+        components[int(label)].append(eligible[index])
+    rows: list[dict[str, Any]] = []
+    for members in components.values():
+        if len(members) < 2:
+            continue
+        rows.extend(_conflict_rows(members, measure, unit_class))
+    return rows
+
+
+def _recent_conflict_edges(
+    eligible: list[dict[str, Any]],
+    recent_headline: set[str],
+    articles_of: dict[str, set[str]],
+    partners: dict[str, set[str]],
+    config: DedupConfig,
+) -> list[np.ndarray]:
+    """Pairs (one-row arrays of positions in ``eligible``) under the *recent* rule: an undated recent
+    headline and a recent headline of an article reporting the same story, with disjoint values close
+    enough in size and no shared article."""
+    index_of = {fact["fact_id"]: index for index, fact in enumerate(eligible)}
+    recent_by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in eligible:
+        if fact["fact_id"] in recent_headline:
+            for article in articles_of[fact["fact_id"]]:
+                recent_by_article[article].append(fact)
+    edges: list[np.ndarray] = []
+    for fact in eligible:
+        if fact["fact_id"] not in recent_headline or fact["_period"]:
+            continue
+        for article in sorted(articles_of[fact["fact_id"]]):
+            for partner_article in sorted(partners.get(article, ())):
+                for other in recent_by_article.get(partner_article, []):
+                    if _recent_conflict(fact, other, articles_of, config):
+                        edges.append(np.array([[index_of[fact["fact_id"]], index_of[other["fact_id"]]]]))
+    return edges
+
+
+def _recent_conflict(
+    fact: dict[str, Any], other: dict[str, Any], articles_of: dict[str, set[str]], config: DedupConfig
+) -> bool:
+    """Whether two recent claims of partner articles disagree: disjoint values, close enough in size
+    (``recent_conflict_value_ratio``), no shared article."""
+    ratio = (
+        value_ratio(fact["value"], other["value"])
+        if fact["value"] is not None and other["value"] is not None
+        else math.nan
+    )
+    return (
+        _disjoint(fact, other)
+        and ratio >= config.recent_conflict_value_ratio
+        and not articles_of[fact["fact_id"]] & articles_of[other["fact_id"]]
+    )
+
+
+def _same_story(
+    edges: np.ndarray,
+    facts: list[dict[str, Any]],
+    articles_of: dict[str, set[str]],
+    partners: dict[str, set[str]],
+) -> np.ndarray:
+    """The pairs of ``edges`` whose facts come from articles reporting one story (see ``_story_partners``)."""
+    keep = np.array(
+        [
+            any(
+                partners.get(article, set()) & articles_of[facts[second]["fact_id"]]
+                for article in articles_of[facts[first]["fact_id"]]
+            )
+            for first, second in edges
+        ],
+        dtype=bool,
+    )
+    return edges[keep] if len(edges) else edges
+
+
+def _dated_conflict_edges(
+    facts: list[dict[str, Any]], dated: list[int], articles_of: dict[str, set[str]]
+) -> np.ndarray:
+    """Pairs (rows of positions in ``facts``) of dated facts with overlapping periods, disjoint values and
+    no shared article, computed with array operations.
+
+    Only facts of one month (or of one year, for year-precision periods) are compared: calendar periods
+    that overlap are nested, so they share their month unless one of them is a whole year.
+    """
+    groups: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    years: defaultdict[int, list[int]] = defaultdict(list)
+    for index in dated:
+        period = facts[index]["_period"]
+        first = dt.date.fromordinal(period[0])
+        if period_precision(period) == "year":
+            years[first.year].append(index)
+        else:
+            groups[(first.year, first.month)].append(index)
+    for year, members in years.items():
+        months = [key for key in groups if key[0] == year]
+        for key in months:
+            groups[key].extend(members)
+        if not months:
+            groups[(year, 0)] = list(members)
+    found = [np.empty((0, 2), dtype=np.int64)]
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        index = np.array(members, dtype=np.int64)
+        start = np.array([facts[i]["_period"][0] for i in members])
+        end = np.array([facts[i]["_period"][1] for i in members])
+        low = np.array([facts[i]["_low"] for i in members], dtype=float)
+        high = np.array([facts[i]["_high"] for i in members], dtype=float)
+        overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
+        disjoint = np.maximum(low[:, None], low[None, :]) > np.minimum(high[:, None], high[None, :])
+        candidate = np.triu(overlap & disjoint, 1)
+        if not candidate.any():
+            continue
+        rows_of: defaultdict[str, list[int]] = defaultdict(list)
+        for row, i in enumerate(members):
+            for article in articles_of[facts[i]["fact_id"]]:
+                rows_of[article].append(row)
+        for rows in rows_of.values():
+            if len(rows) > 1:  # facts of one article never conflict with each other
+                candidate[np.ix_(rows, rows)] = False
+        first, second = np.nonzero(candidate)
+        found.append(np.column_stack([index[first], index[second]]))
+    return np.concatenate(found)
+
+
+def _components(size: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of a graph on 0..size-1: for each node, the smallest node of its component."""
+    label = np.arange(size, dtype=np.int64)
+    if not len(edges):
+        return label
+    first, second = edges[:, 0], edges[:, 1]
+    while True:
+        smaller = np.minimum(label[first], label[second])
+        before = label.copy()
+        np.minimum.at(label, first, smaller)
+        np.minimum.at(label, second, smaller)
+        label = label[label]  # jump to the label's own label: halves the remaining distance
+        if np.array_equal(label, before):
+            return label
+
+
+def _conflict_rows(members: list[dict[str, Any]], measure: str, unit_class: str) -> list[dict[str, Any]]:
+    """The conflict rows of one group of facts that disagree."""
+    members.sort(key=lambda fact: (fact["_low"], fact["fact_id"]))
+    conflict_id = stable_id(*sorted(fact["fact_id"] for fact in members))
+    claims = " vs ".join(
+        f"{quantity_phrase(fact['value'], fact['qualifier'])} "
+        f"({fact['n_articles']} article{'s' if fact['n_articles'] != 1 else ''})"
+        for fact in members
+    )
+    if all(fact["_period"] for fact in members):
+        widest = max((fact["_period"] for fact in members), key=lambda period: period[1] - period[0])
+        when = f"for {period_label(widest)}"
+    else:
+        texts = sorted({fact["_date_text"] for fact in members if fact.get("_date_text")})
+        when = "in the weeks before publication" + (
+            f" ({', '.join(f'“{text}”' for text in texts)})" if texts else ""
+        )
+    units = {fact["unit"] for fact in members}
+    unit = units.pop() if len(units) == 1 else unit_class
+    description = f"Sources disagree on {measure} ({unit}) {when}: {claims}"
+    return [
+        {
+            "conflict_id": conflict_id,
+            "fact_id": fact["fact_id"],
+            "value": fact["value"],
+            "description": description,
+        }
+        for fact in members
+    ]

@@ -1,0 +1,220 @@
+"""Quantity facts: numeric claims about one measure, unit and period whose values agree.
+
+Claims are blocked by (measure class, unit class, year), through ``unit_classes.csv``
+(:mod:`factlake.dedup.units`), and clustered by leader clustering (:mod:`factlake.dedup.clustering`): a
+claim joins the first fact of its block whose period overlaps its own, whose value interval
+(:func:`factlake.dedup.values.value_interval`) meets its own and whose representative's value is within
+``quantity_value_ratio`` of its own. Mentions keep the unit and measure as written; a fact shows its
+representative's.
+
+A quantity fact is identified by ``stable_id("quantity", measure, unit, period, value, qualifier)``. Numbers
+are the one kind that can conflict (:mod:`factlake.dedup.conflicts`). Extraction:
+:mod:`factlake.extract.quantities`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from factlake.config import DedupConfig
+from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, identical_variants, leader_assign
+from factlake.dedup.conflicts import find_conflicts
+from factlake.dedup.frames import CanonicalMentions
+from factlake.dedup.periods import UNKNOWN_PERIOD, claim_is_recent, narrower_period, period_label, period_of
+from factlake.dedup.units import UnitClasses, unit_classes
+from factlake.dedup.values import format_value, quantity_phrase, value_interval, value_ratio
+from factlake.extract import quantities as extractor
+from factlake.kinds import FactKind
+from factlake.records import stable_id
+from factlake.reference import Reference
+
+
+def _keyed_claims(part: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
+    """What makes two claims identical: measure and unit as written, period, value interval, value and
+    qualifier (one row per mention of ``part``, same index)."""
+    periods = [
+        period_of(date, precision)
+        for date, precision in zip(part["event_date"], part["date_precision"], strict=True)
+    ]
+    intervals = [
+        value_interval(value, low, high, qualifier, config.approximate_value_tolerance)
+        for value, low, high, qualifier in zip(
+            part["value"].astype(float),
+            part["value_low"].astype(float),
+            part["value_high"].astype(float),
+            part["qualifier"],
+            strict=True,
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "measure": part["measure"].fillna("").str.lower().str.strip(),
+            "unit": part["unit"].fillna("").str.lower().str.strip(),
+            "period": [period[:2] if period else None for period in periods],
+            "interval": intervals,
+            "value": part["value"],
+            "qualifier": part["qualifier"],
+        },
+        index=part.index,
+    )
+
+
+def _leader_rules(
+    part: pd.DataFrame, keyed: pd.DataFrame, variants: list[int], config: DedupConfig, classes: UnitClasses
+) -> LeaderRules:
+    """Blocks, compatibility and merge of numeric claims (see the module docstring)."""
+    period_at = dict(zip(part.index, keyed["period"], strict=True))
+    interval_at = dict(zip(part.index, keyed["interval"], strict=True))
+    measure_at = dict(zip(part.index, keyed["measure"], strict=True))
+    value_at = dict(zip(part.index, part["value"].astype(float), strict=True))
+    unit_at = dict(zip(part.index, keyed["unit"], strict=True))
+    block_of = {
+        position: (
+            classes.measure(measure_at[position]),
+            classes.unit(unit_at[position])[0],
+            dt.date.fromordinal(period_at[position][0]).year if period_at[position] else None,
+        )
+        for position in variants
+    }
+    has_value = dict(zip(part.index, ~part["value"].isna(), strict=True))
+
+    def accepts(group: Group, position: int) -> bool:
+        if not has_value[position] or not has_value[group.root]:
+            return False
+        if (group.period is None) != (period_at[position] is None):
+            return False
+        if group.period is not None and narrower_period(group.period, period_at[position]) is None:
+            return False
+        low, high = interval_at[position]
+        if max(low, group.low) > min(high, group.high):
+            return False
+        return value_ratio(value_at[group.root], value_at[position]) >= config.quantity_value_ratio
+
+    def join(group: Group, position: int) -> None:
+        low, high = interval_at[position]
+        group.low, group.high = max(low, group.low), min(high, group.high)
+        if group.period is not None:
+            group.period = narrower_period(group.period, period_at[position])
+
+    def make(position: int) -> Group:
+        low, high = interval_at[position]
+        value = value_at[position]
+        key = math.inf if math.isnan(value) else abs(value)
+        return Group(root=position, period=period_at[position], low=low, high=high, key=key)
+
+    # Groups whose representative's magnitude is out of ratio with a variant's never accept it.
+    key_range_at = {
+        position: _magnitude_range(value_at[position], config.quantity_value_ratio) for position in variants
+    }
+    return LeaderRules(
+        rule="quantity_overlap",
+        block_of=block_of,
+        period_at=period_at,
+        accepts=accepts,
+        join=join,
+        make=make,
+        interval_at=interval_at,
+        key_range_at=key_range_at,
+    )
+
+
+def _magnitude_range(value: float, ratio: float) -> tuple[float, float]:
+    """Magnitudes (absolute values) that can be in at least ``ratio`` of ``value`` (:func:`value_ratio`).
+
+    The range is widened by a relative 1e-9 so that rounding can only let in values that the exact test
+    then rejects; it is empty for a missing value, and every magnitude for a ratio of zero or less.
+    """
+    magnitude = abs(value)
+    if math.isnan(magnitude):
+        return math.inf, -math.inf
+    if ratio <= 0:
+        return ANY_KEY
+    return magnitude * ratio * (1 - 1e-9), magnitude / ratio * (1 + 1e-9)
+
+
+def _recent_facts(quantities: pd.DataFrame, config: DedupConfig) -> set[str]:
+    """Quantity facts whose every mention is a claim about the recent past (:func:`claim_is_recent`)."""
+    if quantities.empty:
+        return set()
+    recent = [
+        claim_is_recent(date, precision, text, published, config.recent_claim_window_days)
+        for date, precision, text, published in zip(
+            quantities["event_date"],
+            quantities["date_precision"],
+            quantities["date_text"],
+            quantities[CanonicalMentions.published],
+            strict=True,
+        )
+    ]
+    every = pd.Series(recent, index=quantities.index).groupby(quantities["fact_id"]).all()
+    return set(every.index[every])
+
+
+class QuantityKind(FactKind):
+    """Numeric claims: a value with its qualifier, unit, measure and period."""
+
+    name = "quantity"
+    extractor = extractor
+
+    def cluster(
+        self,
+        part: pd.DataFrame,
+        config: DedupConfig,
+        reference: Reference,
+        union_find: UnionFind,
+        rules: Counter[str],
+    ) -> Clusters:
+        """Union claims of one measure and unit class and one period whose value intervals overlap."""
+        keyed = _keyed_claims(part, config)
+        variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "quantity_identical")
+        leader = _leader_rules(part, keyed, variants, config, unit_classes(reference))
+        return Clusters(groups=leader_assign(variants, leader, union_find, rules))
+
+    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
+        """``stable_id("quantity", measure, unit, period, value, qualifier)`` of the representative."""
+        period = period_of(row["event_date"], row["date_precision"])
+        return stable_id(
+            self.name,
+            (row["measure"] or "").lower().strip(),
+            (row["unit"] or "").lower().strip(),
+            period[2] if period else UNKNOWN_PERIOD,
+            format_value(float(row["value"])) if row["value"] is not None else "",
+            row["qualifier"] or "",
+        )
+
+    def statement(self, fact: dict[str, Any]) -> str:
+        """``more than 6,500 people killed (2020)``: value, unit, measure and period."""
+        when = period_label(fact["_period"]) if fact["_period"] else None
+        what = " ".join(part for part in (fact["unit"], fact["measure"]) if part)
+        text = f"{quantity_phrase(fact['value'], fact['qualifier'])} {what}".strip()
+        return f"{text} ({when})" if when else text
+
+    def conflicts(
+        self, facts: list[dict[str, Any]], frame: pd.DataFrame, config: DedupConfig, reference: Reference
+    ) -> list[dict[str, Any]]:
+        """Numbers that cannot all be true (:func:`factlake.dedup.conflicts.find_conflicts`).
+
+        Each fact first gets the working fields the conflict rules read (:class:`WorkingFact`): its
+        measure, unit class and scope, and whether it is about the recent past of its articles.
+        """
+        classes = unit_classes(reference)
+        recent = _recent_facts(frame[frame["fact_type"] == self.name], config)
+        for fact in facts:
+            unit_class, scope = classes.unit((fact["unit"] or "").lower().strip())
+            fact.update(
+                _measure=(fact["measure"] or "").lower().strip(),
+                _unit_class=unit_class,
+                _scope=scope,
+                _recent=fact["fact_id"] in recent,
+            )
+        return find_conflicts(facts, frame, config)
+
+
+#: The quantity kind (registered in :data:`factlake.kinds.FACT_KINDS`).
+KIND = QuantityKind()

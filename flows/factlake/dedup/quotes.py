@@ -1,0 +1,448 @@
+"""Quote facts: one speaker's one statement, however much of it each outlet quotes.
+
+Quotes are blocked by speaker: only variants (distinct normalized wordings) of one speaker are compared,
+and unattributed quotes only with each other. Two attributed wordings are one statement when one contains
+the other (``containment``) or they share enough word pairs (``translation``); unattributed ones only when
+near-identical (``near_identical``). Candidate pairs come from prefix filtering over the rarest tokens, and
+are scored with vectorized set intersections; see :func:`quote_match` for the rules in plain Python.
+
+A quote fact is identified by ``stable_id("quote", speaker, normalized words of the quote)`` and shows the
+longest wording among its mentions. Extraction: :mod:`factlake.extract.quotes`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from factlake.config import DedupConfig
+from factlake.dedup._arrays import sorted_unique
+from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.articles import words_of
+from factlake.dedup.clustering import Clusters
+from factlake.extract import quotes as extractor
+from factlake.kinds import FactKind
+from factlake.records import stable_id
+from factlake.reference import Reference
+
+
+def quote_words(text: str) -> list[str]:
+    """Normalized words of a quote (case, quote marks, punctuation and spacing do not matter)."""
+    return words_of(text)
+
+
+def _content_bigrams(words: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in itertools.pairwise(words) if a not in STOP_WORDS or b not in STOP_WORDS}
+
+
+#: Candidate pairs expanded at once while probing postings (bounds the memory of one step).
+_PROBE_CHUNK = 4_000_000
+
+
+def quote_match(
+    first: dict[str, Any], second: dict[str, Any], attributed: bool, config: DedupConfig
+) -> str | None:
+    """The rule under which two distinct quote wordings are one statement, or None.
+
+    Attributed quotes (same speaker) merge when the shorter one's words are contained in the other
+    (``containment``: one outlet quotes half of a sentence) or when enough of the shorter one's word
+    pairs appear in the other (``translation``: two renderings of one statement). Quotes without a
+    speaker merge only when near-identical (``near_identical``: word Jaccard similarity).
+    """
+    words_first, words_second = first["words"], second["words"]
+    shared = len(words_first & words_second)
+    if not attributed:
+        union = len(words_first | words_second)
+        return "near_identical" if union and shared / union >= config.unattributed_quote_threshold else None
+    if min(first["n_content"], second["n_content"]) < config.quote_min_words:
+        return None
+    if shared / min(len(words_first), len(words_second)) >= config.quote_containment_threshold:
+        return "containment"
+    bigrams_first, bigrams_second = first["bigrams"], second["bigrams"]
+    smaller = min(len(bigrams_first), len(bigrams_second))
+    if smaller and len(bigrams_first & bigrams_second) / smaller >= config.quote_similarity_threshold:
+        return "translation"
+    return None
+
+
+def _cluster_quotes(
+    part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]
+) -> dict[str, str]:
+    """Union quote mentions in ``part`` (positions are its index, in canonical order) that state the same
+    words.
+
+    Mentions of one speaker with identical normalized words are grouped first; the earliest of each group
+    is a *variant*. Distinct variants of one speaker are then compared pairwise with :func:`quote_match`
+    semantics, but only pairs that prefix filtering proposes: a later variant sharing a token (word or
+    content bigram) with the earlier one's prefix of rarest tokens. Matching pairs are merged in
+    (earlier, later) order, so each merge is counted under the rule of the pair that first joined two
+    facts.
+
+    Returns:
+        The normalized words (joined by spaces) of every distinct quote text, for the fact ids.
+    """
+    if part.empty:
+        return {}
+    texts = part["quote_text"].where(part["quote_text"].notna(), part["text"]).tolist()
+    # Distinct texts are normalized once; texts with equal normalized words share one wording.
+    wording_of_text: dict[str, int] = {}
+    wording_of_words: dict[str, int] = {}
+    wording_words: list[list[str]] = []
+    for text in dict.fromkeys(texts):
+        words = quote_words(text)
+        wording = wording_of_words.setdefault(" ".join(words), len(wording_words))
+        if wording == len(wording_words):
+            wording_words.append(words)
+        wording_of_text[text] = wording
+    wordings = np.fromiter((wording_of_text[text] for text in texts), dtype=np.int64, count=len(texts))
+    speaker_codes, speakers = pd.factorize(part["speaker"].fillna("").to_numpy(dtype=object))
+    unattributed = np.flatnonzero(speakers == "")
+    unattributed_code = int(unattributed[0]) if len(unattributed) else -1
+
+    # Identical wording of one speaker: the earliest mention is the variant, the others join it.
+    positions = part.index.to_numpy(dtype=np.int64)
+    keys = speaker_codes.astype(np.int64) * len(wording_words) + wordings
+    unique_keys, group_of = np.unique(keys, return_inverse=True)
+    earliest = np.full(len(unique_keys), np.iinfo(np.int64).max)
+    np.minimum.at(earliest, group_of, positions)
+    variant_of = earliest[group_of]
+    duplicates = positions != variant_of
+    uf.attach(positions[duplicates], variant_of[duplicates])
+    if duplicates.any():
+        rules["quote_identical"] += int(duplicates.sum())
+
+    order = np.argsort(earliest, kind="stable")
+    variants = _QuoteVariants.of(
+        earliest[order],
+        (unique_keys // len(wording_words))[order],
+        (unique_keys % len(wording_words))[order],
+        wording_words,
+        unattributed_code,
+    )
+    pairs = _quote_candidate_pairs(variants, config)
+    matched, rule_names = _matching_quote_pairs(variants, pairs, config)
+    merges: Counter[str] = Counter()
+    for first, second, rule in zip(
+        variants.positions[pairs[0][matched]].tolist(),
+        variants.positions[pairs[1][matched]].tolist(),
+        rule_names[matched].tolist(),
+        strict=True,
+    ):
+        if uf.union(first, second):
+            merges[rule] += 1
+    for rule, count in merges.items():
+        rules[f"quote_{rule}"] += count
+    normalized = [" ".join(words) for words in wording_words]
+    return {text: normalized[wording] for text, wording in wording_of_text.items()}
+
+
+@dataclass
+class _QuoteVariants:
+    """Distinct quote wordings per speaker (variants) in canonical order, with what they are compared on.
+
+    Features (word sets, content-bigram sets, their sizes) are kept per wording, shared by the speakers
+    using it; tokens (words and bigrams) are also numbered and listed per variant as parallel row arrays,
+    for the vectorized steps.
+
+    Attributes:
+        positions: Frame position of each variant, increasing.
+        speakers: Speaker code of each variant.
+        wordings: Wording index of each variant.
+        attributed: Whether each variant has a speaker.
+        words: Distinct words of each wording.
+        bigrams: Content bigrams of each wording (:func:`_content_bigrams`).
+        n_words: Number of distinct words of each wording.
+        n_bigrams: Number of content bigrams of each wording.
+        n_content: Number of distinct non-stop words of each wording.
+        tokens: Every word and bigram of the variants, by token id.
+        row_variant: Variant of each (variant, token) row, rows grouped by variant.
+        row_token: Token id of each row.
+        row_bigram: Whether each row's token is a bigram (a variant's words come before its bigrams).
+    """
+
+    positions: np.ndarray
+    speakers: np.ndarray
+    wordings: np.ndarray
+    attributed: np.ndarray
+    words: list[frozenset[str]]
+    bigrams: list[frozenset[str]]
+    n_words: np.ndarray
+    n_bigrams: np.ndarray
+    n_content: np.ndarray
+    tokens: list[str]
+    row_variant: np.ndarray
+    row_token: np.ndarray
+    row_bigram: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        positions: np.ndarray,
+        speakers: np.ndarray,
+        wordings: np.ndarray,
+        wording_words: list[list[str]],
+        unattributed_code: int,
+    ) -> _QuoteVariants:
+        """Variants and the features of the wordings they use (other wordings get empty features)."""
+        words: list[frozenset[str]] = [frozenset()] * len(wording_words)
+        bigrams: list[frozenset[str]] = [frozenset()] * len(wording_words)
+        n_content = np.zeros(len(wording_words), dtype=np.int64)
+        used = np.unique(wordings).tolist()
+        for wording in used:
+            tokens = wording_words[wording]
+            words[wording] = frozenset(tokens)
+            bigrams[wording] = frozenset(_content_bigrams(tokens))
+            n_content[wording] = len(words[wording] - STOP_WORDS)
+        n_words = np.array([len(tokens) for tokens in words], dtype=np.int64)
+        n_bigrams = np.array([len(tokens) for tokens in bigrams], dtype=np.int64)
+        # Token ids of each wording (its words, then its bigrams), stored flat with a pointer per wording.
+        flat = np.fromiter(
+            itertools.chain.from_iterable(
+                itertools.chain(words[wording], bigrams[wording]) for wording in used
+            ),
+            dtype=object,
+            count=int((n_words + n_bigrams).sum()),
+        )
+        flat_ids, tokens = pd.factorize(flat)
+        pointer = np.zeros(len(wording_words) + 1, dtype=np.int64)
+        pointer[np.array(used, dtype=np.int64) + 1] = (n_words + n_bigrams)[used]
+        pointer = np.cumsum(pointer)
+        sizes = (n_words + n_bigrams)[wordings]
+        row_variant = np.repeat(np.arange(len(positions), dtype=np.int64), sizes)
+        within = np.arange(len(row_variant), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        row_token = flat_ids.astype(np.int64)[pointer[wordings][row_variant] + within]
+        return cls(
+            positions=positions,
+            speakers=speakers,
+            wordings=wordings,
+            attributed=speakers != unattributed_code,
+            words=words,
+            bigrams=bigrams,
+            n_words=n_words,
+            n_bigrams=n_bigrams,
+            n_content=n_content,
+            tokens=list(tokens),
+            row_variant=row_variant,
+            row_token=row_token,
+            row_bigram=within >= n_words[wordings][row_variant],
+        )
+
+
+def _prefix_lengths(sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Tokens (rarest first) a set of each size must probe so no partner with overlap >= threshold * size
+    is missed; each size has its own threshold."""
+    lengths = sizes - np.ceil(thresholds * sizes - 1e-9).astype(np.int64) + 1
+    return np.where(sizes > 0, lengths, 0)
+
+
+def _quote_candidate_pairs(variants: _QuoteVariants, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (earlier, later) of variants of one speaker where the later one holds a token of the earlier
+    one's prefix, sorted; as two arrays of variant indexes.
+
+    Tokens are words and content bigrams, ranked rarest first (ties by the token itself) over all
+    variants. An attributed variant's prefix is its rarest words under the looser of the containment and
+    similarity thresholds plus its rarest bigrams under the similarity threshold; an unattributed one's is
+    its rarest words under the unattributed threshold. No pair can match without sharing such a token.
+    """
+    tokens, row_variant, row_token = variants.tokens, variants.row_variant, variants.row_token
+    if not tokens:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    frequency = np.bincount(row_token, minlength=len(tokens)).tolist()
+    ranked = sorted(range(len(tokens)), key=lambda token: (frequency[token], tokens[token]))
+    rank = np.empty(len(tokens), dtype=np.int64)
+    rank[np.array(ranked, dtype=np.int64)] = np.arange(len(tokens), dtype=np.int64)
+
+    # Prefixes: the first tokens of each (variant, kind) in rank order.
+    order = np.lexsort((rank[row_token], variants.row_bigram, row_variant))
+    sorted_variant, sorted_bigram = row_variant[order], variants.row_bigram[order]
+    group = sorted_variant * 2 + sorted_bigram
+    boundaries = np.flatnonzero(np.diff(group, prepend=-1))
+    within = np.arange(len(order)) - np.repeat(boundaries, np.diff(np.append(boundaries, len(order))))
+    loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
+    word_threshold = np.where(variants.attributed, loose, config.unattributed_quote_threshold)
+    word_prefix = _prefix_lengths(variants.n_words[variants.wordings], word_threshold)
+    bigram_prefix = np.where(
+        variants.attributed,
+        _prefix_lengths(
+            variants.n_bigrams[variants.wordings],
+            np.full(len(variants.positions), config.quote_similarity_threshold),
+        ),
+        0,
+    )
+    in_prefix = within < np.where(sorted_bigram, bigram_prefix[sorted_variant], word_prefix[sorted_variant])
+
+    # Postings: (speaker, token) keys of every row; probes: keys of prefix rows.
+    key = variants.speakers[row_variant] * len(tokens) + row_token
+    postings = np.lexsort((row_variant, key))
+    posting_keys, posting_variants = key[postings], row_variant[postings]
+    probe_keys, probe_variants = key[order][in_prefix], sorted_variant[in_prefix]
+    first = np.searchsorted(posting_keys, probe_keys, side="left")
+    counts = np.searchsorted(posting_keys, probe_keys, side="right") - first
+    n_variants = len(variants.positions)
+    found = [np.empty(0, dtype=np.int64)]
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(probe_keys):
+        stop = max(int(np.searchsorted(ends, ends[start] - counts[start] + _PROBE_CHUNK)), start + 1)
+        chunk_counts = counts[start:stop]
+        earlier = np.repeat(probe_variants[start:stop], chunk_counts)
+        offsets = np.repeat(first[start:stop] - (np.cumsum(chunk_counts) - chunk_counts), chunk_counts)
+        later = posting_variants[np.arange(len(earlier), dtype=np.int64) + offsets]
+        keep = later > earlier
+        found.append(sorted_unique(earlier[keep] * n_variants + later[keep]))
+        start = stop
+    pairs = sorted_unique(np.concatenate(found))
+    return pairs // n_variants, pairs % n_variants
+
+
+#: Speakers with at most this many 64-bit words of distinct tokens (of one kind) have their variants'
+#: token sets compared as bit sets; larger vocabularies fall back to Python set intersections.
+_BITSET_WORDS = 8
+_BITSET_CHUNK = 1_000_000
+
+
+def _shared_tokens(
+    variants: _QuoteVariants,
+    bigram: bool,
+    earlier: np.ndarray,
+    later: np.ndarray,
+) -> np.ndarray:
+    """Number of words (or bigrams) two variants of one speaker share, for every pair of indexes.
+
+    Each speaker's distinct tokens are numbered from 0, so a variant's set fits in a few 64-bit words
+    when the speaker's vocabulary is small (always, for most speakers) and pairs are counted with
+    vectorized AND and bit counts.
+    """
+    rows = variants.row_bigram == bigram
+    row_variant = variants.row_variant[rows]
+    row_speaker = variants.speakers[row_variant]
+    key = row_speaker * max(len(variants.tokens), 1) + variants.row_token[rows]
+    distinct = sorted_unique(key)
+    speaker_of_distinct = distinct // max(len(variants.tokens), 1)
+    local = np.searchsorted(distinct, key) - np.searchsorted(speaker_of_distinct, row_speaker)
+    vocabulary = np.bincount(speaker_of_distinct, minlength=int(variants.speakers.max(initial=0)) + 1)
+    n_words = np.minimum((vocabulary + 63) // 64, _BITSET_WORDS + 1)
+    width = int(n_words[n_words <= _BITSET_WORDS].max(initial=1))
+    fits_speaker = n_words <= width
+
+    bits = np.zeros((len(variants.positions), width), dtype=np.uint64)
+    fits_row = fits_speaker[row_speaker]
+    np.bitwise_or.at(
+        bits.reshape(-1),
+        row_variant[fits_row] * width + local[fits_row] // 64,
+        np.left_shift(np.uint64(1), (local[fits_row] % 64).astype(np.uint64)),
+    )
+    shared = np.zeros(len(earlier), dtype=np.int64)
+    as_bits = fits_speaker[variants.speakers[earlier]]
+    pairs = np.flatnonzero(as_bits)
+    for start in range(0, len(pairs), _BITSET_CHUNK):
+        chunk = pairs[start : start + _BITSET_CHUNK]
+        common = bits[earlier[chunk]] & bits[later[chunk]]
+        shared[chunk] = np.bitwise_count(common).sum(axis=1, dtype=np.int64)
+    others = np.flatnonzero(~as_bits)
+    sets = variants.bigrams if bigram else variants.words
+    wordings = variants.wordings
+    shared[others] = np.fromiter(
+        (
+            len(sets[a] & sets[b])
+            for a, b in zip(wordings[earlier[others]].tolist(), wordings[later[others]].tolist(), strict=True)
+        ),
+        dtype=np.int64,
+        count=len(others),
+    )
+    return shared
+
+
+_QUOTE_RULES = np.array([None, "near_identical", "containment", "translation"], dtype=object)
+
+
+def _matching_quote_pairs(
+    variants: _QuoteVariants, pairs: tuple[np.ndarray, np.ndarray], config: DedupConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate pairs match and under which rule, exactly as :func:`quote_match` decides.
+
+    Returns:
+        A boolean mask over the pairs and the rule name of every pair (None where they do not match).
+    """
+    earlier, later = variants.wordings[pairs[0]], variants.wordings[pairs[1]]
+    shared = _shared_tokens(variants, False, pairs[0], pairs[1])
+    n_words_earlier, n_words_later = variants.n_words[earlier], variants.n_words[later]
+    attributed = variants.attributed[pairs[0]]
+    rule = np.zeros(len(earlier), dtype=np.int64)
+
+    union = n_words_earlier + n_words_later - shared
+    similarity = np.divide(shared, union, out=np.zeros(len(union)), where=union > 0)
+    rule[~attributed & (union > 0) & (similarity >= config.unattributed_quote_threshold)] = 1
+
+    long_enough = attributed & (
+        np.minimum(variants.n_content[earlier], variants.n_content[later]) >= config.quote_min_words
+    )
+    smaller = np.minimum(n_words_earlier, n_words_later)
+    containment = np.divide(shared, smaller, out=np.zeros(len(smaller)), where=smaller > 0)
+    contained = long_enough & (containment >= config.quote_containment_threshold)
+    rule[contained] = 2
+
+    pending = np.flatnonzero(long_enough & ~contained)
+    shared_bigrams = _shared_tokens(variants, True, pairs[0][pending], pairs[1][pending])
+    smaller_bigrams = np.minimum(variants.n_bigrams[earlier[pending]], variants.n_bigrams[later[pending]])
+    overlap = np.divide(
+        shared_bigrams, smaller_bigrams, out=np.zeros(len(pending)), where=smaller_bigrams > 0
+    )
+    rule[pending[(smaller_bigrams > 0) & (overlap >= config.quote_similarity_threshold)]] = 3
+    return rule > 0, _QUOTE_RULES[rule]
+
+
+def _longest_quotes(quotes: pd.DataFrame) -> dict[str, str]:
+    """Longest wording of each quote fact (first in canonical order among equally long ones)."""
+    if quotes.empty:
+        return {}
+    texts = quotes["quote_text"].where(quotes["quote_text"].notna(), quotes["text"])
+    lengths = texts.str.len()
+    order = pd.DataFrame({"fact_id": quotes["fact_id"], "text": texts, "negative_length": -lengths})
+    order = order.sort_values(["fact_id", "negative_length"], kind="mergesort")
+    return order.drop_duplicates("fact_id").set_index("fact_id")["text"].to_dict()
+
+
+class QuoteKind(FactKind):
+    """Direct quotations with their speakers."""
+
+    name = "quote"
+    extractor = extractor
+
+    def cluster(
+        self,
+        part: pd.DataFrame,
+        config: DedupConfig,
+        reference: Reference,
+        union_find: UnionFind,
+        rules: Counter[str],
+    ) -> Clusters:
+        """Union quotes of one speaker that state the same words (see :func:`_cluster_quotes`)."""
+        return Clusters(normalized=_cluster_quotes(part, config, union_find, rules))
+
+    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
+        """``stable_id("quote", speaker, normalized words of the representative's quote)``."""
+        text = row["quote_text"] if isinstance(row["quote_text"], str) else row["text"]
+        wording = clusters.normalized.get(text)
+        return stable_id(
+            self.name, row["speaker"] or "", wording if wording is not None else " ".join(quote_words(text))
+        )
+
+    def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
+        """``quote_text``: the longest wording of each fact."""
+        return {fact_id: {"quote_text": text} for fact_id, text in _longest_quotes(part).items()}
+
+    def statement(self, fact: dict[str, Any]) -> str:
+        """``Speaker: “words”`` (``Unattributed: “words”`` without a speaker)."""
+        words = f"“{fact['quote_text']}”"
+        return f"{fact['speaker']}: {words}" if fact["speaker"] else f"Unattributed: {words}"
+
+
+#: The quote kind (registered in :data:`factlake.kinds.FACT_KINDS`).
+KIND = QuoteKind()
