@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,9 @@ BYTES_PER_MEGABYTE = 1024 * 1024
 MAX_LINK_HOPS = 8
 OUTSIDE = "symbolic link points outside the source folder; it was not read"
 NOT_REGULAR = "not a regular file (device, socket or pipe); it was not opened"
+#: Exception messages in a reject's ``detail`` are cut to this many characters.
+MAX_DETAIL_CHARS = 300
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])(?:~|[A-Za-z]:)?[/\\](?:[^\s'\"/\\:,;()<>\[\]]+[/\\]?)+")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _ROOT_FLAGS = os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC
 _FOLDER_FLAGS = _ROOT_FLAGS | os.O_NOFOLLOW
@@ -57,15 +61,34 @@ def reject_record(
     detail: str | None = None,
     content_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """A ``rejects`` record: an input that did not become an article, and why."""
+    """A ``rejects`` record: an input that did not become an article, and why.
+
+    Absolute paths in ``error`` and ``detail`` (exception texts often hold them) are replaced by
+    ``<path>``: published tables must not show the folders of the machine that built them.
+    """
     return new_record(
         "rejects",
         source_uri=source_uri,
         stage=stage,
-        error=error,
-        detail=detail,
+        error=without_paths(error),
+        detail=without_paths(detail) if detail is not None else None,
         content_sha256=content_sha256,
     )
+
+
+def without_paths(text: str) -> str:
+    """``text`` with absolute file paths (POSIX ``/a/b``, ``~/a``, Windows ``C:\\a``) replaced by
+    ``<path>``, and characters no table can store replaced."""
+    text = printable_uri(text) if not text.isascii() else text
+    return _ABSOLUTE_PATH.sub("<path>", text)
+
+
+def error_detail(error: BaseException) -> str:
+    """The ``detail`` of a reject for an exception: its type and message, shortened, without paths."""
+    message = str(error)
+    if len(message) > MAX_DETAIL_CHARS:
+        message = message[:MAX_DETAIL_CHARS] + "…"
+    return without_paths(f"{type(error).__name__}: {message}" if message else type(error).__name__)
 
 
 def printable_uri(relative: str) -> str:
@@ -74,7 +97,10 @@ def printable_uri(relative: str) -> str:
     File names on POSIX are bytes; Python keeps bytes that are not UTF-8 as lone surrogates, which no
     table can store.
     """
-    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (from JSON text, say)
+        return re.sub("[\ud800-\udfff]", "\ufffd", relative)
 
 
 def discover_inputs(sources: Sequence[Path], config: ParseConfig) -> tuple[list[InputFile], list[dict]]:
