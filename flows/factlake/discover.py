@@ -355,10 +355,22 @@ def _open_folders(root_fd: int, parts: Sequence[str]) -> int:
     for part in parts:
         try:
             child = os.open(part, _FOLDER_FLAGS, dir_fd=fd)
+        except NotADirectoryError as error:
+            if _is_link(part, fd):  # Linux reports a link opened with O_DIRECTORY|O_NOFOLLOW so
+                raise OSError(errno.ELOOP, "a folder on the way is a symbolic link") from error
+            raise
         finally:
             os.close(fd)
         fd = child
     return fd
+
+
+def _is_link(name: str, folder_fd: int) -> bool:
+    """Whether ``name`` in the open folder is a symbolic link (False when it cannot be inspected)."""
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _locate(root: Path, root_fd: int, parts: tuple[str, ...]) -> _Located:

@@ -197,6 +197,9 @@ def build_dataset(
         extraction, cache_entries, cache_stats = _extract_incrementally(
             articles, dataset, config, reference, report
         )
+        if extraction.failed:
+            articles = [article for article in articles if article["article_id"] not in extraction.failed]
+            rejects.extend(extraction.failed.values())
         # Saved now rather than after publishing, so the entries are not held through dedup; entries are
         # keyed by content, so those of a run that fails later are still right for the next one.
         cache.save_cache(dataset, cache_entries)
@@ -284,14 +287,25 @@ def _extract_incrementally(
     entries = dict(cached)
     # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
     # its future; the extraction of every article is bound from the entries below, cached or fresh alike.
+    failed_keys: dict[str, dict[str, Any]] = {}
     for done in range(1, n_batches + 1):
         batch, future = submitted.popleft()
-        entries.update(cache.entries_for(batch, future.result(), key))
+        result = future.result()
+        for article in batch:
+            if article["article_id"] in result.failed:
+                failed_keys[cache.article_key(article, key)] = result.failed[article["article_id"]]
+        extracted = [article for article in batch if article["article_id"] not in result.failed]
+        entries.update(cache.entries_for(extracted, result, key))
         report("extract", done, n_batches)
     extraction = Extraction()
     used: dict[str, str] = {}
     for article in articles:
         article_key = cache.article_key(article, key)
+        if article_key in failed_keys:  # its extraction failed (or that of a copy with the same body)
+            reject = failed_keys[article_key]
+            source = {"source_uri": article["source_uri"], "content_sha256": article["content_sha256"]}
+            extraction.failed[article["article_id"]] = {**reject, **source}
+            continue
         used[article_key] = entries[article_key]
         part = cache.bind(entries[article_key], article["article_id"])
         extraction.mentions.extend(part.mentions)
