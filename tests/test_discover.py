@@ -14,6 +14,7 @@ from factlake.discover import discover_inputs, read_input
 from factlake.errors import BadInputError, RunError
 from factlake.records import to_frame
 from schemas.tables import Rejects
+from tests.deep_folders import make_nested_folders, remove_nested_folders
 
 CONFIG = ParseConfig()
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -185,39 +186,16 @@ def test_several_sources_keep_source_uris_unique(tmp_path: Path) -> None:
 
 
 def test_deeply_nested_folders_are_walked_without_recursion(tmp_path: Path) -> None:
-    # Created relative to an open folder: the full path is longer than the system allows in one call.
-    fd = os.open(tmp_path, os.O_RDONLY)
-    try:
-        for _ in range(1100):
-            os.mkdir("d", dir_fd=fd)
-            child = os.open("d", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = child
-        with os.fdopen(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as handle:
-            handle.write("Deep\n\nA story at the bottom of the folders.")
-    finally:
-        os.close(fd)
+    story = b"Deep\n\nA story at the bottom of the folders."
+    relative = make_nested_folders(tmp_path, 1100, "deep.txt", story)
     try:
         inputs, rejects = discover_inputs([tmp_path], CONFIG)
         assert rejects == []
         (item,) = inputs
-        assert item.source_uri == "d/" * 1100 + "deep.txt"
-        assert read_input(item, CONFIG) == b"Deep\n\nA story at the bottom of the folders."
+        assert item.source_uri == relative == "d/" * 1100 + "deep.txt"
+        assert read_input(item, CONFIG) == story
     finally:
         remove_nested_folders(tmp_path)
-
-
-def remove_nested_folders(top: Path) -> None:
-    """Remove ``top/d/d/...`` one level at a time (the tree is too deep for recursive removal)."""
-    while (folder := top / "d").exists():
-        for entry in os.scandir(folder):
-            if entry.name != "d":
-                os.unlink(entry.path)
-        if (folder / "d").exists():
-            os.rename(folder / "d", top / "next")
-        os.rmdir(folder)
-        if (top / "next").exists():
-            os.rename(top / "next", folder)
 
 
 def _read_with_timeout(item: object, fifo: Path) -> object:
@@ -245,9 +223,8 @@ def test_pipe_is_rejected_unopened_and_a_file_swapped_for_a_pipe_is_not_read(tmp
     os.mkfifo(tmp_path / "pipe.txt")
     path = write(tmp_path / "story.txt")
     inputs, rejects = discover_inputs([tmp_path], CONFIG)
-    assert [(reject["source_uri"], reject["error"]) for reject in rejects] == [
-        ("pipe.txt", "not a regular file (device, socket or pipe); it was not opened")
-    ]
+    assert [reject["source_uri"] for reject in rejects] == ["pipe.txt"]
+    assert rejects[0]["error"].startswith("not a regular file")
     (item,) = inputs
     path.unlink()
     os.mkfifo(path)
