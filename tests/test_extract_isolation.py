@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
-from factlake.extract import Extraction, build_nlp, extract_articles, piece_bounds, quantities
+from factlake.extract import Extraction, extract_articles, piece_bounds, quantities
 from factlake.reference import load_reference
 
 REFERENCE = load_reference(DEFAULT_REFERENCE_DIR)
@@ -19,11 +19,6 @@ PARAGRAPH = (
     '"We will not give up," Putin said in Moscow on Monday. Prices rose 5% last month, officials said.'
 )
 PUBLISHED = dt.date(2022, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Any:
-    return build_nlp(CONFIG)
 
 
 def article(article_id: str, body: str) -> dict[str, Any]:

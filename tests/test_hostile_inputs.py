@@ -452,3 +452,31 @@ def test_reject_details_carry_no_machine_paths() -> None:
     assert reject["error"] == "file cannot be read: <path>"
     assert reject["detail"] == "[Errno 2] No such file or directory: '<path>' (see <path>)"
     assert error_detail(ValueError("growth of 3/4 and/or more")) == "ValueError: growth of 3/4 and/or more"
+
+
+def test_unexpected_error_while_parsing_one_input_becomes_its_reject(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factlake import parse
+
+    original = parse.is_headline
+
+    def failing_is_headline(line: str) -> bool:
+        if "Poison" in line:
+            raise RecursionError(f"injected fault while reading /srv/feeds/{line}")
+        return original(line)
+
+    monkeypatch.setattr(parse, "is_headline", failing_is_headline)
+    reject = only_reject(
+        parse_input("poison.txt", b"Poison\n\nPutin met Aliyev in Sochi.", CONFIG, REFERENCE)
+    )
+    assert reject["stage"] == "parse" and "could not be processed" in reject["error"]
+    assert reject["detail"] == "RecursionError: injected fault while reading <path>"
+    lines = [
+        json.dumps({"text": "Good story\n\nPutin met Aliyev in Sochi."}),
+        json.dumps({"text": "Poison story\n\nPutin met Aliyev in Baku."}),
+        json.dumps({"text": "Another story\n\nAliyev met Pashinyan in Sochi."}),
+    ]
+    outcome = parse_jsonl_bytes("\n".join(lines).encode())
+    assert [article["source_uri"] for article in outcome.articles] == ["feed.jsonl#1", "feed.jsonl#3"]
+    assert [(reject["source_uri"], reject["stage"]) for reject in outcome.rejects] == [
+        ("feed.jsonl#2", "parse")
+    ]

@@ -5,6 +5,13 @@ inputs in the same order. Everything found ends up either as an :class:`InputFil
 record (stage ``discover``) that says why it was skipped. Symbolic links are followed only when their
 target lies inside the source folder; a link pointing outside is rejected without its target ever being
 opened, so a source folder cannot smuggle in files from elsewhere on the machine.
+
+The walk is iterative (any depth) and goes through folder descriptors; reading opens each input relative
+to its already-open folders from the root down, never following a link on the way, so a folder swapped
+for a link during a run cannot lead outside the source. A link in the last component is resolved as text
+(against its folder, ``..`` included) and its target opened the same way. Inputs are opened with
+``O_NONBLOCK`` and must be regular files (``fstat`` of the opened descriptor) before anything is read, so
+a pipe, device or socket swapped in for a file cannot block the run.
 """
 
 from __future__ import annotations

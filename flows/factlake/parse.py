@@ -5,9 +5,11 @@ raises, whatever the bytes: every input (every JSONL line) ends as exactly one a
 
 How a text becomes an article:
 
-1. Bytes are decoded: UTF-8 (broken sequences replaced), UTF-16/32 with a byte-order mark, else a legacy
-   encoding (cp1252 for mostly-ASCII text, otherwise what charset-normalizer detects). Inputs with too
-   many control bytes are "not text". Control characters are dropped and line ends normalized.
+1. Bytes are decoded (:mod:`factlake.decode`): UTF-8 (broken sequences replaced), UTF-16/32 with a
+   byte-order mark, else a legacy encoding (cp1252 for mostly-ASCII text, otherwise what
+   charset-normalizer detects). Inputs with too many control bytes are "not text". Control characters,
+   zero-width characters and bidirectional controls are dropped, lone surrogates replaced by U+FFFD and
+   line ends normalized.
 2. An HTML page saved as text is reduced to its headline and the text of its body (stdlib ``html.parser``).
 3. Boilerplate lines (``seeds/reference/boilerplate.txt``: tracking-tag remnants, share buttons, photo
    credits, captions, site disclaimers, section labels) are removed.
@@ -15,8 +17,8 @@ How a text becomes an article:
    than :data:`MAX_TITLE_CHARS` is not a headline: its first sentence becomes the title and the line stays
    in the body.
 5. Among the first :data:`HEADER_LINES` lines after the title, a line that is only a date is the dateline
-   (it gives ``published_date`` unless metadata did) and a repeat of the title is dropped, together with
-   the caption lines that follow it in the same paragraph.
+   (:mod:`factlake.datelines`; it gives ``published_date`` unless metadata did) and a repeat of the title
+   is dropped, together with the caption lines that follow it in the same paragraph.
 6. A byline sentence (``bylines.txt``) is dropped and names the outlet (``outlets.csv`` canonicalizes it).
 7. The body keeps the remaining lines verbatim: lines of one paragraph joined by a newline, paragraphs by
    one blank line. Extractors take character offsets into this body.

@@ -226,7 +226,8 @@ def parse_in_pieces(body: str, nlp: Any, limit: int) -> Any:
     from spacy.tokens import Doc
 
     pieces = [body[start:end] for start, end in piece_bounds(body, limit)]
-    doc = Doc.from_docs(list(nlp.pipe(pieces)), ensure_whitespace=False)
+    # One piece at a time: the parser needs temporary memory in proportion to the text of a batch.
+    doc = Doc.from_docs(list(nlp.pipe(pieces, batch_size=1)), ensure_whitespace=False)
     if doc.text != body:
         raise ValueError("pieces of a long body did not join back into the body")
     return doc
