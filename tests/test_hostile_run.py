@@ -84,6 +84,7 @@ HOSTILE_FILES: dict[str, bytes] = {
     + jsonl({"title": "B", "text": "Pashinyan met Putin in Sochi on Monday."}),
     "bidi.txt": "Pu\u200etin talks\n\nPu\u200btin met Ali\u202eyev\u202c in Sochi on Monday.\n".encode(),
     "poison.txt": f"Poison\n\n{POISON} met Putin in Sochi on Monday and 12 people came.\n".encode(),
+    "poison-copy.txt": f"Poison\n\n{POISON} met Putin in Sochi on Monday and 12 people came.\n".encode(),
 }
 DEEP_FOLDERS = 1100
 
@@ -215,6 +216,7 @@ def test_hostile_inputs_of_issue_11_end_as_articles_or_explained_rejects(hostile
     )
     stage, error, detail = rejects["poison.txt"]
     assert (stage, "poison.txt" in articles) == ("extract", False)
+    assert rejects["poison-copy.txt"] == rejects["poison.txt"]
     assert "could not be extracted" in error
     assert detail == "RuntimeError: injected extractor fault, raised under <path>"
     assert not any("/" + "tmp" in (detail or "") for _, _, detail in rejects.values())
