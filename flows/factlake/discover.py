@@ -444,8 +444,9 @@ def open_input(input_file: InputFile) -> Iterator[BinaryIO]:
 
     The file is opened relative to its already-open folders from the source root down (a folder swapped
     for a link cannot lead elsewhere), a link is followed only to a file inside the root, the file is
-    opened with ``O_NONBLOCK`` (a pipe swapped in cannot block the run) and ``O_NOFOLLOW``, and the opened
-    descriptor must be a regular file before anything is read.
+    opened only when it is a regular file, with ``O_NONBLOCK`` (a pipe swapped in between cannot block the
+    run) and ``O_NOFOLLOW``, and the opened descriptor must still be a regular file before anything is
+    read.
 
     Raises:
         OutsideSourceError: A link leads outside the source folder.
@@ -456,6 +457,10 @@ def open_input(input_file: InputFile) -> Iterator[BinaryIO]:
     with _opened_root(input_file.root) as root_fd:
         located = _locate(input_file.root, root_fd, parts)
         try:
+            if stat.S_ISDIR(located.status.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "is a folder")
+            if not stat.S_ISREG(located.status.st_mode):  # not opened at all (a device may act on open)
+                raise NotRegularFileError(errno.EINVAL, NOT_REGULAR)
             fd = os.open(located.name, _FILE_FLAGS, dir_fd=located.parent_fd)
         finally:
             located.close()
