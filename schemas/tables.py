@@ -119,7 +119,13 @@ class Articles(_Table):
         str_length={"min_value": 1},
         description="Text without title, dateline and boilerplate; paragraphs separated by blank lines.",
     )
-    n_words: Series[int] = pa.Field(ge=1, description="Number of whitespace-separated words in body.")
+    n_words: Series[int] = pa.Field(
+        ge=1,
+        description=(
+            "Number of words in body: whitespace-separated words, each character of a script written"
+            " without spaces (Chinese, Japanese, Thai) counting as one."
+        ),
+    )
     body_sha256: Series[str] = pa.Field(
         str_matches=SHA256_PATTERN, description="SHA-256 of the normalized body; equal for exact duplicates."
     )

@@ -109,3 +109,21 @@ def test_timebank_relative_accuracy(nlp):
     counts = score_corpus(DEFAULT_CORPORA_DIR / "timebank.jsonl", nlp, limit=40)
     assert counts["relative"] > 50
     assert counts["relative_correct"] / counts["relative"] >= 0.75
+
+
+@pytest.mark.parametrize(
+    "published",
+    [dt.date(1, 1, 1), dt.date(1, 1, 31), dt.date(9999, 12, 31), dt.date(9999, 1, 1), dt.date(9998, 12, 31)],
+)
+@pytest.mark.parametrize(
+    "expression",
+    ["last month", "tomorrow", "yesterday", "next year", "last year", "two years ago", "next Monday",
+     "on Monday", "three months ago", "12 September", "in December", "next month", "1,000 years ago",
+     "the day after tomorrow", "in two weeks"],
+)  # fmt: skip
+def test_sentinel_publication_dates_never_raise(expression: str, published: dt.date) -> None:
+    resolved = resolve_date(expression, published)
+    if resolved.value is not None:
+        assert dt.date(1, 1, 1) <= resolved.value <= dt.date(9998, 12, 31)
+    else:
+        assert resolved.note

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
+from factlake.assemble import files_fingerprint
 from factlake.config import ParseConfig
 from factlake.discover import discover_inputs, read_input
 from factlake.errors import BadInputError, RunError
 from factlake.records import to_frame
 from schemas.tables import Rejects
+from tests.deep_folders import make_nested_folders, remove_nested_folders
 
 CONFIG = ParseConfig()
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -180,3 +183,79 @@ def test_several_sources_keep_source_uris_unique(tmp_path: Path) -> None:
         (folder / "a.txt").write_text("Title\n\nSome body text here.\n", encoding="utf-8")
     inputs, _ = discover_inputs([first, second], ParseConfig())
     assert [item.source_uri for item in inputs] == ["news/a.txt", "news~2/a.txt"]
+
+
+def test_deeply_nested_folders_are_walked_without_recursion(tmp_path: Path) -> None:
+    story = b"Deep\n\nA story at the bottom of the folders."
+    relative = make_nested_folders(tmp_path, 1100, "deep.txt", story)
+    try:
+        inputs, rejects = discover_inputs([tmp_path], CONFIG)
+        assert rejects == []
+        (item,) = inputs
+        assert item.source_uri == relative == "d/" * 1100 + "deep.txt"
+        assert read_input(item, CONFIG) == story
+    finally:
+        remove_nested_folders(tmp_path)
+
+
+def _read_with_timeout(item: object, fifo: Path) -> object:
+    """read_input in a thread; a read stuck on the pipe is released by opening the pipe for writing."""
+    outcome: list[object] = []
+
+    def target() -> None:
+        try:
+            outcome.append(read_input(item, CONFIG))
+        except BadInputError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    if thread.is_alive():
+        with open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass
+        thread.join(timeout=5)
+        pytest.fail("reading a pipe swapped in after discovery blocked")
+    return outcome[0]
+
+
+def test_pipe_is_rejected_unopened_and_a_file_swapped_for_a_pipe_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    path = write(tmp_path / "story.txt")
+    inputs, rejects = discover_inputs([tmp_path], CONFIG)
+    assert [reject["source_uri"] for reject in rejects] == ["pipe.txt"]
+    assert rejects[0]["error"].startswith("not a regular file")
+    (item,) = inputs
+    path.unlink()
+    os.mkfifo(path)
+    outcome = _read_with_timeout(item, path)
+    assert isinstance(outcome, BadInputError) and outcome.error.startswith("not a regular file")
+    assert files_fingerprint(inputs, rejects) is None
+
+
+def test_folder_swapped_for_a_link_after_discovery_is_not_followed(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    write(source / "sub" / "story.txt", "Title\n\nThe real story inside the source folder.")
+    secret = write(tmp_path / "outside" / "story.txt", "Secret\n\nText that must never be read.")
+    (item,) = discover_inputs([source], CONFIG)[0]
+    (source / "sub").rename(source / "old-sub")
+    (source / "sub").symlink_to(secret.parent, target_is_directory=True)
+    with pytest.raises(BadInputError, match="replaced by a symbolic link"):
+        read_input(item, CONFIG)
+
+
+def test_link_to_a_link_inside_is_read_and_a_chain_leading_outside_is_not(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    target = write(source / "real" / "story.txt", "Title\n\nBody of the linked story.")
+    write(tmp_path / "secret.txt", "Secret\n\nNever to be read.")
+    (source / "first.txt").symlink_to(Path("real") / "story.txt")
+    (source / "real" / "second.txt").symlink_to(Path("..") / "first.txt")
+    (source / "real" / "escape.txt").symlink_to(Path("..") / ".." / "secret.txt")
+    (source / "via-escape.txt").symlink_to(Path("real") / "escape.txt")
+    inputs, rejects = discover_inputs([source], CONFIG)
+    assert {item.source_uri for item in inputs} == {"first.txt", "real/second.txt", "real/story.txt"}
+    assert all(read_input(item, CONFIG) == target.read_bytes() for item in inputs)
+    assert {reject["source_uri"]: reject["error"] for reject in rejects} == {
+        "real/escape.txt": "symbolic link points outside the source folder; it was not read",
+        "via-escape.txt": "symbolic link points outside the source folder; it was not read",
+    }

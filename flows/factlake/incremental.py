@@ -110,20 +110,41 @@ def extract_incrementally(
     entries = dict(cached)
     # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
     # its pending result; the extraction of every article is bound from the entries below.
+    failed: dict[str, dict[str, Any]] = {}
     for done in range(1, n_batches + 1):
         batch, pending = submitted.popleft()
-        entries.update(cache.entries_for(batch, pending.result(), key))
+        result = pending.result()
+        failed.update(_failed_by_key(batch, result, key))
+        extracted = [article for article in batch if article["article_id"] not in result.failed]
+        entries.update(cache.entries_for(extracted, result, key))
         report("extract", done, n_batches)
     extraction = Extraction()
     used: dict[str, str] = {}
     for article in articles:
         article_key = cache.article_key(article, key)
+        if article_key in failed:  # its extraction failed (or that of a copy with the same body)
+            source = {"source_uri": article["source_uri"], "content_sha256": article["content_sha256"]}
+            extraction.failed[article["article_id"]] = {**failed[article_key], **source}
+            continue
         used[article_key] = entries[article_key]
         part = cache.bind(entries[article_key], article["article_id"])
         extraction.mentions.extend(part.mentions)
         extraction.entity_mentions.extend(part.entity_mentions)
     stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
     return IncrementalExtraction(extraction, used, stats)
+
+
+def _failed_by_key(batch: list[dict[str, Any]], result: Extraction, key: str) -> dict[str, dict[str, Any]]:
+    """The reject of every article of ``batch`` whose extraction failed, by its cache key.
+
+    Failed articles get no cache entry (a later run retries them); copies with the same key share the
+    failure instead of being looked up in the cache.
+    """
+    return {
+        cache.article_key(article, key): result.failed[article["article_id"]]
+        for article in batch
+        if article["article_id"] in result.failed
+    }
 
 
 def extractor_versions() -> dict[str, str]:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from factlake.config import ParseConfig
 from factlake.discover import InputFile, read_input, reject_record
-from factlake.errors import BadInputError
-from factlake.parse import ParseOutcome, parse_input
+from factlake.errors import BadInputError, TransientError
+from factlake.parse import ParseOutcome, parse_input, unexpected_reject
 from factlake.reference import Reference
 
 
 def read_and_parse(inputs: list[InputFile], config: ParseConfig, reference: Reference) -> ParseOutcome:
     """Read and parse every input of a batch, in order.
 
-    An input that cannot be read for a reason of its own (too large, permission denied) becomes a
-    ``rejects`` row of stage ``read``; a :class:`~factlake.errors.TransientError` propagates so the task
-    is retried.
+    An input that cannot be read for a reason of its own (too large, permission denied, or an unexpected
+    error) becomes a ``rejects`` row of stage ``read``; a :class:`~factlake.errors.TransientError`
+    propagates so the task is retried.
     """
     outcome = ParseOutcome(articles=[], rejects=[])
     for input_file in inputs:
@@ -22,6 +22,11 @@ def read_and_parse(inputs: list[InputFile], config: ParseConfig, reference: Refe
             data = read_input(input_file, config)
         except BadInputError as error:
             outcome.rejects.append(reject_record(input_file.source_uri, "read", error.error, error.detail))
+            continue
+        except TransientError:
+            raise
+        except Exception as error:  # one input must not stop the run
+            outcome.rejects.append(unexpected_reject(input_file.source_uri, "read", error))
             continue
         parsed = parse_input(input_file.source_uri, data, config, reference)
         outcome.articles.extend(parsed.articles)

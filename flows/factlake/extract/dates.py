@@ -35,6 +35,10 @@ from typing import Any
 DAY = "day"
 MONTH = "month"
 YEAR = "year"
+#: Resolved dates outside these bounds are unresolved: the last representable year has no following
+#: month for a period to end at.
+MIN_RESOLVED_DATE = dt.date(1, 1, 1)
+MAX_RESOLVED_DATE = dt.date(9998, 12, 31)
 PAST = "past"
 FUTURE_PENALTY = 1.5
 FUTURE = "future"
@@ -340,7 +344,11 @@ def _with_dateparser(text: str, published: dt.date) -> ResolvedDate | None:
 
 @lru_cache(maxsize=65536)
 def resolve_date(expression: str, published: dt.date | None, tense: str | None = None) -> ResolvedDate:
-    """Resolve a date expression against the publication date.
+    """Resolve a date expression against the publication date; never raises.
+
+    A result outside the calendar Python and the tables can hold (before year 1, or in the last year
+    9999, whose following month a period needs) is unresolved, whatever the publication date: a sentinel
+    date such as ``0001-01-01`` with "last month", or ``9999-12-31`` with "tomorrow".
 
     Args:
         expression: The expression as written ("on Monday", "last month", "12 September", "in 2020").
@@ -352,6 +360,17 @@ def resolve_date(expression: str, published: dt.date | None, tense: str | None =
     Returns:
         The date at day, month or year precision, or an unresolved result whose ``note`` says why.
     """
+    try:
+        resolved = _resolve(expression, published, tense)
+    except (ValueError, OverflowError):
+        return _unresolved(f"'{expression}' falls outside the calendar")
+    if resolved.value is not None and not MIN_RESOLVED_DATE <= resolved.value <= MAX_RESOLVED_DATE:
+        return _unresolved(f"'{expression}' falls outside the calendar")
+    return resolved
+
+
+def _resolve(expression: str, published: dt.date | None, tense: str | None) -> ResolvedDate:
+    """:func:`resolve_date` without its guard: may raise for dates at the ends of the calendar."""
     text = _normalize(expression)
     if not text:
         return _unresolved(f"'{expression}' holds no date")
