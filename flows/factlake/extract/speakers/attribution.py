@@ -64,7 +64,9 @@ def attribution_at(context: SpeakerContext, inner_start: int, closing_end: int) 
     return clause_subject(context, near)
 
 
-def _attribution_tokens(context: SpeakerContext, closing_end: int, paragraph_end: int) -> tuple[list, list]:
+def _attribution_tokens(
+    context: SpeakerContext, closing_end: int, paragraph_end: int
+) -> tuple[list[Any], list[Any]]:
     """(the attribution's tokens, its near part): up to the sentence end and at most
     :data:`MAX_LONG_ATTRIBUTION_TOKENS`; the near part stops at the next opening mark or after
     :data:`MAX_ATTRIBUTION_TOKENS`."""
