@@ -227,31 +227,55 @@ def _find_numbers(tokens: list[Any], lowers: list[str], vocab: Vocabulary) -> li
 
 def _excluded(tokens: list[Any], number: _Number, vocab: Vocabulary, durations: set[int]) -> bool:
     """True for numbers that are not amounts: years, dates, times, ordinals, parts of names, anaphora."""
+    previous = tokens[number.start - 1] if number.start > 0 else None
+    next_token = tokens[number.end] if number.end < len(tokens) else None
+    return (
+        _in_non_amount_entity(tokens, number, durations)
+        or _is_year(tokens[number.start], number, previous, next_token, vocab)
+        or _is_reference_word(tokens, number, previous, next_token)
+        or _names_or_dates(tokens, number, previous, next_token)
+    )
+
+
+def _in_non_amount_entity(tokens: list[Any], number: _Number, durations: set[int]) -> bool:
+    """Whether a token of the number lies in a name, a time, an ordinal or a date that is no duration."""
     for token in tokens[number.start : number.end]:
         entity_type = token.ent_type_
         if entity_type in NOT_AMOUNT_LABELS:
             return True
         if entity_type == "DATE" and token.i not in durations:
             return True
+    return False
+
+
+def _is_year(first: Any, number: _Number, previous: Any, next_token: Any, vocab: Vocabulary) -> bool:
+    """A lone year-like number ("in 2020"), unless money ("$2000") or a count ("2000 people", "1500%")."""
+    if number.end - number.start != 1 or not _YEAR.match(first.text):
+        return False
+    before_currency = previous is not None and previous.lower_ in vocab.currencies
+    counted = next_token is not None and (next_token.tag_ == "NNS" or next_token.lower_ in PERCENT_WORDS)
+    return not (before_currency or counted)
+
+
+def _is_reference_word(tokens: list[Any], number: _Number, previous: Any, next_token: Any) -> bool:
+    """A number word that refers rather than counts: "the two countries", "one of them", "one another"."""
+    if not number.words or number.vague:
+        return False
     first, last = tokens[number.start], tokens[number.end - 1]
-    next_token = tokens[number.end] if number.end < len(tokens) else None
-    previous = tokens[number.start - 1] if number.start > 0 else None
-    if number.end - number.start == 1 and _YEAR.match(first.text):
-        before_currency = previous is not None and previous.lower_ in vocab.currencies
-        counted = next_token is not None and (next_token.tag_ == "NNS" or next_token.lower_ in PERCENT_WORDS)
-        if not (before_currency or counted):
-            return True
-    if number.words and not number.vague:
-        if (
-            previous is not None
-            and previous.lower_ in DETERMINERS
-            and (number.value or 0) <= MAX_DETERMINED_WORD_VALUE
-        ):
-            return True
-        if first.lower_ == "one" and (last.dep_ != "nummod" or last.head.lower_ in {"another", "other"}):
-            return True
-        if next_token is not None and next_token.lower_ == "of" and not number.vague and number.value == 1:
-            return True
+    if (
+        previous is not None
+        and previous.lower_ in DETERMINERS
+        and (number.value or 0) <= MAX_DETERMINED_WORD_VALUE
+    ):
+        return True
+    if first.lower_ == "one" and (last.dep_ != "nummod" or last.head.lower_ in {"another", "other"}):
+        return True
+    return next_token is not None and next_token.lower_ == "of" and number.value == 1
+
+
+def _names_or_dates(tokens: list[Any], number: _Number, previous: Any, next_token: Any) -> bool:
+    """A number naming something ("Resolution 242", "No. 5") or part of a date spaCy did not label."""
+    last = tokens[number.end - 1]
     if (
         last.head.i < number.start
         and last.head.pos_ == "PROPN"
@@ -287,30 +311,42 @@ def _unit(
     doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
 ) -> tuple[str | None, str | None, int, Any, bool]:
     """Unit, its measure, the token after the claim's last token, the counted token, and plurality."""
-    last = tokens[number.end - 1]
+    found = _unit_after(tokens, lowers, number, vocab)
+    if found is None:
+        found = _counted_noun_unit(doc, tokens, lowers, number, vocab)
+    if found is None:
+        return None, None, number.end, tokens[number.end - 1], False
+    return found
+
+
+def _unit_after(
+    tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
+) -> tuple[str, str | None, int, Any, bool] | None:
+    """The unit written right after the number: "%", "per cent", a currency, "-km", "thousands of …"."""
     end = number.end
-    following = tokens[end] if end < len(tokens) else None
-    following_lower = lowers[end] if following is not None else None
-    if following is not None and following_lower in PERCENT_WORDS:
+    if end >= len(tokens):
+        return None
+    following, following_lower = tokens[end], lowers[end]
+    if following_lower in PERCENT_WORDS:
         return "percent", "percent", end + 1, following, True
-    if (
-        following is not None
-        and following_lower == "per"
-        and end + 1 < len(tokens)
-        and lowers[end + 1] == "cent"
-    ):
+    if following_lower == "per" and end + 1 < len(tokens) and lowers[end + 1] == "cent":
         return "percent", "percent", end + 2, tokens[end + 1], True
-    if following is not None and following_lower in vocab.currencies:
+    if following_lower in vocab.currencies:
         return vocab.currencies[following_lower], "money", end + 1, following, True
-    if following is not None and following_lower == "-" and end + 1 < len(tokens):
-        compound = tokens[end + 1]
-        if lowers[end + 1] in vocab.unit_measures:
-            unit, measure = vocab.unit_measures[lowers[end + 1]]
-            return unit, measure, end + 2, compound, True
-    if number.vague and following is not None and following_lower == "of":
+    if following_lower == "-" and end + 1 < len(tokens) and lowers[end + 1] in vocab.unit_measures:
+        unit, measure = vocab.unit_measures[lowers[end + 1]]
+        return unit, measure, end + 2, tokens[end + 1], True
+    if number.vague and following_lower == "of":
         counted = next((child for child in following.children if child.dep_ == "pobj"), None)
         if counted is not None:
             return _noun_unit(lowers, counted, vocab, end + 2)
+    return None
+
+
+def _counted_noun_unit(
+    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
+) -> tuple[str, str | None, int, Any, bool] | None:
+    """The unit of the noun the number modifies in the parse, when it follows closely in the paragraph."""
     for token in reversed(tokens[number.start : number.end]):
         head = token.head
         if head.i < number.end or token.dep_ not in {"nummod", "quantmod", "compound", "amod"}:
@@ -319,7 +355,7 @@ def _unit(
         if head.pos_ in {"NOUN", "PROPN"} and near and head.ent_type_ not in NOT_AMOUNT_LABELS - {"NORP"}:
             return _noun_unit(lowers, head, vocab, number.end)
         break
-    return None, None, number.end, last, False
+    return None
 
 
 def _noun_unit(
@@ -353,6 +389,15 @@ def _currency_before(lowers: list[str], start: int, vocab: Vocabulary) -> tuple[
     return start, None
 
 
+def _measure(
+    tokens: list[Any], number: _Number, counted: Any, unit_measure: str | None, vocab: Vocabulary
+) -> str:
+    """The claim's measure: the unit's when the unit decides, else a cue word's, the unit's or the default."""
+    if unit_measure in UNIT_DECIDES:
+        return unit_measure
+    return _cue_measure(tokens, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
+
+
 def _cue_measure(tokens: list[Any], number: _Number, counted: Any, vocab: Vocabulary) -> str | None:
     """Measure implied by words around the number: its own modifiers, then up the parse."""
     last = tokens[number.end - 1]
@@ -372,6 +417,39 @@ def _cue_measure(tokens: list[Any], number: _Number, counted: Any, vocab: Vocabu
                 if child.dep_ in {"acomp", "xcomp", "oprd"} and child.lemma_.lower() in vocab.cues:
                     return vocab.cues[child.lemma_.lower()]
     return None
+
+
+def _claim_unit(
+    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
+) -> tuple[int, int, str | None, str | None, Any, bool]:
+    """(first token, token after the last, unit, its measure, counted token, plurality) of a claim: the
+    unit after the number, or a currency before it (which then also takes a currency code after it)."""
+    start, currency = _currency_before(lowers, number.start, vocab)
+    unit, unit_measure, end, counted, plural = _unit(doc, tokens, lowers, number, vocab)
+    if currency is not None:
+        unit, unit_measure = currency, "money"
+        if end < len(tokens) and lowers[end] in vocab.currencies:
+            end += 1
+    return start, end, unit, unit_measure, counted, plural
+
+
+def _amount(
+    number: _Number,
+    unit: str | None,
+    qualifier_row: tuple[str, float | None, float | None],
+    lowers: list[str],
+    vocab: Vocabulary,
+) -> tuple[str, float | None, float | None, float | None, float]:
+    """(qualifier, value, low, high, confidence) of a claim (see the module docstring)."""
+    if number.vague:
+        return "at_least", None, vocab.vague[lowers[number.start]], None, CONFIDENCE_VAGUE
+    qualifier, low_factor, high_factor = qualifier_row
+    value = number.value
+    low, high = _bounds(value, low_factor, high_factor)
+    confidence = CONFIDENCE_WORDS if number.words else CONFIDENCE_DIGITS
+    if unit is None:
+        confidence -= NO_UNIT_PENALTY
+    return qualifier, value, low, high, confidence
 
 
 def _bounds(
@@ -447,6 +525,18 @@ def _claim_date(
     return None, None, None, None
 
 
+def _durations_and_points(expressions: list[DateExpression]) -> tuple[set[int], list[DateExpression]]:
+    """(indexes of the tokens of duration expressions, the expressions that are points in time)."""
+    durations = {
+        token_index
+        for expression in expressions
+        if is_duration(expression.text)
+        for token_index in range(expression.token_start, expression.token_end)
+    }
+    points = [expression for expression in expressions if not is_duration(expression.text)]
+    return durations, points
+
+
 def _paragraph_start(body: str, offset: int) -> int:
     """Offset of the first character of the paragraph (blank-line separated) holding ``offset``."""
     gap = body.rfind("\n\n", 0, offset)
@@ -468,13 +558,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     doc, body = context.doc, context.body
     vocab = vocabulary(reference)
     expressions = context.date_expressions
-    durations = {
-        token_index
-        for expression in expressions
-        if is_duration(expression.text)
-        for token_index in range(expression.token_start, expression.token_end)
-    }
-    points = [expression for expression in expressions if not is_duration(expression.text)]
+    durations, points = _durations_and_points(expressions)
     tokens = list(doc)
     lowers = [token.lower_ for token in tokens]
     sentences = list(doc.sents)
@@ -485,13 +569,8 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     for number in _find_numbers(tokens, lowers, vocab):
         if _excluded(tokens, number, vocab, durations):
             continue
-        start, currency = _currency_before(lowers, number.start, vocab)
-        unit, unit_measure, end, counted, plural = _unit(doc, tokens, lowers, number, vocab)
-        if currency is not None:
-            unit, unit_measure = currency, "money"
-            if end < len(tokens) and lowers[end] in vocab.currencies:
-                end += 1
-        start, (qualifier, low_factor, high_factor) = _qualifier(lowers, start, vocab)
+        start, end, unit, unit_measure, counted, plural = _claim_unit(doc, tokens, lowers, number, vocab)
+        start, qualifier_row = _qualifier(lowers, start, vocab)
         sentence = sentences[bisect.bisect_right(sentence_starts, number.start) - 1]
         if number.words and not number.vague and unit is None and tokens[number.end - 1].dep_ != "nummod":
             # A lone number word ("one", "two") with no counted thing is too ambiguous to be a claim.
@@ -499,19 +578,8 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         previous = previous_by_sentence.get(sentence.start)
         if unit is None and previous is not None and previous.plural and previous.measure not in UNIT_DECIDES:
             unit, unit_measure, plural = previous.unit, previous.measure, True
-        measure = unit_measure if unit_measure in UNIT_DECIDES else None
-        if measure is None:
-            measure = _cue_measure(tokens, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
-        if number.vague:
-            qualifier, value, high = "at_least", None, None
-            low = vocab.vague[lowers[number.start]]
-            confidence = CONFIDENCE_VAGUE
-        else:
-            value = number.value
-            low, high = _bounds(value, low_factor, high_factor)
-            confidence = CONFIDENCE_WORDS if number.words else CONFIDENCE_DIGITS
-            if unit is None:
-                confidence -= NO_UNIT_PENALTY
+        measure = _measure(tokens, number, counted, unit_measure, vocab)
+        qualifier, value, low, high, confidence = _amount(number, unit, qualifier_row, lowers, vocab)
         previous_by_sentence[sentence.start] = _Counted(unit, measure, plural)
         char_start = tokens[start].idx
         char_end = tokens[end - 1].idx + len(tokens[end - 1].text)
