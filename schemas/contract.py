@@ -86,6 +86,37 @@ def _span_failures(mentions: pd.DataFrame, articles: pd.DataFrame) -> list[Failu
     return failures
 
 
+def _story_failures(articles: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame) -> list[Failure]:
+    """Every article has a first version and a story; story references resolve both ways; copies share
+    their canonical article's story."""
+    failures = []
+    for column in ("first_version", "story_id"):
+        if articles[column].isna().any():
+            failures.append(Failure("articles", f"every article has a {column}", column, "null"))
+    failures += _reference_failures(
+        "articles", "story_id", articles["story_id"], stories["story_id"], rule="article's story exists"
+    )
+    failures += _reference_failures(
+        "facts", "story_id", facts["story_id"], stories["story_id"], rule="fact's story exists"
+    )
+    failures += _reference_failures(
+        "stories", "story_id", stories["story_id"], articles["story_id"], rule="every story has an article"
+    )
+    story_of = dict(zip(articles["article_id"], articles["story_id"], strict=True))
+    copies = articles[articles["duplicate_of"].notna()]
+    differing = copies[copies["duplicate_of"].map(story_of) != copies["story_id"]]
+    if len(differing):
+        failures.append(
+            Failure(
+                "articles",
+                "a copy shares its canonical article's story",
+                "story_id",
+                str(list(differing["article_id"][:5])),
+            )
+        )
+    return failures
+
+
 def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     """Rules between tables: references resolve, spans slice their article body, conflicts are real."""
     articles, mentions, facts = tables["articles"], tables["mentions"], tables["facts"]
@@ -117,6 +148,7 @@ def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     if (mentions["char_end"] <= mentions["char_start"]).any():
         failures.append(Failure("mentions", "char_start < char_end", "char_end", "empty or reversed span"))
     failures += _span_failures(mentions, articles)
+    failures += _story_failures(articles, facts, tables["stories"])
     contested = set(facts.loc[facts["status"] == "contested", "fact_id"])
     if contested != set(conflicts["fact_id"]):
         failures.append(

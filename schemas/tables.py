@@ -17,7 +17,7 @@ from pandera.typing import Series
 from factlake.kinds import FACT_TYPES as _FACT_TYPE_NAMES
 
 #: Bumped whenever a column is added, removed, renamed or changes meaning.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 #: The fact kinds' names, from their registry (:data:`factlake.kinds.FACT_KINDS`).
 FACT_TYPES = list(_FACT_TYPE_NAMES)
@@ -135,8 +135,9 @@ class Articles(_Table):
     )
     duplicate_of: Series[str] = pa.Field(
         nullable=True,
-        description="article_id of the canonical article this one duplicates (earliest published, then "
-        "smallest id); null for canonical articles. Mentions of duplicates add no sources.",
+        description="article_id of the canonical article this one duplicates (earliest ingested, then "
+        "earliest published, then smallest id: a published canonical article stays canonical when copies "
+        "of it arrive later); null for canonical articles. Mentions of duplicates add no sources.",
     )
     duplicate_kind: Series[str] = pa.Field(
         nullable=True,
@@ -145,6 +146,18 @@ class Articles(_Table):
     )
     duplicate_similarity: Series[float] = pa.Field(
         nullable=True, ge=0.0, le=1.0, description="Estimated Jaccard similarity of shingles to duplicate_of."
+    )
+    first_version: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        ge=1,
+        description="Dataset version in which the article first appeared (carried over from the previous "
+        "version); orders canonical articles before their later copies. Null only before publishing.",
+    )
+    story_id: Series[str] = pa.Field(
+        nullable=True,
+        str_matches=ID_PATTERN,
+        description="Story (stories.story_id) the article reports; copies share their canonical article's "
+        "story. Null only before publishing.",
     )
 
 
@@ -247,6 +260,11 @@ class Facts(_Table):
     sources: Series[object] = list_field("Distinct known outlets supporting the fact, sorted.")
     first_published: Series[object] = date_field("Earliest publication date of its articles.")
     last_published: Series[object] = date_field("Latest publication date of its articles.")
+    story_id: Series[str] = pa.Field(
+        nullable=True,
+        str_matches=ID_PATTERN,
+        description="Story of the fact when all of its articles belong to one story; null otherwise.",
+    )
     status: Series[str] = pa.Field(
         isin=STATUSES,
         description="contested (in a conflict), corroborated (2+ articles) or single_source.",
@@ -284,6 +302,32 @@ class Conflicts(_Table):
     )
 
 
+class Stories(_Table):
+    """One row per story: articles (copies included) that report the same real-world story."""
+
+    story_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN,
+        unique=True,
+        description="Stable id: stable_id('story', article_id) of the story's first article when the story "
+        "was created; kept across versions while the story has articles.",
+    )
+    label: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        description="Title of the story's first article (earliest ingested, then earliest published).",
+    )
+    first_published: Series[object] = date_field("Earliest publication date of its articles.")
+    last_published: Series[object] = date_field("Latest publication date of its articles.")
+    n_articles: Series[int] = pa.Field(ge=1, description="Distinct non-duplicate articles of the story.")
+    n_copies: Series[int] = pa.Field(ge=0, description="Duplicate articles (copies) of its articles.")
+    n_sources: Series[int] = pa.Field(
+        ge=0, description="Distinct known outlets of its non-duplicate articles."
+    )
+    top_entities: Series[object] = list_field(
+        "Up to five canonical entity names mentioned by most of its non-duplicate articles (then by "
+        "mentions, then by name)."
+    )
+
+
 class Rejects(_Table):
     """One row per input (file or JSONL line) that did not become an article."""
 
@@ -308,6 +352,7 @@ TABLES: dict[str, type[_Table]] = {
     "facts": Facts,
     "entities": Entities,
     "conflicts": Conflicts,
+    "stories": Stories,
     "rejects": Rejects,
 }
 
@@ -317,5 +362,6 @@ SORT_KEYS: dict[str, list[str]] = {
     "facts": ["fact_type", "fact_id"],
     "entities": ["entity_type", "name", "entity_id"],
     "conflicts": ["conflict_id", "fact_id"],
+    "stories": ["story_id"],
     "rejects": ["source_uri", "stage"],
 }

@@ -30,8 +30,11 @@ def article_record(source_uri: str = "a.txt", body: str = BODY, published: dt.da
 
 
 def valid_tables(n_articles: int = 2) -> dict[str, pd.DataFrame]:
-    """Six tables that satisfy the whole contract: one quote fact seen in ``n_articles`` articles."""
+    """Tables that satisfy the whole contract: one quote fact seen in ``n_articles`` articles of one story."""
     articles = [article_record(f"a{index}.txt") for index in range(n_articles)]
+    story_id = stable_id("story", min(article["article_id"] for article in articles))
+    for article in articles:
+        article.update(first_version=1, story_id=story_id)
     fact_id = stable_id("quote", "Vladimir Putin", "we all agree")
     start = BODY.index("“")
     end = BODY.index("”") + 1
@@ -66,6 +69,7 @@ def valid_tables(n_articles: int = 2) -> dict[str, pd.DataFrame]:
         sources=["Outlet"],
         first_published=dt.date(2022, 11, 1),
         last_published=dt.date(2022, 11, 1),
+        story_id=story_id,
         status="corroborated" if n_articles > 1 else "single_source",
         confidence=0.9,
     )
@@ -78,6 +82,17 @@ def valid_tables(n_articles: int = 2) -> dict[str, pd.DataFrame]:
         n_mentions=n_articles,
         n_articles=n_articles,
     )
+    story = new_record(
+        "stories",
+        story_id=story_id,
+        label="A title",
+        first_published=dt.date(2022, 11, 1),
+        last_published=dt.date(2022, 11, 1),
+        n_articles=n_articles,
+        n_copies=0,
+        n_sources=1,
+        top_entities=["Vladimir Putin"],
+    )
     reject = new_record("rejects", source_uri="bad.bin", stage="parse", error="file is empty")
     return {
         "articles": to_frame("articles", articles),
@@ -85,5 +100,6 @@ def valid_tables(n_articles: int = 2) -> dict[str, pd.DataFrame]:
         "facts": to_frame("facts", [fact]),
         "entities": to_frame("entities", [entity]),
         "conflicts": to_frame("conflicts", []),
+        "stories": to_frame("stories", [story]),
         "rejects": to_frame("rejects", [reject]),
     }

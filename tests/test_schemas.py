@@ -23,6 +23,7 @@ INVALID_CHANGES = {
     "facts": ("status", "probably"),
     "entities": ("aliases", "Putin"),
     "conflicts": ("fact_id", "not-an-id"),
+    "stories": ("top_entities", "Vladimir Putin"),
     "rejects": ("stage", "nowhere"),
 }
 

@@ -13,15 +13,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from factlake import assemble, cache, catalog, dedup, discover, ingest, link, publish
 from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig, RunConfig
+from factlake.dedup import story_table
 from factlake.extract import Extraction, extract_articles
 from factlake.incremental import extract_incrementally, extractor_versions
 from factlake.records import to_frame
 from factlake.reference import Reference
 from schemas.contract import validate_tables
+from tests.test_syndication import syndicated_copy
 
 
 def extracted_now(batch: list[dict[str, Any]], nlp: Any, config: FactlakeConfig, reference: Reference) -> Any:
@@ -48,10 +51,18 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
     )
     entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
     mentions = to_frame("mentions", link.canonicalize_mentions(extraction.mentions, canonical_names))
-    articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
+    articles_frame = story_table.mark_articles(
+        to_frame("articles", articles),
+        story_table.read_previous(config.dataset),
+        publish.next_version_number(config.dataset),
+        config.dedup,
+    )
     fact_set = dedup.build_facts(mentions, articles_frame, config.dedup, reference)
+    facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
+    entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+    stories = story_table.build_stories(articles_frame, entity_mentions)
     tables = assemble.build_tables(
-        articles_frame, fact_set.mentions, fact_set.facts, entities, fact_set.conflicts, rejects
+        articles_frame, fact_set.mentions, facts, entities, fact_set.conflicts, stories, rejects
     )
     tables = validate_tables(tables)
     entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
@@ -115,3 +126,37 @@ def test_one_decision_says_up_to_date_for_the_same_files_and_code(
     edited = sorted(copy.iterdir())[0]
     edited.write_bytes(edited.read_bytes() + b" ")
     assert assemble.unchanged_version(replace(config, sources=(copy,)), reference) is None
+
+
+def test_a_later_run_keeps_story_ids_and_the_published_canonical_article(
+    built: dict[str, Any], reference: Reference, nlp: Any, tmp_path: Path
+) -> None:
+    config = built["config"]
+    first = publish.read_table(publish.latest_version(config.dataset), "articles")
+    dataset = tmp_path / "news"
+    shutil.copytree(config.dataset, dataset, symlinks=True)
+    source = tmp_path / "articles"
+    shutil.copytree(built["source"], source)
+    original = "002_63c94ff82197c892.txt"
+    # A wire copy of article 002 (both undated) whose id is smaller: by date and id it would be canonical.
+    copy = syndicated_copy((source / original).read_text(encoding="utf-8"))
+    (source / "copy-of-002.txt").write_text(copy.replace("\n\n", "\n\nSOCHI (Wire) - ", 1), encoding="utf-8")
+    (source / "chess.txt").write_text(
+        "Carlsen keeps his title\n\nChess grandmaster Magnus Carlsen defended his world title in Manhattan "
+        "against Sergey Karjakin after a rapid tiebreak that ended with a queen sacrifice.\n",
+        encoding="utf-8",
+    )
+    build_and_publish(replace(config, sources=(source,), dataset=dataset), reference, nlp)
+    latest = publish.latest_version(dataset)
+    assert latest.number == 2
+    second = publish.read_table(latest, "articles").set_index("source_uri")
+    assert second.loc["copy-of-002.txt", "duplicate_of"] == second.loc[original, "article_id"]
+    assert pd.isna(second.loc[original, "duplicate_of"])
+    assert second.loc["copy-of-002.txt", "article_id"] < second.loc[original, "article_id"]
+    assert second.loc["copy-of-002.txt", "story_id"] == second.loc[original, "story_id"]
+    assert second.loc["chess.txt", "first_version"] == 2
+    before = dict(zip(first["source_uri"], first["story_id"], strict=True))
+    assert {uri: second.loc[uri, "story_id"] for uri in before} == before
+    stories = publish.read_table(latest, "stories")
+    assert set(stories["story_id"]) == set(second["story_id"])
+    assert second.loc["chess.txt", "story_id"] not in set(before.values())

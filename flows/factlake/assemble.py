@@ -259,14 +259,16 @@ def build_tables(
     facts: pd.DataFrame,
     entities: pd.DataFrame,
     conflicts: pd.DataFrame,
+    stories: pd.DataFrame,
     rejects: list[dict[str, Any]],
 ) -> dict[str, pd.DataFrame]:
-    """The six published tables, in contract order."""
+    """The seven published tables, in contract order."""
     return {
         "articles": articles,
         "mentions": mentions,
         "facts": facts,
         "entities": entities,
         "conflicts": conflicts,
+        "stories": stories,
         "rejects": to_frame("rejects", rejects),
     }

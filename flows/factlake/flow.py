@@ -20,6 +20,7 @@ from prefect.context import FlowRunContext
 
 from factlake import assemble, cache, catalog, dedup, discover, incremental, ingest, link, parse, publish
 from factlake.config import FactlakeConfig
+from factlake.dedup import story_table
 from factlake.errors import TransientError
 from factlake.extract import Extraction, build_nlp, extract_articles
 from factlake.incremental import extractor_versions
@@ -224,19 +225,27 @@ def build_dataset(
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
         mentions_frame = to_frame("mentions", mentions)
+        entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
         # Records are several times the size of their frames: free them before dedup's peak (peak memory
         # on a large corpus is set there).
         del extraction, mentions
         timings.lap("link")
-        articles_frame = dedup.mark_duplicate_articles(to_frame("articles", articles), config.dedup)
+        articles_frame = story_table.mark_articles(
+            to_frame("articles", articles),
+            story_table.read_previous(dataset),
+            publish.next_version_number(dataset),
+            config.dedup,
+        )
         del articles
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
         del mentions_frame
+        facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
+        stories = story_table.build_stories(articles_frame, entity_mentions)
         timings.lap("dedup")
         report("dedup", 1, 1)
 
         tables = assemble.build_tables(
-            articles_frame, fact_set.mentions, fact_set.facts, entities, fact_set.conflicts, rejects
+            articles_frame, fact_set.mentions, facts, entities, fact_set.conflicts, stories, rejects
         )
         tables = validate_task(tables)
         timings.lap("validate")

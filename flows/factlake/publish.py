@@ -79,7 +79,7 @@ def arrow_schema(table: str) -> pa.Schema:
             arrow_type = pa.list_(pa.string())
         elif name in date_columns:
             arrow_type = pa.date32()
-        elif dtype.startswith("int"):
+        elif dtype.lower().startswith("int"):
             arrow_type = pa.int64()
         elif dtype.startswith("float"):
             arrow_type = pa.float64()
@@ -176,10 +176,13 @@ def read_manifest(version: PublishedVersion) -> dict[str, Any]:
         raise RunError(f"version {version.name} is corrupt: cannot read its manifest ({error})") from error
 
 
-def read_table(version: PublishedVersion, table: str) -> pd.DataFrame:
-    """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``)."""
+def read_table(version: PublishedVersion, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``).
+
+    ``columns`` reads only those columns (all when None).
+    """
     try:
-        arrow_table = pq.read_table(version.path / f"{table}.parquet")
+        arrow_table = pq.read_table(version.path / f"{table}.parquet", columns=columns)
     except (OSError, pa.ArrowException) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise RunError(

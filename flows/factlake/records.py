@@ -96,6 +96,8 @@ def to_frame(table: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         dtype = str(column.dtype)
         if dtype.startswith("int"):
             frame[name] = frame[name].astype("int64")
+        elif dtype == "Int64":
+            frame[name] = frame[name].astype("Int64")
         elif dtype.startswith("float"):
             frame[name] = frame[name].astype("float64")
         elif dtype.startswith("str"):

@@ -2,6 +2,8 @@
 
 - :mod:`factlake.dedup.articles`: exact and near-duplicate articles (MinHash LSH), ``duplicate_of``;
 - :mod:`factlake.dedup.stories`: different articles about one story (TF-IDF, average linkage);
+- :mod:`factlake.dedup.story_table`: incremental story assignment (ids stable across versions), the
+  ``stories`` table and each fact's story;
 - :mod:`factlake.dedup.facts`: mentions into facts, corroboration counts, conflicts, stable fact ids;
   each fact kind's rules live in its own module (:data:`factlake.kinds.FACT_KINDS`), shared machinery in
   :mod:`~factlake.dedup.frames` (working columns), :mod:`~factlake.dedup.periods`,

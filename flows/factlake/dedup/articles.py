@@ -8,10 +8,12 @@ fewer than ``near_duplicate_min_shingles`` distinct shingles can only be exact d
 templated notice ("Qtly div six cts vs six cts prior / Pay April 15 / Record April 1") shares almost all
 of its few shingles with the notices of other companies without being a copy of them.
 
-Groups are formed by *leader clustering* in canonical order (earliest published first, unknown dates
-last, then smallest ``article_id``): the first body not yet in a group leads a new one and takes every
-unassigned candidate similar enough to itself. Every copy is therefore similar to its canonical article
-(no chains A~B~C where A and C differ), and the canonical article is the earliest of its group.
+Groups are formed by *leader clustering* in canonical order (earliest ingested first, so a published
+canonical article keeps its place when copies of it arrive in a later run; then earliest published,
+unknown dates last; then smallest ``article_id``): the first body not yet in a group leads a new one
+and takes every unassigned candidate similar enough to itself. Every copy is therefore similar to its
+canonical article (no chains A~B~C where A and C differ), and the canonical article is the earliest of its
+group.
 """
 
 from __future__ import annotations
@@ -52,14 +54,23 @@ def minhash_signatures(shingle_sets: list[set[bytes]], config: DedupConfig) -> l
 
 
 def canonical_order(articles: pd.DataFrame) -> np.ndarray:
-    """Positions of ``articles`` sorted by (published_date, unknown dates last; article_id)."""
+    """Positions of ``articles`` sorted by (first_version; published_date, unknown dates last; article_id).
+
+    ``first_version`` (the dataset version in which an article first appeared) comes first so that an
+    article published as canonical stays canonical when an earlier-dated copy of it arrives later; frames
+    without the column, or articles not yet given one, sort as if ingested together.
+    """
     dates = articles["published_date"]
     has_no_date = dates.isna().to_numpy()
     date_keys = np.array(
         [date.toordinal() if not missing else 0 for date, missing in zip(dates, has_no_date, strict=True)]
     )
     ids = articles["article_id"].to_numpy(dtype=object)
-    return np.lexsort((ids, date_keys, has_no_date))
+    if "first_version" in articles:
+        versions = articles["first_version"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
+    else:
+        versions = np.zeros(len(articles), dtype=np.int64)
+    return np.lexsort((ids, date_keys, has_no_date, versions))
 
 
 def near_duplicate_groups(
@@ -106,7 +117,8 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
     bodies whose estimated Jaccard similarity of word shingles to the canonical body reaches
     ``config.near_duplicate_threshold`` (kind ``near``), among bodies with at least
     ``config.near_duplicate_min_shingles`` distinct shingles. The canonical article of a group is the earliest
-    published (unknown dates last), then the smallest ``article_id``; canonical articles keep nulls.
+    ingested (``first_version``, when the frame has it), then the earliest published (unknown dates last),
+    then the smallest ``article_id`` (see :func:`canonical_order`); canonical articles keep nulls.
     Rows keep their input order; the result does not depend on it.
 
     Args:

@@ -269,27 +269,61 @@ def story_similarities(
     return similarities
 
 
-def average_linkage(n_items: int, similarities: dict[tuple[int, int], float], threshold: float) -> list[int]:
+def _merge_candidates(
+    members: dict[int, list[int]], links: dict[int, dict[int, float]], fixed: set[int], threshold: float
+) -> list[tuple[float, int, int]]:
+    """Heap entries (negative mean similarity, first, second) of every pair of groups that may merge."""
+    heap = []
+    for first, neighbours in links.items():
+        for second, total in neighbours.items():
+            if first >= second or (first in fixed and second in fixed):
+                continue
+            mean = total / (len(members[first]) * len(members[second]))
+            if mean >= threshold:
+                heap.append((-mean, first, second))
+    heapq.heapify(heap)
+    return heap
+
+
+def average_linkage(
+    n_items: int,
+    similarities: dict[tuple[int, int], float],
+    threshold: float,
+    fixed_groups: list[list[int]] | None = None,
+) -> list[int]:
     """Agglomerative clustering with average linkage over a sparse similarity graph.
 
     Missing pairs count as similarity 0. Repeatedly merges the two groups with the highest mean pairwise
     similarity while it is at least ``threshold``; ties break on the smallest group ids, so the result is
     deterministic.
 
+    Args:
+        n_items: Number of items.
+        similarities: (first, second) with first < second → similarity.
+        threshold: Lowest mean similarity at which two groups merge.
+        fixed_groups: Groups that exist from the start and never merge with one another (stories already
+            published); other items and groups may join them. Empty or None: every item starts alone.
+
     Returns:
         For every item, the smallest item of its group.
     """
-    members: dict[int, list[int]] = {item: [item] for item in range(n_items)}
+    root_of = list(range(n_items))
+    fixed: set[int] = set()
+    for group in fixed_groups or []:
+        root = min(group)
+        fixed.add(root)
+        for item in group:
+            root_of[item] = root
+    members: dict[int, list[int]] = defaultdict(list)
+    for item in range(n_items):
+        members[root_of[item]].append(item)
     links: dict[int, dict[int, float]] = defaultdict(dict)
     for (first, second), similarity in similarities.items():
-        links[first][second] = similarity
-        links[second][first] = similarity
-    heap = [
-        (-similarity, first, second)
-        for (first, second), similarity in similarities.items()
-        if similarity >= threshold
-    ]
-    heapq.heapify(heap)
+        first, second = root_of[first], root_of[second]
+        if first != second:
+            links[first][second] = links[first].get(second, 0.0) + similarity
+            links[second][first] = links[first][second]
+    heap = _merge_candidates(members, links, fixed, threshold)
     while heap:
         negative_mean, first, second = heapq.heappop(heap)
         if first not in members or second not in members:
@@ -302,6 +336,8 @@ def average_linkage(n_items: int, similarities: dict[tuple[int, int], float], th
             continue
         merged, absorbed = min(first, second), max(first, second)
         members[merged].extend(members.pop(absorbed))
+        if absorbed in fixed:
+            fixed.add(merged)
         for neighbour, neighbour_total in links.pop(absorbed).items():
             links[neighbour].pop(absorbed, None)
             if neighbour == merged:
@@ -310,16 +346,35 @@ def average_linkage(n_items: int, similarities: dict[tuple[int, int], float], th
             links[neighbour][merged] = links[merged][neighbour]
         size = len(members[merged])
         for neighbour, neighbour_total in links[merged].items():
+            if merged in fixed and neighbour in fixed:
+                continue
             mean = neighbour_total / (size * len(members[neighbour]))
             if mean >= threshold:
                 heapq.heappush(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
     group = [0] * n_items
-    for root, items in members.items():
+    for items in members.values():
         smallest = min(items)
         for item in items:
             group[item] = smallest
-        del root
     return group
+
+
+def ordered_similarities(
+    articles: pd.DataFrame, config: DedupConfig
+) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
+    """The canonical order of ``articles`` and the story similarities of its candidate pairs.
+
+    Returns:
+        Positions of ``articles`` in :func:`~factlake.dedup.articles.canonical_order`, and
+        :func:`story_similarities` over the articles in that order (pair positions index the order).
+    """
+    order = canonical_order(articles)
+    titles = articles["title"].fillna("").to_numpy(dtype=object)[order]
+    bodies = articles["body"].fillna("").to_numpy(dtype=object)[order]
+    dates = articles["published_date"].to_numpy(dtype=object)[order]
+    ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
+    texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
+    return order, story_similarities(texts, list(bodies), ordinals, config)
 
 
 def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
@@ -335,14 +390,8 @@ def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
     """
     if articles.empty:
         return pd.Series([], index=articles.index, dtype=object, name="story_id")
-    order = canonical_order(articles)
-    titles = articles["title"].fillna("").to_numpy(dtype=object)[order]
-    bodies = articles["body"].fillna("").to_numpy(dtype=object)[order]
-    dates = articles["published_date"].to_numpy(dtype=object)[order]
-    ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
-    texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
-    similarities = story_similarities(texts, list(bodies), ordinals, config)
-    groups = average_linkage(len(texts), similarities, config.story_similarity_threshold)
+    order, similarities = ordered_similarities(articles, config)
+    groups = average_linkage(len(order), similarities, config.story_similarity_threshold)
     ids = articles["article_id"].to_numpy(dtype=object)[order]
     story_of_sorted = np.array([ids[group] for group in groups], dtype=object)
     story = np.empty(len(articles), dtype=object)
