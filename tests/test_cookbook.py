@@ -38,7 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_sql_statement_runs_and_returns_rows(project: Path) -> None:
     (sql,) = blocks("sql")
     statements = [statement.strip() for statement in sql.split(";") if statement.strip()]
-    assert len(statements) == 4
+    assert len(statements) == 7
     connection = catalog.connect(project / "datasets" / "news")
     for statement in statements:
         assert connection.execute(statement).fetchall(), statement

@@ -19,6 +19,7 @@ import pytest
 from factlake import assemble, cache, catalog, dedup, discover, ingest, link, publish
 from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig, RunConfig
 from factlake.dedup import story_table
+from factlake.diff import diff_versions
 from factlake.extract import Extraction, extract_articles
 from factlake.incremental import extract_incrementally, extractor_versions
 from factlake.records import to_frame
@@ -160,3 +161,6 @@ def test_a_later_run_keeps_story_ids_and_the_published_canonical_article(
     stories = publish.read_table(latest, "stories")
     assert set(stories["story_id"]) == set(second["story_id"])
     assert second.loc["chess.txt", "story_id"] not in set(before.values())
+    diff = diff_versions(publish.resolve_version(dataset, 1), latest)
+    assert diff.added["stories"]["story_id"].tolist() == [second.loc["chess.txt", "story_id"]]
+    assert diff.changed["stories"]["story_id"].tolist() == [second.loc[original, "story_id"]]

@@ -65,11 +65,38 @@ def diff_facts(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     return added, removed, changed
 
 
+def diff_stories(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stories added, removed, and changed (grew or shrank in articles or copies)."""
+    added, removed, both = _split(old, new, "story_id")
+    grew = (both["n_articles_new"] != both["n_articles_old"]) | (both["n_copies_new"] != both["n_copies_old"])
+    changed = both.loc[grew, ["story_id", "label_new", "n_articles_old", "n_articles_new"]].copy()
+    verbs = [
+        "grew" if new_count >= old_count else "shrank"
+        for old_count, new_count in zip(changed["n_articles_old"], changed["n_articles_new"], strict=True)
+    ]
+    changed["change"] = [
+        f"{verb}: {old_count} → {new_count} articles"
+        for verb, old_count, new_count in zip(
+            verbs, changed["n_articles_old"], changed["n_articles_new"], strict=True
+        )
+    ]
+    changed = changed.rename(columns={"label_new": "label"})[["story_id", "label", "change"]]
+    return added, removed, changed
+
+
 def diff_versions(old: PublishedVersion, new: PublishedVersion) -> VersionDiff:
-    """Compare facts (by fact_id), articles (by article_id) and rejects (by source_uri)."""
+    """Compare facts (by fact_id), stories (by story_id), articles (by article_id) and rejects."""
     diff = VersionDiff({}, {}, {})
     fact_added, fact_removed, fact_changed = diff_facts(read_table(old, "facts"), read_table(new, "facts"))
     diff.added["facts"], diff.removed["facts"], diff.changed["facts"] = fact_added, fact_removed, fact_changed
+    story_added, story_removed, story_changed = diff_stories(
+        read_table(old, "stories"), read_table(new, "stories")
+    )
+    diff.added["stories"], diff.removed["stories"], diff.changed["stories"] = (
+        story_added,
+        story_removed,
+        story_changed,
+    )
     for table, key, watched in (
         ("articles", "article_id", "duplicate_of"),
         ("rejects", "source_uri", "error"),
