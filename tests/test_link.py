@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from factlake.config import DEFAULT_REFERENCE_DIR
+from factlake.errors import RunError
 from factlake.extract.entities import longest_person_name
 from factlake.link import _FullNameIndex, canonicalize_mentions, link_entities
 from factlake.records import new_record, stable_id
-from factlake.reference import load_reference
+from factlake.reference import load_reference, rows_valid_on
 from schemas.tables import Entities
 
 REFERENCE = load_reference(DEFAULT_REFERENCE_DIR)
@@ -48,7 +52,15 @@ def test_surname_titles_and_roles_link_to_one_person():
     assert putin["n_mentions"] == 3 and putin["n_articles"] == 2
     assert "Russian President Vladimir Putin" in putin["aliases"] and "Putin" in putin["aliases"]
     assert putin["entity_id"] == stable_id("person", "Vladimir Putin")
-    assert names["Putin"] == names["Russian President"] == names["Russian leader"] == "Vladimir Putin"
+    assert names["Putin"] == "Vladimir Putin"
+
+
+def test_a_role_alone_is_never_linked_to_a_holder():
+    """Who holds a role depends on the date: only the article (or a dated reference row) says who."""
+    _, names = link_entities(MENTIONS, REFERENCE)
+    quote = new_record("mentions", speaker="Kremlin spokesman", fact_type="quote")
+    assert {"Russian President", "Russian leader", "Kremlin spokesman"}.isdisjoint(names)
+    assert canonicalize_mentions([quote], names)[0]["speaker"] == "Kremlin spokesman"
 
 
 def test_curated_alias_merges_but_metonymy_does_not():
@@ -88,3 +100,26 @@ WORDS = st.sampled_from(["Putin", "Vladimir", "Biden", "Joe", "Lee", "Kim", "Jon
 )
 def test_full_name_index_answers_like_a_scan_of_all_full_names(full_names: list[str], word: str) -> None:
     assert _FullNameIndex(full_names)(word) == longest_person_name(word, full_names)
+
+
+def test_dated_reference_rows_apply_only_inside_their_period():
+    rows = [
+        {
+            "role": "Russian president",
+            "name": "Dmitry Medvedev",
+            "valid_from": "2008-05-07",
+            "valid_to": "2012-05-06",
+        },
+        {"role": "Russian president", "name": "Vladimir Putin", "valid_from": "2012-05-07", "valid_to": ""},
+        {"role": "Russian president", "name": "Nobody", "valid_from": "", "valid_to": ""},
+    ]
+    assert [row["name"] for row in rows_valid_on(rows, dt.date(2012, 5, 6))] == ["Dmitry Medvedev"]
+    assert [row["name"] for row in rows_valid_on(rows, dt.date(2030, 1, 1))] == ["Vladimir Putin"]
+    assert rows_valid_on(rows, None) == []
+    with pytest.raises(RunError, match="valid_to"):
+        rows_valid_on([{"valid_from": "2012-05-07", "valid_to": "May 2012"}], dt.date(2013, 1, 1))
+
+
+def test_every_reference_role_row_is_dated():
+    for row in REFERENCE.table("roles"):
+        assert rows_valid_on([row], dt.date.fromisoformat(row["valid_from"])) == [row]

@@ -6,9 +6,10 @@ stage, run once after all articles are extracted, links across articles:
 - curated aliases from ``aliases.csv`` ("Karabakh" → "Nagorno-Karabakh", "EU" → "European Union");
 - a person named by a surname alone in an article becomes the unique full name sharing that surname in the
   dataset (an ambiguous surname stays as written);
-- a title written before a person ("Russian President Vladimir Putin") makes both the titled form and the
-  role itself ("Russian President") aliases of that person, the role only while a single person holds it
-  in the dataset; role holders from ``roles.csv`` ("Russian leader") complete the name mapping;
+- a title written before a person ("Russian President Vladimir Putin") makes the titled form an alias of
+  that person. A role alone ("Russian President", "Kremlin spokesman") is never linked here: who holds a
+  role depends on the date, so only the article (or the dated ``roles.csv`` row in force on its date)
+  names its holder, during extraction; a role left unresolved there stays the role;
 - each canonical entity gets the type most of its mentions have.
 
 Metonymy is not merged ("Kremlin" and "Moscow" stay apart from "Russia"): see ``aliases.csv``.
@@ -38,12 +39,12 @@ def link_entities(
 
     Args:
         entity_mentions: Entity mentions of all articles (see :class:`factlake.extract.Extraction`).
-        reference: ``aliases.csv`` (alias, name, entity_type) and ``roles.csv`` (role, name).
+        reference: ``aliases.csv`` (alias, name, entity_type).
 
     Returns:
         The table (``entity_id = stable_id(entity_type, name)``, sorted like the published table) and a
-        dict mapping each surface form, article-level name, titled form and unambiguous role to the
-        canonical name. Canonical names map to themselves.
+        dict mapping each surface form, article-level name and titled form to the canonical name.
+        Canonical names map to themselves.
     """
     aliases = {normalize_key(row["alias"]): row["name"] for row in reference.table("aliases")}
     full_names = sorted(
@@ -66,8 +67,6 @@ def link_entities(
     type_votes: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, set[str]] = defaultdict(set)
     articles: dict[str, set[str]] = defaultdict(set)
-    role_holders: dict[str, set[str]] = defaultdict(set)
-    role_spelling: dict[str, str] = {}
     for mention in entity_mentions:
         canonical = canonical_of(mention)
         type_votes[canonical][mention["entity_type"]] += 1
@@ -76,20 +75,11 @@ def link_entities(
         role = mention.get("role")
         if role:
             surface_forms.add(f"{role} {mention['text']}")
-            role_holders[normalize_key(role)].add(canonical)
-            role_spelling.setdefault(normalize_key(role), role)
         for form in surface_forms:
             forms[canonical].add(form)
             form_votes[form][canonical] += 1
 
     mapping = {form: _most_voted(votes) for form, votes in sorted(form_votes.items())}
-    for key, holders in sorted(role_holders.items()):
-        if len(holders) == 1:
-            (holder,) = holders
-            mapping.setdefault(role_spelling[key], holder)
-            forms[holder].add(role_spelling[key])
-    for row in reference.table("roles"):
-        mapping.setdefault(row["role"], row["name"])
     for alias, name in sorted(aliases.items()):
         mapping.setdefault(alias, name)
     for canonical in forms:
