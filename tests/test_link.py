@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factlake.config import DEFAULT_REFERENCE_DIR
+from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
 from factlake.errors import RunError
+from factlake.extract import ArticleContext, entities, quotes
 from factlake.extract.entities import longest_person_name
 from factlake.link import _FullNameIndex, canonicalize_mentions, link_entities
 from factlake.records import new_record, stable_id
@@ -123,3 +124,57 @@ def test_dated_reference_rows_apply_only_inside_their_period():
 def test_every_reference_role_row_is_dated():
     for row in REFERENCE.table("roles"):
         assert rows_valid_on([row], dt.date.fromisoformat(row["valid_from"])) == [row]
+
+
+TRUMP_ARTICLE = (
+    "Trump leads with 47.3 percent in the latest survey. Trump holds a lead in Ohio as well.\n\n"
+    "Donald Trump spoke in Columbus on Tuesday. “We are going to win Ohio big,” Trump said.\n\n"
+    "Donald Trump later told supporters: “This state is ours.”\n\n"
+    "Aides said Donald Trump would return next week."
+)
+#: An article that never names him in full, where the small model tags "Trump" an organization.
+TRUMP_POLL = "Trump leads with 47.3 percent in the latest survey."
+
+
+def extracted(articles: dict[str, str], nlp, reference) -> tuple[list[dict], list[dict]]:
+    """(entity mentions, quote mentions) of real articles, as extraction produces them."""
+    entity_mentions: list[dict] = []
+    quote_mentions: list[dict] = []
+    for article_id, body in articles.items():
+        context = ArticleContext(article_id=article_id, body=body, published_date=None, doc=nlp(body))
+        context.entity_mentions = entities.extract(context, ExtractConfig(), reference)
+        entity_mentions.extend(context.entity_mentions)
+        quote_mentions.extend(quotes.extract(context, ExtractConfig(), reference))
+    return entity_mentions, quote_mentions
+
+
+def test_surname_and_full_name_in_one_article_are_one_speaker_and_one_entity(nlp, reference):
+    entity_mentions, quote_mentions = extracted({"a" * 16: TRUMP_ARTICLE}, nlp, reference)
+    table, names = link_entities(entity_mentions, reference)
+    speakers = {mention["speaker"] for mention in canonicalize_mentions(quote_mentions, names)}
+    assert len(quote_mentions) == 2 and speakers == {"Donald Trump"}
+    trump = table[table["name"].str.contains("Trump")]
+    assert list(trump["name"]) == ["Donald Trump"] and list(trump["entity_type"]) == ["person"]
+    assert trump.iloc[0]["n_mentions"] == 6
+
+
+def test_a_surname_mostly_written_for_a_person_links_across_articles(nlp, reference):
+    entity_mentions, _ = extracted({"a" * 16: TRUMP_ARTICLE, "b" * 16: TRUMP_POLL}, nlp, reference)
+    poll = [mention for mention in entity_mentions if mention["article_id"] == "b" * 16]
+    assert [(mention["text"], mention["entity_type"]) for mention in poll] == [("Trump", "organization")]
+    table, _ = link_entities(entity_mentions, reference)
+    trump = table[table["name"].str.contains("Trump")]
+    assert list(trump["name"]) == ["Donald Trump"] and trump.iloc[0]["n_articles"] == 2
+
+
+def test_an_ambiguous_surname_stays_as_written_but_takes_the_type_most_of_its_mentions_have():
+    mentions = [
+        mention("a" * 16, "Donald Trump", "person"),
+        *[mention("a" * 16, "Trump", "person", name="Donald Trump") for _ in range(3)],
+        mention("b" * 16, "Ivanka Trump", "person"),
+        mention("c" * 16, "Trump", "organization"),
+        mention("d" * 16, "Trump", "organization"),
+    ]
+    table, names = link_entities(mentions, REFERENCE)
+    assert names["Trump"] == "Trump"  # Donald or Ivanka: not guessed
+    assert table.set_index("name").loc["Trump", "entity_type"] == "person"

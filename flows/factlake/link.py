@@ -10,7 +10,10 @@ stage, run once after all articles are extracted, links across articles:
   that person. A role alone ("Russian President", "Kremlin spokesman") is never linked here: who holds a
   role depends on the date, so only the article (or the dated ``roles.csv`` row in force on its date)
   names its holder, during extraction; a role left unresolved there stays the role;
-- each canonical entity gets the type most of its mentions have.
+- a one-word name most of whose mentions in the dataset are people ("Trump", tagged an organization by
+  spaCy in some articles) is read as a person's surname;
+- each canonical entity gets the type most of its mentions have (a one-word name: most mentions written
+  that way).
 
 Metonymy is not merged ("Kremlin" and "Moscow" stay apart from "Russia"): see ``aliases.csv``.
 """
@@ -56,10 +59,15 @@ def link_entities(
     )
 
     full_name_of = _FullNameIndex(full_names)
+    written_types: dict[str, Counter[str]] = defaultdict(Counter)
+    for mention in entity_mentions:
+        written_types[mention["text"]][mention["entity_type"]] += 1
 
     def canonical_of(mention: dict[str, Any]) -> str:
         name = aliases.get(normalize_key(mention["name"]), mention["name"])
-        if mention["entity_type"] == "person" and " " not in name:
+        if " " not in name and (
+            mention["entity_type"] == "person" or _majority_type(written_types[name]) == "person"
+        ):
             name = full_name_of(name)
         return name
 
@@ -88,7 +96,12 @@ def link_entities(
     records = []
     for canonical in sorted(forms):
         counts = type_votes[canonical]
-        entity_type = min(counts, key=lambda kind: (-counts[kind], TYPE_PRIORITY.index(kind)))
+        # A one-word name is typed by every mention written that way, also those an article resolved to
+        # a full name: "Trump" tagged an organization in some articles is still a person.
+        if " " not in canonical and canonical in written_types:
+            entity_type = _majority_type(written_types[canonical])
+        else:
+            entity_type = _majority_type(counts)
         records.append(
             {
                 "entity_id": stable_id(entity_type, canonical),
@@ -128,6 +141,11 @@ class _FullNameIndex:
             candidates = self._by_last_word.get(word, []) or self._by_word.get(word, [])
             self._answers[word] = longest_person_name(word, candidates)
         return self._answers[word]
+
+
+def _majority_type(votes: Counter[str]) -> str:
+    """The entity type most mentions have (the most specific of :data:`TYPE_PRIORITY` on ties)."""
+    return min(votes, key=lambda kind: (-votes[kind], TYPE_PRIORITY.index(kind)))
 
 
 def _most_voted(votes: Counter[str]) -> str:
