@@ -175,7 +175,7 @@ def _clean_mention(
         return None
     key = normalize_key(text)
     label = entity.label_
-    if label in NAME_LABELS and key not in gazetteer.places and not _reads_as_a_name(tokens, label):
+    if not _reads_as_a_name(tokens, label) and key not in gazetteer.places:
         return None
     role = None
     if key in gazetteer.places:
@@ -215,8 +215,10 @@ def _reads_as_a_name(tokens: list[Any], label: str) -> bool:
     Names are written in capitalized words joined by a few lower-case particles ("Bank of England",
     "Osama bin Laden"). A span holding any other lower-case word ("Trump 43 percent to", "Clinton camp")
     is a fragment of a sentence the tagger ran across, and a person's name holds no number and no
-    possessive ("Trump's 1995").
+    possessive ("Trump's 1995"). Spans of other labels (nationalities, dates) are not names: they pass.
     """
+    if label not in NAME_LABELS:
+        return True
     for token in tokens:
         lower = token.lower_
         if token.is_punct or lower in NAME_PARTICLES:
