@@ -178,3 +178,17 @@ def test_an_ambiguous_surname_stays_as_written_but_takes_the_type_most_of_its_me
     table, names = link_entities(mentions, REFERENCE)
     assert names["Trump"] == "Trump"  # Donald or Ivanka: not guessed
     assert table.set_index("name").loc["Trump", "entity_type"] == "person"
+
+
+def test_a_middle_initial_does_not_split_a_person_unless_it_tells_two_apart():
+    mentions = [
+        mention("a" * 16, "Donald J. Trump", "person"),
+        mention("b" * 16, "Donald Trump", "person"),
+        mention("c" * 16, "George H. W. Bush", "person"),
+        mention("d" * 16, "George W. Bush", "person"),
+        mention("e" * 16, "George Bush", "person"),
+    ]
+    table, names = link_entities(mentions, REFERENCE)
+    assert names["Donald J. Trump"] == "Donald Trump"
+    assert table.set_index("name").loc["Donald Trump", "n_articles"] == 2
+    assert {"George H. W. Bush", "George W. Bush", "George Bush"} <= set(table["name"])

@@ -5,7 +5,8 @@ stage, run once after all articles are extracted, links across articles:
 
 - curated aliases from ``aliases.csv`` ("Karabakh" → "Nagorno-Karabakh", "EU" → "European Union");
 - a person named by a surname alone in an article becomes the unique full name sharing that surname in the
-  dataset (an ambiguous surname stays as written);
+  dataset (an ambiguous surname stays as written), and a full name written with a middle initial the
+  same name without it ("Donald J. Trump" → "Donald Trump") unless several initialed variants exist;
 - a title written before a person ("Russian President Vladimir Putin") makes the titled form an alias of
   that person. A role alone ("Russian President", "Kremlin spokesman") is never linked here: who holds a
   role depends on the date, so only the article (or the dated ``roles.csv`` row in force on its date)
@@ -20,6 +21,7 @@ Metonymy is not merged ("Kremlin" and "Moscow" stay apart from "Russia"): see ``
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -30,6 +32,8 @@ from factlake.records import stable_id, to_frame
 from factlake.reference import Reference
 from schemas.tables import SORT_KEYS
 
+#: A middle initial written inside a full name ("J." in "Donald J. Trump").
+MIDDLE_INITIAL = re.compile(r"[A-Z]\.")
 #: Mention columns holding entity names, rewritten by :func:`canonicalize_mentions`.
 NAME_COLUMNS = ("speaker", "location")
 LIST_NAME_COLUMNS = ("actors",)
@@ -58,7 +62,8 @@ def link_entities(
         }
     )
 
-    full_name_of = _FullNameIndex(full_names)
+    plain_name_of = _plain_names(full_names)
+    full_name_of = _FullNameIndex(sorted({plain_name_of.get(name, name) for name in full_names}))
     written_types: dict[str, Counter[str]] = defaultdict(Counter)
     for mention in entity_mentions:
         written_types[mention["text"]][mention["entity_type"]] += 1
@@ -69,7 +74,7 @@ def link_entities(
             mention["entity_type"] == "person" or _majority_type(written_types[name]) == "person"
         ):
             name = full_name_of(name)
-        return name
+        return plain_name_of.get(name, name)
 
     form_votes: dict[str, Counter[str]] = defaultdict(Counter)
     type_votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -141,6 +146,19 @@ class _FullNameIndex:
             candidates = self._by_last_word.get(word, []) or self._by_word.get(word, [])
             self._answers[word] = longest_person_name(word, candidates)
         return self._answers[word]
+
+
+def _plain_names(full_names: list[str]) -> dict[str, str]:
+    """Full names written with middle initials mapped to the same name written without them ("Donald J.
+    Trump" → "Donald Trump"), when the dataset holds that name and only one initialed variant of it
+    ("George H. W. Bush" and "George W. Bush" both stay apart from "George Bush")."""
+    known = set(full_names)
+    variants: dict[str, list[str]] = defaultdict(list)
+    for name in full_names:
+        plain = " ".join(word for word in name.split() if not MIDDLE_INITIAL.fullmatch(word))
+        if plain != name and plain in known and " " in plain:
+            variants[plain].append(name)
+    return {names[0]: plain for plain, names in variants.items() if len(names) == 1}
 
 
 def _majority_type(votes: Counter[str]) -> str:
