@@ -33,7 +33,7 @@ from factlake.extract import ArticleContext
 from factlake.reference import Reference
 
 NAME = "entities"
-VERSION = "1.1"
+VERSION = "1.2"
 
 #: spaCy labels kept, and the contract's entity type of each.
 LABEL_TYPES = {
