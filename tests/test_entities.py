@@ -73,3 +73,37 @@ def test_surname_tagged_as_a_place_is_a_person(nlp, reference):
     found = [mention for mention in mentions_of(body, nlp, reference) if mention["text"] == "Valastro"]
     assert found and all(mention["entity_type"] == "person" for mention in found)
     assert found[0]["name"] == "Buddy Valastro"
+
+
+#: "Trump" tagged an organization by the small model twice, named in full three times.
+TRUMP_ARTICLE = (
+    "Trump leads with 47.3 percent in the latest survey. Trump holds a lead in Ohio as well.\n\n"
+    "Donald Trump spoke in Columbus on Tuesday. “We are going to win Ohio big,” Trump said.\n\n"
+    "Donald Trump later told supporters: “This state is ours.”\n\n"
+    "Aides said Donald Trump would return next week."
+)
+
+
+def test_a_surname_is_typed_by_a_majority_vote_over_the_mentions_of_its_person(nlp, reference):
+    trumps = [mention for mention in mentions_of(TRUMP_ARTICLE, nlp, reference) if "Trump" in mention["text"]]
+    assert len(trumps) == 6
+    assert {(mention["entity_type"], mention["name"]) for mention in trumps} == {("person", "Donald Trump")}
+    # ... while a place named more often than a namesake person stays a place
+    body = (
+        "Michael Jordan visited Amman on Monday. The government of Jordan hosts many refugees. "
+        "Refugees in Jordan number a million, and aid to Jordan grew."
+    )
+    places = [mention for mention in mentions_of(body, nlp, reference) if mention["text"] == "Jordan"]
+    assert len(places) == 3 and all(mention["entity_type"] == "place" for mention in places)
+
+
+def test_spans_that_cannot_be_names_never_become_entities(nlp, reference):
+    body = "The poll has Trump 43 percent to Clinton's 40 percent, and Donald Trump welcomed it."
+    texts = [mention["text"] for mention in mentions_of(body, nlp, reference)]
+    assert not any("percent" in text for text in texts)
+    assert "Donald Trump" in texts
+    # ... while lower-case particles are part of names
+    body = "The Bank of England raised rates, and Osama bin Laden was killed in Pakistan years ago."
+    assert {"Bank of England", "Osama bin Laden"} <= {
+        mention["text"] for mention in mentions_of(body, nlp, reference)
+    }

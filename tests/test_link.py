@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factlake.config import DEFAULT_REFERENCE_DIR
+from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
+from factlake.errors import RunError
+from factlake.extract import ArticleContext, entities, quotes
 from factlake.extract.entities import longest_person_name
 from factlake.link import _FullNameIndex, canonicalize_mentions, link_entities
 from factlake.records import new_record, stable_id
-from factlake.reference import load_reference
+from factlake.reference import load_reference, rows_valid_on
 from schemas.tables import Entities
 
 REFERENCE = load_reference(DEFAULT_REFERENCE_DIR)
@@ -48,7 +53,15 @@ def test_surname_titles_and_roles_link_to_one_person():
     assert putin["n_mentions"] == 3 and putin["n_articles"] == 2
     assert "Russian President Vladimir Putin" in putin["aliases"] and "Putin" in putin["aliases"]
     assert putin["entity_id"] == stable_id("person", "Vladimir Putin")
-    assert names["Putin"] == names["Russian President"] == names["Russian leader"] == "Vladimir Putin"
+    assert names["Putin"] == "Vladimir Putin"
+
+
+def test_a_role_alone_is_never_linked_to_a_holder():
+    """Who holds a role depends on the date: only the article (or a dated reference row) says who."""
+    _, names = link_entities(MENTIONS, REFERENCE)
+    quote = new_record("mentions", speaker="Kremlin spokesman", fact_type="quote")
+    assert {"Russian President", "Russian leader", "Kremlin spokesman"}.isdisjoint(names)
+    assert canonicalize_mentions([quote], names)[0]["speaker"] == "Kremlin spokesman"
 
 
 def test_curated_alias_merges_but_metonymy_does_not():
@@ -88,3 +101,94 @@ WORDS = st.sampled_from(["Putin", "Vladimir", "Biden", "Joe", "Lee", "Kim", "Jon
 )
 def test_full_name_index_answers_like_a_scan_of_all_full_names(full_names: list[str], word: str) -> None:
     assert _FullNameIndex(full_names)(word) == longest_person_name(word, full_names)
+
+
+def test_dated_reference_rows_apply_only_inside_their_period():
+    rows = [
+        {
+            "role": "Russian president",
+            "name": "Dmitry Medvedev",
+            "valid_from": "2008-05-07",
+            "valid_to": "2012-05-06",
+        },
+        {"role": "Russian president", "name": "Vladimir Putin", "valid_from": "2012-05-07", "valid_to": ""},
+        {"role": "Russian president", "name": "Nobody", "valid_from": "", "valid_to": ""},
+    ]
+    assert [row["name"] for row in rows_valid_on(rows, dt.date(2012, 5, 6))] == ["Dmitry Medvedev"]
+    assert [row["name"] for row in rows_valid_on(rows, dt.date(2030, 1, 1))] == ["Vladimir Putin"]
+    assert rows_valid_on(rows, None) == []
+    with pytest.raises(RunError, match="valid_to"):
+        rows_valid_on([{"valid_from": "2012-05-07", "valid_to": "May 2012"}], dt.date(2013, 1, 1))
+
+
+def test_every_reference_role_row_is_dated():
+    for row in REFERENCE.table("roles"):
+        assert rows_valid_on([row], dt.date.fromisoformat(row["valid_from"])) == [row]
+
+
+TRUMP_ARTICLE = (
+    "Trump leads with 47.3 percent in the latest survey. Trump holds a lead in Ohio as well.\n\n"
+    "Donald Trump spoke in Columbus on Tuesday. “We are going to win Ohio big,” Trump said.\n\n"
+    "Donald Trump later told supporters: “This state is ours.”\n\n"
+    "Aides said Donald Trump would return next week."
+)
+#: An article that never names him in full, where the small model tags "Trump" an organization.
+TRUMP_POLL = "Trump leads with 47.3 percent in the latest survey."
+
+
+def extracted(articles: dict[str, str], nlp, reference) -> tuple[list[dict], list[dict]]:
+    """(entity mentions, quote mentions) of real articles, as extraction produces them."""
+    entity_mentions: list[dict] = []
+    quote_mentions: list[dict] = []
+    for article_id, body in articles.items():
+        context = ArticleContext(article_id=article_id, body=body, published_date=None, doc=nlp(body))
+        context.entity_mentions = entities.extract(context, ExtractConfig(), reference)
+        entity_mentions.extend(context.entity_mentions)
+        quote_mentions.extend(quotes.extract(context, ExtractConfig(), reference))
+    return entity_mentions, quote_mentions
+
+
+def test_surname_and_full_name_in_one_article_are_one_speaker_and_one_entity(nlp, reference):
+    entity_mentions, quote_mentions = extracted({"a" * 16: TRUMP_ARTICLE}, nlp, reference)
+    table, names = link_entities(entity_mentions, reference)
+    speakers = {mention["speaker"] for mention in canonicalize_mentions(quote_mentions, names)}
+    assert len(quote_mentions) == 2 and speakers == {"Donald Trump"}
+    trump = table[table["name"].str.contains("Trump")]
+    assert list(trump["name"]) == ["Donald Trump"] and list(trump["entity_type"]) == ["person"]
+    assert trump.iloc[0]["n_mentions"] == 6
+
+
+def test_a_surname_mostly_written_for_a_person_links_across_articles(nlp, reference):
+    entity_mentions, _ = extracted({"a" * 16: TRUMP_ARTICLE, "b" * 16: TRUMP_POLL}, nlp, reference)
+    poll = [mention for mention in entity_mentions if mention["article_id"] == "b" * 16]
+    assert [(mention["text"], mention["entity_type"]) for mention in poll] == [("Trump", "organization")]
+    table, _ = link_entities(entity_mentions, reference)
+    trump = table[table["name"].str.contains("Trump")]
+    assert list(trump["name"]) == ["Donald Trump"] and trump.iloc[0]["n_articles"] == 2
+
+
+def test_an_ambiguous_surname_stays_as_written_but_takes_the_type_most_of_its_mentions_have():
+    mentions = [
+        mention("a" * 16, "Donald Trump", "person"),
+        *[mention("a" * 16, "Trump", "person", name="Donald Trump") for _ in range(3)],
+        mention("b" * 16, "Ivanka Trump", "person"),
+        mention("c" * 16, "Trump", "organization"),
+        mention("d" * 16, "Trump", "organization"),
+    ]
+    table, names = link_entities(mentions, REFERENCE)
+    assert names["Trump"] == "Trump"  # Donald or Ivanka: not guessed
+    assert table.set_index("name").loc["Trump", "entity_type"] == "person"
+
+
+def test_a_middle_initial_does_not_split_a_person_unless_it_tells_two_apart():
+    mentions = [
+        mention("a" * 16, "Donald J. Trump", "person"),
+        mention("b" * 16, "Donald Trump", "person"),
+        mention("c" * 16, "George H. W. Bush", "person"),
+        mention("d" * 16, "George W. Bush", "person"),
+        mention("e" * 16, "George Bush", "person"),
+    ]
+    table, names = link_entities(mentions, REFERENCE)
+    assert names["Donald J. Trump"] == "Donald Trump"
+    assert table.set_index("name").loc["Donald Trump", "n_articles"] == 2
+    assert {"George H. W. Bush", "George W. Bush", "George Bush"} <= set(table["name"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from evaluation import EvaluationContext
@@ -14,8 +16,8 @@ CONFIG = ExtractConfig()
 ARTICLE_ID = "0" * 16
 
 
-def quotes_of(body: str, nlp, reference) -> list[dict]:
-    context = ArticleContext(article_id=ARTICLE_ID, body=body, published_date=None, doc=nlp(body))
+def quotes_of(body: str, nlp, reference, published_date: dt.date | None = None) -> list[dict]:
+    context = ArticleContext(article_id=ARTICLE_ID, body=body, published_date=published_date, doc=nlp(body))
     context.entity_mentions = entities.extract(context, CONFIG, reference)
     found = quotes.extract(context, CONFIG, reference)
     for mention in found:
@@ -78,10 +80,37 @@ def test_role_speaker_resolves_through_apposition(nlp, reference):
     assert quote["speaker"] == "Vladimir Putin"
 
 
-def test_role_speaker_falls_back_to_reference_roles(nlp, reference):
-    body = "“The agenda of the talks will be published soon,” the Kremlin spokesperson said."
-    [quote] = quotes_of(body, nlp, reference)
+KREMLIN_SPOKESMAN = "“The agenda of the talks will be published soon,” the Kremlin spokesman said."
+
+
+def test_role_speaker_falls_back_to_the_dated_reference_row_in_force(nlp, reference):
+    [quote] = quotes_of(KREMLIN_SPOKESMAN, nlp, reference, dt.date(2022, 10, 31))
     assert quote["speaker"] == "Dmitry Peskov"
+
+
+@pytest.mark.parametrize(
+    "published_date",
+    [pytest.param(None, id="undated"), pytest.param(dt.date(2010, 3, 1), id="before_the_holder_took_office")],
+)
+def test_role_speaker_stays_the_role_outside_the_reference_rows_period(nlp, reference, published_date):
+    [quote] = quotes_of(KREMLIN_SPOKESMAN, nlp, reference, published_date)
+    assert quote["speaker"] == "Kremlin spokesman"
+
+
+def test_an_unqualified_spokesman_is_never_a_reference_role_holder(nlp, reference):
+    body = (
+        "The campaign disputed the report on Tuesday.\n\n"
+        "“We have never seen those documents,” a spokesman said."
+    )
+    [quote] = quotes_of(body, nlp, reference, dt.date(2016, 9, 14))
+    assert quote["speaker"] != "Dmitry Peskov"
+
+
+def test_the_role_holder_changes_with_the_article_date(nlp, reference):
+    body = "“Our relations with Washington are at a low point,” the Russian president said."
+    [in_2010] = quotes_of(body, nlp, reference, dt.date(2010, 6, 1))
+    [in_2016] = quotes_of(body, nlp, reference, dt.date(2016, 6, 1))
+    assert (in_2010["speaker"], in_2016["speaker"]) == ("Dmitry Medvedev", "Vladimir Putin")
 
 
 def test_quote_alone_takes_the_speaker_of_the_previous_paragraph(nlp, reference):

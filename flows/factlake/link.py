@@ -5,17 +5,23 @@ stage, run once after all articles are extracted, links across articles:
 
 - curated aliases from ``aliases.csv`` ("Karabakh" → "Nagorno-Karabakh", "EU" → "European Union");
 - a person named by a surname alone in an article becomes the unique full name sharing that surname in the
-  dataset (an ambiguous surname stays as written);
-- a title written before a person ("Russian President Vladimir Putin") makes both the titled form and the
-  role itself ("Russian President") aliases of that person, the role only while a single person holds it
-  in the dataset; role holders from ``roles.csv`` ("Russian leader") complete the name mapping;
-- each canonical entity gets the type most of its mentions have.
+  dataset (an ambiguous surname stays as written), and a full name written with a middle initial the
+  same name without it ("Donald J. Trump" → "Donald Trump") unless several initialed variants exist;
+- a title written before a person ("Russian President Vladimir Putin") makes the titled form an alias of
+  that person. A role alone ("Russian President", "Kremlin spokesman") is never linked here: who holds a
+  role depends on the date, so only the article (or the dated ``roles.csv`` row in force on its date)
+  names its holder, during extraction; a role left unresolved there stays the role;
+- a one-word name most of whose mentions in the dataset are people ("Trump", tagged an organization by
+  spaCy in some articles) is read as a person's surname;
+- each canonical entity gets the type most of its mentions have (a one-word name: most mentions written
+  that way).
 
 Metonymy is not merged ("Kremlin" and "Moscow" stay apart from "Russia"): see ``aliases.csv``.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -26,6 +32,8 @@ from factlake.records import stable_id, to_frame
 from factlake.reference import Reference
 from schemas.tables import SORT_KEYS
 
+#: A middle initial written inside a full name ("J." in "Donald J. Trump").
+MIDDLE_INITIAL = re.compile(r"[A-Z]\.")
 #: Mention columns holding entity names, rewritten by :func:`canonicalize_mentions`.
 NAME_COLUMNS = ("speaker", "location")
 LIST_NAME_COLUMNS = ("actors",)
@@ -38,12 +46,12 @@ def link_entities(
 
     Args:
         entity_mentions: Entity mentions of all articles (see :class:`factlake.extract.Extraction`).
-        reference: ``aliases.csv`` (alias, name, entity_type) and ``roles.csv`` (role, name).
+        reference: ``aliases.csv`` (alias, name, entity_type).
 
     Returns:
         The table (``entity_id = stable_id(entity_type, name)``, sorted like the published table) and a
-        dict mapping each surface form, article-level name, titled form and unambiguous role to the
-        canonical name. Canonical names map to themselves.
+        dict mapping each surface form, article-level name and titled form to the canonical name.
+        Canonical names map to themselves.
     """
     aliases = {normalize_key(row["alias"]): row["name"] for row in reference.table("aliases")}
     full_names = sorted(
@@ -54,20 +62,24 @@ def link_entities(
         }
     )
 
-    full_name_of = _FullNameIndex(full_names)
+    plain_name_of = _plain_names(full_names)
+    full_name_of = _FullNameIndex(sorted({plain_name_of.get(name, name) for name in full_names}))
+    written_types: dict[str, Counter[str]] = defaultdict(Counter)
+    for mention in entity_mentions:
+        written_types[mention["text"]][mention["entity_type"]] += 1
 
     def canonical_of(mention: dict[str, Any]) -> str:
         name = aliases.get(normalize_key(mention["name"]), mention["name"])
-        if mention["entity_type"] == "person" and " " not in name:
+        if " " not in name and (
+            mention["entity_type"] == "person" or _majority_type(written_types[name]) == "person"
+        ):
             name = full_name_of(name)
-        return name
+        return plain_name_of.get(name, name)
 
     form_votes: dict[str, Counter[str]] = defaultdict(Counter)
     type_votes: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, set[str]] = defaultdict(set)
     articles: dict[str, set[str]] = defaultdict(set)
-    role_holders: dict[str, set[str]] = defaultdict(set)
-    role_spelling: dict[str, str] = {}
     for mention in entity_mentions:
         canonical = canonical_of(mention)
         type_votes[canonical][mention["entity_type"]] += 1
@@ -76,20 +88,11 @@ def link_entities(
         role = mention.get("role")
         if role:
             surface_forms.add(f"{role} {mention['text']}")
-            role_holders[normalize_key(role)].add(canonical)
-            role_spelling.setdefault(normalize_key(role), role)
         for form in surface_forms:
             forms[canonical].add(form)
             form_votes[form][canonical] += 1
 
     mapping = {form: _most_voted(votes) for form, votes in sorted(form_votes.items())}
-    for key, holders in sorted(role_holders.items()):
-        if len(holders) == 1:
-            (holder,) = holders
-            mapping.setdefault(role_spelling[key], holder)
-            forms[holder].add(role_spelling[key])
-    for row in reference.table("roles"):
-        mapping.setdefault(row["role"], row["name"])
     for alias, name in sorted(aliases.items()):
         mapping.setdefault(alias, name)
     for canonical in forms:
@@ -98,7 +101,12 @@ def link_entities(
     records = []
     for canonical in sorted(forms):
         counts = type_votes[canonical]
-        entity_type = min(counts, key=lambda kind: (-counts[kind], TYPE_PRIORITY.index(kind)))
+        # A one-word name is typed by every mention written that way, also those an article resolved to
+        # a full name: "Trump" tagged an organization in some articles is still a person.
+        if " " not in canonical and canonical in written_types:
+            entity_type = _majority_type(written_types[canonical])
+        else:
+            entity_type = _majority_type(counts)
         records.append(
             {
                 "entity_id": stable_id(entity_type, canonical),
@@ -138,6 +146,24 @@ class _FullNameIndex:
             candidates = self._by_last_word.get(word, []) or self._by_word.get(word, [])
             self._answers[word] = longest_person_name(word, candidates)
         return self._answers[word]
+
+
+def _plain_names(full_names: list[str]) -> dict[str, str]:
+    """Full names written with middle initials mapped to the same name written without them ("Donald J.
+    Trump" → "Donald Trump"), when the dataset holds that name and only one initialed variant of it
+    ("George H. W. Bush" and "George W. Bush" both stay apart from "George Bush")."""
+    known = set(full_names)
+    variants: dict[str, list[str]] = defaultdict(list)
+    for name in full_names:
+        plain = " ".join(word for word in name.split() if not MIDDLE_INITIAL.fullmatch(word))
+        if plain != name and plain in known and " " in plain:
+            variants[plain].append(name)
+    return {names[0]: plain for plain, names in variants.items() if len(names) == 1}
+
+
+def _majority_type(votes: Counter[str]) -> str:
+    """The entity type most mentions have (the most specific of :data:`TYPE_PRIORITY` on ties)."""
+    return min(votes, key=lambda kind: (-votes[kind], TYPE_PRIORITY.index(kind)))
 
 
 def _most_voted(votes: Counter[str]) -> str:

@@ -8,9 +8,11 @@ both keyed by the file's stem (``actions.csv`` → ``reference.table("actions")`
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from factlake.errors import RunError
 from factlake.records import sha256_hex
 
 
@@ -60,3 +62,36 @@ def load_reference(directory: Path) -> Reference:
     return Reference(
         tables=tables, word_lists=word_lists, fingerprint=sha256_hex("\n".join(digest_parts))[:16]
     )
+
+
+def rows_valid_on(rows: list[dict[str, str]], on: dt.date | None) -> list[dict[str, str]]:
+    """The rows of a dated table (``valid_from``, ``valid_to``: ISO dates, both inclusive) in force on ``on``.
+
+    Knowledge that holds only for a period (who holds an office) must not be applied outside it: an
+    article published in 2016 must not get the 2022 holder of a role. An undated article (``on`` None)
+    gets no row, and a row without ``valid_from`` applies to no article. An empty ``valid_to`` means the
+    period is still running.
+
+    Raises:
+        RunError: A date of a row is not an ISO date (the reference data is broken; nothing can run).
+    """
+    if on is None:
+        return []
+    valid = []
+    for row in rows:
+        valid_from = _row_date(row, "valid_from")
+        valid_to = _row_date(row, "valid_to")
+        if valid_from is not None and valid_from <= on and (valid_to is None or on <= valid_to):
+            valid.append(row)
+    return valid
+
+
+def _row_date(row: dict[str, str], column: str) -> dt.date | None:
+    """The ISO date in ``row[column]``, None when the cell is empty or missing."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise RunError(f"reference row {row} has a bad {column} {text!r}: expected YYYY-MM-DD") from error

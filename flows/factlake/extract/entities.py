@@ -5,16 +5,17 @@ Caucasus: capitals tagged as people ("Yerevan claiming ..."), demonyms as people
 possessives glued to names, headline fragments ("Putin Hosts Armenia"), photo credits. This module fixes
 them in order:
 
-1. spans are trimmed of determiners and possessives ("the Kremlin’s" → "Kremlin");
+1. spans are trimmed of determiners and possessives ("the Kremlin’s" → "Kremlin"), and spans that cannot
+   be a name ("Trump 43 percent to": lower-case words other than particles) are dropped;
 2. a name in the place gazetteer (``places.csv``) is a place, a demonym (``nationalities.csv``) a
    nationality, whatever spaCy said;
 3. titles before a person are cut off and kept as the person's ``role`` ("Russian President Vladimir
    Putin" → "Vladimir Putin", role "Russian President"), so quotes can resolve "the Russian president";
-4. within the article, one surface form gets one type (majority vote), a one-word mention spelled like the
-   surname of a person named in full is that person whatever spaCy said ("Valastro" tagged as a place
-   after "Buddy Valastro"), proper nouns (or capitalized plural nouns: "Sanders") spelled like such a
-   surname become person mentions, and a surname alone is named by the unique full name sharing it
-   ("Putin" → "Vladimir Putin").
+4. within the article, one surface form gets one type by a majority vote over the mentions of its entity
+   (the mentions of a person named in full vote for a one-word form spelled like their surname:
+   "Valastro" tagged as a place after "Buddy Valastro" is a person), proper nouns (or capitalized plural
+   nouns: "Sanders") spelled like such a surname become person mentions, and a surname alone is named
+   by the unique full name sharing it ("Putin" → "Vladimir Putin").
 
 Each mention is a dict with the keys documented on :class:`factlake.extract.Extraction` plus ``role``
 (the title written before a person's name, or None).
@@ -32,7 +33,7 @@ from factlake.extract import ArticleContext
 from factlake.reference import Reference
 
 NAME = "entities"
-VERSION = "1.1"
+VERSION = "1.2"
 
 #: spaCy labels kept, and the contract's entity type of each.
 LABEL_TYPES = {
@@ -49,8 +50,16 @@ TYPE_LABELS = {"place": "GPE", "nationality": "NORP", "person": "PERSON", "organ
 TYPE_PRIORITY = ["person", "organization", "place", "nationality", "other"]
 
 DETERMINERS = {"the", "a", "an"}
-#: Mentions of a surname's spelling tagged as something else that are still read as tagging slips.
-MAX_MISTYPED_SURNAME_MENTIONS = 1
+#: spaCy labels of names (people, bodies, places) that must read as a name to become a mention.
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+#: Lower-case words that join the capitalized words of a name ("Bank of England", "Osama bin Laden").
+NAME_PARTICLES = frozenset(
+    {
+        *("of", "the", "and", "for", "in", "on", "at", "'s", "’s", "&"),
+        *("de", "del", "della", "der", "den", "di", "da", "das", "do", "dos", "du", "la", "le", "les"),
+        *("van", "von", "ter", "bin", "ibn", "al", "el", "y", "e"),
+    }
+)
 POSSESSIVE_SUFFIXES = ("’s", "'s", "’", "'")
 #: Characters that never occur inside a real name but do in photo credits and markup.
 NOISE_CHARACTERS = set("/|<>=\n")
@@ -136,8 +145,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         mention = _clean_mention(entity, context, gazetteer, token_starts)
         if mention is not None:
             mentions.append(mention)
-    _vote_types(mentions, gazetteer)
-    _retype_surnames(context, mentions, gazetteer, token_starts)
+    _vote_types(context, mentions, gazetteer, token_starts)
     mentions.extend(_missed_surnames(context, mentions, gazetteer, token_starts))
     _name_mentions(mentions, gazetteer)
     mentions.sort(key=lambda item: (item["char_start"], item["char_end"]))
@@ -167,6 +175,8 @@ def _clean_mention(
         return None
     key = normalize_key(text)
     label = entity.label_
+    if not _reads_as_a_name(tokens, label) and key not in gazetteer.places:
+        return None
     role = None
     if key in gazetteer.places:
         label = "GPE" if label not in {"LOC", "FAC"} else label
@@ -197,6 +207,27 @@ def _clean_mention(
         "name": text,
         "role": role,
     }
+
+
+def _reads_as_a_name(tokens: list[Any], label: str) -> bool:
+    """Whether a span the tagger labelled a person, body or place can be a name at all.
+
+    Names are written in capitalized words joined by a few lower-case particles ("Bank of England",
+    "Osama bin Laden"). A span holding any other lower-case word ("Trump 43 percent to", "Clinton camp")
+    is a fragment of a sentence the tagger ran across, and a person's name holds no number and no
+    possessive ("Trump's 1995"). Spans of other labels (nationalities, dates) are not names: they pass.
+    """
+    if label not in NAME_LABELS:
+        return True
+    for token in tokens:
+        lower = token.lower_
+        if token.is_punct or lower in NAME_PARTICLES:
+            continue
+        if label == "PERSON" and (lower in {"'s", "’s"} or any(character.isdigit() for character in lower)):
+            return False
+        if token.is_alpha and token.text == lower:
+            return False
+    return tokens[-1].lower_ not in NAME_PARTICLES
 
 
 def _holds_known_word(tokens: list[Any], gazetteer: Gazetteer) -> bool:
@@ -257,56 +288,40 @@ def _role_before(
     return role or None
 
 
-def _vote_types(mentions: list[dict[str, Any]], gazetteer: Gazetteer) -> None:
-    """Give every surface form one entity type within the article (majority vote, in place).
+def _vote_types(
+    context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer, token_starts: list[int]
+) -> None:
+    """Give every surface form one entity type within the article: a majority vote over the mentions of
+    the entity it names (in place).
 
-    Gazetteer names keep their reference type; other forms take the type spaCy gave them most often, so a
-    surname tagged NORP once and PERSON twice becomes a person.
+    Gazetteer names keep their reference type. A one-word form spelled like the surname of a person the
+    article names in full is that person's mention too, so the full-name mentions vote person for it:
+    "Trump" tagged an organization three times beside "Donald Trump" named five times is a person, while
+    "Jordan" tagged a place five times beside one "Michael Jordan" stays a place. A mention that becomes a
+    person gets its role ("Republican nominee Trump").
     """
     votes: dict[str, Counter[str]] = {}
     for mention in mentions:
         votes.setdefault(normalize_key(mention["text"]), Counter())[mention["entity_type"]] += 1
+    for mention in mentions:
+        words = mention["text"].split()
+        surname_key = normalize_key(words[-1])
+        if mention["entity_type"] == "person" and len(words) > 1 and surname_key in votes:
+            votes[surname_key]["person"] += 1
     for mention in mentions:
         key = normalize_key(mention["text"])
         if key in gazetteer.places or key in gazetteer.demonyms:
             continue
         counts = votes[key]
         best = min(counts, key=lambda entity_type: (-counts[entity_type], TYPE_PRIORITY.index(entity_type)))
-        if best != mention["entity_type"]:
-            mention["entity_type"] = best
-            mention["label"] = TYPE_LABELS[best]
-            if best != "person":
-                mention["role"] = None
-
-
-def _retype_surnames(
-    context: ArticleContext, mentions: list[dict[str, Any]], gazetteer: Gazetteer, token_starts: list[int]
-) -> None:
-    """Make a one-word mention spelled like the surname of a person named in full a person (in place).
-
-    spaCy tags a surname standing alone as a place or an organization now and then ("Valastro praised …"
-    after "Buddy Valastro"). A form tagged otherwise more than :data:`MAX_MISTYPED_SURNAME_MENTIONS` times
-    is a place or body sharing a surname ("Washington" in an article naming George Washington) and keeps
-    its type, as do names of the place and demonym gazetteers.
-    """
-    surnames = {
-        mention["text"].split()[-1]
-        for mention in mentions
-        if mention["entity_type"] == "person" and " " in mention["text"]
-    }
-    mistyped = Counter(mention["text"] for mention in mentions if mention["entity_type"] != "person")
-    for mention in mentions:
-        key = normalize_key(mention["text"])
-        if (
-            mention["entity_type"] != "person"
-            and mention["text"] in surnames
-            and mistyped[mention["text"]] <= MAX_MISTYPED_SURNAME_MENTIONS
-            and key not in gazetteer.places
-            and key not in gazetteer.demonyms
-        ):
-            mention["entity_type"] = "person"
-            mention["label"] = TYPE_LABELS["person"]
-            mention["role"] = _role_before(context, mention["char_start"], gazetteer, token_starts)
+        if best == mention["entity_type"]:
+            continue
+        mention["entity_type"] = best
+        mention["label"] = TYPE_LABELS[best]
+        is_person = best == "person"
+        mention["role"] = (
+            _role_before(context, mention["char_start"], gazetteer, token_starts) if is_person else None
+        )
 
 
 def _missed_surnames(

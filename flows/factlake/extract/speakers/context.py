@@ -4,11 +4,12 @@ bounds, the mention at an offset, the grammatical subject of a verb)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from factlake.extract.entities import Gazetteer, normalize_key
-from factlake.reference import Reference
+from factlake.reference import Reference, rows_valid_on
 
 if TYPE_CHECKING:
     from factlake.extract import ArticleContext
@@ -60,6 +61,15 @@ def tokens_between(doc: Any, start: int, end: int) -> list[Any]:
     return list(span) if span is not None else []
 
 
+def _as_date(value: Any) -> dt.date | None:
+    """A publication date as a plain date; None for a missing one (None, NaN, NaT)."""
+    if value is None or value != value:  # NaN and NaT are unequal to themselves
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
 class SpeakerContext:
     """One article as the speaker rules read it; keeps the speakers found so far between its quotes.
 
@@ -70,7 +80,8 @@ class SpeakerContext:
         mentions: The article's entity mentions, by start offset.
         sentences: (start, end) of every sentence of the parse.
         role_holders: (offset, role, name) of every person mention with a role ("Russian President …").
-        reference_roles: (role, name) rows of ``roles.csv``.
+        reference_roles: (role, name) rows of ``roles.csv`` in force on the article's publication date
+            (none for an undated article: a role holder is never guessed out of its time).
         speech_verbs: Lemmas of ``speech_verbs.txt``.
         bodies: (offset, name) of every statement noun whose issuer the text names.
         paragraph_speakers: Speaker of the latest resolved quote of each paragraph, by paragraph start.
@@ -87,7 +98,10 @@ class SpeakerContext:
             for mention in self.mentions
             if mention["entity_type"] == "person" and mention.get("role")
         ]
-        self.reference_roles = [(row["role"], row["name"]) for row in reference.table("roles")]
+        self.reference_roles = [
+            (row["role"], row["name"])
+            for row in rows_valid_on(reference.table("roles"), _as_date(context.published_date))
+        ]
         self.speech_verbs = frozenset(word.lower() for word in reference.words("speech_verbs"))
         self.bodies = self._statement_bodies()
         self.paragraph_speakers: dict[int, str] = {}

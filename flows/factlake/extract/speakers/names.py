@@ -4,9 +4,9 @@ A subject is turned into a name by the article's entity mentions ("Putin" → "V
 the tagger missed ("Skelly" → "Bill Skelly"), pronouns ("he" → the latest person who was a grammatical
 subject), appositions ("Gene Sperling, a top Clinton adviser," → "Gene Sperling"), a title read as the
 subject ("said Navy Capt. Jeff Davis"), possessed utterances ("Barrett's dictum" → Barrett), roles ("the
-Russian leader" → the person the article calls "Russian President …", else ``roles.csv``) and bodies; a
-proper noun no mention covers is kept as written. The readings of :func:`resolve_subject` are tried in
-the order of :data:`SUBJECT_READINGS`.
+Russian leader" → the person the article calls "Russian President …", else the ``roles.csv`` row in
+force on the article's date) and bodies; a proper noun no mention covers is kept as written. The
+readings of :func:`resolve_subject` are tried in the order of :data:`SUBJECT_READINGS`.
 
 Convention for bodies: a statement is attributed to who issued it: "a statement from the Kremlin" and
 then "the statement added" → "Kremlin"; a joint statement → "joint statement of A, B and C" with the
@@ -282,7 +282,9 @@ def role_holder(context: SpeakerContext, phrase: str, position: int) -> str | No
     """The person holding the role ``phrase`` names ("the Russian leader" → "Vladimir Putin").
 
     Roles written in the article win (among several holders, the one mentioned last before
-    ``position``: "The President" after a paragraph about Putin is Putin); ``roles.csv`` is the fallback.
+    ``position``: "The President" after a paragraph about Putin is Putin). The rows of ``roles.csv`` in
+    force on the article's date are the fallback, and only for a role written with all its qualifiers:
+    "a spokesman" could be anybody's spokesman, so it never becomes the Kremlin's.
     """
     wanted = _role_signature(context, phrase)
     if wanted[1] is None:
@@ -290,10 +292,10 @@ def role_holder(context: SpeakerContext, phrase: str, position: int) -> str | No
     holders = {name for _, role, name in context.role_holders if _roles_match(context, wanted, role)}
     if holders:
         return max(sorted(holders), key=lambda name: _last_mention_before(context, name, position))
-    for role, name in context.reference_roles:
-        if _roles_match(context, wanted, role):
-            return name
-    return None
+    reference_holders = {
+        name for role, name in context.reference_roles if _role_signature(context, role) == wanted
+    }
+    return reference_holders.pop() if len(reference_holders) == 1 else None
 
 
 def _last_mention_before(context: SpeakerContext, name: str, position: int) -> int:
