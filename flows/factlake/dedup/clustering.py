@@ -204,6 +204,9 @@ class LeaderRules:
         make: A new group led by a variant.
         interval_at: Value interval of every variant, when groups with a disjoint interval never accept it.
         key_range_at: Range of group keys that may accept each variant, when there is one.
+        cross_rule: Name under which merges of a variant into a group whose representative is of another
+            story are counted, when such merges may happen.
+        story_at: Story of every variant, for ``cross_rule``.
     """
 
     rule: str
@@ -214,6 +217,8 @@ class LeaderRules:
     make: Callable[[int], Group]
     interval_at: dict[int, tuple[float, float]] | None = None
     key_range_at: dict[int, tuple[float, float]] | None = None
+    cross_rule: str | None = None
+    story_at: dict[int, Hashable] | None = None
 
 
 @dataclass
@@ -263,7 +268,9 @@ def leader_assign(
                     index.remove(group)
                     index.add(group)
                 uf.union(group.root, position)
-                rules[rule] += 1
+                story_at = leader.story_at
+                cross = story_at is not None and story_at[group.root] != story_at[position]
+                rules[leader.cross_rule if cross and leader.cross_rule else rule] += 1
                 break
         else:
             group = leader.make(position)

@@ -2,7 +2,9 @@
 
 Events are blocked by (action, year) and clustered by leader clustering (:mod:`factlake.dedup.clustering`):
 an event joins the first fact of its block with overlapping actors, the same place (or an unknown one) and
-an overlapping period. Undated events join only facts whose actor set contains theirs or is contained in
+an overlapping period. Events of different stories (:class:`CanonicalMentions` ``story``) are one fact only
+when they have the same date at the same precision, the same known place and the same actors as the
+fact's representative. Undated events join only facts whose actor set contains theirs or is contained in
 it, from their own article or from articles published within ``event_unknown_date_window_days``.
 
 An event fact is identified by ``stable_id("event", action, sorted actors, location, period)`` (an undated
@@ -53,6 +55,8 @@ def _keyed_events(part: pd.DataFrame) -> tuple[pd.DataFrame, list[frozenset[str]
                 None if period else key
                 for period, key in zip(periods, part[CanonicalMentions.date_key], strict=True)
             ],
+            # Identical events are folded within a story only; across stories the leader rules decide.
+            "story": part[CanonicalMentions.story],
         },
         index=part.index,
     )
@@ -80,6 +84,19 @@ def _leader_rules(
     }
     article_at = dict(zip(part.index, part["article_id"], strict=True))
     action_at = dict(zip(part.index, keyed["action"], strict=True))
+    story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
+
+    def one_event_across_stories(root: int, position: int) -> bool:
+        # Events of two stories are one only when both say when (to the same precision), where and who.
+        return story_at[root] == story_at[position] or (
+            period_at[root] is not None
+            and period_at[root] == period_at[position]
+            and location_at[root] is not None
+            and location_at[root] == location_at[position]
+            and bool(actors_at[root])
+            and actors_at[root] == actors_at[position]
+        )
+
     block_of = {
         position: (
             action_at[position],
@@ -89,6 +106,8 @@ def _leader_rules(
     }
 
     def accepts(group: Group, position: int) -> bool:
+        if not one_event_across_stories(group.root, position):
+            return False
         if group.actors and actors_at[position] and not (group.actors & actors_at[position]):
             return False
         if group.actors != actors_at[position] and not (group.actors and actors_at[position]):
@@ -152,6 +171,8 @@ def _leader_rules(
         join=join,
         make=make,
         key_range_at=key_range_at,
+        cross_rule="event_cross_story",
+        story_at=story_at,
     )
 
 

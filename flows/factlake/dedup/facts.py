@@ -36,6 +36,7 @@ from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
 from factlake.dedup.periods import period_of, period_precision
+from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
 from factlake.records import stable_id, to_frame
 from factlake.reference import Reference
@@ -100,6 +101,8 @@ def build_facts(
         no source. The result does not depend on the row order of either input.
     """
     kinds = {kind.name: kind for kind in fact_kinds()}
+    if "story_id" not in articles.columns:
+        articles = articles.assign(story_id=cluster_stories(articles, config))
     frame = canonical_frame(mentions, articles)
     uf = UnionFind(len(frame))
     rules: Counter[str] = Counter()
@@ -137,12 +140,33 @@ def build_facts(
         "mentions_in": len(mentions),
         "facts_out": len(facts_frame),
         "merges_by_rule": dict(sorted(rules.items())),
+        "scope": _merge_scopes(frame),
         "conflicts": int(conflicts_frame["conflict_id"].nunique()) if len(conflicts_frame) else 0,
         "thresholds": dataclasses.asdict(config),
     }
     return FactSet(
         mentions=_with_fact_ids(mentions, frame), facts=facts_frame, conflicts=conflicts_frame, stats=stats
     )
+
+
+def _merge_scopes(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Mentions joined to a fact, by kind and scope: ``within_story`` when the mention's story is its
+    representative's, ``cross_story`` otherwise (``merges_by_rule`` names the cross-story rules)."""
+    if frame.empty:
+        return {}
+    positions = pd.Series(np.arange(len(frame)), index=frame.index)
+    representative = positions.groupby(frame["fact_id"].to_numpy(), sort=False).transform("min").to_numpy()
+    joined = positions.to_numpy() != representative
+    story = frame[CanonicalMentions.story].to_numpy(dtype=object)
+    same_story = story == story[representative]
+    scopes: dict[str, dict[str, int]] = {}
+    for fact_type in sorted(frame["fact_type"].unique()):
+        of_type = (frame["fact_type"] == fact_type).to_numpy() & joined
+        scopes[fact_type] = {
+            "within_story": int((of_type & same_story).sum()),
+            "cross_story": int((of_type & ~same_story).sum()),
+        }
+    return scopes
 
 
 def _fact_ids(

@@ -16,6 +16,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from factlake.dedup.stories import name_terms
+
 #: Mention columns that clustering does not read (evidence sentences, provenance, the id to fill).
 _UNUSED_COLUMNS = ("sentence", "extractor", "date_note", "fact_id")
 
@@ -40,6 +42,14 @@ class CanonicalMentions(pa.DataFrameModel):
     no_date: Series[bool] = pa.Field(alias="_no_date", description="The article has no publication date.")
     date_key: Series[np.int64] = pa.Field(
         alias="_date_key", description="Day ordinal of the publication date; 0 when unknown."
+    )
+    story: Series[object] = pa.Field(
+        alias="_story",
+        description="Story of the mention's canonical article (a copy shares its canonical article's story).",
+    )
+    subject: Series[object] = pa.Field(
+        alias="_subject",
+        description="Quantities: names of the mention's sentence (what it is about); empty otherwise.",
     )
 
     class Config:
@@ -72,11 +82,34 @@ class FactWorkingFields(TypedDict, total=False):
     _recent: bool
 
 
+def _subjects(mentions: pd.DataFrame) -> list[frozenset[str]]:
+    """What each quantity mention's figure is about: the names of its sentence
+    (:func:`factlake.dedup.stories.name_terms`, numbers left out); empty for other kinds."""
+    names_of: dict[str, frozenset[str]] = {}
+    subjects: list[frozenset[str]] = []
+    for fact_type, sentence in zip(mentions["fact_type"], mentions["sentence"], strict=True):
+        if fact_type != "quantity" or not isinstance(sentence, str):
+            subjects.append(frozenset())
+            continue
+        names = names_of.get(sentence)
+        if names is None:
+            names = names_of[sentence] = frozenset(
+                term for term in name_terms(sentence) if not term[:1].isdigit()
+            )
+        subjects.append(names)
+    return subjects
+
+
 def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Mentions joined with their article facts, sorted into canonical order, positions 0..n-1
-    (:class:`CanonicalMentions`)."""
+    (:class:`CanonicalMentions`).
+
+    ``articles`` needs a ``story_id`` column; an article without one is a story of its own.
+    """
     info = articles.set_index("article_id")
     canonical_article = info["duplicate_of"].where(info["duplicate_of"].notna(), info.index.to_series())
+    story_of_article = info["story_id"].where(info["story_id"].notna(), info.index.to_series())
+    subjects = _subjects(mentions)
     # Evidence sentences and provenance are not needed to cluster: leaving them out halves the copy.
     frame = mentions.drop(columns=[name for name in _UNUSED_COLUMNS if name in mentions.columns])
     for name in frame.columns:
@@ -90,6 +123,10 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     frame[columns.canonical_article] = frame[columns.canonical_article].astype(object)
     missing = frame[columns.canonical_article].isna()
     frame.loc[missing, columns.canonical_article] = frame.loc[missing, "article_id"]
+    # A copy counts toward its canonical article, so it belongs to that article's story.
+    story = frame[columns.canonical_article].map(story_of_article).astype(object)
+    frame[columns.story] = story.where(story.notna(), frame[columns.canonical_article])
+    frame[columns.subject] = subjects
     frame[columns.no_date] = frame[columns.published].isna()
     frame[columns.date_key] = [
         date.toordinal() if isinstance(date, dt.date) else 0 for date in frame[columns.published]

@@ -4,7 +4,10 @@ Claims are blocked by (measure class, unit class, year), through ``unit_classes.
 (:mod:`factlake.dedup.units`), and clustered by leader clustering (:mod:`factlake.dedup.clustering`): a
 claim joins the first fact of its block whose period overlaps its own, whose value interval
 (:func:`factlake.dedup.values.value_interval`) meets its own and whose representative's value is within
-``quantity_value_ratio`` of its own. Mentions keep the unit and measure as written; a fact shows its
+``quantity_value_ratio`` of its own. Claims of different stories (:class:`CanonicalMentions` ``story``) are
+one fact only when both name the same measure, the same explicitly dated period and share a name of their
+sentences (the subject: what the figure is about); a figure with no period or no subject stays in its
+story. Mentions keep the unit and measure as written; a fact shows its
 representative's.
 
 A quantity fact is identified by ``stable_id("quantity", measure, unit, period, value, qualifier)``. Numbers
@@ -60,6 +63,8 @@ def _keyed_claims(part: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
             "interval": intervals,
             "value": part["value"],
             "qualifier": part["qualifier"],
+            # Identical claims are folded within a story only; across stories the leader rules decide.
+            "story": part[CanonicalMentions.story],
         },
         index=part.index,
     )
@@ -83,9 +88,27 @@ def _leader_rules(
         for position in variants
     }
     has_value = dict(zip(part.index, ~part["value"].isna(), strict=True))
+    story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
+    subject_at = dict(zip(part.index, part[CanonicalMentions.subject], strict=True))
+    explicit_at = dict(zip(part.index, part["date_text"].notna(), strict=True))
+
+    def one_claim_across_stories(root: int, position: int) -> bool:
+        # A figure of another story is the same claim only when it says what it counts, about what and
+        # when, and all three are the same ("two-thirds" or "one" of two stories are different claims).
+        return story_at[root] == story_at[position] or (
+            bool(measure_at[root])
+            and measure_at[root] == measure_at[position]
+            and explicit_at[root]
+            and explicit_at[position]
+            and period_at[root] is not None
+            and period_at[root] == period_at[position]
+            and bool(subject_at[root] & subject_at[position])
+        )
 
     def accepts(group: Group, position: int) -> bool:
         if not has_value[position] or not has_value[group.root]:
+            return False
+        if not one_claim_across_stories(group.root, position):
             return False
         if (group.period is None) != (period_at[position] is None):
             return False
@@ -121,6 +144,8 @@ def _leader_rules(
         make=make,
         interval_at=interval_at,
         key_range_at=key_range_at,
+        cross_rule="quantity_cross_story",
+        story_at=story_at,
     )
 
 

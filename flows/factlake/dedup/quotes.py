@@ -26,6 +26,7 @@ from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import words_of
 from factlake.dedup.clustering import Clusters
+from factlake.dedup.frames import CanonicalMentions
 from factlake.extract import quotes as extractor
 from factlake.kinds import FactKind
 from factlake.records import stable_id
@@ -80,9 +81,8 @@ def _cluster_quotes(
     Mentions of one speaker with identical normalized words are grouped first; the earliest of each group
     is a *variant*. Distinct variants of one speaker are then compared pairwise with :func:`quote_match`
     semantics, but only pairs that prefix filtering proposes: a later variant sharing a token (word or
-    content bigram) with the earlier one's prefix of rarest tokens. Matching pairs are merged in
-    (earlier, later) order, so each merge is counted under the rule of the pair that first joined two
-    facts.
+    content bigram) with the earlier one's prefix of rarest tokens. A variant then joins the earliest
+    matching variant that leads a fact, within the scopes of :func:`_join_representatives`.
 
     Returns:
         The normalized words (joined by spaces) of every distinct quote text, for the fact ids.
@@ -101,9 +101,7 @@ def _cluster_quotes(
             wording_words.append(words)
         wording_of_text[text] = wording
     wordings = np.fromiter((wording_of_text[text] for text in texts), dtype=np.int64, count=len(texts))
-    speaker_codes, speakers = pd.factorize(part["speaker"].fillna("").to_numpy(dtype=object))
-    unattributed = np.flatnonzero(speakers == "")
-    unattributed_code = int(unattributed[0]) if len(unattributed) else -1
+    speaker_codes, attributed_speakers = _speaker_scopes(part, wordings, wording_words, config)
 
     # Identical wording of one speaker: the earliest mention is the variant, the others join it.
     positions = part.index.to_numpy(dtype=np.int64)
@@ -123,23 +121,85 @@ def _cluster_quotes(
         (unique_keys // len(wording_words))[order],
         (unique_keys % len(wording_words))[order],
         wording_words,
-        unattributed_code,
+        attributed_speakers,
     )
     pairs = _quote_candidate_pairs(variants, config)
     matched, rule_names = _matching_quote_pairs(variants, pairs, config)
-    merges: Counter[str] = Counter()
-    for first, second, rule in zip(
-        variants.positions[pairs[0][matched]].tolist(),
-        variants.positions[pairs[1][matched]].tolist(),
-        rule_names[matched].tolist(),
-        strict=True,
-    ):
-        if uf.union(first, second):
-            merges[rule] += 1
-    for rule, count in merges.items():
-        rules[f"quote_{rule}"] += count
+    story_at = part[CanonicalMentions.story]
+    _join_representatives(
+        variants,
+        pairs[0][matched],
+        pairs[1][matched],
+        rule_names[matched],
+        story_at.loc[variants.positions].to_numpy(dtype=object),
+        uf,
+        rules,
+    )
     normalized = [" ".join(words) for words in wording_words]
     return {text: normalized[wording] for text, wording in wording_of_text.items()}
+
+
+def _speaker_scopes(
+    part: pd.DataFrame, wordings: np.ndarray, wording_words: list[list[str]], config: DedupConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The comparison scope of every mention (a code), and whether each scope has a speaker.
+
+    A scope is a speaker, plus the mention's story when its wording may only match within one story:
+    an unattributed quote (no speaker to tie two stories together) or one too short to be a statement
+    of its own (fewer than ``quote_min_words`` content words: "no comment" is said in many stories).
+    Only mentions of one scope are ever compared, so those stay within their story.
+    """
+    speakers = part["speaker"].fillna("").to_numpy(dtype=object)
+    n_content = np.array([len(set(words) - STOP_WORDS) for words in wording_words], dtype=np.int64)
+    short = n_content[wordings] < config.quote_min_words
+    stories = part[CanonicalMentions.story].to_numpy(dtype=object)
+    local = (speakers == "") | short
+    scopes = np.array(
+        [
+            f"{speaker}\x1f{story}" if in_story else speaker
+            for speaker, story, in_story in zip(
+                speakers.tolist(), stories.tolist(), local.tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+    codes, names = pd.factorize(scopes)
+    attributed = np.array([not name.startswith("\x1f") and name != "" for name in names], dtype=bool)
+    return codes, attributed
+
+
+def _join_representatives(
+    variants: _QuoteVariants,
+    earlier: np.ndarray,
+    later: np.ndarray,
+    rule_names: np.ndarray,
+    variant_story: np.ndarray,
+    uf: UnionFind,
+    rules: Counter[str],
+) -> None:
+    """Join every variant to the earliest matching variant that leads a fact, if the match may join them.
+
+    Facts never chain: a variant joins a fact only when it matches the fact's representative (its first
+    variant), not merely another member. A match across stories joins only under ``containment`` (one
+    speaker's wording within the other's: the same statement cited again); looser matches
+    (``translation``) hold within one story. Merges are counted as ``quote_<rule>``, with
+    ``_cross_story`` when the two variants are of different stories.
+    """
+    leader = np.arange(len(variants.positions), dtype=np.int64)
+    joined = np.zeros(len(variants.positions), dtype=bool)
+    merges: Counter[str] = Counter()
+    for index in np.lexsort((earlier, later)).tolist():
+        first, second, rule = int(earlier[index]), int(later[index]), rule_names[index]
+        if joined[second] or leader[first] != first:
+            continue
+        cross = variant_story[first] != variant_story[second]
+        if cross and rule != "containment":
+            continue
+        leader[second] = first
+        joined[second] = True
+        uf.union(int(variants.positions[first]), int(variants.positions[second]))
+        merges[f"quote_{rule}_cross_story" if cross else f"quote_{rule}"] += 1
+    rules.update(merges)
 
 
 @dataclass
@@ -187,7 +247,7 @@ class _QuoteVariants:
         speakers: np.ndarray,
         wordings: np.ndarray,
         wording_words: list[list[str]],
-        unattributed_code: int,
+        attributed_speakers: np.ndarray,
     ) -> _QuoteVariants:
         """Variants and the features of the wordings they use (other wordings get empty features)."""
         words: list[frozenset[str]] = [frozenset()] * len(wording_words)
@@ -221,7 +281,7 @@ class _QuoteVariants:
             positions=positions,
             speakers=speakers,
             wordings=wordings,
-            attributed=speakers != unattributed_code,
+            attributed=attributed_speakers[speakers],
             words=words,
             bigrams=bigrams,
             n_words=n_words,
