@@ -89,6 +89,11 @@ def synthetic_mentions(n_mentions: int, rng: np.random.Generator) -> tuple[pd.Da
             ],
             "published_date": published,
             "duplicate_of": duplicate_of,
+            # Stories of about four articles each, as the published story table assigns them.
+            "story_id": np.array(
+                [stable_id("story", index % max(n_articles // 4, 1)) for index in range(n_articles)],
+                dtype=object,
+            ),
         }
     )
 

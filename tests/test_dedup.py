@@ -63,7 +63,7 @@ def mention(article_id: str, fact_type: str, text: str, start: int = 0, **values
         text=text,
         char_start=start,
         char_end=start + len(text),
-        sentence=text,
+        sentence=values.pop("sentence", text),
         confidence=values.pop("confidence", 0.9),
         extractor=f"{fact_type}s/test",
         **values,
@@ -124,6 +124,13 @@ SEED_ARTICLES = [A0, A1, A2, A3, A4]
 ID = {number: record["article_id"] for number, record in enumerate(SEED_ARTICLES)}
 
 
+#: The war toll as the seeds state it: an explicit year and a subject, so it corroborates across stories.
+WAR = {
+    "date_text": "in 2020",
+    "sentence": "More than 6,500 people were killed in the 2020 war over Nagorno-Karabakh.",
+}
+
+
 def seed_like_mentions() -> list[dict]:
     return [
         quote(
@@ -160,6 +167,7 @@ def seed_like_mentions() -> list[dict]:
             "year",
             qualifier="more_than",
             value_low=6000.0,
+            **WAR,
         ),
         quantity(
             ID[2],
@@ -171,6 +179,7 @@ def seed_like_mentions() -> list[dict]:
             start=10,
             qualifier="more_than",
             value_low=6500.0,
+            **WAR,
         ),
         quantity(
             ID[3],
@@ -181,6 +190,7 @@ def seed_like_mentions() -> list[dict]:
             "year",
             qualifier="more_than",
             value_low=6500.0,
+            **WAR,
         ),
         quantity(
             ID[0], 221, "killed", "people", dt.date(2022, 9, 12), "day", start=900, qualifier="estimated"
@@ -204,6 +214,11 @@ SEED_STORIES = [ID[0], ID[0], ID[0], ID[3], ID[4]]
 
 def seed_articles() -> pd.DataFrame:
     return articles_frame(*SEED_ARTICLES).assign(story_id=SEED_STORIES)
+
+
+def one_story(*records: dict) -> pd.DataFrame:
+    """Articles that all report one story (placeholder bodies: the story is given, not clustered)."""
+    return articles_frame(*records).assign(story_id="one story")
 
 
 @pytest.fixture
@@ -326,7 +341,7 @@ def test_quotes_never_merge_across_speakers_and_unattributed_only_when_identical
         quote(ID[3], words + " Today.", speaker=None),
         quote(ID[4], "We are ready to start the demarcation.", speaker=None),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
+    result = build_facts(to_frame("mentions", mentions), one_story(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     assert ids[0] != ids[1]
     assert ids[2] == ids[3]  # near-identical wording
@@ -369,18 +384,32 @@ def test_overlapping_claims_corroborate_and_disjoint_claims_conflict(seed_facts)
     assert seed_facts.stats["conflicts"] == 1
 
 
-def test_dated_claims_conflict_only_between_reports_of_one_story():
+def test_dated_claims_conflict_only_within_one_story_or_about_one_named_subject():
     tolls = [
         quantity(ID[0], 221, "killed", "people", dt.date(2022, 9, 12), "day"),
         quantity(ID[2], 286, "killed", "people", dt.date(2022, 9, 1), "month", start=10),
     ]
-    articles = articles_frame(*SEED_ARTICLES)
+    separate = articles_frame(*SEED_ARTICLES).assign(story_id=list(ID.values()))
     # Same measure and month, but nothing says the two articles are about the same clashes.
-    assert build_facts(to_frame("mentions", tolls), articles, CONFIG, REFERENCE).conflicts.empty
-    statement = "Russia will do everything to find a final and comprehensive settlement"
-    one_story = [*tolls, quote(ID[0], statement, start=100), quote(ID[2], statement, start=100)]
-    conflicts = build_facts(to_frame("mentions", one_story), articles, CONFIG, REFERENCE).conflicts
+    assert build_facts(to_frame("mentions", tolls), separate, CONFIG, REFERENCE).conflicts.empty
+    conflicts = build_facts(
+        to_frame("mentions", tolls), one_story(*SEED_ARTICLES), CONFIG, REFERENCE
+    ).conflicts
     assert conflicts["conflict_id"].nunique() == 1 and len(conflicts) == 2
+    # Across stories, claims about one named subject, each explicitly dated, can contradict.
+    clashes = "Clashes on the border between Armenia and Azerbaijan"
+    named = [
+        {
+            **tolls[0],
+            "date_text": "12 September",
+            "sentence": f"{clashes} killed 221 people on 12 September.",
+        },
+        {**tolls[1], "date_text": "in September", "sentence": f"{clashes} killed 286 people in September."},
+    ]
+    conflicts = build_facts(to_frame("mentions", named), separate, CONFIG, REFERENCE).conflicts
+    assert conflicts["conflict_id"].nunique() == 1 and len(conflicts) == 2
+    unnamed = [{**named[0], "sentence": "221 people were killed."}, named[1]]
+    assert build_facts(to_frame("mentions", unnamed), separate, CONFIG, REFERENCE).conflicts.empty
 
 
 def test_quantities_never_merge_across_unit_classes_measures_or_periods():
@@ -404,7 +433,7 @@ def test_undated_claims_merge_only_with_undated_and_never_conflict():
         quantity(ID[1], 30000, "killed", "people", None),
         quantity(ID[2], 6500, "killed", "people", None),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
+    result = build_facts(to_frame("mentions", mentions), one_story(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     assert ids[0] == ids[1] != ids[2]
     assert result.conflicts.empty
@@ -419,7 +448,7 @@ def test_open_bounds_do_not_chain_or_merge_far_apart_values():
         quantity(ID[3], 52, "killed", "people", month, "month", qualifier="at_least", value_low=52.0),
         quantity(ID[4], 60, "killed", "people", month, "month", qualifier="more_than", value_low=60.0),
     ]
-    result = build_facts(to_frame("mentions", mentions), articles_frame(*SEED_ARTICLES), CONFIG, REFERENCE)
+    result = build_facts(to_frame("mentions", mentions), one_story(*SEED_ARTICLES), CONFIG, REFERENCE)
     ids = result.mentions["fact_id"].tolist()
     # "more than 10" is consistent with 221 and 286 but must not chain them, nor merge with far values.
     assert len(set(ids[:4])) == 4
@@ -522,12 +551,13 @@ def test_fact_ids_are_stable_when_a_new_article_adds_mentions(seed_facts):
             "year",
             start=5,
             qualifier="about",
+            **WAR,
         ),
         event(late["article_id"], [PUTIN, "Ilham Aliyev"], "Sochi", dt.date(2022, 10, 31), start=9),
     ]
     grown = build_facts(
         to_frame("mentions", seed_like_mentions() + extra),
-        articles_frame(*SEED_ARTICLES, late),
+        pd.concat([seed_articles(), articles_frame(late).assign(story_id=ID[0])], ignore_index=True),
         CONFIG,
         REFERENCE,
     )
@@ -542,7 +572,7 @@ def test_results_do_not_depend_on_input_row_order(seed_facts):
     mentions = (
         to_frame("mentions", seed_like_mentions()).sample(frac=1, random_state=7).reset_index(drop=True)
     )
-    articles = articles_frame(*SEED_ARTICLES).sample(frac=1, random_state=2)
+    articles = seed_articles().sample(frac=1, random_state=2)
     shuffled = build_facts(mentions, articles, CONFIG, REFERENCE)
     pd.testing.assert_frame_equal(seed_facts.facts, shuffled.facts)
     pd.testing.assert_frame_equal(seed_facts.conflicts, shuffled.conflicts)

@@ -27,7 +27,9 @@ DATED = article(0, "dated body " * 5, dt.date(2022, 11, 1), "Outlet A")
 UNDATED = article(2, "undated body " * 5, None)
 OTHER_UNDATED = article(1, "another undated body " * 5, None, "Outlet B")
 EARLIER = article(3, "earlier body " * 5, dt.date(2021, 11, 26), "Outlet C")
-ARTICLES = articles_frame(DATED, UNDATED, OTHER_UNDATED, EARLIER)
+# Placeholder bodies: stories are given, as the published story table would assign them.
+ARTICLES = articles_frame(DATED, UNDATED, OTHER_UNDATED, EARLIER).assign(story_id="one story")
+SEPARATE_STORIES = ARTICLES.assign(story_id=ARTICLES["article_id"])
 SEPT_12, DAY = dt.date(2022, 9, 12), "12 September"
 SHARED_QUOTE = "created a very good atmosphere for possible future agreements on certain fundamental issues"
 
@@ -138,7 +140,7 @@ def test_recent_tolls_of_one_story_conflict_even_without_a_publication_date():
 
 
 def test_recent_tolls_need_one_story_a_relative_date_and_comparable_values():
-    no_story = build_facts(to_frame("mentions", clashes(shared_quote=False)), ARTICLES, CONFIG, REFERENCE)
+    no_story = build_facts(to_frame("mentions", clashes()), SEPARATE_STORIES, CONFIG, REFERENCE)
     assert no_story.conflicts.empty
     distant = build_facts(
         to_frame("mentions", clashes(recent_text="two years ago")), ARTICLES, CONFIG, REFERENCE
@@ -157,7 +159,7 @@ def test_claims_of_different_scopes_corroborate_but_never_conflict():
         quantity(EARLIER["article_id"], 500, "killed", "people", month, "month", start=5),
         quantity(UNDATED["article_id"], 700, "killed", "deaths", month, "month", start=9),
     ]
-    # The three articles report one story: they quote the same statement.
+    # The three articles report one story (and quote the same statement).
     mentions += [quote(record["article_id"], SHARED_QUOTE, start=50) for record in (DATED, EARLIER, UNDATED)]
     result = build_facts(to_frame("mentions", mentions), ARTICLES, CONFIG, REFERENCE)
     assert result.mentions["fact_id"].nunique() == 4
@@ -201,5 +203,5 @@ def test_claims_about_the_same_quote_join_one_story_only_through_attributed_quot
         quote(article_id, SHARED_QUOTE, speaker=None, start=10) for article_id in (dated, undated)
     ]
     mentions = [*clashes(shared_quote=False), *unattributed]
-    result = build_facts(to_frame("mentions", mentions), ARTICLES, CONFIG, REFERENCE)
+    result = build_facts(to_frame("mentions", mentions), SEPARATE_STORIES, CONFIG, REFERENCE)
     assert result.conflicts.empty  # unattributed wordings tell no story apart

@@ -10,8 +10,8 @@ article, each the headline (largest) figure its article gives for that measure a
   when it resolved to a day or month starting at most ``recent_claim_window_days`` before publication
   ("12 September" in an article of 1 November), or when its date expression is relative and cannot reach
   further back than that whatever the publication date ("last month", "this week", "on Monday", even in
-  an article without a publication date). The two articles must report one story (they share an
-  attributed quote: one statement of one speaker), and the smaller value must be at least
+  an article without a publication date). The two claims must be of one story (the published story of
+  their articles), and the smaller value must be at least
   ``recent_conflict_value_ratio`` of the larger (a day's toll and a month's toll differ by far more).
 
 Claims about a distant or different period never meet this way: "6,500 killed in 2020" and "30,000 lives
@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,32 +36,54 @@ import pandas as pd
 from factlake.config import DedupConfig
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_label, period_precision
-from factlake.dedup.quotes import KIND as QUOTES
 from factlake.dedup.values import quantity_phrase, value_ratio
 from factlake.records import stable_id
 
 
-def _story_partners(frame: pd.DataFrame, articles: set[str], min_shared: int) -> dict[str, set[str]]:
-    """For each of ``articles``, the other articles sharing at least ``min_shared`` attributed quote facts.
+@dataclass
+class _Scopes:
+    """What each candidate fact is about, for deciding whether two facts are claims about one thing.
 
-    Two outlets quoting one speaker's one statement report one story; a quote is far more specific to a
-    news event than a number or a place, which background paragraphs repeat for years.
+    Attributes:
+        stories: The stories of each fact's mentions (:class:`CanonicalMentions` ``story``).
+        explicit: Ids of the facts stated with an explicit date by at least one mention ("in September
+            2022", "12 September"; an undated article's "last month" resolves to no period).
+        subjects: The subject names of each fact: the names of its mentions' sentences.
     """
-    article_column = CanonicalMentions.canonical_article
-    other_column = f"{article_column}_other"
-    quotes = frame.loc[
-        (frame["fact_type"] == QUOTES.name) & frame["speaker"].notna(), ["fact_id", article_column]
-    ].drop_duplicates()
-    mine = quotes[quotes[article_column].isin(articles)]
-    others = quotes[quotes["fact_id"].isin(set(mine["fact_id"]))]
-    shared = mine.merge(others, on="fact_id", suffixes=("", "_other"))
-    shared = shared[shared[article_column] != shared[other_column]]
-    counts = shared.groupby([article_column, other_column]).size()
-    partners: defaultdict[str, set[str]] = defaultdict(set)
-    for (article, other), count in counts.items():
-        if count >= min_shared:
-            partners[article].add(other)
-    return partners
+
+    stories: dict[str, set[object]]
+    explicit: set[str]
+    subjects: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, fact_ids: set[str]) -> _Scopes:
+        """The scopes of ``fact_ids`` from the canonical mentions ``frame``."""
+        involved = frame.loc[frame["fact_id"].isin(fact_ids)]
+        stories: defaultdict[str, set[object]] = defaultdict(set)
+        subjects: defaultdict[str, set[str]] = defaultdict(set)
+        for fact_id, story, names in zip(
+            involved["fact_id"].tolist(),
+            involved[CanonicalMentions.story].tolist(),
+            involved[CanonicalMentions.subject].tolist(),
+            strict=True,
+        ):
+            stories[fact_id].add(story)
+            subjects[fact_id].update(names)
+        explicit = set(involved.loc[involved["date_text"].notna(), "fact_id"].tolist())
+        return cls(stories=stories, explicit=explicit, subjects=subjects)
+
+    def one_story(self, first: str, second: str) -> bool:
+        """Whether the two facts have mentions in one story."""
+        return bool(self.stories[first] & self.stories[second])
+
+    def one_thing(self, first: str, second: str) -> bool:
+        """Whether two dated facts (same measure, overlapping periods) are claims about one thing: they
+        share a story, or both are explicitly dated and share a subject (what the figure is about)."""
+        return self.one_story(first, second) or (
+            first in self.explicit
+            and second in self.explicit
+            and bool(self.subjects[first] & self.subjects[second])
+        )
 
 
 def _disjoint(first: dict[str, Any], second: dict[str, Any]) -> bool:
@@ -77,11 +100,12 @@ def find_conflicts(
     *headline* figure of at least one of its articles (the largest value that article gives for that
     measure and unit class in that period), and they are about one period, which is either
 
-    - *dated*: both periods are known and overlap, and their articles report one story (they share an
-      attributed quote: ``config.story_shared_quotes``); or
+    - *dated*: both periods are known and overlap, and the claims are about one thing: of one story, or
+      of different stories but both explicitly dated and about a shared subject (``_Scopes.one_thing``,
+      the scope under which quantities corroborate across stories); or
     - *recent*: both claims are about the recent past of their articles (``_recent``), at least one of
       them has no resolved period (typically "last month" in an article without a publication date),
-      their articles report one story (they share an attributed quote), and the smaller value is at least
+      they are of one story, and the smaller value is at least
       ``config.recent_conflict_value_ratio`` of the larger. For this rule the headline is the largest
       recent figure of the article.
 
@@ -97,11 +121,10 @@ def find_conflicts(
         return []
     involved_ids = {fact["fact_id"] for block in by_block.values() for fact in block}
     articles_of = _articles_of(frame, involved_ids)
-    involved_articles = {article for fact_id in involved_ids for article in articles_of[fact_id]}
-    partners = _story_partners(frame, involved_articles, config.story_shared_quotes)
+    scopes = _Scopes.of(frame, involved_ids)
     rows: list[dict[str, Any]] = []
     for (measure, unit_class, _scope), block in sorted(by_block.items()):
-        rows.extend(_block_conflicts(block, measure, unit_class, articles_of, partners, config))
+        rows.extend(_block_conflicts(block, measure, unit_class, articles_of, scopes, config))
     return rows
 
 
@@ -162,7 +185,7 @@ def _block_conflicts(
     measure: str,
     unit_class: str,
     articles_of: dict[str, set[str]],
-    partners: dict[str, set[str]],
+    scopes: _Scopes,
     config: DedupConfig,
 ) -> list[dict[str, Any]]:
     """Conflict rows among the facts of one (measure, unit class, scope) block."""
@@ -171,15 +194,10 @@ def _block_conflicts(
         (fact for fact in block if fact["fact_id"] in headline or fact["fact_id"] in recent_headline),
         key=lambda f: f["fact_id"],
     )
-    dated = [
-        index
-        for index, fact in enumerate(eligible)
-        if fact["fact_id"] in headline
-        and any(article in partners for article in articles_of[fact["fact_id"]])
-    ]
+    dated = [index for index, fact in enumerate(eligible) if fact["fact_id"] in headline]
     edges = [
-        _same_story(_dated_conflict_edges(eligible, dated, articles_of), eligible, articles_of, partners),
-        *_recent_conflict_edges(eligible, recent_headline, articles_of, partners, config),
+        _about_one_thing(_dated_conflict_edges(eligible, dated, articles_of), eligible, scopes),
+        *_recent_conflict_edges(eligible, recent_headline, articles_of, scopes, config),
     ]
     components: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for index, label in enumerate(_components(len(eligible), np.concatenate(edges))):
@@ -196,27 +214,30 @@ def _recent_conflict_edges(
     eligible: list[dict[str, Any]],
     recent_headline: set[str],
     articles_of: dict[str, set[str]],
-    partners: dict[str, set[str]],
+    scopes: _Scopes,
     config: DedupConfig,
 ) -> list[np.ndarray]:
     """Pairs (one-row arrays of positions in ``eligible``) under the *recent* rule: an undated recent
-    headline and a recent headline of an article reporting the same story, with disjoint values close
-    enough in size and no shared article."""
+    headline and a recent headline of the same story, with disjoint values close enough in size and no
+    shared article. A claim without a period is never compared across stories."""
     index_of = {fact["fact_id"]: index for index, fact in enumerate(eligible)}
-    recent_by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    recent_by_story: defaultdict[object, list[dict[str, Any]]] = defaultdict(list)
     for fact in eligible:
         if fact["fact_id"] in recent_headline:
-            for article in articles_of[fact["fact_id"]]:
-                recent_by_article[article].append(fact)
+            for story in scopes.stories[fact["fact_id"]]:
+                recent_by_story[story].append(fact)
     edges: list[np.ndarray] = []
     for fact in eligible:
         if fact["fact_id"] not in recent_headline or fact["_period"]:
             continue
-        for article in sorted(articles_of[fact["fact_id"]]):
-            for partner_article in sorted(partners.get(article, ())):
-                for other in recent_by_article.get(partner_article, []):
-                    if _recent_conflict(fact, other, articles_of, config):
-                        edges.append(np.array([[index_of[fact["fact_id"]], index_of[other["fact_id"]]]]))
+        others = {
+            other["fact_id"]: other
+            for story in scopes.stories[fact["fact_id"]]
+            for other in recent_by_story[story]
+        }
+        for other_id in sorted(others):
+            if other_id != fact["fact_id"] and _recent_conflict(fact, others[other_id], articles_of, config):
+                edges.append(np.array([[index_of[fact["fact_id"]], index_of[other_id]]]))
     return edges
 
 
@@ -237,21 +258,10 @@ def _recent_conflict(
     )
 
 
-def _same_story(
-    edges: np.ndarray,
-    facts: list[dict[str, Any]],
-    articles_of: dict[str, set[str]],
-    partners: dict[str, set[str]],
-) -> np.ndarray:
-    """The pairs of ``edges`` whose facts come from articles reporting one story (see ``_story_partners``)."""
+def _about_one_thing(edges: np.ndarray, facts: list[dict[str, Any]], scopes: _Scopes) -> np.ndarray:
+    """The pairs of ``edges`` whose facts are claims about one thing (:meth:`_Scopes.one_thing`)."""
     keep = np.array(
-        [
-            any(
-                partners.get(article, set()) & articles_of[facts[second]["fact_id"]]
-                for article in articles_of[facts[first]["fact_id"]]
-            )
-            for first, second in edges
-        ],
+        [scopes.one_thing(facts[first]["fact_id"], facts[second]["fact_id"]) for first, second in edges],
         dtype=bool,
     )
     return edges[keep] if len(edges) else edges

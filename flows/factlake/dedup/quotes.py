@@ -124,13 +124,13 @@ def _cluster_quotes(
         attributed_speakers,
     )
     pairs = _quote_candidate_pairs(variants, config)
-    matched, rule_names = _matching_quote_pairs(variants, pairs, config)
+    matched, rule_names, closeness = _matching_quote_pairs(variants, pairs, config)
     story_at = part[CanonicalMentions.story]
     _join_representatives(
         variants,
-        pairs[0][matched],
-        pairs[1][matched],
+        (pairs[0][matched], pairs[1][matched]),
         rule_names[matched],
+        closeness[matched],
         story_at.loc[variants.positions].to_numpy(dtype=object),
         uf,
         rules,
@@ -170,34 +170,52 @@ def _speaker_scopes(
 
 def _join_representatives(
     variants: _QuoteVariants,
-    earlier: np.ndarray,
-    later: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
     rule_names: np.ndarray,
+    closeness: np.ndarray,
     variant_story: np.ndarray,
     uf: UnionFind,
     rules: Counter[str],
 ) -> None:
-    """Join every variant to the earliest matching variant that leads a fact, if the match may join them.
+    """Join every variant, in canonical order, to one fact whose representative it matches, if any.
 
-    Facts never chain: a variant joins a fact only when it matches the fact's representative (its first
-    variant), not merely another member. A match across stories joins only under ``containment`` (one
-    speaker's wording within the other's: the same statement cited again); looser matches
-    (``translation``) hold within one story. Merges are counted as ``quote_<rule>``, with
-    ``_cross_story`` when the two variants are of different stories.
+    Facts never chain: a variant may join a fact only when it matches the fact's representative (its first
+    variant), not merely another member. When it may join several facts (a wording that runs two
+    statements together), it joins the one holding its closest wording (the highest ``closeness`` to any
+    member it matches; the earliest fact on a tie). A match across stories counts only under
+    ``containment`` (one speaker's wording within the other's: the same statement cited again); looser
+    matches (``translation``) hold within one story. Merges are counted as ``quote_<rule>``, with
+    ``_cross_story`` when the variant and the representative are of different stories.
+
+    Args:
+        pairs: Matching (earlier, later) variant indexes.
+        rule_names: The rule of every pair.
+        closeness: Share of the shorter wording's words found in the other, for every pair.
     """
+    earlier, later = pairs
+    allowed = (variant_story[earlier] == variant_story[later]) | (rule_names == "containment")
     leader = np.arange(len(variants.positions), dtype=np.int64)
-    joined = np.zeros(len(variants.positions), dtype=bool)
     merges: Counter[str] = Counter()
-    for index in np.lexsort((earlier, later)).tolist():
-        first, second, rule = int(earlier[index]), int(later[index]), rule_names[index]
-        if joined[second] or leader[first] != first:
+    order = np.lexsort((earlier, later))
+    order = order[allowed[order]]
+    boundaries = np.flatnonzero(np.diff(later[order], prepend=-1, append=-1))
+    for start, stop in itertools.pairwise(boundaries.tolist()):
+        second = int(later[order[start]])
+        matches = {int(earlier[index]): index for index in order[start:stop].tolist()}
+        best: tuple[float, int] | None = None
+        for first, index in matches.items():
+            fact = int(leader[first])
+            if fact not in matches:  # the fact's representative must match, not just this member
+                continue
+            candidate = (-float(closeness[index]), fact)
+            best = candidate if best is None or candidate < best else best
+        if best is None:
             continue
-        cross = variant_story[first] != variant_story[second]
-        if cross and rule != "containment":
-            continue
-        leader[second] = first
-        joined[second] = True
-        uf.union(int(variants.positions[first]), int(variants.positions[second]))
+        fact = best[1]
+        leader[second] = fact
+        uf.union(int(variants.positions[fact]), int(variants.positions[second]))
+        rule = rule_names[matches[fact]]
+        cross = variant_story[fact] != variant_story[second]
         merges[f"quote_{rule}_cross_story" if cross else f"quote_{rule}"] += 1
     rules.update(merges)
 
@@ -424,11 +442,12 @@ _QUOTE_RULES = np.array([None, "near_identical", "containment", "translation"], 
 
 def _matching_quote_pairs(
     variants: _QuoteVariants, pairs: tuple[np.ndarray, np.ndarray], config: DedupConfig
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which candidate pairs match and under which rule, exactly as :func:`quote_match` decides.
 
     Returns:
-        A boolean mask over the pairs and the rule name of every pair (None where they do not match).
+        A boolean mask over the pairs, the rule name of every pair (None where they do not match) and
+        its closeness: the share of the shorter wording's words found in the other.
     """
     earlier, later = variants.wordings[pairs[0]], variants.wordings[pairs[1]]
     shared = _shared_tokens(variants, False, pairs[0], pairs[1])
@@ -455,7 +474,7 @@ def _matching_quote_pairs(
         shared_bigrams, smaller_bigrams, out=np.zeros(len(pending)), where=smaller_bigrams > 0
     )
     rule[pending[(smaller_bigrams > 0) & (overlap >= config.quote_similarity_threshold)]] = 3
-    return rule > 0, _QUOTE_RULES[rule]
+    return rule > 0, _QUOTE_RULES[rule], containment
 
 
 def _longest_quotes(quotes: pd.DataFrame) -> dict[str, str]:
