@@ -94,7 +94,8 @@ def test_quotes_across_stories_only_when_contained_and_never_by_chaining():
     translation = [
         quote(
             FIRST["article_id"],
-            "In my opinion, it created a very good atmosphere for potential agreements on a number of vital issues",
+            "In my opinion, it created a very good atmosphere for potential agreements "
+            "on a number of vital issues",
         ),
         quote(
             SECOND["article_id"],
