@@ -101,7 +101,8 @@ def build_facts(
         no source. The result does not depend on the row order of either input.
     """
     kinds = {kind.name: kind for kind in fact_kinds()}
-    if "story_id" not in articles.columns:
+    if "story_id" not in articles.columns or articles["story_id"].isna().all():
+        # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
     frame = canonical_frame(mentions, articles)
     uf = UnionFind(len(frame))
