@@ -59,6 +59,9 @@ def test_quantities_of_different_stories_corroborate_with_explicit_period_measur
         for record in RECORDS
     ]
     assert len(set(fact_ids(war, stories("a", "b", "c")))) == 1
+    # The same measure is the same measure class: "casualties" are people killed (unit_classes.csv).
+    war[1] = {**war[1], "measure": "casualties", "unit": "casualties"}
+    assert len(set(fact_ids(war, stories("a", "b", "c")))) == 1
     no_subject = [{**mention, "sentence": "6,500 people were killed in 2020."} for mention in war]
     assert len(set(fact_ids(no_subject, stories("a", "b", "c")))) == 3
     not_explicit = [{**mention, "date_text": None} for mention in war]  # a period only resolved

@@ -97,7 +97,7 @@ def _leader_rules(
         # when, and all three are the same ("two-thirds" or "one" of two stories are different claims).
         return story_at[root] == story_at[position] or (
             bool(measure_at[root])
-            and measure_at[root] == measure_at[position]
+            and classes.measure(measure_at[root]) == classes.measure(measure_at[position])
             and explicit_at[root]
             and explicit_at[position]
             and period_at[root] is not None
