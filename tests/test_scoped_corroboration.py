@@ -146,3 +146,15 @@ def test_false_corroboration_and_far_apart_facts_on_a_tiny_corpus():
     assert found["labels"].tolist() == [["summit", "war"]] and found["n_articles"].tolist() == [2]
     apart = far_apart(fact_set, articles_frame(*RECORDS))
     assert apart["fact_type"].tolist() == ["quote"] and apart["span_days"].tolist() == [213]
+
+
+def test_undated_events_of_an_undated_article_join_their_story():
+    undated = article(23, "undated story " * 5, None, "Outlet D")
+    articles = articles_frame(FIRST, undated)
+    leaders = [PUTIN, "Ilham Aliyev", "Nikol Pashinyan"]
+    mentions = [
+        event(FIRST["article_id"], leaders, None, None),
+        event(undated["article_id"], ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", None),
+    ]
+    assert len(set(fact_ids(mentions, articles.assign(story_id="summit")))) == 1
+    assert len(set(fact_ids(mentions, articles.assign(story_id=["summit", "other"])))) == 2

@@ -4,8 +4,9 @@ Events are blocked by (action, year) and clustered by leader clustering (:mod:`f
 an event joins the first fact of its block with overlapping actors, the same place (or an unknown one) and
 an overlapping period. Events of different stories (:class:`CanonicalMentions` ``story``) are one fact only
 when they have the same date at the same precision, the same known place and the same actors as the
-fact's representative. Undated events join only facts whose actor set contains theirs or is contained in
-it, from their own article or from articles published within ``event_unknown_date_window_days``.
+fact's representative. Undated events join only facts of their own story whose actor set contains theirs
+or is contained in it, from their own article, from an article without a publication date (the story
+places it in time) or from articles published within ``event_unknown_date_window_days``.
 
 An event fact is identified by ``stable_id("event", action, sorted actors, location, period)`` (an undated
 one by its publication date instead of a period) and lists the union of its mentions' actors.
@@ -24,7 +25,7 @@ import pandas as pd
 
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
-from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, identical_variants, leader_assign
+from factlake.dedup.clustering import Clusters, Group, LeaderRules, identical_variants, leader_assign
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import UNKNOWN_PERIOD, narrower_period, period_label, period_of
 from factlake.extract import events as extractor
@@ -97,10 +98,12 @@ def _leader_rules(
             and actors_at[root] == actors_at[position]
         )
 
+    # Undated events never join across stories (see ``one_event_across_stories``): they are blocked by story.
     block_of = {
         position: (
-            action_at[position],
-            dt.date.fromordinal(period_at[position][0]).year if period_at[position] else None,
+            (action_at[position], dt.date.fromordinal(period_at[position][0]).year)
+            if period_at[position]
+            else (action_at[position], None, story_at[position])
         )
         for position in variants
     }
@@ -118,17 +121,17 @@ def _leader_rules(
             return False
         if group.period is not None:
             return narrower_period(group.period, period_at[position]) is not None
-        # Undated: one actor set must contain the other (an article may tell of several meetings of
-        # overlapping people), and the articles must be published close together.
+        # Undated (and of one story): one actor set must contain the other (an article may tell of several
+        # meetings of overlapping people), and articles with known dates must be published close together.
         if not (actors_at[position] <= group.actors or group.actors <= actors_at[position]):
             return False
         if article_at[group.root] == article_at[position]:
             return True
         published = published_at[position]
         return (
-            group.published is not None
-            and published is not None
-            and abs(group.published - published) <= config.event_unknown_date_window_days
+            group.published is None
+            or published is None
+            or abs(group.published - published) <= config.event_unknown_date_window_days
         )
 
     def join(group: Group, position: int) -> None:
@@ -148,21 +151,6 @@ def _leader_rules(
             key=-math.inf if published is None else published,
         )
 
-    # An undated event joins only groups published within the window of it, or in its own article (so
-    # on its own publication date, or with none when it has none). Dated events ignore the key.
-    window = max(config.event_unknown_date_window_days, 0)
-    key_range_at = {
-        position: (
-            ANY_KEY
-            if period_at[position] is not None
-            else (
-                (-math.inf, -math.inf)
-                if published_at[position] is None
-                else (published_at[position] - window, published_at[position] + window)
-            )
-        )
-        for position in variants
-    }
     return LeaderRules(
         rule="event_compatible",
         block_of=block_of,
@@ -170,7 +158,6 @@ def _leader_rules(
         accepts=accepts,
         join=join,
         make=make,
-        key_range_at=key_range_at,
         cross_rule="event_cross_story",
         story_at=story_at,
     )
