@@ -100,8 +100,6 @@ class DedupConfig:
             far whatever the publication date. 92 days admits "last month" and "two months ago".
         recent_conflict_value_ratio: Smaller over larger value two recent claims need to conflict when one
             of them has no resolved period (a day's toll and a month's toll differ by far more).
-        story_shared_quotes: Attributed quote facts two articles must share to count as reports of one
-            story, which two figures need to be in conflict.
         story_year_conflict_factor: Factor on the story similarity of two articles, one of them without a
             publication date, whose texts mention years but none in common (two similar events in
             different years: the same athlete arrested twice).
@@ -129,7 +127,6 @@ class DedupConfig:
     near_duplicate_min_shingles: int = 20
     recent_claim_window_days: int = 92
     recent_conflict_value_ratio: float = 0.5
-    story_shared_quotes: int = 1
     story_year_conflict_factor: float = 0.3
     story_month_conflict_factor: float = 0.5
     story_subject_conflict_factor: float = 0.7
