@@ -26,7 +26,7 @@ from factlake.records import to_frame
 #: Corroborated Reuters facts whose mentions' articles are further apart than this are counted.
 FAR_APART_DAYS = 31
 
-#: Reuters articles read when no limit is given (extracting all 21,578 takes far longer than the rest).
+#: Reuters articles sampled when no limit is given (extracting all 21,578 takes far longer than the rest).
 REUTERS_ARTICLES = 3000
 
 #: Target from the issue: no false corroboration that classification cannot justify (checked by hand;
@@ -140,8 +140,11 @@ def labelled_corpus(
 
 
 def reuters_corpus(path: Path, context: EvaluationContext) -> tuple[FactSet, pd.DataFrame]:
-    """Facts of the first Reuters articles with a text (:data:`REUTERS_ARTICLES` unless limited)."""
-    records = [record for record in read_jsonl(path, context.limit or REUTERS_ARTICLES) if record.get("text")]
+    """Facts of :data:`REUTERS_ARTICLES` Reuters articles with a text (the limit, when given), evenly spaced
+    over the corpus: its first 3,000 articles span twelve days, too few for facts far apart in time."""
+    with_text = [record for record in read_jsonl(path, None) if record.get("text")]
+    wanted = context.limit or REUTERS_ARTICLES
+    records = with_text[:: max(len(with_text) // wanted, 1)][:wanted]
     mentions, articles = extract_corpus(records, path.name, context)
     return build_facts(mentions, articles, context.config.dedup, context.reference), articles
 
@@ -175,7 +178,7 @@ def evaluate(context: EvaluationContext) -> list[MetricRow]:
             f"corroborated_over_{FAR_APART_DAYS}_days",
             len(found),
             support=int((fact_set.facts["n_articles"] >= 2).sum()),
-            note=f"first {len(articles)} articles; no gold: check a sample by hand",
+            note=f"{len(articles)} articles spread over the corpus; no gold: check a sample by hand",
             lower_is_better=True,
         )
     )
