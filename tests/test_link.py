@@ -192,3 +192,9 @@ def test_a_middle_initial_does_not_split_a_person_unless_it_tells_two_apart():
     assert names["Donald J. Trump"] == "Donald Trump"
     assert table.set_index("name").loc["Donald Trump", "n_articles"] == 2
     assert {"George H. W. Bush", "George W. Bush", "George Bush"} <= set(table["name"])
+
+
+def test_a_one_word_name_never_written_as_such_links_without_votes():
+    """"Exxon's" names Exxon, which no mention writes alone: it has no type votes and must still link."""
+    table, names = link_entities([mention("d" * 16, "Exxon's", "organization", name="Exxon")], REFERENCE)
+    assert names["Exxon's"] == "Exxon" and list(table["name"]) == ["Exxon"]
