@@ -195,6 +195,6 @@ def test_a_middle_initial_does_not_split_a_person_unless_it_tells_two_apart():
 
 
 def test_a_one_word_name_never_written_as_such_links_without_votes():
-    """"Exxon's" names Exxon, which no mention writes alone: it has no type votes and must still link."""
+    """ "Exxon's" names Exxon, which no mention writes alone: it has no type votes and must still link."""
     table, names = link_entities([mention("d" * 16, "Exxon's", "organization", name="Exxon")], REFERENCE)
     assert names["Exxon's"] == "Exxon" and list(table["name"]) == ["Exxon"]
