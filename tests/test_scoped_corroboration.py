@@ -158,3 +158,16 @@ def test_undated_events_of_an_undated_article_join_their_story():
     ]
     assert len(set(fact_ids(mentions, articles.assign(story_id="summit")))) == 1
     assert len(set(fact_ids(mentions, articles.assign(story_id=["summit", "other"])))) == 2
+
+
+def test_a_mere_dimension_never_corroborates_across_stories():
+    """Money or a percentage says nothing of what is counted: "$300 million in 1987" of Kraft and of
+    BankAmerica are different claims, even with a name in common."""
+    year = dt.date(1987, 1, 1)
+    sentence = "Corp expects 1987 spending of 300 mln dlrs, the Securities and Exchange Commission said."
+    money = [
+        quantity(record["article_id"], 3e8, "money", "USD", year, "year", date_text="1987", sentence=sentence)
+        for record in RECORDS
+    ]
+    assert len(set(fact_ids(money, stories("a", "a", "a")))) == 1
+    assert len(set(fact_ids(money, stories("a", "b", "c")))) == 3

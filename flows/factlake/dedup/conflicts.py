@@ -36,6 +36,7 @@ import pandas as pd
 from factlake.config import DedupConfig
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_label, period_precision
+from factlake.dedup.units import DIMENSION_MEASURES
 from factlake.dedup.values import quantity_phrase, value_ratio
 from factlake.records import stable_id
 
@@ -76,11 +77,14 @@ class _Scopes:
         """Whether the two facts have mentions in one story."""
         return bool(self.stories[first] & self.stories[second])
 
-    def one_thing(self, first: str, second: str) -> bool:
-        """Whether two dated facts (same measure, overlapping periods) are claims about one thing: they
-        share a story, or both are explicitly dated and share a subject (what the figure is about)."""
+    def one_thing(self, first: str, second: str, measure: str) -> bool:
+        """Whether two dated facts of ``measure`` (overlapping periods) are claims about one thing: they
+        share a story, or the measure names the thing counted (not a mere dimension:
+        :data:`DIMENSION_MEASURES`) and both are explicitly dated and share a subject (what the figure
+        is about)."""
         return self.one_story(first, second) or (
-            first in self.explicit
+            measure not in DIMENSION_MEASURES
+            and first in self.explicit
             and second in self.explicit
             and bool(self.subjects[first] & self.subjects[second])
         )
@@ -196,7 +200,7 @@ def _block_conflicts(
     )
     dated = [index for index, fact in enumerate(eligible) if fact["fact_id"] in headline]
     edges = [
-        _about_one_thing(_dated_conflict_edges(eligible, dated, articles_of), eligible, scopes),
+        _about_one_thing(_dated_conflict_edges(eligible, dated, articles_of), eligible, scopes, measure),
         *_recent_conflict_edges(eligible, recent_headline, articles_of, scopes, config),
     ]
     components: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -258,10 +262,15 @@ def _recent_conflict(
     )
 
 
-def _about_one_thing(edges: np.ndarray, facts: list[dict[str, Any]], scopes: _Scopes) -> np.ndarray:
+def _about_one_thing(
+    edges: np.ndarray, facts: list[dict[str, Any]], scopes: _Scopes, measure: str
+) -> np.ndarray:
     """The pairs of ``edges`` whose facts are claims about one thing (:meth:`_Scopes.one_thing`)."""
     keep = np.array(
-        [scopes.one_thing(facts[first]["fact_id"], facts[second]["fact_id"]) for first, second in edges],
+        [
+            scopes.one_thing(facts[first]["fact_id"], facts[second]["fact_id"], measure)
+            for first, second in edges
+        ],
         dtype=bool,
     )
     return edges[keep] if len(edges) else edges

@@ -5,9 +5,10 @@ Claims are blocked by (measure class, unit class, year), through ``unit_classes.
 claim joins the first fact of its block whose period overlaps its own, whose value interval
 (:func:`factlake.dedup.values.value_interval`) meets its own and whose representative's value is within
 ``quantity_value_ratio`` of its own. Claims of different stories (:class:`CanonicalMentions` ``story``) are
-one fact only when both name the same measure, the same explicitly dated period and share a name of their
-sentences (the subject: what the figure is about); a figure with no period or no subject stays in its
-story. Mentions keep the unit and measure as written; a fact shows its
+one fact only when both name the same measure of a thing counted (not a mere dimension such as money or a
+percentage: :data:`factlake.dedup.units.DIMENSION_MEASURES`), the same explicitly dated period and share a
+name of their sentences (the subject: what the figure is about); a figure with no period or no subject
+stays in its story. Mentions keep the unit and measure as written; a fact shows its
 representative's.
 
 A quantity fact is identified by ``stable_id("quantity", measure, unit, period, value, qualifier)``. Numbers
@@ -30,7 +31,7 @@ from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, ide
 from factlake.dedup.conflicts import find_conflicts
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import UNKNOWN_PERIOD, claim_is_recent, narrower_period, period_label, period_of
-from factlake.dedup.units import UnitClasses, unit_classes
+from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, unit_classes
 from factlake.dedup.values import format_value, quantity_phrase, value_interval, value_ratio
 from factlake.extract import quantities as extractor
 from factlake.kinds import FactKind
@@ -97,6 +98,7 @@ def _leader_rules(
         # when, and all three are the same ("two-thirds" or "one" of two stories are different claims).
         return story_at[root] == story_at[position] or (
             bool(measure_at[root])
+            and measure_at[root] not in DIMENSION_MEASURES
             and classes.measure(measure_at[root]) == classes.measure(measure_at[position])
             and explicit_at[root]
             and explicit_at[position]

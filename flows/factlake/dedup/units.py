@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from factlake.extract.quantities import DEFAULT_MEASURE, UNIT_DECIDES
 from factlake.reference import Reference
+
+#: Measures that give only a dimension (an amount of money, a share, a number of things, a span of time or
+#: space), not the thing counted ("killed", "displaced", "votes" say what is counted). A figure of one of
+#: them says what it counts only in its own words, so it never corroborates or contradicts a figure of
+#: another story: "$300 million in 1987" of Kraft and of BankAmerica, "3 pct in 1987" of two economies.
+DIMENSION_MEASURES = UNIT_DECIDES | {DEFAULT_MEASURE, "frequency"}
 
 
 @dataclass(frozen=True)
