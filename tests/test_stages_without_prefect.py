@@ -58,6 +58,8 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
         publish.next_version_number(config.dataset),
         config.dedup,
     )
+    holders = link.role_holders(extraction.entity_mentions, canonical_names)
+    mentions = link.resolve_roles_in_stories(mentions, holders, articles_frame)
     fact_set = dedup.build_facts(mentions, articles_frame, config.dedup, reference)
     facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
     entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)

@@ -226,6 +226,7 @@ def build_dataset(
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
         mentions_frame = to_frame("mentions", mentions)
         entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+        holders = link.role_holders(extraction.entity_mentions, canonical_names)
         # Records are several times the size of their frames: free them before dedup's peak (peak memory
         # on a large corpus is set there).
         del extraction, mentions
@@ -237,6 +238,7 @@ def build_dataset(
             config.dedup,
         )
         del articles
+        mentions_frame = link.resolve_roles_in_stories(mentions_frame, holders, articles_frame)
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
         del mentions_frame
         facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
