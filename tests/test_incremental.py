@@ -73,8 +73,14 @@ def test_removed_file_is_dropped_from_the_next_version(history: dict) -> None:
 
 
 #: Tables whose rows depend on the run history by design: when an article first appeared
-#: (``first_version``) and the ids of stories, which keep the id of the article that started them.
-HISTORY_TABLES = ("articles", "facts", "stories")
+#: (``first_version``), which story it joined (arrival order decides: published stories never merge or
+#: split), and what follows from its story: the story ids of facts, dates inferred from the story and
+#: the relative dates resolved against them (which enter event facts' identity).
+HISTORY_TABLES = ("articles", "mentions", "facts", "stories")
+HISTORY_COLUMNS = {
+    "articles": ["first_version", "story_id", "inferred_date", "inferred_date_last", "inferred_date_source"],
+    "mentions": ["fact_id", "event_date", "date_precision", "date_note"],
+}
 
 
 def test_incremental_result_equals_a_full_rebuild(history: dict) -> None:
@@ -86,14 +92,13 @@ def test_incremental_result_equals_a_full_rebuild(history: dict) -> None:
 
 
 def test_incremental_result_differs_from_a_rebuild_only_in_history(history: dict) -> None:
-    """Same articles and facts; only when articles first appeared and which story they joined may differ.
+    """Same articles and mentions but for what their story decides.
 
-    Story assignment depends on arrival order by design (published stories never merge or split, and an
-    article keeps the story it joined): here the changed 004 joined 003's story in v2 and stays there
-    after 003 is removed, while a rebuild without 003 sees 004 beside 000 and 001 only.
+    Here the changed 004 joined 003's story in v2 and stays there after 003 is removed, while a rebuild
+    without 003 sees 004 beside 000 and 001 only; so the undated 001 takes its date from another story.
     """
     incremental, rebuilt = history["dataset"] / "v3", history["rebuilt"] / "v1"
-    for table, history_columns in (("articles", ["first_version", "story_id"]), ("facts", ["story_id"])):
+    for table, history_columns in HISTORY_COLUMNS.items():
         frames = [pd.read_parquet(folder / f"{table}.parquet") for folder in (incremental, rebuilt)]
         pd.testing.assert_frame_equal(*(frame.drop(columns=history_columns) for frame in frames))
     first_versions = pd.read_parquet(incremental / "articles.parquet").set_index("source_uri")[
