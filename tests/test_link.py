@@ -224,3 +224,9 @@ def test_a_bare_role_speaker_resolves_to_the_one_holder_its_story_names() -> Non
     speakers = [speaker if isinstance(speaker, str) else None for speaker in resolved["speaker"]]
     assert speakers == ["Vladimir Putin", None, "Prime Minister", "Vladimir Putin"]
     assert link.resolve_roles_in_stories(mentions, holders.iloc[:0], articles) is mentions
+
+
+def test_a_one_word_name_never_written_as_such_links_without_votes():
+    """ "Exxon's" names Exxon, which no mention writes alone: it has no type votes and must still link."""
+    table, names = link_entities([mention("d" * 16, "Exxon's", "organization", name="Exxon")], REFERENCE)
+    assert names["Exxon's"] == "Exxon" and list(table["name"]) == ["Exxon"]

@@ -70,8 +70,9 @@ def link_entities(
 
     def canonical_of(mention: dict[str, Any]) -> str:
         name = aliases.get(normalize_key(mention["name"]), mention["name"])
+        written = written_types.get(name)  # a name no mention writes as such has no votes
         if " " not in name and (
-            mention["entity_type"] == "person" or _majority_type(written_types[name]) == "person"
+            mention["entity_type"] == "person" or (bool(written) and _majority_type(written) == "person")
         ):
             name = full_name_of(name)
         return plain_name_of.get(name, name)
