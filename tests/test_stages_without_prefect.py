@@ -18,7 +18,7 @@ import pytest
 
 from factlake import assemble, cache, catalog, dedup, discover, ingest, link, publish
 from factlake.config import DEFAULT_SOURCE, DedupConfig, FactlakeConfig, RunConfig
-from factlake.dedup import story_dates, story_table
+from factlake.dedup import story_table
 from factlake.diff import diff_versions
 from factlake.extract import Extraction, extract_articles
 from factlake.incremental import extract_incrementally, extractor_versions
@@ -52,18 +52,14 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
     )
     entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
     mentions = to_frame("mentions", link.canonicalize_mentions(extraction.mentions, canonical_names))
-    articles_frame = story_table.mark_articles(
+    articles_frame, mentions = story_table.place_in_stories(
         to_frame("articles", articles),
+        mentions,
+        link.role_holders(extraction.entity_mentions, canonical_names),
         story_table.read_previous(config.dataset),
         publish.next_version_number(config.dataset),
         config.dedup,
     )
-    holders = link.role_holders(extraction.entity_mentions, canonical_names)
-    mentions = link.resolve_roles_in_stories(mentions, holders, articles_frame)
-    articles_frame = story_dates.with_inferred_dates(
-        articles_frame, mentions, config.dedup.story_max_date_gap_days
-    )
-    mentions = story_dates.resolve_inferred_dates(mentions, articles_frame)
     fact_set = dedup.build_facts(mentions, articles_frame, config.dedup, reference)
     facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
     entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)

@@ -20,7 +20,7 @@ from prefect.context import FlowRunContext
 
 from factlake import assemble, cache, catalog, dedup, discover, incremental, ingest, link, parse, publish
 from factlake.config import FactlakeConfig
-from factlake.dedup import story_dates, story_table
+from factlake.dedup import story_table
 from factlake.errors import TransientError
 from factlake.extract import Extraction, build_nlp, extract_articles
 from factlake.incremental import extractor_versions
@@ -231,18 +231,15 @@ def build_dataset(
         # on a large corpus is set there).
         del extraction, mentions
         timings.lap("link")
-        articles_frame = story_table.mark_articles(
+        articles_frame, mentions_frame = story_table.place_in_stories(
             to_frame("articles", articles),
+            mentions_frame,
+            holders,
             story_table.read_previous(dataset),
             publish.next_version_number(dataset),
             config.dedup,
         )
         del articles
-        mentions_frame = link.resolve_roles_in_stories(mentions_frame, holders, articles_frame)
-        articles_frame = story_dates.with_inferred_dates(
-            articles_frame, mentions_frame, config.dedup.story_max_date_gap_days
-        )
-        mentions_frame = story_dates.resolve_inferred_dates(mentions_frame, articles_frame)
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
         del mentions_frame
         facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
