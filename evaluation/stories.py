@@ -8,6 +8,9 @@
   by the merged-topic share of all topics, so the held-out merged-topic share is not strictly held out.
 - Near-duplicate articles on Reuters-21578: how many exact and near copies are found, with a sample of
   pairs to check by hand (``python -m evaluation.stories`` prints it).
+- Stability of published story ids on AllSides: a first version of 90% of the articles, then a second
+  adding every tenth article with the flow's incremental assignment; the share of first-version articles
+  whose story_id changed (the target is 0: published ids never churn).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from evaluation import EvaluationContext, MetricRow
 from factlake.config import DedupConfig
 from factlake.dedup import cluster_stories, mark_duplicate_articles
+from factlake.dedup.story_table import mark_articles, previous_assignment
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 
 ECB_FILE = "ecbplus_topics_1_35.jsonl"
@@ -32,6 +36,9 @@ REUTERS_FILE = "reuters21578.jsonl"
 #: Targets from the issue.
 TARGET_STORY_F1 = 0.85
 TARGET_TOPICS_MERGED = 0.05
+
+#: Every this-many-th article is held back from the first version and added in the second (10%).
+STABILITY_STEP = 10
 
 #: ECB+ topics the story thresholds were tuned on; the other topics are held out.
 ECB_TUNING_TOPICS = range(1, 18)
@@ -176,7 +183,50 @@ def evaluate_allsides(path: Path, config: DedupConfig, limit: int | None) -> lis
     records = read_jsonl(path, limit)
     articles = corpus_articles(records, path.name)
     rows, _ = story_rows("allsides", articles, [record["story_id"] for record in records], config, "held out")
-    return rows
+    return [*rows, stability_row("allsides", articles, config)]
+
+
+def story_id_churn(articles: pd.DataFrame, config: DedupConfig, step: int = STABILITY_STEP) -> dict[str, int]:
+    """Story ids of a first version that change when a second version adds articles incrementally.
+
+    Builds a first version of every article but each ``step``-th (in frame order), then a second version
+    of all of them with the flow's incremental assignment
+    (:func:`factlake.dedup.story_table.mark_articles`, carrying the first version's stories).
+
+    Returns:
+        ``old``: articles of the first version; ``changed``: those whose story_id differs in the second;
+        ``new``: articles added; ``joined``: added articles that joined a story of the first version.
+    """
+    held_back = [position % step == step - 1 for position in range(len(articles))]
+    first_articles = articles[[not back for back in held_back]]
+    first = mark_articles(first_articles, None, 1, config)
+    carried = previous_assignment(first[["article_id", "first_version", "story_id"]], 1)
+    second = mark_articles(articles, carried, 2, config).set_index("article_id")
+    before = dict(zip(first["article_id"], first["story_id"], strict=True))
+    after = second["story_id"]
+    added = second.index.difference(first["article_id"])
+    return {
+        "old": len(before),
+        "changed": sum(1 for article_id, story in before.items() if after[article_id] != story),
+        "new": len(added),
+        "joined": int(after[added].isin(set(before.values())).sum()),
+    }
+
+
+def stability_row(dataset: str, articles: pd.DataFrame, config: DedupConfig) -> MetricRow:
+    """The :func:`story_id_churn` of a corpus as a metric row: share of first-version articles moved."""
+    churn = story_id_churn(articles, config)
+    return MetricRow(
+        "story clusters",
+        dataset,
+        "story_id_churn",
+        churn["changed"] / churn["old"] if churn["old"] else 0.0,
+        target=0.0,
+        lower_is_better=True,
+        support=churn["old"],
+        note=f"{churn['changed']} of {churn['old']} articles of v1 changed story after adding {churn['new']} "
+        f"(every {STABILITY_STEP}th) incrementally; {churn['joined']} of them joined a story of v1",
+    )
 
 
 def reuters_duplicates(

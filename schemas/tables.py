@@ -17,7 +17,7 @@ from pandera.typing import Series
 from factlake.kinds import FACT_TYPES as _FACT_TYPE_NAMES
 
 #: Bumped whenever a column is added, removed, renamed or changes meaning.
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 #: The fact kinds' names, from their registry (:data:`factlake.kinds.FACT_KINDS`).
 FACT_TYPES = list(_FACT_TYPE_NAMES)
@@ -28,6 +28,7 @@ STATUSES = ["corroborated", "single_source", "contested"]
 ENTITY_TYPES = ["person", "organization", "place", "nationality", "other"]
 REJECT_STAGES = ["discover", "read", "parse", "extract", "validate"]
 DUPLICATE_KINDS = ["exact", "near"]
+INFERRED_DATE_SOURCES = ["story"]
 
 #: Arrow type of list-valued columns; other columns are typed by their pandas dtype.
 LIST_OF_STRINGS = "list<string>"
@@ -158,6 +159,21 @@ class Articles(_Table):
         str_matches=ID_PATTERN,
         description="Story (stories.story_id) the article reports; copies share their canonical article's "
         "story. Null only before publishing.",
+    )
+    inferred_date: Series[object] = date_field(
+        "Only for an article that states no publication date (published_date null) whose story has dated "
+        "articles: the earliest publication date among them, against which the article's relative dates "
+        "resolve (mentions.date_note says so). published_date stays null. Recomputed every version."
+    )
+    inferred_date_last: Series[object] = date_field(
+        "The latest publication date of those articles: the article was most likely published between "
+        "inferred_date and this date (equal when the story's dated articles share one date)."
+    )
+    inferred_date_source: Series[str] = pa.Field(
+        nullable=True,
+        isin=INFERRED_DATE_SOURCES,
+        description="Where inferred_date came from: story (its story's dated articles); null when there is "
+        "no inferred date.",
     )
 
 

@@ -59,7 +59,15 @@ def test_first_run_publishes_v1_with_a_summary(built: dict) -> None:
     assert manifest["input_counts"]["total"] == 5
     assert len(manifest["inputs"]) == 5 and all(len(entry["sha256"]) == 64 for entry in manifest["inputs"])
     assert manifest["prefect"]["flow_run_id"]
-    assert set(manifest["tables"]) == {"articles", "mentions", "facts", "entities", "conflicts", "rejects"}
+    assert set(manifest["tables"]) == {
+        "articles",
+        "mentions",
+        "facts",
+        "entities",
+        "conflicts",
+        "stories",
+        "rejects",
+    }
 
 
 def test_tables_through_duckdb(built: dict) -> None:

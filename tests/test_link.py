@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from factlake import link
 from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
 from factlake.errors import RunError
 from factlake.extract import ArticleContext, entities, quotes
@@ -192,6 +194,36 @@ def test_a_middle_initial_does_not_split_a_person_unless_it_tells_two_apart():
     assert names["Donald J. Trump"] == "Donald Trump"
     assert table.set_index("name").loc["Donald Trump", "n_articles"] == 2
     assert {"George H. W. Bush", "George W. Bush", "George Bush"} <= set(table["name"])
+
+
+def test_a_bare_role_speaker_resolves_to_the_one_holder_its_story_names() -> None:
+    holders = pd.DataFrame(
+        [
+            ("wire", "russian president", "Vladimir Putin"),
+            ("other-year", "russian president", "Dmitry Medvedev"),
+            ("summit", "prime minister", "Nikol Pashinyan"),
+            ("summit-2", "prime minister", "Boris Johnson"),
+        ],
+        columns=["article_id", "role", "name"],
+    )
+    articles = pd.DataFrame(
+        {
+            "article_id": ["wire", "copy", "other-year", "summit", "summit-2", "summit-3"],
+            "story_id": ["s1", "s1", "s2", "s3", "s3", "s3"],
+        }
+    )
+    mentions = pd.DataFrame(
+        {
+            "article_id": ["copy", "copy", "summit-3", "wire"],
+            "speaker": ["Russian president", None, "Prime Minister", "Russian President"],
+        }
+    )
+    resolved = link.resolve_roles_in_stories(mentions, holders, articles)
+    # the copy's story names one Russian president; the other story's holder never leaks in; a role
+    # held by two people in one story stays the role
+    speakers = [speaker if isinstance(speaker, str) else None for speaker in resolved["speaker"]]
+    assert speakers == ["Vladimir Putin", None, "Prime Minister", "Vladimir Putin"]
+    assert link.resolve_roles_in_stories(mentions, holders.iloc[:0], articles) is mentions
 
 
 def test_a_one_word_name_never_written_as_such_links_without_votes():

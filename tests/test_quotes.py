@@ -26,7 +26,7 @@ def quotes_of(body: str, nlp, reference, published_date: dt.date | None = None) 
             ARTICLE_ID, "quote", mention["char_start"], mention["char_end"]
         )
         assert mention["fact_type"] == "quote" and mention["fact_id"] is None
-        assert mention["extractor"] == quotes.EXTRACTOR == "quotes/1.2"
+        assert mention["extractor"] == quotes.EXTRACTOR == "quotes/1.3"
     return found
 
 
@@ -449,3 +449,19 @@ SPEAKER_CASES = [
 @pytest.mark.parametrize(("body", "expected"), SPEAKER_CASES)
 def test_speaker_of_real_attributions(body: str, expected: list[str | None], nlp, reference):
     assert speakers_of(body, nlp, reference) == expected
+
+
+def test_a_statement_is_dated_by_the_date_of_its_speech_verb_not_by_dates_inside_the_quote(nlp, reference):
+    body = (
+        "“The joint statement dated November 2020 says everything,” Vladimir Putin said on Monday, "
+        "according to TASS. Russian President Vladimir Putin said on Monday he hoped for a “normalization” "
+        "of ties. “We will meet again in December,” Putin said."
+    )
+    first, second, third = quotes_of(body, nlp, reference, dt.date(2022, 11, 1))
+    for dated in (first, second):
+        assert (dated["event_date"], dated["date_precision"]) == (dt.date(2022, 10, 31), "day")
+        assert dated["date_text"] == "Monday"
+    assert third["event_date"] is None and third["date_text"] is None
+    [undated] = quotes_of(body.split(" Russian")[0], nlp, reference)
+    assert undated["event_date"] is None
+    assert undated["date_note"] == "no publication date to resolve 'Monday' against"

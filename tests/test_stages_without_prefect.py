@@ -52,8 +52,10 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
     )
     entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
     mentions = to_frame("mentions", link.canonicalize_mentions(extraction.mentions, canonical_names))
-    articles_frame = story_table.mark_articles(
+    articles_frame, mentions = story_table.place_in_stories(
         to_frame("articles", articles),
+        mentions,
+        link.role_holders(extraction.entity_mentions, canonical_names),
         story_table.read_previous(config.dataset),
         publish.next_version_number(config.dataset),
         config.dedup,

@@ -134,3 +134,14 @@ def test_stories_table_and_fact_stories():
     facts = pd.DataFrame({"fact_id": ["f1", "f2"], "story_id": [None, None]})
     with_stories = with_fact_stories(facts, mentions, marked)
     assert with_stories["story_id"].tolist() == [marked["story_id"].iloc[0], None]
+
+
+def test_the_stability_measure_counts_no_churn_and_the_added_article_that_joins_a_story():
+    from evaluation.stories import stability_row, story_id_churn
+
+    articles = articles_frame(first_corpus())
+    # Every third article is held back: the third Ludian report (joins its story) and two unrelated ones.
+    churn = story_id_churn(articles, CONFIG, step=3)
+    assert churn == {"old": 7, "changed": 0, "new": 3, "joined": 1}
+    row = stability_row("corpus", articles, CONFIG)
+    assert (row.metric, row.value, row.support) == ("story_id_churn", 0.0, len(articles) - 1)

@@ -153,9 +153,9 @@ def run(
         for source in config.sources:
             if not source.is_dir():
                 raise RunError(f"source folder does not exist: {source}")
-        check_dataset_ready(config.dataset, wait=bool(wait))
         if not debug:
             quiet_run_failures()
+        check_dataset_ready(config.dataset, wait=bool(wait))
         with progress:
             summary = run_build(config, progress=report)
     except FactlakeError as error:

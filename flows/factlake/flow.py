@@ -226,12 +226,15 @@ def build_dataset(
         mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
         mentions_frame = to_frame("mentions", mentions)
         entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+        holders = link.role_holders(extraction.entity_mentions, canonical_names)
         # Records are several times the size of their frames: free them before dedup's peak (peak memory
         # on a large corpus is set there).
         del extraction, mentions
         timings.lap("link")
-        articles_frame = story_table.mark_articles(
+        articles_frame, mentions_frame = story_table.place_in_stories(
             to_frame("articles", articles),
+            mentions_frame,
+            holders,
             story_table.read_previous(dataset),
             publish.next_version_number(dataset),
             config.dedup,

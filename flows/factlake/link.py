@@ -192,3 +192,58 @@ def canonicalize_mentions(
                 updated[column] = list(dict.fromkeys(canonical_names.get(value, value) for value in values))
         result.append(updated)
     return result
+
+
+def role_holders(entity_mentions: list[dict[str, Any]], canonical_names: dict[str, str]) -> pd.DataFrame:
+    """``article_id``, normalized ``role`` and canonical ``name`` of every person written after a title
+    ("Russian President Vladimir Putin"): who held which role in which article, for
+    :func:`resolve_roles_in_stories`."""
+    rows = [
+        (
+            mention["article_id"],
+            normalize_key(mention["role"]),
+            canonical_names.get(mention["name"], mention["name"]),
+        )
+        for mention in entity_mentions
+        if mention.get("role") and mention["entity_type"] == "person"
+    ]
+    return pd.DataFrame(rows, columns=["article_id", "role", "name"], dtype=object)
+
+
+def resolve_roles_in_stories(
+    mentions: pd.DataFrame, holders: pd.DataFrame, articles: pd.DataFrame
+) -> pd.DataFrame:
+    """``mentions`` with a speaker that is a bare role ("Russian president") replaced by the one person
+    the articles of its story name with that role.
+
+    An article may name a role's holder only once (a syndicated copy that dropped "Russian President"
+    from its lede) or not at all; the story's other reports of the same events tell who held the role
+    then. A role held by several people in the story, or by nobody there, stays as written: never a
+    guess from another time or story.
+
+    Args:
+        mentions: The mentions frame (``article_id``, ``speaker``).
+        holders: :func:`role_holders` of the run's articles.
+        articles: The articles frame with ``article_id`` and ``story_id``.
+
+    Returns:
+        A copy of ``mentions`` with resolved speakers (the same frame when nothing resolves).
+    """
+    if mentions.empty or holders.empty or "story_id" not in articles:
+        return mentions
+    story_of = dict(zip(articles["article_id"], articles["story_id"], strict=True))
+    names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for article_id, role, name in holders.itertuples(index=False):
+        if article_id in story_of:
+            names[(story_of[article_id], role)].add(name)
+    unique = {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+    speakers = mentions["speaker"].tolist()
+    resolved = [
+        unique.get((story_of.get(article_id), normalize_key(speaker)), speaker)
+        if isinstance(speaker, str)
+        else speaker
+        for article_id, speaker in zip(mentions["article_id"], speakers, strict=True)
+    ]
+    if resolved == speakers:
+        return mentions
+    return mentions.assign(speaker=pd.Series(resolved, index=mentions.index, dtype=mentions["speaker"].dtype))

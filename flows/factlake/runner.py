@@ -31,7 +31,9 @@ def quiet_run_failures() -> None:
     """
     import logging
 
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
+    # The events worker's "Still processing items" progress warning, written while the process exits,
+    # would follow the one-line error.
+    for name in ("prefect.flow_runs", "prefect.task_runs", "EventsWorker"):
         run_logger = logging.getLogger(name)
         if not any(isinstance(existing, _BelowCritical) for existing in run_logger.filters):
             run_logger.addFilter(_BelowCritical())

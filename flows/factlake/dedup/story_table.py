@@ -28,8 +28,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from factlake.config import DedupConfig
+from factlake.dedup import story_dates
 from factlake.dedup.articles import canonical_order, mark_duplicate_articles
 from factlake.dedup.stories import average_linkage, ordered_similarities
+from factlake.link import resolve_roles_in_stories
 from factlake.publish import latest_version, read_table
 from factlake.records import stable_id, to_frame
 
@@ -142,6 +144,35 @@ def mark_articles(
     """
     marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config)
     return assign_stories(marked, previous, config)
+
+
+def place_in_stories(
+    articles: pd.DataFrame,
+    mentions: pd.DataFrame,
+    holders: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    version: int,
+    config: DedupConfig,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Articles marked with their story (:func:`mark_articles`) and the mentions their story completes:
+    bare-role speakers resolved to the holder the story names, then dates inferred for undated articles
+    and their relative dates resolved against them. The one place the order of these steps is written.
+
+    Args:
+        articles: The ``articles`` frame as parsed.
+        mentions: The ``mentions`` frame with canonical names.
+        holders: :func:`factlake.link.role_holders` of the run's articles.
+        previous: :func:`previous_assignment` of the previous version, or None.
+        version: Number of the version being built.
+        config: Duplicate, story and date-gap settings.
+
+    Returns:
+        The marked articles and the completed mentions, ready for fact deduplication.
+    """
+    marked = mark_articles(articles, previous, version, config)
+    mentions = resolve_roles_in_stories(mentions, holders, marked)
+    marked = story_dates.with_inferred_dates(marked, mentions, config.story_max_date_gap_days)
+    return marked, story_dates.resolve_inferred_dates(mentions, marked)
 
 
 def with_fact_stories(facts: pd.DataFrame, mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:

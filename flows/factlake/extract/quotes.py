@@ -17,6 +17,7 @@ from typing import Any
 
 from factlake.config import ExtractConfig
 from factlake.extract import ArticleContext
+from factlake.extract.dates import DateExpression, is_duration, resolve_date, tense_at
 from factlake.extract.quote_marks import (
     CLOSING_MARKS,
     OPENING_MARKS,
@@ -31,7 +32,7 @@ from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quotes"
-VERSION = "1.2"
+VERSION = "1.3"
 EXTRACTOR = f"{NAME}/{VERSION}"
 
 #: Characters the quote scan stops at: every mark and the line break (one character class, no backtracking).
@@ -44,6 +45,8 @@ MAX_QUOTE_CHARS = 5000
 MAX_QUOTE_PARAGRAPHS = 12
 #: Words allowed between two parts of a split quote (“…,” he said on Monday, according to TASS. “…”).
 MAX_SPLIT_GAP_WORDS = 14
+#: Dependency steps from a date expression's head up to the speech verb it dates ("said" ← "on" ← "Monday").
+MAX_DATE_STEPS = 3
 #: Confidence of a quote shorter than ``min_quote_words`` (a scare quote or a fragment).
 CONFIDENCE_FRAGMENT = 0.25
 
@@ -58,7 +61,8 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
 
     Returns:
         ``mentions`` records with fact_type "quote", ``text == body[char_start:char_end]``, ``quote_text``
-        (the parts without marks, joined), ``speaker`` (article-level name or None) and ``confidence``.
+        (the parts without marks, joined), ``speaker`` (article-level name or None), the statement's date
+        (see :func:`statement_date`; resolved like event dates) and ``confidence``.
     """
     found = find_quotes(context.body)
     if not found:
@@ -72,6 +76,17 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         if not quote_text:
             continue
         speaker, confidence = resolve_speaker(speakers, quote)
+        event_date = precision = date_text = date_note = None
+        dated = statement_date(context, speakers, quote)
+        if dated is not None:
+            expression, verb = dated
+            resolved = resolve_date(expression.text, context.published_date, tense_at(context.doc, verb))
+            event_date, precision, date_text, date_note = (
+                resolved.value,
+                resolved.precision,
+                expression.text,
+                resolved.note,
+            )
         if len(quote_text.split()) < config.min_quote_words:
             confidence = CONFIDENCE_FRAGMENT
         records.append(
@@ -87,11 +102,42 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
                 sentence=speakers.sentence_text(quote.start, quote.end),
                 speaker=speaker.name,
                 quote_text=quote_text,
+                event_date=event_date,
+                date_precision=precision,
+                date_text=date_text,
+                date_note=date_note,
                 confidence=confidence,
                 extractor=EXTRACTOR,
             )
         )
     return records
+
+
+def statement_date(
+    context: ArticleContext, speakers: SpeakerContext, quote: QuoteSpan
+) -> tuple[DateExpression, int] | None:
+    """The date expression that dates the statement, and the index of the speech verb it attaches to.
+
+    The expression lies in the quote's sentence(s) but outside the quoted words, is a point in time (not a
+    duration), and its head reaches a speech verb in at most :data:`MAX_DATE_STEPS` steps up the parse
+    ("he said on Monday", "Putin said on Monday he hoped for a “normalization”"). None when no such
+    expression exists: a date inside the quote is what the speaker talks about, not when they spoke.
+    """
+    first, last = speakers.sentence_bounds(quote.start, quote.end)
+    doc = context.doc
+    for expression in context.date_expressions:
+        if expression.char_start < first or expression.char_end > last or is_duration(expression.text):
+            continue
+        if any(start <= expression.char_start < end for start, end in quote.parts):
+            continue
+        token = doc[expression.root]
+        for _ in range(MAX_DATE_STEPS):
+            token = token.head
+            if token.pos_ == "VERB" and token.lemma_.lower() in speakers.speech_verbs:
+                return expression, token.i
+            if token.head.i == token.i:
+                break
+    return None
 
 
 def find_quotes(body: str) -> list[QuoteSpan]:
