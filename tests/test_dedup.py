@@ -299,7 +299,7 @@ def test_story_clustering_groups_reports_of_one_event_and_keeps_others_apart():
         "Comissaria Smith said Bahia cocoa arrivals rose as showers improved the temporao crop prospects.",
     ]
     records = [article(number, text, None, title="x") for number, text in enumerate(sochi + cocoa)]
-    stories = cluster_stories(articles_frame(*records), dataclasses.replace(CONFIG, story_max_term_share=1.0))
+    stories = cluster_stories(articles_frame(*records), CONFIG)
     assert stories.iloc[0] == stories.iloc[1] == stories.iloc[2]
     assert stories.iloc[3] == stories.iloc[4]
     assert stories.iloc[0] != stories.iloc[3]

@@ -20,8 +20,8 @@ from factlake.dedup.stories import (
 )
 from factlake.records import new_record, normalize_text, sha256_hex, stable_id, to_frame
 
-#: Tiny frames: every term is rare enough to propose candidates.
-CONFIG = dataclasses.replace(DedupConfig(), story_max_term_share=1.0)
+#: Default settings: every pair of tiny frames is compared.
+CONFIG = DedupConfig()
 
 
 def article(number: int, body: str, published: dt.date | None = None, title: str = "x") -> dict:

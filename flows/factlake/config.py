@@ -89,8 +89,9 @@ class DedupConfig:
         story_similarity_threshold: Average-linkage similarity at which two groups of articles are one
             story; the similarity of two articles is a weighted mean of the cosines of their content-word
             and name TF-IDF vectors (see ``story_entity_weight``).
-        story_top_terms: Highest-weighted terms per article used to propose candidate story pairs.
-        story_max_term_share: Terms in more than this share of the articles propose no candidates.
+        story_min_pair_similarity: Pairs of articles less similar than this are left out of story
+            clustering (they count as 0 in average linkage; keeping them would cost memory, not change
+            which groups reach the threshold much).
         story_entity_weight: Weight of the name cosine in the story similarity (the content-word cosine
             has the rest).
         story_max_date_gap_days: Articles published more than this many days apart are never one story.
@@ -120,8 +121,7 @@ class DedupConfig:
     quantity_value_ratio: float = 0.5
     event_unknown_date_window_days: int = 3
     story_similarity_threshold: float = 0.19
-    story_top_terms: int = 20
-    story_max_term_share: float = 0.05
+    story_min_pair_similarity: float = 0.05
     story_entity_weight: float = 0.2
     story_max_date_gap_days: int = 7
     near_duplicate_min_shingles: int = 20

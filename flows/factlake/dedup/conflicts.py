@@ -232,7 +232,7 @@ def _recent_conflict_edges(
                 recent_by_story[story].append(fact)
     edges: list[np.ndarray] = []
     for fact in eligible:
-        if fact["fact_id"] not in recent_headline or fact["_period"]:
+        if fact["fact_id"] not in recent_headline or (fact["_period"] and not fact.get("_period_inferred")):
             continue
         others = {
             other["fact_id"]: other
@@ -351,7 +351,7 @@ def _conflict_rows(members: list[dict[str, Any]], measure: str, unit_class: str)
         f"({fact['n_articles']} article{'s' if fact['n_articles'] != 1 else ''})"
         for fact in members
     )
-    if all(fact["_period"] for fact in members):
+    if all(fact["_period"] and not fact.get("_period_inferred") for fact in members):
         widest = max((fact["_period"] for fact in members), key=lambda period: period[1] - period[0])
         when = f"for {period_label(widest)}"
     else:

@@ -78,6 +78,7 @@ _FACT_COLUMNS = (
     "date_precision",
     "date_text",
     CanonicalMentions.published,
+    CanonicalMentions.date_inferred,
 )
 
 
@@ -246,6 +247,7 @@ def _fact(
     fact.update(
         FactWorkingFields(
             _period=period,
+            _period_inferred=bool(row.get(CanonicalMentions.date_inferred)),
             _date_text=row["date_text"],
             _low=group.low if group else -math.inf,
             _high=group.high if group else math.inf,

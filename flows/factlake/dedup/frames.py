@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from factlake.dedup.stories import name_terms
+from factlake.dedup.story_dates import is_inferred
 
 #: Mention columns that clustering does not read (evidence sentences, provenance, the id to fill).
 _UNUSED_COLUMNS = ("sentence", "extractor", "date_note", "fact_id")
@@ -51,6 +52,10 @@ class CanonicalMentions(pa.DataFrameModel):
         alias="_subject",
         description="Quantities: names of the mention's sentence (what it is about); empty otherwise.",
     )
+    date_inferred: Series[bool] = pa.Field(
+        alias="_date_inferred",
+        description="The mention's date was resolved against its story's dates, not stated by its article.",
+    )
 
     class Config:
         """Other columns (those of ``mentions``) are allowed."""
@@ -63,6 +68,8 @@ class FactWorkingFields(TypedDict, total=False):
 
     Attributes:
         _period: The fact's period (first and last day ordinals), None when undated.
+        _period_inferred: The period was resolved against the story's dates, not stated by the article
+            (an estimate: it cannot show that two claims are about different periods).
         _date_text: The date expression of its representative mention.
         _low: Lowest value its mentions' intervals all allow (quantities; -inf otherwise).
         _high: Highest value its mentions' intervals all allow (quantities; inf otherwise).
@@ -73,6 +80,7 @@ class FactWorkingFields(TypedDict, total=False):
     """
 
     _period: tuple[int, int] | None
+    _period_inferred: bool
     _date_text: str | None
     _low: float
     _high: float
@@ -110,6 +118,10 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     canonical_article = info["duplicate_of"].where(info["duplicate_of"].notna(), info.index.to_series())
     story_of_article = info["story_id"].where(info["story_id"].notna(), info.index.to_series())
     subjects = _subjects(mentions)
+    notes = (
+        mentions["date_note"] if "date_note" in mentions.columns else pd.Series(None, index=mentions.index)
+    )
+    date_inferred = [is_inferred(note) for note in notes]
     # Evidence sentences and provenance are not needed to cluster: leaving them out halves the copy.
     frame = mentions.drop(columns=[name for name in _UNUSED_COLUMNS if name in mentions.columns])
     for name in frame.columns:
@@ -127,6 +139,7 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     story = frame[columns.canonical_article].map(story_of_article).astype(object)
     frame[columns.story] = story.where(story.notna(), frame[columns.canonical_article])
     frame[columns.subject] = subjects
+    frame[columns.date_inferred] = date_inferred
     frame[columns.no_date] = frame[columns.published].isna()
     frame[columns.date_key] = [
         date.toordinal() if isinstance(date, dt.date) else 0 for date in frame[columns.published]

@@ -53,12 +53,13 @@ def claim_is_recent(
     """True when a numeric claim is about the recent past of its article (see the module docstring).
 
     A resolved claim is recent when its period (a day or a month) starts at most ``window_days`` before
-    the article's publication; an unresolved one when its date expression is relative and cannot reach
+    the article's publication; an unresolved one, or one in an article without a publication date (its
+    date then resolved against the story's), when its date expression is relative and cannot reach
     further back than that, whatever the publication date.
     """
-    if isinstance(date, dt.date):
-        if precision == "year" or not isinstance(published, dt.date):
-            return False
+    if isinstance(date, dt.date) and precision == "year":
+        return False
+    if isinstance(date, dt.date) and isinstance(published, dt.date):
         return 0 <= published.toordinal() - date.toordinal() <= window_days
     if not isinstance(date_text, str) or not date_text.strip():
         return False

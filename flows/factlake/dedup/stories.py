@@ -21,20 +21,25 @@ that share a bridge article).
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from factlake.config import DedupConfig
 from factlake.dedup.articles import canonical_order, words_of
 from factlake.extract.dates import CALENDAR_WORDS
+
+#: Rows of one block of pairwise comparisons (a block holds this many rows times its columns).
+STORY_BLOCK_ROWS = 512
 
 #: Tokens shorter than this are dropped (single letters, stray digits) unless they are numbers.
 MIN_TOKEN_LENGTH = 2
@@ -82,6 +87,11 @@ def name_terms(text: str) -> list[str]:
 
 #: A year as news text writes it (1950-2049), not part of a larger number, amount or decimal.
 _YEAR = re.compile(r"(?<![\w.,$])(?:19[5-9]\d|20[0-4]\d)(?!\w)")
+#: Month names, lower-cased, January first (fixed here: the C library's names depend on the locale).
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
 #: A month name; "May" only before a day number, since the modal verb is far more common.
 _MONTH = re.compile(
     r"\b(?:January|February|March|April|June|July|August|September|October|November|December|May(?= \d))\b"
@@ -98,12 +108,18 @@ class StorySignals:
         subjects: The article's most mentioned names (see :func:`subject_names`); empty when no name is
             mentioned often enough to be its subject.
         words: Every lower-case word of title and body (to look the other article's subjects up in).
+        published_year: Year of publication, None when unknown.
+        latest_year_mentioned: Latest year the text itself mentions, None when it mentions none.
+        quotations: Every run of ``QUOTATION_RUN_WORDS`` words inside the text's quotation marks.
     """
 
     years: frozenset[int]
     months: frozenset[str]
     subjects: frozenset[str]
     words: frozenset[str]
+    published_year: int | None = None
+    latest_year_mentioned: int | None = None
+    quotations: frozenset[tuple[str, ...]] = frozenset()
 
 
 def years_mentioned(text: str) -> frozenset[int]:
@@ -135,18 +151,67 @@ def subject_names(text: str, min_mentions: int) -> frozenset[str]:
     return frozenset(name for name, count in counts.items() if count == most)
 
 
-def story_signals(text: str, body: str, config: DedupConfig) -> StorySignals:
-    """The :class:`StorySignals` of one article (``text`` is title and body, ``body`` the body alone)."""
+def quotation_runs(text: str) -> frozenset[tuple[str, ...]]:
+    """Every run of :data:`QUOTATION_RUN_WORDS` consecutive lower-case words quoted in ``text``.
+
+    Two reports that quote the same words report the same statement: a shared run is evidence of one
+    story strong enough to outweigh the weak time signals of :func:`conflict_factor`.
+    """
+    runs: set[tuple[str, ...]] = set()
+    for quoted in _QUOTED.findall(text):
+        words = words_of(quoted)
+        runs.update(
+            tuple(words[start : start + QUOTATION_RUN_WORDS])
+            for start in range(len(words) - QUOTATION_RUN_WORDS + 1)
+        )
+    return frozenset(runs)
+
+
+def story_signals(text: str, body: str, ordinal: int | None, config: DedupConfig) -> StorySignals:
+    """The :class:`StorySignals` of one article (``text`` is title and body, ``body`` the body alone).
+
+    A dated article's own time counts among the years and months it mentions: the month and year of its
+    publication and of ``config.story_max_date_gap_days`` before it (the days it may report on). An
+    undated report of the same event then shares a month with it ("talks on 31 October" and an article
+    published on 1 November), while a text about another year still does not.
+    """
+    mentioned = years_mentioned(text)
+    years, months = set(mentioned), set(months_mentioned(text))
+    if ordinal is not None:
+        for day in (ordinal, max(1, ordinal - config.story_max_date_gap_days)):
+            date = dt.date.fromordinal(day)
+            years.add(date.year)
+            months.add(MONTH_NAMES[date.month - 1])
     return StorySignals(
-        years=years_mentioned(text),
-        months=months_mentioned(text),
+        years=frozenset(years),
+        months=frozenset(months),
         subjects=subject_names(body, config.story_subject_min_mentions),
         words=frozenset(words_of(text)),
+        published_year=None if ordinal is None else dt.date.fromordinal(ordinal).year,
+        latest_year_mentioned=max(mentioned, default=None),
+        quotations=quotation_runs(body),
     )
+
+
+#: A passage between quotation marks (curly, angle, low-high or straight double quotes).
+_QUOTED = re.compile(r'[“«„"]([^“”«»„"]+)[”»“"]')
+
+#: Consecutive quoted words two articles must share to quote one statement (short runs such as "at
+#: the end of the" are common to unrelated quotations).
+QUOTATION_RUN_WORDS = 6
 
 
 def _disjoint(first: frozenset, second: frozenset) -> bool:
     return bool(first) and bool(second) and not first & second
+
+
+def _written_later(undated: StorySignals, dated: StorySignals) -> bool:
+    return (
+        undated.published_year is None
+        and dated.published_year is not None
+        and undated.latest_year_mentioned is not None
+        and undated.latest_year_mentioned > dated.published_year
+    )
 
 
 def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, config: DedupConfig) -> float:
@@ -157,18 +222,26 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
 
     - the years they mention have none in common (``config.story_year_conflict_factor``);
     - the months they mention have none in common (``config.story_month_conflict_factor``);
+    - one is dated and the other, undated, mentions a later year than its publication (a text that
+      reports events of a year was written after them: ``config.story_year_conflict_factor``);
     - the subject of one is not mentioned at all by the other (``config.story_subject_conflict_factor``).
 
-    Years and months count only when ``dated`` is False (a publication date is unknown): between dated
+    None of these count when the two texts quote the same words (a shared run of
+    :data:`QUOTATION_RUN_WORDS` words: the same statement, reported twice). Years and months count only
+    when ``dated`` is False (a publication date is unknown): between dated
     articles the publication-date gate is the better time signal, and a text may well mention last
     year's or next month's events.
     """
     factor = 1.0
+    if first.quotations & second.quotations:
+        return factor
     if not dated:
         if _disjoint(first.years, second.years):
             factor *= config.story_year_conflict_factor
         if _disjoint(first.months, second.months):
             factor *= config.story_month_conflict_factor
+        if _written_later(first, second) or _written_later(second, first):
+            factor *= config.story_year_conflict_factor
     if (first.subjects and not first.subjects & second.words) or (
         second.subjects and not second.subjects & first.words
     ):
@@ -176,96 +249,113 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
     return factor
 
 
-def tfidf_vectors(
-    texts: list[str], tokenize: Callable[[str], list[str]] = content_words
-) -> list[dict[str, float]]:
-    """Unit-length TF-IDF vectors (term → weight) with sublinear term frequency and smoothed idf.
+def tfidf_matrix(texts: list[str], tokenize: Callable[[str], list[str]] = content_words) -> sparse.csr_matrix:
+    """Unit-length TF-IDF rows (one per text) with sublinear term frequency and smoothed idf.
+
+    A term's weight is ``(1 + log(tf)) * (log((1 + n) / (1 + df)) + 1)``; columns follow the order in
+    which terms first occur, so the matrix depends only on ``texts`` and their order.
 
     Args:
         texts: One text per document.
         tokenize: Turns a text into its terms (default :func:`content_words`).
     """
-    counts = [Counter(tokenize(text)) for text in texts]
-    document_frequency: Counter[str] = Counter()
-    for count in counts:
-        document_frequency.update(count.keys())
-    n_documents = len(texts)
-    vectors = []
-    for count in counts:
-        weights = {
-            term: (1.0 + math.log(frequency))
-            * (math.log((1 + n_documents) / (1 + document_frequency[term])) + 1.0)
-            for term, frequency in count.items()
-        }
-        norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
-        vectors.append({term: weight / norm for term, weight in weights.items()})
-    return vectors
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    frequencies: list[int] = []
+    for row, text in enumerate(texts):
+        for term, frequency in Counter(tokenize(text)).items():
+            rows.append(row)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            frequencies.append(frequency)
+    column_of = np.asarray(columns, dtype=np.int64)
+    document_frequency = np.bincount(column_of, minlength=len(vocabulary))
+    weights = (1.0 + np.log(np.asarray(frequencies, dtype=np.float64))) * (
+        np.log((1 + len(texts)) / (1 + document_frequency[column_of])) + 1.0
+    )
+    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(len(texts), len(vocabulary)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0.0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
 
 
-def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
-    if len(first) > len(second):
-        first, second = second, first
-    return sum(weight * second.get(term, 0.0) for term, weight in first.items())
+def comparison_blocks(
+    ordinals: list[int | None], gap_days: int, block_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Blocks (rows, columns) of article positions whose pairs may be one story.
 
+    Dated articles, in date order, are compared in blocks with the dated articles published within
+    ``gap_days`` of the block's dates; an article without a date is compared with every article. Every
+    pair that may be one story occurs in some block (a pair may occur in two: callers keep it once).
 
-def candidate_pairs(vectors: list[dict[str, float]], config: DedupConfig) -> list[tuple[int, int]]:
-    """Sorted pairs of documents sharing one of their ``config.story_top_terms`` highest-weighted terms.
-
-    Terms found in more than ``config.story_max_term_share`` of the documents are not indexed (they
-    carry no story identity and would make the candidate lists quadratic).
+    Args:
+        ordinals: Publication date of every article as a day number, or None when unknown.
+        gap_days: Largest publication gap of two articles of one story.
+        block_size: Rows per block (bounds the memory of one block to ``block_size`` times its columns).
     """
-    n_documents = len(vectors)
-    max_postings = max(2, int(config.story_max_term_share * n_documents))
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for position, vector in enumerate(vectors):
-        top_terms = heapq.nlargest(
-            config.story_top_terms, vector.items(), key=lambda item: (item[1], item[0])
-        )
-        for term, _ in top_terms:
-            postings[term].append(position)
-    pairs: set[tuple[int, int]] = set()
-    for members in postings.values():
-        if len(members) > max_postings:
-            continue
-        for index, first in enumerate(members):
-            for second in members[index + 1 :]:
-                pairs.add((first, second))
-    return sorted(pairs)
+    dated = np.array([position for position, day in enumerate(ordinals) if day is not None], dtype=np.int64)
+    undated = np.array([position for position, day in enumerate(ordinals) if day is None], dtype=np.int64)
+    everyone = np.arange(len(ordinals), dtype=np.int64)
+    days = np.array([ordinals[position] for position in dated], dtype=np.int64)
+    by_day = np.argsort(days, kind="stable")
+    dated, days = dated[by_day], days[by_day]
+    for start in range(0, len(dated), block_size):
+        block_days = days[start : start + block_size]
+        low = np.searchsorted(days, block_days[0] - gap_days, side="left")
+        high = np.searchsorted(days, block_days[-1] + gap_days, side="right")
+        yield dated[start : start + block_size], dated[low:high]
+    for start in range(0, len(undated), block_size):
+        yield undated[start : start + block_size], everyone
 
 
 def story_similarities(
     texts: list[str], bodies: list[str], ordinals: list[int | None], config: DedupConfig
 ) -> dict[tuple[int, int], float]:
-    """Similarity of every candidate pair of articles: weighted content-word and name cosines.
+    """Similarity of every pair of articles that may be one story: weighted content-word and name cosines.
 
-    The weighted cosine is multiplied by :func:`conflict_factor` of the two articles' signals.
+    Every pair published at most ``config.story_max_date_gap_days`` apart (or with a date unknown) is
+    compared, block by block through sparse matrix products; the weighted cosine is multiplied by
+    :func:`conflict_factor` of the two articles' signals and kept when it reaches
+    ``config.story_min_pair_similarity`` (lower similarities would only dilute average linkage).
 
     Args:
         texts: Title and body of every article (content words).
         bodies: Body of every article (names; headline-style titles would make every word a name).
         ordinals: Publication date of every article as a day number, or None when unknown.
-        config: ``story_top_terms``, ``story_max_term_share``, ``story_entity_weight``,
-            ``story_max_date_gap_days`` and the conflict fields of :func:`conflict_factor`.
+        config: ``story_entity_weight``, ``story_max_date_gap_days``, ``story_min_pair_similarity`` and
+            the fields of :func:`conflict_factor` and :func:`story_signals`.
 
     Returns:
-        Pair (first, second) with first < second → similarity; pairs published too far apart are absent.
+        Pair (first, second) with first < second → similarity, for the pairs kept.
     """
-    word_vectors = tfidf_vectors(texts)
-    name_vectors = tfidf_vectors(bodies, tokenize=name_terms)
+    words = tfidf_matrix(texts)
+    names = tfidf_matrix(bodies, tokenize=name_terms)
     weight = config.story_entity_weight
-    signals = [story_signals(text, body, config) for text, body in zip(texts, bodies, strict=True)]
+    signals = [
+        story_signals(text, body, ordinal, config)
+        for text, body, ordinal in zip(texts, bodies, ordinals, strict=True)
+    ]
+    day = np.array([-1 if ordinal is None else ordinal for ordinal in ordinals], dtype=np.int64)
     similarities: dict[tuple[int, int], float] = {}
-    for first, second in candidate_pairs(word_vectors, config):
-        first_day, second_day = ordinals[first], ordinals[second]
-        dated = first_day is not None and second_day is not None
-        if dated and abs(first_day - second_day) > config.story_max_date_gap_days:
-            continue
-        similarity = (1.0 - weight) * _cosine(word_vectors[first], word_vectors[second])
+    for rows, columns in comparison_blocks(ordinals, config.story_max_date_gap_days, STORY_BLOCK_ROWS):
+        block = (1.0 - weight) * (words[rows] @ words[columns].T).toarray()
         if weight:
-            similarity += weight * _cosine(name_vectors[first], name_vectors[second])
-        similarity *= conflict_factor(signals[first], signals[second], dated, config)
-        if similarity > 0.0:
-            similarities[(first, second)] = similarity
+            block += weight * (names[rows] @ names[columns].T).toarray()
+        row_of, column_of = np.nonzero(block >= config.story_min_pair_similarity)
+        first, second = rows[row_of], columns[column_of]
+        values = block[row_of, column_of]
+        dated = (day[first] >= 0) & (day[second] >= 0)
+        keep = (first < second) | ((day[first] < 0) & (day[second] >= 0))
+        keep &= ~dated | (np.abs(day[first] - day[second]) <= config.story_max_date_gap_days)
+        for one, other, value, both_dated in zip(
+            first[keep], second[keep], values[keep], dated[keep], strict=True
+        ):
+            pair = (int(min(one, other)), int(max(one, other)))
+            similarity = float(value) * conflict_factor(
+                signals[pair[0]], signals[pair[1]], bool(both_dated), config
+            )
+            if similarity >= config.story_min_pair_similarity:
+                similarities[pair] = similarity
     return similarities
 
 

@@ -31,6 +31,14 @@ from factlake.extract.dates import ResolvedDate, resolve_date
 #: ``inferred_date_source`` of a date taken from the article's story.
 STORY = "story"
 
+#: How every ``date_note`` of a date resolved against the story begins.
+INFERRED_NOTE = "inferred from the story"
+
+
+def is_inferred(date_note: object) -> bool:
+    """Whether a mention's ``date_note`` says its date was resolved against its story's dates."""
+    return isinstance(date_note, str) and date_note.startswith(INFERRED_NOTE)
+
 
 def with_inferred_dates(articles: pd.DataFrame, mentions: pd.DataFrame, max_gap_days: int) -> pd.DataFrame:
     """Copy of ``articles`` (with ``story_id``) with ``inferred_date``, ``inferred_date_last`` and
@@ -85,11 +93,11 @@ def resolve_against_story(expression: str, first: dt.date, last: dt.date) -> tup
     story_dates = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
     if (from_first.value, from_first.precision) != (from_last.value, from_last.precision):
         note = (
-            f"inferred from the story: '{expression}' is {from_first.formatted() or 'unresolved'} against "
+            f"{INFERRED_NOTE}: '{expression}' is {from_first.formatted() or 'unresolved'} against "
             f"{first.isoformat()} but {from_last.formatted() or 'unresolved'} against {last.isoformat()}"
         )
         return ResolvedDate(None, None, note), note
-    return from_first, f"inferred from the story's date {story_dates}: the article states no date"
+    return from_first, f"{INFERRED_NOTE}'s date {story_dates}: the article states no date"
 
 
 def resolve_inferred_dates(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
