@@ -171,3 +171,37 @@ def test_a_mere_dimension_never_corroborates_across_stories():
     ]
     assert len(set(fact_ids(money, stories("a", "a", "a")))) == 1
     assert len(set(fact_ids(money, stories("a", "b", "c")))) == 3
+
+
+def test_a_period_resolved_against_the_story_cannot_rule_out_a_conflict():
+    """221 killed on 12 September (article of 1 November) and 286 killed "last month" in an undated report
+    of the same story: "last month" resolved against the story's date (October) is an estimate, so the
+    two recent claims still disagree, and the description names no period it cannot vouch for."""
+    undated = article(23, "undated report " * 5, None, "Outlet D")
+    articles = articles_frame(FIRST, undated).assign(story_id=["a", "a"])
+    mentions = [
+        quantity(
+            FIRST["article_id"],
+            221,
+            "killed",
+            "people",
+            dt.date(2022, 9, 12),
+            "day",
+            date_text="12 September",
+        ),
+        quantity(
+            undated["article_id"],
+            286,
+            "killed",
+            "people",
+            dt.date(2022, 10, 1),
+            "month",
+            date_text="Last month",
+            date_note="inferred from the story's date 2022-11-01: the article states no date",
+        ),
+    ]
+    result = build_facts(to_frame("mentions", mentions), articles, CONFIG, REFERENCE)
+    assert sorted(result.conflicts["value"]) == [221.0, 286.0]
+    assert "2022-10" not in result.conflicts["description"].iloc[0]
+    stated = [mentions[0], {**mentions[1], "date_note": None}]
+    assert build_facts(to_frame("mentions", stated), articles, CONFIG, REFERENCE).conflicts.empty

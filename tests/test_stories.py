@@ -12,8 +12,12 @@ from evaluation.stories import bcubed, merged_topic_share
 from factlake.config import DedupConfig
 from factlake.dedup import cluster_stories, mark_duplicate_articles
 from factlake.dedup.stories import (
+    comparison_blocks,
+    conflict_factor,
     months_mentioned,
     name_terms,
+    quotation_runs,
+    story_signals,
     story_similarities,
     subject_names,
     years_mentioned,
@@ -200,3 +204,72 @@ def test_an_article_about_someone_else_is_less_similar():
     assert with_subjects[(0, 1)] == plain[(0, 1)]
     assert with_subjects[(1, 2)] == pytest.approx(plain[(1, 2)] * CONFIG.story_subject_conflict_factor)
     assert subject_names(teammate, CONFIG.story_subject_min_mentions) == {"williams"}
+
+
+def test_every_pair_within_the_date_gap_is_compared_once():
+    """The blocks cover every pair that may be one story: dated pairs within the gap, and every pair with
+    an undated article; no pair is missed however large the corpus (no candidate index)."""
+    ordinals = [None, 10, 11, 30, None, 18, 10, 40, 33]
+    gap = 7
+    compared: set[tuple[int, int]] = set()
+    for rows, columns in comparison_blocks(ordinals, gap, block_size=2):
+        compared.update((int(min(a, b)), int(max(a, b))) for a in rows for b in columns if a != b)
+    expected = {
+        (first, second)
+        for first in range(len(ordinals))
+        for second in range(first + 1, len(ordinals))
+        if ordinals[first] is None
+        or ordinals[second] is None
+        or abs(ordinals[first] - ordinals[second]) <= gap
+    }
+    assert expected <= compared
+
+
+def test_similarities_do_not_depend_on_a_terms_share_of_a_tiny_corpus():
+    """Five reports of one summit share most names: a term in three of five texts still counts (an index of
+    rare terms proposed no pair for two of them)."""
+    texts = [*QUAKE_A, *QUAKE_B]
+    similarities = story_similarities(texts, texts, [None] * 5, CONFIG)
+    assert {(0, 1), (0, 2), (1, 2), (3, 4)} <= set(similarities)
+
+
+ATMOSPHERE = (
+    "“It was a very useful meeting which created a very good atmosphere for possible future agreements,” "
+    "Putin told reporters after the talks with Aliyev and Pashinyan in Sochi."
+)
+
+
+def test_a_dated_articles_own_month_counts_as_mentioned():
+    """An undated report of talks "in October" and a report published on 1 November (mentioning the
+    September clashes) do not conflict in time: the dated one's publication reaches back into October."""
+    dated = story_signals(
+        "Clashes in September killed 221 people.", "", dt.date(2022, 11, 1).toordinal(), CONFIG
+    )
+    undated = story_signals("The talks in October followed clashes.", "", None, CONFIG)
+    assert {"october", "november", "september"} <= dated.months
+    assert conflict_factor(dated, undated, dated=False, config=CONFIG) == 1.0
+    plain = dataclasses.replace(dated, months=frozenset({"september"}))
+    assert conflict_factor(plain, undated, dated=False, config=CONFIG) == CONFIG.story_month_conflict_factor
+
+
+def test_an_undated_text_mentioning_a_later_year_was_written_later():
+    dated = story_signals("Putin met Aliyev in Sochi.", "", dt.date(2021, 11, 26).toordinal(), CONFIG)
+    later = story_signals("Since they met in 2021, Azerbaijan took Karabakh in 2023.", "", None, CONFIG)
+    earlier = story_signals("Putin called Aliyev about the 2021 talks and the 2020 war.", "", None, CONFIG)
+    assert conflict_factor(dated, later, dated=False, config=CONFIG) == CONFIG.story_year_conflict_factor
+    assert conflict_factor(dated, earlier, dated=False, config=CONFIG) == 1.0
+
+
+def test_a_shared_quotation_outweighs_the_time_signals():
+    """Two undated reports quoting the same six words report one statement, whatever months they mention."""
+    first = story_signals(f"In August Macron hosted talks. {ATMOSPHERE}", ATMOSPHERE, None, CONFIG)
+    second = story_signals(
+        "In September clashes killed 286 people. “It created a very good atmosphere for possible deals.”",
+        "“It created a very good atmosphere for possible deals.”",
+        None,
+        CONFIG,
+    )
+    unrelated = story_signals("In September clashes killed 286 people.", "", None, CONFIG)
+    assert quotation_runs(ATMOSPHERE) & second.quotations
+    assert conflict_factor(first, second, dated=False, config=CONFIG) == 1.0
+    assert conflict_factor(first, unrelated, dated=False, config=CONFIG) == CONFIG.story_month_conflict_factor

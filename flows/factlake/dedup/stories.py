@@ -222,8 +222,8 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
 
     - the years they mention have none in common (``config.story_year_conflict_factor``);
     - the months they mention have none in common (``config.story_month_conflict_factor``);
-    - one is dated and the other, undated, mentions a later year than its publication (a text that
-      reports events of a year was written after them: ``config.story_year_conflict_factor``);
+    - or one is dated and the other, undated, mentions a later year than its publication (a text that
+      reports events of a year was written after them; the same factor, applied once);
     - the subject of one is not mentioned at all by the other (``config.story_subject_conflict_factor``).
 
     None of these count when the two texts quote the same words (a shared run of
@@ -236,12 +236,14 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
     if first.quotations & second.quotations:
         return factor
     if not dated:
-        if _disjoint(first.years, second.years):
+        if (
+            _disjoint(first.years, second.years)
+            or _written_later(first, second)
+            or _written_later(second, first)
+        ):
             factor *= config.story_year_conflict_factor
         if _disjoint(first.months, second.months):
             factor *= config.story_month_conflict_factor
-        if _written_later(first, second) or _written_later(second, first):
-            factor *= config.story_year_conflict_factor
     if (first.subjects and not first.subjects & second.words) or (
         second.subjects and not second.subjects & first.words
     ):
