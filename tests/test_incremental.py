@@ -135,7 +135,7 @@ def test_unchanged_source_files_are_recognised_without_parsing(history: dict, tm
     reference = load_reference(config.reference_dir)
     assert manifest_of(history["rebuilt"], 1)["sources_sha256"]
     assert assemble.unchanged_version(config, reference) == 1
-    other_settings = replace(config, dedup=DedupConfig(story_top_terms=21))
+    other_settings = replace(config, dedup=DedupConfig(story_min_pair_similarity=0.06))
     assert assemble.unchanged_version(other_settings, reference) is None
     (source / "new.txt").write_text("A new article\n\nA new article body.\n", encoding="utf-8")
     assert assemble.unchanged_version(config, reference) is None
