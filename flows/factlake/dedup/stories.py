@@ -26,7 +26,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,7 @@ from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from factlake.config import DedupConfig
+from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import canonical_order, words_of
 from factlake.extract.dates import CALENDAR_WORDS
 
@@ -132,15 +133,17 @@ def months_mentioned(text: str) -> frozenset[str]:
     return frozenset(month.lower() for month in _MONTH.findall(text))
 
 
-def subject_names(text: str, min_mentions: int) -> frozenset[str]:
+def subject_names(text: str, min_mentions: int, names_of_text: list[str] | None = None) -> frozenset[str]:
     """The name words ``text`` mentions most often: who or what the article is about.
 
     Name words are those of :func:`name_terms`; every capitalized occurrence counts, also at the start of
     a sentence ("Jackson was arrested"), where :func:`name_terms` cannot tell a name from a capitalized
     word. All name words tied for the most mentions are returned, or none when that count is below
     ``min_mentions`` (a name mentioned once or twice does not make the article's subject).
+    ``names_of_text`` is :func:`name_terms` of ``text`` when the caller has it already.
     """
-    names = {term for term in name_terms(text) if "_" not in term and not term[:1].isdigit()}
+    terms = name_terms(text) if names_of_text is None else names_of_text
+    names = {term for term in terms if "_" not in term and not term[:1].isdigit()}
     counts: Counter[str] = Counter()
     for token in _TOKEN.findall(text):
         if token[:1].isupper():
@@ -167,7 +170,9 @@ def quotation_runs(text: str) -> frozenset[tuple[str, ...]]:
     return frozenset(runs)
 
 
-def story_signals(text: str, body: str, ordinal: int | None, config: DedupConfig) -> StorySignals:
+def story_signals(
+    text: str, body: str, ordinal: int | None, config: DedupConfig, names_of_body: list[str] | None = None
+) -> StorySignals:
     """The :class:`StorySignals` of one article (``text`` is title and body, ``body`` the body alone).
 
     A dated article's own time counts among the years and months it mentions: the month and year of its
@@ -185,7 +190,7 @@ def story_signals(text: str, body: str, ordinal: int | None, config: DedupConfig
     return StorySignals(
         years=frozenset(years),
         months=frozenset(months),
-        subjects=subject_names(body, config.story_subject_min_mentions),
+        subjects=subject_names(body, config.story_subject_min_mentions, names_of_body),
         words=frozenset(words_of(text)),
         published_year=None if ordinal is None else dt.date.fromordinal(ordinal).year,
         latest_year_mentioned=max(mentioned, default=None),
@@ -251,31 +256,30 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
     return factor
 
 
-def tfidf_matrix(texts: list[str], tokenize: Callable[[str], list[str]] = content_words) -> sparse.csr_matrix:
-    """Unit-length TF-IDF rows (one per text) with sublinear term frequency and smoothed idf.
+def tfidf_matrix(documents: list[list[str]]) -> sparse.csr_matrix:
+    """Unit-length TF-IDF rows (one per document) with sublinear term frequency and smoothed idf.
 
     A term's weight is ``(1 + log(tf)) * (log((1 + n) / (1 + df)) + 1)``; columns follow the order in
-    which terms first occur, so the matrix depends only on ``texts`` and their order.
+    which terms first occur, so the matrix depends only on ``documents`` and their order.
 
     Args:
-        texts: One text per document.
-        tokenize: Turns a text into its terms (default :func:`content_words`).
+        documents: The terms of every document (e.g. :func:`content_words` of its text).
     """
     vocabulary: dict[str, int] = {}
     rows: list[int] = []
     columns: list[int] = []
     frequencies: list[int] = []
-    for row, text in enumerate(texts):
-        for term, frequency in Counter(tokenize(text)).items():
+    for row, terms in enumerate(documents):
+        for term, frequency in Counter(terms).items():
             rows.append(row)
             columns.append(vocabulary.setdefault(term, len(vocabulary)))
             frequencies.append(frequency)
     column_of = np.asarray(columns, dtype=np.int64)
     document_frequency = np.bincount(column_of, minlength=len(vocabulary))
     weights = (1.0 + np.log(np.asarray(frequencies, dtype=np.float64))) * (
-        np.log((1 + len(texts)) / (1 + document_frequency[column_of])) + 1.0
+        np.log((1 + len(documents)) / (1 + document_frequency[column_of])) + 1.0
     )
-    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(len(texts), len(vocabulary)))
+    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(len(documents), len(vocabulary)))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
@@ -330,12 +334,13 @@ def story_similarities(
     Returns:
         Pair (first, second) with first < second → similarity, for the pairs kept.
     """
-    words = tfidf_matrix(texts)
-    names = tfidf_matrix(bodies, tokenize=name_terms)
+    words = tfidf_matrix([content_words(text) for text in texts])
+    names_of_bodies = [name_terms(body) for body in bodies]
+    names = tfidf_matrix(names_of_bodies)
     weight = config.story_entity_weight
     signals = [
-        story_signals(text, body, ordinal, config)
-        for text, body, ordinal in zip(texts, bodies, ordinals, strict=True)
+        story_signals(text, body, ordinal, config, names_of_body)
+        for text, body, ordinal, names_of_body in zip(texts, bodies, ordinals, names_of_bodies, strict=True)
     ]
     day = np.array([-1 if ordinal is None else ordinal for ordinal in ordinals], dtype=np.int64)
     similarities: dict[tuple[int, int], float] = {}
@@ -377,6 +382,29 @@ def _merge_candidates(
     return heap
 
 
+def _within_reach(
+    n_items: int, similarities: dict[tuple[int, int], float], threshold: float, root_of: list[int]
+) -> dict[tuple[int, int], float]:
+    """The pairs of ``similarities`` whose items may end in one group under average linkage.
+
+    Two groups merge only when their mean similarity reaches ``threshold``, so at least one pair between
+    them must reach it: every group lies inside one connected component of the pairs at or above the
+    threshold (with the starting groups of ``root_of`` joined). Pairs across components can never count
+    toward a merge and are left out, which keeps the linkage loop to the few pairs that matter.
+    """
+    components = UnionFind(n_items)
+    for item, root in enumerate(root_of):
+        components.union(item, root)
+    for (first, second), similarity in similarities.items():
+        if similarity >= threshold:
+            components.union(first, second)
+    return {
+        pair: similarity
+        for pair, similarity in similarities.items()
+        if components.find(pair[0]) == components.find(pair[1])
+    }
+
+
 def average_linkage(
     n_items: int,
     similarities: dict[tuple[int, int], float],
@@ -410,7 +438,7 @@ def average_linkage(
     for item in range(n_items):
         members[root_of[item]].append(item)
     links: dict[int, dict[int, float]] = defaultdict(dict)
-    for (first, second), similarity in similarities.items():
+    for (first, second), similarity in _within_reach(n_items, similarities, threshold, root_of).items():
         first, second = root_of[first], root_of[second]
         if first != second:
             links[first][second] = links[first].get(second, 0.0) + similarity
