@@ -125,7 +125,7 @@ def _item_text(entry: Any) -> str:
 def _item_date(entry: Any) -> dt.date | None:
     """The item's publication date (else its update date), in UTC, or None."""
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(name)
+        value = dict.get(entry, name)  # not entry.get: feedparser answers "published" with "updated"
         if isinstance(value, time.struct_time):
             try:
                 return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
@@ -137,9 +137,9 @@ def _item_date(entry: Any) -> dt.date | None:
 def _item_sha256(entry: Any) -> str:
     """SHA-256 of the item's fields as read (id, title, link, dates, summary, content), in a fixed form."""
     fields = {
-        name: entry.get(name)
+        name: dict.get(entry, name)
         for name in ("id", "title", "link", "published", "updated", "summary")
-        if isinstance(entry.get(name), str)
+        if isinstance(dict.get(entry, name), str)
     }
     fields["content"] = [part.get("value") for part in entry.get("content") or []]
     return sha256_hex(json.dumps(fields, sort_keys=True, ensure_ascii=False))

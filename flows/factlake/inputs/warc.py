@@ -83,7 +83,16 @@ def parse_warc_stream(source_uri: str, stream: BinaryIO, config: ParseConfig, pa
 
 
 def _records(stream: BinaryIO) -> Iterator[Any]:
-    yield from ArchiveIterator(stream)
+    """The WARC records of a stream.
+
+    Raises:
+        ValueError: A record is not a WARC record (warcio also reads the older ARC format, and takes any
+            line of text for an ARC header).
+    """
+    for record in ArchiveIterator(stream):
+        if record.format != "warc":
+            raise ValueError(f"not a WARC record (read as {record.format or 'unknown'} format)")
+        yield record
 
 
 def _broken_off(source_uri: str, n_records: int, error: BaseException) -> dict[str, Any]:
