@@ -92,7 +92,7 @@ class _Table(pa.DataFrameModel):
 
 
 class Articles(_Table):
-    """One row per input article (a ``.txt`` file or one line of a ``.jsonl`` file)."""
+    """One row per input article (a ``.txt`` or ``.html`` file, a JSONL line, a WARC record, a feed item)."""
 
     article_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN,
@@ -349,7 +349,7 @@ class Stories(_Table):
 
 
 class Rejects(_Table):
-    """One row per input (file or JSONL line) that did not become an article."""
+    """One row per input (file, JSONL line, WARC record or feed item) that did not become an article."""
 
     source_uri: Series[str] = pa.Field(description="Input that was rejected.")
     stage: Series[str] = pa.Field(isin=REJECT_STAGES, description="Stage that rejected it.")
