@@ -40,8 +40,10 @@ POLNEAR_DEVELOPMENT_COMPARTMENT = "train"
 WORD = re.compile(r"\w+")
 #: A possessive ending ("Trump's", "Bolton’s") but not an inner apostrophe ("D’Souza").
 POSSESSIVE = re.compile(r"['’]s\b")
-OPENING_MARKS = ("“", '"', "«")
-CLOSING_MARKS = ("”", '"', "»")
+#: Double marks opening and closing a gold direct quote; typewriter ones (``''…''``, ````…''``: PolNeAR's
+#: NYT articles) too. The gold quote is the words between, so a mark's second character does not matter.
+OPENING_MARKS = ("“", '"', "«", "''", "``")
+CLOSING_MARKS = ("”", '"', "»", "''")
 PRONOUNS_AND_DETERMINERS = frozenset(
     [
         "i",

@@ -21,7 +21,7 @@ SCHEMA_VERSION = "1.2.0"
 
 #: The fact kinds' names, from their registry (:data:`factlake.kinds.FACT_KINDS`).
 FACT_TYPES = list(_FACT_TYPE_NAMES)
-DATE_SOURCES = ["metadata", "dateline", "none"]
+DATE_SOURCES = ["metadata", "dateline", "none", "fetched"]
 DATE_PRECISIONS = ["day", "month", "year"]
 QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated"]
 STATUSES = ["corroborated", "single_source", "contested"]
@@ -92,7 +92,7 @@ class _Table(pa.DataFrameModel):
 
 
 class Articles(_Table):
-    """One row per input article (a ``.txt`` file or one line of a ``.jsonl`` file)."""
+    """One row per input article (a ``.txt`` or ``.html`` file, a JSONL line, a WARC record, a feed item)."""
 
     article_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN,
@@ -111,10 +111,13 @@ class Articles(_Table):
         str_length={"min_value": 1}, description="Headline, cleaned of boilerplate."
     )
     published_date: Series[object] = date_field(
-        "Publication date, from metadata or the dateline; null when the article does not state it."
+        "Publication date, from metadata or the dateline; null when the article does not state it. For a "
+        "page of a WARC archive that states no date: the day it was fetched (date_source fetched)."
     )
     date_source: Series[str] = pa.Field(
-        isin=DATE_SOURCES, description="Where published_date came from: metadata, dateline or none."
+        isin=DATE_SOURCES,
+        description="Where published_date came from: metadata, dateline, none, or fetched (the WARC-Date "
+        "of the record holding the page, an upper bound of its publication date).",
     )
     body: Series[str] = pa.Field(
         str_length={"min_value": 1},
@@ -132,7 +135,8 @@ class Articles(_Table):
     )
     content_sha256: Series[str] = pa.Field(
         str_matches=SHA256_PATTERN,
-        description="SHA-256 of the raw input bytes (the file, or the JSONL line).",
+        description="SHA-256 of the raw input bytes (the file, or the JSONL line; for a WARC record the "
+        "page's HTML as served, for a feed item its fields as read).",
     )
     duplicate_of: Series[str] = pa.Field(
         nullable=True,
@@ -345,7 +349,7 @@ class Stories(_Table):
 
 
 class Rejects(_Table):
-    """One row per input (file or JSONL line) that did not become an article."""
+    """One row per input (file, JSONL line, WARC record or feed item) that did not become an article."""
 
     source_uri: Series[str] = pa.Field(description="Input that was rejected.")
     stage: Series[str] = pa.Field(isin=REJECT_STAGES, description="Stage that rejected it.")

@@ -55,9 +55,10 @@ def test_unsupported_files_are_rejected_with_their_type(tmp_path: Path) -> None:
     write(tmp_path / "ok.txt")
     inputs, rejects = discover_inputs([tmp_path], CONFIG)
     assert [item.source_uri for item in inputs] == ["ok.txt"]
+    expected = "(expected one of .txt, .jsonl, .html, .htm, .warc, .warc.gz, .xml, .rss, .atom)"
     assert [(reject["source_uri"], reject["stage"], reject["error"]) for reject in rejects] == [
-        ("README", "discover", "unsupported file type: a file without extension (expected .txt or .jsonl)"),
-        ("story.pdf", "discover", "unsupported file type: '.pdf' (expected .txt or .jsonl)"),
+        ("README", "discover", f"unsupported file type: a file without extension {expected}"),
+        ("story.pdf", "discover", f"unsupported file type: '.pdf' {expected}"),
     ]
     Rejects.validate(to_frame("rejects", rejects))
 

@@ -26,7 +26,7 @@ def quotes_of(body: str, nlp, reference, published_date: dt.date | None = None) 
             ARTICLE_ID, "quote", mention["char_start"], mention["char_end"]
         )
         assert mention["fact_type"] == "quote" and mention["fact_id"] is None
-        assert mention["extractor"] == quotes.EXTRACTOR == "quotes/1.3"
+        assert mention["extractor"] == quotes.EXTRACTOR == "quotes/1.4"
     return found
 
 
@@ -465,3 +465,100 @@ def test_a_statement_is_dated_by_the_date_of_its_speech_verb_not_by_dates_inside
     [undated] = quotes_of(body.split(" Russian")[0], nlp, reference)
     assert undated["event_date"] is None
     assert undated["date_note"] == "no publication date to resolve 'Monday' against"
+
+
+# ---- quote conventions beyond curly and straight double marks: real sentences ---------------------------
+
+
+def quoted(body: str) -> list[str]:
+    """The outer quotations ``find_quotes`` finds, marks included."""
+    return [body[quote.start : quote.end] for quote in quotes.find_quotes(body)]
+
+
+def test_typewriter_double_apostrophes_of_the_new_york_times(nlp, reference):
+    """PolNeAR's NYT articles write every quote ''…'' (nyt_2016-09-16_clinton-plan-for-taxes-is-expans)."""
+    body = (
+        "Hillary Clinton has come up with one.\n\n''This isn't tax reform,'' said Douglas Holtz-Eakin, an "
+        "economist who served as director of the Congressional Budget Office. ''It's anti-reform. She's "
+        "layering on even more complexity.''\n\nHis views were echoed by a number of tax experts."
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert (
+        quote["quote_text"]
+        == "This isn't tax reform, It's anti-reform. She's layering on even more complexity."
+    )
+    assert quote["speaker"] == "Douglas Holtz-Eakin"
+    assert quoted("the campaign was ''taking a close look'' at provisions") == ["''taking a close look''"]
+
+
+def test_backtick_openings_closed_by_two_apostrophes(nlp, reference):
+    """AQUAINT and MEANTIME wire copy opens with `` and closes with ''."""
+    body = (
+        "``We extend our heartfelt sympathies to the victims of these outrages and to their families in "
+        "Kenya, Tanzania and the United States,'' Estrada said in a statement."
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["text"].startswith("``We extend") and quote["text"].endswith("United States,''")
+    assert quote["speaker"] == "Estrada"
+    assert quoted(
+        "``It was definitely a bomb,'' said a U.S. Embassy official. ``You can see a huge crater.''"
+    ) == ["``It was definitely a bomb,''", "``You can see a huge crater.''"]
+
+
+def test_straight_single_quotes_are_quotes_and_apostrophes_are_not(nlp, reference):
+    """Reuters (reuters-17870) and BBC sentences quoted in single marks, among apostrophes."""
+    body = (
+        "'We can say that we are achieving the recuperation of credit, but that cannot be done overnight,' "
+        "Azpurua said in a television interview."
+    )
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["quote_text"] == (
+        "We can say that we are achieving the recuperation of credit, but that cannot be done overnight"
+    )
+    assert quote["speaker"] == "Azpurua"
+    assert quoted(
+        "Last year's Janet Jackson 'wardrobe malfunction' encouraged the FCC to impose tougher rules."
+    ) == ["'wardrobe malfunction'"]
+    for no_quote in (
+        "The players' union said it didn't expect the '90s rules to return.",
+        "Rock 'n' roll fans filled the Joneses' garden in the summer of '97.",
+        "China‘s People’s Liberation Army flew 56 planes on Monday.",
+    ):
+        assert quoted(no_quote) == [], no_quote
+
+
+def test_british_curly_single_quotes_and_nesting_both_ways(nlp, reference):
+    body = "‘We have to try and establish a realistic level playing field,’ Tessa Jowell said on Monday."
+    [quote] = quotes_of(body, nlp, reference)
+    assert quote["speaker"] == "Tessa Jowell"
+    # Single marks nested in double ones (bbc-politics-034) and double marks nested in single ones.
+    american = (
+        "He said: \"It's not surprising Gordon Brown told him: 'There's nothing you could say to me now "
+        "that I could ever believe.'\""
+    )
+    assert quoted(american) == [american[american.index('"') :]]
+    british = "‘He told me “there is no way” and walked out,’ she said of the Joneses’ landlord."
+    assert quoted(british) == ["‘He told me “there is no way” and walked out,’"]
+    assert quoted("– ‘Besieged in my head’ –.") == ["‘Besieged in my head’"]
+
+
+GUILLEMETS_AND_LOW_HIGH = [
+    (
+        "Emmanuel Macron a déclaré : « Nous sommes en guerre », lundi soir à la télévision.",
+        "« Nous sommes en guerre »",
+    ),
+    ("Merkel sagte: »Wir schaffen das«, und verteidigte ihre Politik.", "»Wir schaffen das«"),
+    ("Merkel sagte: „Wir schaffen das“, und verteidigte ihre Politik.", "„Wir schaffen das“"),
+    ("Lech Wałęsa powiedział: „Nie chcę, ale muszę”, i został prezydentem.", "„Nie chcę, ale muszę”"),
+    (
+        "Der Minister sagte: „Das ist ein ‚historischer‘ Tag für uns alle“, und lächelte.",
+        "„Das ist ein ‚historischer‘ Tag für uns alle“",
+    ),
+]
+
+
+def test_guillemets_either_way_round_and_low_high_marks():
+    """French «…», German »…« and „…“ (with a nested ‚…‘), Polish „…”: a body's first guillemet and a „
+    in it tell which way its marks point."""
+    for body, quotation in GUILLEMETS_AND_LOW_HIGH:
+        assert quoted(body) == [quotation], body

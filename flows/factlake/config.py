@@ -31,7 +31,7 @@ class ParseConfig:
     """How inputs are read and parsed.
 
     Attributes:
-        max_file_bytes: Inputs larger than this are rejected unread.
+        max_file_bytes: Inputs larger than this are rejected unread (for a WARC, each record's page).
         max_control_char_ratio: Above this share of control bytes an input is "not text".
         min_body_words: Articles whose cleaned body has fewer words are rejected.
         suffixes: File name endings read as articles; other files are rejected as unsupported.
@@ -40,7 +40,17 @@ class ParseConfig:
     max_file_bytes: int = 20 * 1024 * 1024
     max_control_char_ratio: float = 0.10
     min_body_words: int = 3
-    suffixes: tuple[str, ...] = (".txt", ".jsonl")
+    suffixes: tuple[str, ...] = (
+        ".txt",
+        ".jsonl",
+        ".html",
+        ".htm",
+        ".warc",
+        ".warc.gz",
+        ".xml",
+        ".rss",
+        ".atom",
+    )
 
 
 @dataclass(frozen=True, config=STRICT_KEYS)

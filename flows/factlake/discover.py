@@ -316,10 +316,12 @@ def _visit_file(
     if name.lower().endswith(suffixes):
         inputs.append(InputFile(root=root, path=root.joinpath(*parts), source_uri=uri, size=size))
         return
-    expected = " or ".join(suffixes)
+    expected = ", ".join(suffixes)
     suffix = Path(name).suffix
     found = f"'{printable_uri(suffix)}'" if suffix else "a file without extension"
-    rejects.append(reject_record(uri, "discover", f"unsupported file type: {found} (expected {expected})"))
+    rejects.append(
+        reject_record(uri, "discover", f"unsupported file type: {found} (expected one of {expected})")
+    )
 
 
 # ----------------------------------------------------------------------------- opening inside the root
@@ -471,26 +473,21 @@ def open_input(input_file: InputFile) -> Iterator[BinaryIO]:
         yield handle
 
 
-def read_input(input_file: InputFile, config: ParseConfig) -> bytes:
-    """The bytes of one input file (opened by :func:`open_input`).
+@contextlib.contextmanager
+def opened_input(input_file: InputFile) -> Iterator[BinaryIO]:
+    """:func:`open_input`, with every reason an input cannot be opened or read turned into a named error.
 
-    The size is checked on the opened file before anything is read.
+    Used by :func:`read_input` and by readers that stream an input record by record (WARC) instead of
+    reading it whole. An ``OSError`` raised while the body reads the handle is translated the same way.
 
     Raises:
-        BadInputError: The file is too large, no longer inside its folder, not a regular file any more,
-            gone, or permission is denied; retrying would not help.
-        TransientError: Any other I/O error while reading; worth retrying.
+        BadInputError: The file is no longer inside its folder, not a regular file any more, gone, or
+            permission is denied; retrying would not help.
+        TransientError: Any other I/O error; worth retrying.
     """
-    limit = config.max_file_bytes
-    limit_text = f"{limit / BYTES_PER_MEGABYTE:g} MB" if limit >= BYTES_PER_MEGABYTE else f"{limit}-byte"
     try:
         with open_input(input_file) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                raise BadInputError(f"file larger than the {limit_text} limit", detail=f"{size} bytes")
-            data = handle.read(limit + 1)
-    except BadInputError:
-        raise
+            yield handle
     except OutsideSourceError as error:
         raise BadInputError(OUTSIDE) from error
     except NotRegularFileError as error:
@@ -510,11 +507,34 @@ def read_input(input_file: InputFile, config: ParseConfig) -> bytes:
         raise TransientError(
             f"I/O error while reading {input_file.source_uri}: {_os_detail(error)}"
         ) from error
+
+
+def read_input(input_file: InputFile, config: ParseConfig) -> bytes:
+    """The bytes of one input file (opened by :func:`opened_input`).
+
+    The size is checked on the opened file before anything is read.
+
+    Raises:
+        BadInputError: The file is too large, or cannot be opened for a reason of its own (see
+            :func:`opened_input`).
+        TransientError: Any other I/O error while reading; worth retrying.
+    """
+    limit = config.max_file_bytes
+    with opened_input(input_file) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise BadInputError(f"file larger than the {size_text(limit)} limit", detail=f"{size} bytes")
+        data = handle.read(limit + 1)
     if len(data) > limit:
         raise BadInputError(
-            f"file larger than the {limit_text} limit", detail="the file grew while being read"
+            f"file larger than the {size_text(limit)} limit", detail="the file grew while being read"
         )
     return data
+
+
+def size_text(limit: int) -> str:
+    """A byte limit as a person reads it: ``20 MB`` from a megabyte up, else ``500-byte``."""
+    return f"{limit / BYTES_PER_MEGABYTE:g} MB" if limit >= BYTES_PER_MEGABYTE else f"{limit}-byte"
 
 
 def _uri(parts: Sequence[str]) -> str:

@@ -1,7 +1,9 @@
 """Parsing: the bytes of one input into ``articles`` records, or ``rejects`` records saying why not.
 
-A ``.txt`` input is one article; a ``.jsonl`` input holds one article per non-blank line. Parsing never
-raises, whatever the bytes: every input (every JSONL line) ends as exactly one article or one reject.
+A ``.txt`` input is one article; a ``.jsonl`` input holds one article per non-blank line. Web pages, web
+archives and feeds are parsed by the plug-ins of :mod:`factlake.inputs`, which build their articles with
+:func:`draft_from_text` and :func:`finish_article`. Parsing never raises, whatever the bytes: every input
+(every JSONL line, WARC record, feed item) ends as exactly one article or one reject.
 
 How a text becomes an article:
 
@@ -33,7 +35,7 @@ import codecs
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,12 +187,19 @@ def parse_input(source_uri: str, data: bytes, config: ParseConfig, reference: Re
         reference: Reference data (boilerplate, bylines, outlets).
 
     Returns:
-        For ``.txt``: one article or one reject. For ``.jsonl``: one article or one reject per non-blank
-        line, ``source_uri`` ``"<file>#<1-based line number>"``; a file that is empty or not text gives
-        one reject for the whole file.
+        For ``.txt``, ``.html``, ``.htm``: one article or one reject. For ``.jsonl``: one article or one
+        reject per non-blank line, ``source_uri`` ``"<file>#<1-based line number>"``; a file that is empty
+        or not text gives one reject for the whole file. For a WARC: one per record, ``"<file>#<record
+        id>"``; for a feed: one per item, ``"<file>#<item number>"`` (:mod:`factlake.inputs`).
     """
     parser = parser_for(reference)
     name = source_uri.lower()
+    plugin = _input_plugin(name)
+    if plugin is not None:
+        try:
+            return plugin(source_uri, data, config, parser)
+        except Exception as error:  # one input must not stop the run
+            return ParseOutcome(rejects=[unexpected_reject(source_uri, "parse", error, sha256_hex(data))])
     if name.endswith(JSONL_SUFFIX):
         try:
             return _parse_jsonl(source_uri, data, config, parser)
@@ -210,8 +219,8 @@ def parse_input(source_uri: str, data: bytes, config: ParseConfig, reference: Re
     except Exception as error:  # one input must not stop the run
         return ParseOutcome(rejects=[unexpected_reject(source_uri, "read", error, content_sha256)])
     try:
-        draft = _draft_from_text(text, parser)
-        article = _finish_article(draft, source_uri, content_sha256, config)
+        draft = draft_from_text(text, parser)
+        article = finish_article(draft, source_uri, content_sha256, config)
     except BadInputError as error:
         return ParseOutcome(
             rejects=[reject_record(source_uri, "parse", error.error, error.detail, content_sha256)]
@@ -219,6 +228,23 @@ def parse_input(source_uri: str, data: bytes, config: ParseConfig, reference: Re
     except Exception as error:  # one input must not stop the run
         return ParseOutcome(rejects=[unexpected_reject(source_uri, "parse", error, content_sha256)])
     return ParseOutcome(articles=[article])
+
+
+def _input_plugin(name: str) -> Callable[[str, bytes, ParseConfig, Parser], ParseOutcome] | None:
+    """The parser of an input format of :mod:`factlake.inputs` (web page, WARC, feed) for a file name."""
+    # Imported here: the plug-ins build their articles with this module's functions.
+    from factlake import inputs
+    from factlake.inputs.feed import parse_feed
+    from factlake.inputs.html_page import parse_html_file
+    from factlake.inputs.warc import parse_warc_bytes
+
+    if inputs.is_html(name):
+        return parse_html_file
+    if inputs.is_warc(name):
+        return parse_warc_bytes
+    if inputs.is_feed(name):
+        return parse_feed
+    return None
 
 
 def unexpected_reject(
@@ -248,7 +274,7 @@ class _Line:
 
 
 @dataclass
-class _Draft:
+class Draft:
     """An article before it gets ids: what the text and the metadata say."""
 
     title: str
@@ -273,7 +299,7 @@ def _split_lines(text: str) -> list[_Line]:
     return lines
 
 
-def _draft_from_text(
+def draft_from_text(
     text: str,
     parser: Parser,
     *,
@@ -281,13 +307,17 @@ def _draft_from_text(
     metadata_date: dt.date | None = None,
     source_name: str | None = None,
     url: str | None = None,
-) -> _Draft:
+    from_markup: bool = False,
+) -> Draft:
     """Title, dateline, body and byline of a text (steps 2-7 of the module docstring).
+
+    ``from_markup`` says the text was already taken out of HTML (a page, a WARC record, a feed item), so a
+    text that merely mentions ``<html>`` is not parsed as markup again.
 
     Raises:
         BadInputError: No title can be found.
     """
-    if looks_like_html(text):
+    if not from_markup and looks_like_html(text):
         headline, text = html_to_text(text)
         title = title or headline
         if not text.strip() and not title:
@@ -307,7 +337,7 @@ def _draft_from_text(
     else:
         published_date, date_source = None, "none"
     byline_outlet = _drop_bylines(kept, parser)
-    return _Draft(
+    return Draft(
         title=title,
         body=_join_paragraphs(line for line in kept if line.kept),
         published_date=published_date,
@@ -429,7 +459,7 @@ def headline_from_paragraph(paragraph: str) -> str:
     return sentence[: cut if cut > 0 else DERIVED_TITLE_CHARS].rstrip() + "…"
 
 
-def _finish_article(draft: _Draft, source_uri: str, content_sha256: str, config: ParseConfig) -> dict:
+def finish_article(draft: Draft, source_uri: str, content_sha256: str, config: ParseConfig) -> dict:
     """The ``articles`` record of a draft.
 
     Raises:
@@ -530,7 +560,7 @@ def _article_from_json_line(
     )
     outlet = _first_string(record, OUTLET_FIELDS)
     url = _first_string(record, ("url",))
-    draft = _draft_from_text(
+    draft = draft_from_text(
         text,
         parser,
         title=clean_characters(title) if title else None,
@@ -538,7 +568,7 @@ def _article_from_json_line(
         source_name=parser.canonical_outlet(clean_characters(outlet)) if outlet else None,
         url=clean_characters(url) or None if url else None,
     )
-    return _finish_article(draft, line_uri, content_sha256, config)
+    return finish_article(draft, line_uri, content_sha256, config)
 
 
 def _first_string(record: dict[str, Any], names: tuple[str, ...]) -> str | None:

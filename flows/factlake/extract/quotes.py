@@ -1,10 +1,12 @@
 """Direct quotations with their speakers.
 
-Finding quotes is a single left-to-right scan over the body (linear time: it jumps from mark to mark and
-never backtracks, so an unbalanced mark in a huge paragraph costs nothing): curly and straight double
-marks, nesting (“today’s “Straw vote” is …”), quotes whose paragraphs reopen without closing (“… ¶ “… ”),
-a cap on quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention whose
-``text`` runs from the first opening mark to the last closing mark.
+Finding quotes is a left-to-right scan over the body per family of marks (linear time: it jumps from mark
+to mark and never backtracks, so an unbalanced mark in a huge paragraph costs nothing). Double marks:
+curly, straight, typewriter (``''…''``, ````…''``), guillemets either way round and low-high „…“; single
+marks: British ‘…’ and '…' (apostrophes told apart, :mod:`factlake.extract.quote_marks`). Nesting
+(“today’s “Straw vote” is …”, ‘… “…” …’), quotes whose paragraphs reopen without closing (“… ¶ “… ”),
+a cap on quote length. Quotes split by their attribution (“…,” he said. “…”) are merged into one mention
+whose ``text`` runs from the first opening mark to the last closing mark.
 
 Speakers are resolved with the dependency parse by the ordered rules of
 :mod:`factlake.extract.speakers.rules`.
@@ -12,33 +14,31 @@ Speakers are resolved with the dependency parse by the ordered rules of
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
 from factlake.config import ExtractConfig
 from factlake.extract import ArticleContext
 from factlake.extract.dates import DateExpression, is_duration, resolve_date, tense_at
-from factlake.extract.quote_marks import (
-    CLOSING_MARKS,
-    OPENING_MARKS,
-    STRAIGHT_MARK,
-    QuoteSpan,
-    inner_ending,
-    mark_kind,
-)
+from factlake.extract.quote_marks import DOUBLE, SINGLE, Mark, QuoteSpan, inner_ending, read_mark
 from factlake.extract.speakers.context import SpeakerContext, tokens_between
 from factlake.extract.speakers.rules import resolve_speaker
 from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quotes"
-VERSION = "1.3"
+VERSION = "1.4"
 EXTRACTOR = f"{NAME}/{VERSION}"
 
-#: Characters the quote scan stops at: every mark and the line break (one character class, no backtracking).
-_SCAN_STOPS = re.compile(
-    "[" + re.escape("".join(sorted(OPENING_MARKS | CLOSING_MARKS)) + STRAIGHT_MARK + "\n") + "]"
-)
+#: Characters each scan stops at: the marks that may begin a mark of its family and the line break (one
+#: character class, no backtracking). The double scan stops at an apostrophe only when another follows.
+_SCAN_STOPS = {
+    DOUBLE: re.compile("[" + re.escape('“”«»„"`') + "\n]|''"),
+    SINGLE: re.compile("[" + re.escape("‘’‚'`") + "\n]"),
+}
+#: Characters whose presence makes the single-mark scan worth running.
+SINGLE_MARK_CHARACTERS = "‘’‚'`"
 #: A quote still open after this many characters is dropped (unbalanced marks), keeping the scan linear.
 MAX_QUOTE_CHARS = 5000
 #: Paragraphs one quote may span when its paragraphs reopen without closing.
@@ -141,12 +141,51 @@ def statement_date(
 
 
 def find_quotes(body: str) -> list[QuoteSpan]:
-    """Every balanced quotation of ``body``, in order, in one linear scan.
+    """Every balanced quotation of ``body``, in order: double-mark quotes and single-mark quotes.
+
+    Each family of marks is scanned on its own (:func:`scan_quotes`), so a stray apostrophe can never
+    hide a quote in double marks. Then a single-mark quote inside a double-mark one is nested (American
+    style: “… ‘…’ …”) and dropped, a double-mark quote inside a single-mark one is nested (British style:
+    ‘… “…” …’) and dropped, and a single-mark quote crossing a double-mark one is dropped.
+    """
+    doubles = scan_quotes(body, DOUBLE)
+    if not any(character in body for character in SINGLE_MARK_CHARACTERS):
+        return doubles
+    singles = scan_quotes(body, SINGLE)
+    if not singles:
+        return doubles
+    return _combine(doubles, singles)
+
+
+def _combine(doubles: list[QuoteSpan], singles: list[QuoteSpan]) -> list[QuoteSpan]:
+    """Outer quotes of both families, in body order (each list is ordered and without overlaps)."""
+    double_ends = [quote.end for quote in doubles]
+    kept_singles: list[QuoteSpan] = []
+    nested_doubles: set[int] = set()
+    for single in singles:
+        position = bisect.bisect_right(double_ends, single.start)  # first double ending after the start
+        overlapping = []
+        while position < len(doubles) and doubles[position].start < single.end:
+            overlapping.append(position)
+            position += 1
+        if all(
+            single.start <= doubles[index].start and doubles[index].end <= single.end for index in overlapping
+        ):
+            kept_singles.append(single)
+            nested_doubles.update(overlapping)
+    outer = [quote for index, quote in enumerate(doubles) if index not in nested_doubles] + kept_singles
+    return sorted(outer, key=lambda quote: quote.start)
+
+
+def scan_quotes(body: str, family: str) -> list[QuoteSpan]:
+    """Every balanced quotation in marks of one ``family``, in one linear scan.
 
     A quote still open at a paragraph break continues when the next paragraph opens with a mark (the
     convention for multi-paragraph quotes) and is dropped otherwise, as is a quote open longer than
-    :data:`MAX_QUOTE_CHARS`; marks nested inside a quote only count depth.
+    :data:`MAX_QUOTE_CHARS`; marks of the family nested inside a quote only count depth, marks of the
+    other family are text.
     """
+    stops = _SCAN_STOPS[family]
     quotes: list[QuoteSpan] = []
     open_start: int | None = None
     part_start = 0
@@ -155,34 +194,38 @@ def find_quotes(body: str) -> list[QuoteSpan]:
     index = 0
     length = len(body)
     while index < length:
-        character = body[index]
-        if character == "\n":
+        if body[index] == "\n":
             following = index
             while following < length and body[following].isspace():
                 following += 1
             if open_start is not None:
-                reopens = following < length and mark_kind(body, following) == "open"
-                if reopens and len(parts) + 1 < MAX_QUOTE_PARAGRAPHS:
+                reopening = _family_mark(body, following, family) if following < length else None
+                if (
+                    reopening is not None
+                    and reopening.kind == "open"
+                    and len(parts) + 1 < MAX_QUOTE_PARAGRAPHS
+                ):
                     parts.append((part_start, index))
-                    part_start, depth = following + 1, 1
-                    index = following + 1
+                    part_start, depth = following + reopening.width, 1
+                    index = following + reopening.width
                     continue
                 open_start, parts, depth = None, [], 0
             index = following
             continue
-        kind = mark_kind(body, index)
-        if kind == "open":
+        mark = _family_mark(body, index, family)
+        width = mark.width if mark is not None else 1
+        if mark is not None and mark.kind == "open":
             if open_start is None:
-                open_start, part_start, depth, parts = index, index + 1, 1, []
+                open_start, part_start, depth, parts = index, index + width, 1, []
             else:
                 depth += 1
-        elif kind == "close" and open_start is not None:
+        elif mark is not None and open_start is not None:
             depth -= 1
             if depth == 0:
                 parts.append((part_start, index))
-                quotes.append(QuoteSpan(open_start, index + 1, parts))
+                quotes.append(QuoteSpan(open_start, index + width, parts))
                 open_start, parts = None, []
-        stop = _SCAN_STOPS.search(body, index + 1)
+        stop = stops.search(body, index + width)
         next_index = stop.start() if stop is not None else length
         # The characters up to the next stop are neither marks nor line breaks: only the length cap applies
         # to them, and it holds at the last of them if it holds anywhere in between (or at this one).
@@ -190,6 +233,12 @@ def find_quotes(body: str) -> list[QuoteSpan]:
             open_start, parts, depth = None, [], 0
         index = next_index
     return quotes
+
+
+def _family_mark(body: str, index: int, family: str) -> Mark | None:
+    """The mark of ``family`` starting at ``index``, or None (no mark, or one of the other family)."""
+    mark = read_mark(body, index)
+    return mark if mark is not None and mark.family == family else None
 
 
 def merge_split_quotes(
