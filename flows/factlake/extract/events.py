@@ -99,7 +99,7 @@ def _location_phrases(trigger: Any) -> list[Any]:
     stack = [(child, True) for child in reversed(list(trigger.children))]
     while stack:
         token, is_direct = stack.pop()
-        if token.dep_ in CLAUSE_DEPS:
+        if token.dep_ in CLAUSE_DEPS and not (token.dep_ == "conj" and token.pos_ in {"NOUN", "PROPN"}):
             continue
         if token.dep_ == "prep" and token.lower_ in LOCATION_PREPOSITIONS:
             (direct if is_direct else nested).append(token)
