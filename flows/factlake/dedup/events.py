@@ -77,6 +77,13 @@ def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataF
                 None if period else key
                 for period, key in zip(periods, part[CanonicalMentions.date_key], strict=True)
             ],
+            # An unresolved date ("on October 3" in an undated article) still tells occurrences apart.
+            "date_text": [
+                None if period else text
+                for period, text in zip(
+                    periods, part["date_text"].where(part["date_text"].notna(), None), strict=True
+                )
+            ],
             # Identical events are folded within a story only; across stories the leader rules decide.
             "story": part[CanonicalMentions.story],
         },
@@ -269,6 +276,8 @@ class EventKind(FactKind):
     name = "event"
     extractor = extractor
     gold_by_sentence = True
+    #: Identity classes of actions, read from the reference by :meth:`cluster` for :meth:`fact_fields`.
+    _classes: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
 
     def cluster(
         self,
@@ -280,6 +289,7 @@ class EventKind(FactKind):
     ) -> Clusters:
         """Union events with one action, overlapping actors, one place (or one unknown) and one date."""
         classes = extractor.event_classes(reference)
+        self._classes = classes
         keyed, actor_sets = _keyed_events(part, classes)
         variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "event_identical")
         leader = _leader_rules(part, keyed, actor_sets, variants, config)
@@ -316,11 +326,17 @@ class EventKind(FactKind):
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """``actors``: the sorted union of the actors of each fact's mentions; ``modality``: theirs (one per
-        fact: mentions of different modalities are never clustered together)."""
+        fact: mentions of different modalities are never clustered together); ``action``: the identity
+        class of its actions (its mentions keep their own verbs)."""
         modalities = dict(zip(part["fact_id"], _modalities(part), strict=True))
+        classes = dict(zip(part["fact_id"], part["action"], strict=True))
         actors = _actor_unions(part)
         return {
-            fact_id: {"actors": actors.get(fact_id, []), "modality": modality}
+            fact_id: {
+                "actors": actors.get(fact_id, []),
+                "modality": modality,
+                "action": self._classes.get(classes[fact_id], classes[fact_id]),
+            }
             for fact_id, modality in modalities.items()
         }
 

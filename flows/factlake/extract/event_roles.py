@@ -160,16 +160,30 @@ def _phrase_tokens(head: Any) -> list[Any]:
     return tokens
 
 
+def _controller(verb: Any) -> Any | None:
+    """The object that controls a complement ("urged Russia to withdraw", "accused Armenia of attacking")."""
+    head = verb.head
+    if verb.dep_ == "pcomp" and head.dep_ == "prep":
+        head = head.head
+    elif verb.dep_ != "xcomp":
+        return None
+    return next((child for child in head.children if child.dep_ in OBJECT_DEPS), None)
+
+
 def subject_of(verb: Any) -> Any | None:
-    """The subject of a verb, borrowed from the verb it is coordinated with or complements when missing."""
+    """The subject of a verb; when missing, the object controlling it ("urged Russia to withdraw"), else the
+    subject of the verb it is coordinated with or complements."""
     current = verb
     for _ in range(4):
         for child in current.children:
             if child.dep_ in SUBJECT_DEPS:
                 return child
-        if current.dep_ not in {"conj", "xcomp", "advcl"} or current.head.i == current.i:
+        controller = _controller(current)
+        if controller is not None:
+            return controller
+        if current.dep_ not in {"conj", "xcomp", "advcl", "pcomp"} or current.head.i == current.i:
             return None
-        current = current.head
+        current = current.head if current.dep_ != "pcomp" else current.head.head
     return None
 
 
