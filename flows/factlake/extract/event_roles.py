@@ -1,11 +1,14 @@
 """Who acted and who was acted upon: the source and target actors of an event mention.
 
-Source actors are the agents: the trigger's subject (the ``by`` phrase of a passive), the subject of the
-light verb of a noun trigger ("Putin held talks"), or, for a noun trigger without one, its ``of`` /
+Source actors are the agents: the trigger's subject (the ``by`` phrase of a passive; the object that
+controls it: "urged Russia to withdraw"), the subject of the light verb or the possessor of a noun trigger
+("Putin held talks", "Putin's visit"), or, for a noun trigger without one, its ``of`` /
 ``between`` / ``among`` partners ("a meeting between Pashinyan and Aliyev"). Target actors are the
 patients, recipients and counterparts: the trigger's objects ("Putin received Aliyev", "Lavrov accused
 Armenia") and its ``with`` partners (and ``between`` partners of a verb). Coordinated actors are all
-kept; a reciprocal object ("accused each other") makes every source a target too.
+kept; a reciprocal object ("accused each other") makes every source a target too. A plural anaphor as
+subject ("they", "the two countries", "both sides") stands for the latest subject of the three sentences
+before that names two or more actors.
 
 Names are those of the entity mentions inside an argument, best entity type only (a person before an
 organization or place before a nationality). A nationality adjective is never an actor by itself: it
@@ -29,6 +32,10 @@ OBJECT_DEPS = frozenset({"dobj", "dative", "oprd"})
 NOUN_SOURCE_PREPOSITIONS = frozenset({"of", "between", "among"})
 TARGET_PREPOSITIONS = frozenset({"with", "between", "among"})
 NOUN_LIGHT_VERBS = frozenset({"hold", "have", "host", "attend", "conduct", "make"})
+#: Words of a plural phrase that names earlier actors again ("the two countries", "both sides").
+PLURAL_ANAPHOR_WORDS = frozenset({"two", "both"})
+ANAPHOR_LOOKBACK = 3
+RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
 RECIPROCAL_WORDS = frozenset({"other", "another"})
 #: Heads that make "<nationality> <head>" the state itself ("Azerbaijani forces" -> Azerbaijan).
 STATE_AGENT_HEADS = frozenset(
@@ -47,13 +54,16 @@ STATE_AGENT_HEADS = frozenset(
         "ministry",
         "official",
         "peacekeeper",
+        "party",
         "president",
+        "rival",
         "side",
         "soldier",
         "troop",
     }
 )
 CLAUSE_DEPS = frozenset({"relcl", "acl", "xcomp", "ccomp", "advcl", "parataxis"})
+PHRASE_MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "conj", "cc"})
 MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "poss"})
 
 
@@ -121,10 +131,26 @@ class ActorFinder:
         if noun.lemma_.lower() in STATE_AGENT_HEADS and country:
             return country
         first = min(
-            [noun, *(child for child in noun.lefts if child.dep_ in MODIFIER_DEPS | {"conj", "cc"})],
+            [noun, *(child for child in noun.lefts if child.dep_ in PHRASE_MODIFIER_DEPS)],
             key=lambda token: token.i,
         )
         return self.doc[first.i : noun.i + 1].text
+
+    def antecedent_pair(self, head: Any) -> list[str]:
+        """For a plural anaphor ("they", "the two countries", "both sides"), the actors of the latest subject
+        naming two or more of them in the previous sentences (at most :data:`ANAPHOR_LOOKBACK`)."""
+        words = {token.lower_ for token in head.subtree}
+        if head.lower_ != "they" and not words & PLURAL_ANAPHOR_WORDS:
+            return []
+        sentence = head.sent
+        for _ in range(ANAPHOR_LOOKBACK):
+            if sentence.start == 0:
+                return []
+            sentence = self.doc[sentence.start - 1].sent
+            for token in reversed(list(sentence)):
+                if token.dep_ in SUBJECT_DEPS and len(names := self.names(token)) >= 2:
+                    return names
+        return []
 
     def names(self, head: Any) -> list[str]:
         """Actor names inside the argument rooted at ``head`` (best entity type only), leaving out the
@@ -177,11 +203,13 @@ def subject_of(verb: Any) -> Any | None:
     for _ in range(4):
         for child in current.children:
             if child.dep_ in SUBJECT_DEPS:
-                return child
+                # "Aliyev, who thanked ...": the relative pronoun stands for the noun the clause modifies.
+                relative = child.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl"
+                return current.head if relative else child
         controller = _controller(current)
         if controller is not None:
             return controller
-        if current.dep_ not in {"conj", "xcomp", "advcl", "pcomp"} or current.head.i == current.i:
+        if current.dep_ not in {"conj", "xcomp", "advcl", "pcomp", "acomp"} or current.head.i == current.i:
             return None
         current = current.head if current.dep_ != "pcomp" else current.head.head
     return None
@@ -227,6 +255,8 @@ def _noun_arguments(trigger: Any) -> tuple[list[Any], list[Any]]:
         subject = subject_of(trigger.head)
         if subject is not None:
             sources.append(subject)
+    # "Putin's visit": the possessor acts.
+    sources.extend(child for child in trigger.children if child.dep_ == "poss" and child.pos_ == "PROPN")
     partners = _prepositional(trigger, NOUN_SOURCE_PREPOSITIONS)
     with_partners = _prepositional(trigger, frozenset({"with"}))
     if sources:
@@ -243,7 +273,8 @@ def find_roles(trigger: Any, finder: ActorFinder) -> Roles:
         source_heads, target_heads = _noun_arguments(trigger)
     roles = Roles()
     for head in source_heads:
-        roles.sources.extend(name for name in finder.names(head) if name not in roles.sources)
+        names = finder.names(head) or finder.antecedent_pair(head)
+        roles.sources.extend(name for name in names if name not in roles.sources)
     for head in target_heads:
         roles.targets.extend(
             name for name in finder.names(head) if name not in roles.targets and name not in roles.sources

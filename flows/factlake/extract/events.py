@@ -230,24 +230,25 @@ def _is_current(trigger: Any) -> bool:
 
 def _article_dates(found_events: list[_Found], classes: dict[str, str], published: dt.date | None) -> None:
     """Date undated asserted mentions from the article: a noun mention ("a trilateral meeting between ...")
-    by the one resolved date the article gives noun mentions of its class ("Monday's meeting"); failing
-    that, a current mention of a synonym class ("have met", "the talks") by the publication date, as the
-    occurrence the article reports. Several dates of one class leave its noun mentions undated."""
+    by the one resolved date the article gives other mentions by the same noun ("Monday's meeting");
+    failing that, a current mention of a synonym class ("have met", "the talks") by the publication date,
+    as the occurrence the article reports. Several dates for one noun leave its mentions undated."""
     dated: dict[str, set[tuple[Any, Any]]] = {}
     anchors: dict[tuple[str, Any, Any], _Found] = {}
     for found in found_events:
         if found.trigger.pos_ == "NOUN" and found.resolved is not None and found.resolved.value is not None:
-            action_class = classes.get(found.action.action, found.action.action)
+            noun = found.trigger.lemma_.lower()
             key = (found.resolved.value, found.resolved.precision)
-            dated.setdefault(action_class, set()).add(key)
-            anchors.setdefault((action_class, *key), found)
+            dated.setdefault(noun, set()).add(key)
+            anchors.setdefault((noun, *key), found)
     for found in found_events:
         if found.expression is not None or found.modality != "asserted":
             continue
+        noun = found.trigger.lemma_.lower()
         action_class = classes.get(found.action.action, found.action.action)
-        if found.trigger.pos_ == "NOUN" and len(dated.get(action_class, ())) == 1:
-            (key,) = dated[action_class]
-            anchor = anchors[(action_class, *key)]
+        if found.trigger.pos_ == "NOUN" and len(dated.get(noun, ())) == 1:
+            (key,) = dated[noun]
+            anchor = anchors[(noun, *key)]
             found.expression, found.resolved, found.date_source = (
                 anchor.expression,
                 anchor.resolved,
