@@ -207,8 +207,11 @@ def _meantime_counts(context: EvaluationContext, records: list[dict[str, Any]]) 
 # ------------------------------------------------------------------------------------------- merging
 
 
-def pairwise_merge(aligned: list[tuple[str, str, str]], fact_of: dict[str, str]) -> tuple[int, int, int]:
-    """True positive, predicted and gold pairs of aligned mentions in different articles."""
+def pairwise_merge(
+    aligned: list[tuple[str, str, str]], fact_of: dict[str, str], false_merges: list | None = None
+) -> tuple[int, int, int]:
+    """True positive, predicted and gold pairs of aligned mentions in different articles (the predicted
+    pairs of different gold instances are appended to ``false_merges`` when given)."""
     true_positives = predicted = gold = 0
     for (first, first_gold, first_article), (second, second_gold, second_article) in itertools.combinations(
         aligned, 2
@@ -220,17 +223,32 @@ def pairwise_merge(aligned: list[tuple[str, str, str]], fact_of: dict[str, str])
         predicted += same_fact
         gold += same_gold
         true_positives += same_fact and same_gold
+        if same_fact and not same_gold and false_merges is not None:
+            false_merges.append((first, second))
     return true_positives, predicted, gold
 
 
 def _merge_rows(
-    dataset: str, context: EvaluationContext, records: list, events: list, aligned: list, name: str
+    dataset: str,
+    context: EvaluationContext,
+    records: list,
+    events: list,
+    aligned: list,
+    name: str,
+    report: list[str] | None = None,
 ) -> list[MetricRow]:
     articles = mark_duplicate_articles(corpus_articles(records, name), context.config.dedup)
     mentions = to_frame("mentions", events)
     fact_set = build_facts(mentions, articles, context.config.dedup, context.reference)
     fact_of = dict(zip(fact_set.mentions["mention_id"], fact_set.mentions["fact_id"], strict=True))
-    true_positives, predicted, gold = pairwise_merge(aligned, fact_of)
+    false_merges: list[tuple[str, str]] = []
+    true_positives, predicted, gold = pairwise_merge(aligned, fact_of, false_merges)
+    if report is not None:
+        statement_of = dict(zip(fact_set.facts["fact_id"], fact_set.facts["statement"], strict=True))
+        text_of = {event["mention_id"]: _normalized(event["sentence"])[:100] for event in events}
+        for first, second in false_merges:
+            pair = f"{text_of[first]}\n   {text_of[second]}"
+            report.append(f"{dataset} false merge: {statement_of[fact_of[first]]}\n   {pair}")
     precision, recall, _ = precision_recall_f1(true_positives, predicted, gold)
     note = f"{len(aligned)} extracted events overlapping a gold mention; cross-article pairs"
     return [
@@ -279,7 +297,7 @@ def evaluate_meantime(context: EvaluationContext) -> list[MetricRow]:
     return rows + _merge_rows("meantime", context, records, frames, aligned, MEANTIME_FILE)
 
 
-def evaluate_ecbplus(context: EvaluationContext) -> list[MetricRow]:
+def evaluate_ecbplus(context: EvaluationContext, report: list[str] | None = None) -> list[MetricRow]:
     """Cross-article event merging on ECB+ topics 1-35."""
     path = context.corpora_dir / ECB_FILE
     if not path.exists():
@@ -293,7 +311,7 @@ def evaluate_ecbplus(context: EvaluationContext) -> list[MetricRow]:
             item = _aligned(trigger, gold)
             if item is not None and item["m_id"] in instance_of:
                 aligned.append((event["mention_id"], instance_of[item["m_id"]], event["article_id"]))
-    return _merge_rows("ecbplus", context, records, frames, aligned, ECB_FILE)
+    return _merge_rows("ecbplus", context, records, frames, aligned, ECB_FILE, report)
 
 
 # -------------------------------------------------------------------------------------------- seeds
@@ -372,7 +390,9 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
 def evaluate_seeds(context: EvaluationContext) -> list[MetricRow]:
     """Precision and recall of extracted seed events against the gold, with modality and source accuracy."""
     counts, _ = seed_errors(context)
-    precision, recall, f1 = precision_recall_f1(counts["correct"], counts["predicted"], counts["gold"])
+    precision, _, _ = precision_recall_f1(counts["correct"], counts["predicted"], counts["gold"])
+    _, recall, _ = precision_recall_f1(counts["found"], counts["predicted"], counts["gold"])
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     note = "class, sentence, an actor and the date at its precision"
     return [
         MetricRow("events", "seeds", "precision", precision, TARGET_SEEDS, counts["predicted"], note),
@@ -416,7 +436,10 @@ def main() -> None:
     )
     _, errors = seed_errors(context)
     print("\n".join(errors))
-    for row in evaluate(context):
+    report: list[str] = []
+    rows = evaluate_seeds(context) + evaluate_meantime(context) + evaluate_ecbplus(context, report)
+    print("\n".join(report))
+    for row in rows:
         print(
             f"{row.task:15} {row.dataset:9} {row.metric:22} {row.value:.3f} support={row.support} {row.note}"
         )

@@ -7,8 +7,8 @@ controls it: "urged Russia to withdraw"), the subject of the light verb or the p
 patients, recipients and counterparts: the trigger's objects ("Putin received Aliyev", "Lavrov accused
 Armenia") and its ``with`` partners (and ``between`` partners of a verb). Coordinated actors are all
 kept; a reciprocal object ("accused each other") makes every source a target too. A plural anaphor as
-subject ("they", "the two countries", "both sides") stands for the latest subject of the three sentences
-before that names two or more actors.
+subject ("they", "the two countries", "both sides") stands for the latest subject or prepositional object
+of the three sentences before that names two or more actors.
 
 Names are those of the entity mentions inside an argument, best entity type only (a person before an
 organization or place before a nationality). A nationality adjective is never an actor by itself: it
@@ -35,6 +35,9 @@ NOUN_LIGHT_VERBS = frozenset({"hold", "have", "host", "attend", "conduct", "make
 #: Words of a plural phrase that names earlier actors again ("the two countries", "both sides").
 PLURAL_ANAPHOR_WORDS = frozenset({"two", "both"})
 ANAPHOR_LOOKBACK = 3
+#: Where an antecedent pair may stand: a subject, or the object of a preposition ("clashes between
+#: Armenian and Azerbaijani troops. Both sides accused one another").
+ANTECEDENT_DEPS = frozenset({"nsubj", "nsubjpass", "pobj"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
 RECIPROCAL_WORDS = frozenset({"other", "another"})
 #: Heads that make "<nationality> <head>" the state itself ("Azerbaijani forces" -> Azerbaijan).
@@ -138,7 +141,8 @@ class ActorFinder:
 
     def antecedent_pair(self, head: Any) -> list[str]:
         """For a plural anaphor ("they", "the two countries", "both sides"), the actors of the latest subject
-        naming two or more of them in the previous sentences (at most :data:`ANAPHOR_LOOKBACK`)."""
+        or prepositional object naming two or more of them in the previous sentences (at most
+        :data:`ANAPHOR_LOOKBACK`)."""
         words = {token.lower_ for token in head.subtree}
         if head.lower_ != "they" and not words & PLURAL_ANAPHOR_WORDS:
             return []
@@ -148,18 +152,20 @@ class ActorFinder:
                 return []
             sentence = self.doc[sentence.start - 1].sent
             for token in reversed(list(sentence)):
-                if token.dep_ in SUBJECT_DEPS and len(names := self.names(token)) >= 2:
+                if token.dep_ in ANTECEDENT_DEPS and len(names := self.names(token)) >= 2:
                     return names
         return []
 
-    def names(self, head: Any) -> list[str]:
+    def names(self, head: Any, heads_only: bool = False) -> list[str]:
         """Actor names inside the argument rooted at ``head`` (best entity type only), leaving out the
-        clauses inside it ("the corridor, which connects the region to Armenia")."""
-        tokens = _phrase_tokens(head)
-        covered = {token.idx for token in tokens}
+        clauses inside it ("the corridor, which connects the region to Armenia"); with ``heads_only``, only
+        names of the phrase's heads and their conjuncts (not "Karabakh" of "discussed the Karabakh
+        conflict": a topic, not a counterpart)."""
+        tokens = _head_tokens(head) if heads_only else _phrase_tokens(head)
+        covered = sorted(token.idx for token in tokens)
         found = [
             mention
-            for mention in self.within(min(covered), max(token.idx + len(token.text) for token in tokens))
+            for mention in self.mentions
             if any(mention["char_start"] <= index < mention["char_end"] for index in covered)
         ]
         for types in ACTOR_TYPE_RANKS:
@@ -194,6 +200,19 @@ def _controller(verb: Any) -> Any | None:
     elif verb.dep_ != "xcomp":
         return None
     return next((child for child in head.children if child.dep_ in OBJECT_DEPS), None)
+
+
+def _head_tokens(head: Any) -> list[Any]:
+    """The head of a phrase, its conjuncts and appositions, and the nationality adjectives on them."""
+    tokens, stack = [], [head]
+    while stack:
+        token = stack.pop()
+        tokens.append(token)
+        stack.extend(child for child in token.children if child.dep_ in {"conj", "appos"})
+        tokens.extend(
+            child for child in token.children if child.dep_ in {"amod", "compound"} and child.pos_ == "ADJ"
+        )
+    return tokens
 
 
 def subject_of(verb: Any) -> Any | None:
@@ -277,7 +296,9 @@ def find_roles(trigger: Any, finder: ActorFinder) -> Roles:
         roles.sources.extend(name for name in names if name not in roles.sources)
     for head in target_heads:
         roles.targets.extend(
-            name for name in finder.names(head) if name not in roles.targets and name not in roles.sources
+            name
+            for name in finder.names(head, heads_only=True)
+            if name not in roles.targets and name not in roles.sources
         )
     if reciprocal:
         roles.targets.extend(name for name in roles.sources if name not in roles.targets)
