@@ -75,6 +75,12 @@ def test_source_and_target_actors(extract_events):
     assert received["actors"] == ["Vladimir Putin", "Ilham Aliyev"]
 
 
+def test_the_topic_of_a_meeting_is_not_its_counterpart(extract_events):
+    body = "Vladimir Putin and Ilham Aliyev discussed the Karabakh conflict."
+    talk = one(extract_events(body), "talk")
+    assert (talk["source_actors"], talk["target_actors"]) == (["Vladimir Putin", "Ilham Aliyev"], [])
+
+
 def test_reciprocal_actors_are_sources_and_targets(extract_events):
     record = one(extract_events("Yerevan and Baku accuse each other of violating the ceasefire."), "accuse")
     assert record["source_actors"] == ["Yerevan", "Baku"]

@@ -283,8 +283,16 @@ def _noun_arguments(trigger: Any) -> tuple[list[Any], list[Any]]:
     return partners, with_partners
 
 
-def find_roles(trigger: Any, finder: ActorFinder) -> Roles:
-    """Source and target actors of the event whose trigger is ``trigger`` (see the module docstring)."""
+def find_roles(trigger: Any, finder: ActorFinder, counterparts_only: bool = False) -> Roles:
+    """Source and target actors of the event whose trigger is ``trigger`` (see the module docstring).
+
+    Args:
+        trigger: The trigger token.
+        finder: The article's actor names.
+        counterparts_only: Targets are only the heads of objects and partners ("met Aliyev"), not names
+            inside them: the object of a meeting-like action may be its topic ("discussed the Karabakh
+            conflict"), while the patient of others holds its name inside ("blocked the Lachin corridor").
+    """
     reciprocal = False
     if trigger.pos_ == "VERB":
         source_heads, target_heads, reciprocal = _verb_arguments(trigger)
@@ -297,7 +305,7 @@ def find_roles(trigger: Any, finder: ActorFinder) -> Roles:
     for head in target_heads:
         roles.targets.extend(
             name
-            for name in finder.names(head, heads_only=True)
+            for name in finder.names(head, heads_only=counterparts_only)
             if name not in roles.targets and name not in roles.sources
         )
     if reciprocal:

@@ -318,11 +318,13 @@ def find_events(context: ArticleContext, reference: Reference) -> list[tuple[Any
     candidates = [(token, action) for token in doc if (action := _trigger(token, table)) is not None]
     triggers = {token.i for token, _ in candidates}
     found_events = []
+    classes = event_classes(reference)
     for trigger, action in candidates:
         modality, polarity = modality_of(trigger, cues)
-        found = _Found(trigger, action, find_roles(trigger, finder), modality, polarity)
+        roles = find_roles(trigger, finder, counterparts_only=action.action in classes)
+        found = _Found(trigger, action, roles, modality, polarity)
         found_events.append(_dated(found, context, expressions, triggers))
-    _article_dates(found_events, event_classes(reference), context.published_date)
+    _article_dates(found_events, classes, context.published_date)
     results: list[tuple[Any, dict[str, Any]]] = []
     seen: set[str] = set()
     for found in found_events:
