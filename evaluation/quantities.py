@@ -121,7 +121,7 @@ def match_events(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]) ->
 def evaluate_seeds(context: EvaluationContext) -> list[MetricRow]:
     """Precision and recall of numeric claims and dated events on the seed gold."""
     gold_quantities = read_jsonl(context.gold_dir / "quantities.jsonl")
-    gold_events = read_jsonl(context.gold_dir / "events.jsonl")
+    gold_events = [event for event in read_jsonl(context.gold_dir / "events.jsonl") if event["date_text"]]
     counts = dict.fromkeys(
         ["q_found", "q_predicted", "unit_right", "measure_right", "e_found", "e_predicted"], 0
     )

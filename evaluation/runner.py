@@ -12,7 +12,7 @@ from factlake.extract import build_nlp
 from factlake.reference import load_reference
 
 #: Evaluation modules, in the order their figures are printed.
-MODULES = ("quotes", "quantities", "dates", "dedup", "stories", "corroboration")
+MODULES = ("quotes", "quantities", "dates", "dedup", "stories", "corroboration", "events")
 
 
 def run_evaluation(

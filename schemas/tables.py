@@ -23,6 +23,10 @@ SCHEMA_VERSION = "1.2.0"
 FACT_TYPES = list(_FACT_TYPE_NAMES)
 DATE_SOURCES = ["metadata", "dateline", "none", "fetched"]
 DATE_PRECISIONS = ["day", "month", "year"]
+#: Events: whether the text says the event happened (see :mod:`factlake.extract.event_modality`).
+MODALITIES = ["asserted", "planned", "demanded", "conditional", "negated", "alleged"]
+POLARITIES = ["positive", "negative"]
+EVENT_DATE_SOURCES = ["clause", "sentence", "article", "published"]
 QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated"]
 STATUSES = ["corroborated", "single_source", "contested"]
 ENTITY_TYPES = ["person", "organization", "place", "nationality", "other"]
@@ -239,6 +243,24 @@ class Mentions(_Table):
         nullable=True,
         description="How the date was found, or why it was left unresolved (e.g. no publication date).",
     )
+    modality: Series[str] = pa.Field(
+        nullable=True,
+        isin=MODALITIES,
+        description="Events: asserted (it happened), planned, demanded, conditional, negated or alleged.",
+    )
+    polarity: Series[str] = pa.Field(
+        nullable=True, isin=POLARITIES, description="Events: positive, or negative when the text negates it."
+    )
+    source_actors: Series[object] = list_field("Events: actors who act (agents); a subset of actors.")
+    target_actors: Series[object] = list_field(
+        "Events: actors acted upon or met (patients, recipients, counterparts); a subset of actors."
+    )
+    date_source: Series[str] = pa.Field(
+        nullable=True,
+        isin=EVENT_DATE_SOURCES,
+        description="Events: where event_date came from: the trigger's clause, its sentence, the article's "
+        "dated mention of the same occurrence, or the publication date (a current report: 'have met').",
+    )
     confidence: Series[float] = pa.Field(ge=0.0, le=1.0, description="Extractor confidence in [0, 1].")
     extractor: Series[str] = pa.Field(description="Name and version of the extractor, e.g. quotes/1.0.")
 
@@ -267,6 +289,9 @@ class Facts(_Table):
     measure: Series[str] = pa.Field(nullable=True, description="Quantities: class of measure.")
     actors: Series[object] = list_field("Events: canonical actors (union over mentions).")
     action: Series[str] = pa.Field(nullable=True, description="Events: action verb.")
+    modality: Series[str] = pa.Field(
+        nullable=True, isin=MODALITIES, description="Events: modality of the fact (part of its identity)."
+    )
     location: Series[str] = pa.Field(nullable=True, description="Events: canonical place.")
     event_date: Series[object] = date_field("Resolved date of the fact, when known.")
     date_precision: Series[str] = pa.Field(

@@ -100,15 +100,16 @@ def test_offsets_ids_and_contract(extract_events):
     records = extract_events(body)
     assert [(record["action"], record["actors"]) for record in records] == [
         ("pledge", ["Armenia", "Azerbaijan"]),
-        ("block", ["Azerbaijan"]),
+        ("block", ["Azerbaijan", "Lachin"]),
     ]
+    assert (records[1]["source_actors"], records[1]["target_actors"]) == (["Azerbaijan"], ["Lachin"])
     assert records[1]["event_date"] == dt.date(2022, 11, 1) and records[1]["date_precision"] == "month"
     for record in records:
         assert body[record["char_start"] : record["char_end"]] == record["text"]
         assert record["mention_id"] == stable_id(
             ARTICLE_ID, "event", record["char_start"], record["char_end"]
         )
-        assert record["extractor"] == "events/1.0"
+        assert record["extractor"] == "events/2.0"
     frame = to_frame("mentions", records)
     frame["fact_id"] = "e" * 16
     Mentions.validate(frame)

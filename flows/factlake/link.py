@@ -36,7 +36,7 @@ from schemas.tables import SORT_KEYS
 MIDDLE_INITIAL = re.compile(r"[A-Z]\.")
 #: Mention columns holding entity names, rewritten by :func:`canonicalize_mentions`.
 NAME_COLUMNS = ("speaker", "location")
-LIST_NAME_COLUMNS = ("actors",)
+LIST_NAME_COLUMNS = ("actors", "source_actors", "target_actors")
 
 
 def link_entities(

@@ -1,16 +1,20 @@
 """Event facts: who did what, where and when, told by several articles.
 
-Events are blocked by (action, year) and clustered by leader clustering (:mod:`factlake.dedup.clustering`):
-an event joins the first fact of its block with overlapping actors, the same place (or an unknown one) and
-an overlapping period. Events of different stories (:class:`CanonicalMentions` ``story``) are one fact only
-when they have the same date at the same precision, the same known place and the same actors as the
-fact's representative. Undated events join only facts of their own story whose actor set contains theirs
-or is contained in it, from their own article, from an article without a publication date (the story
-places it in time) or from articles published within ``event_unknown_date_window_days``.
+Events are blocked by (action class, modality, year) and clustered by leader clustering
+(:mod:`factlake.dedup.clustering`): an event joins the first fact of its block with overlapping actors
+(or, within one story, no actor named: "Monday's meeting"), the same place (or an unknown one) and an
+overlapping period. Action classes (``event_classes.csv``) make synonyms for one occurrence ("met", "held
+talks", "hosted") one class; each mention keeps its own action as evidence. Events of different stories
+(:class:`CanonicalMentions` ``story``) are one fact only when they have the same date at the same
+precision, the same known place and the same actors as the fact's representative. Undated events join only
+facts of their own story whose actor set contains theirs or is contained in it, from their own article,
+from an article without a publication date (the story places it in time) or from articles published
+within ``event_unknown_date_window_days``; then an undated fact joins the one dated fact of its story with
+its class, modality, compatible actors and place, when there is exactly one.
 
-An event fact is identified by ``stable_id("event", action, sorted actors, location, period)`` (an undated
-one by its publication date instead of a period) and lists the union of its mentions' actors.
-Extraction: :mod:`factlake.extract.events`.
+An event fact is identified by ``stable_id("event", action class, sorted actors, location, period)``, with
+its modality appended unless asserted (an undated one by its publication date instead of a period), and
+lists the union of its mentions' actors. Extraction: :mod:`factlake.extract.events`.
 """
 
 from __future__ import annotations
@@ -33,10 +37,26 @@ from factlake.kinds import FactKind
 from factlake.records import stable_id
 from factlake.reference import Reference
 
+ASSERTED = "asserted"
+#: Merges of an undated event into its story's one dated report of the same occurrence.
+UNDATED_IN_STORY_RULE = "event_undated_in_story"
+#: Keys of :attr:`Clusters.normalized` for events: the identity class of an action, and the period label
+#: of a dated fact whose representative mention is undated (by its mention id).
+CLASS_KEY = "class:"
+PERIOD_KEY = "period:"
 
-def _keyed_events(part: pd.DataFrame) -> tuple[pd.DataFrame, list[frozenset[str]]]:
-    """What makes two events identical (action, actors, location, period, and the publication date of
-    undated ones), one row per mention of ``part`` (same index); and the actor set of every mention."""
+
+def _modalities(part: pd.DataFrame) -> pd.Series:
+    """Modality of every mention (``asserted`` where the column is missing or empty)."""
+    if "modality" not in part.columns:
+        return pd.Series(ASSERTED, index=part.index)
+    return part["modality"].fillna(ASSERTED)
+
+
+def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataFrame, list[frozenset[str]]]:
+    """What makes two events identical (action class, modality, actors, location, period, and the
+    publication date of undated ones), one row per mention of ``part`` (same index); and the actor set of
+    every mention."""
     periods = [
         period_of(date, precision)
         for date, precision in zip(part["event_date"], part["date_precision"], strict=True)
@@ -47,7 +67,8 @@ def _keyed_events(part: pd.DataFrame) -> tuple[pd.DataFrame, list[frozenset[str]
     ]
     keyed = pd.DataFrame(
         {
-            "action": part["action"].fillna(""),
+            "action": [classes.get(action, action) for action in part["action"].fillna("")],
+            "modality": _modalities(part),
             "actors": ["\x1f".join(sorted(actors)) for actors in actor_sets],
             "location": part["location"].fillna(""),
             "period": [period[:2] if period else None for period in periods],
@@ -55,6 +76,13 @@ def _keyed_events(part: pd.DataFrame) -> tuple[pd.DataFrame, list[frozenset[str]
             "published": [
                 None if period else key
                 for period, key in zip(periods, part[CanonicalMentions.date_key], strict=True)
+            ],
+            # An unresolved date ("on October 3" in an undated article) still tells occurrences apart.
+            "date_text": [
+                None if period else text
+                for period, text in zip(
+                    periods, part["date_text"].where(part["date_text"].notna(), None), strict=True
+                )
             ],
             # Identical events are folded within a story only; across stories the leader rules decide.
             "story": part[CanonicalMentions.story],
@@ -84,8 +112,11 @@ def _leader_rules(
         )
     }
     article_at = dict(zip(part.index, part["article_id"], strict=True))
-    action_at = dict(zip(part.index, keyed["action"], strict=True))
+    action_at = dict(zip(part.index, zip(keyed["action"], keyed["modality"], strict=True), strict=True))
     story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
+    date_text_at = dict(
+        zip(part.index, part["date_text"].where(part["date_text"].notna(), None), strict=True)
+    )
 
     def one_event_across_stories(root: int, position: int) -> bool:
         # Events of two stories are one only when both say when (to the same precision), where and who.
@@ -113,8 +144,8 @@ def _leader_rules(
             return False
         if group.actors and actors_at[position] and not (group.actors & actors_at[position]):
             return False
-        if group.actors != actors_at[position] and not (group.actors and actors_at[position]):
-            return False
+        # An event whose clause names no actor ("Monday's meeting") may join a fact of its own story (across
+        # stories ``one_event_across_stories`` wants the same actors).
         if group.location and location_at[position] and group.location != location_at[position]:
             return False
         if (group.period is None) != (period_at[position] is None):
@@ -125,6 +156,8 @@ def _leader_rules(
         # meetings of overlapping people), and articles with known dates must be published close together.
         if not (actors_at[position] <= group.actors or group.actors <= actors_at[position]):
             return False
+        if date_text_at[group.root] != date_text_at[position]:
+            return False  # "on October 3" and "in August" unresolved are two occurrences
         if article_at[group.root] == article_at[position]:
             return True
         published = published_at[position]
@@ -163,6 +196,68 @@ def _leader_rules(
     )
 
 
+def _compatible(dated: Group, undated: Group) -> bool:
+    """Whether an undated group may be the dated group's occurrence: overlapping (or unknown) actors and
+    one place (or an unknown one)."""
+    actors_fit = not dated.actors or not undated.actors or bool(dated.actors & undated.actors)
+    place_fits = not dated.location or not undated.location or dated.location == undated.location
+    return actors_fit and place_fits
+
+
+def _join_undated(
+    groups: dict[int, Group],
+    part: pd.DataFrame,
+    keyed: pd.DataFrame,
+    union_find: UnionFind,
+    rules: Counter[str],
+) -> dict[int, Group]:
+    """Join every undated group to the one dated group of its story with its action class and modality,
+    compatible actors and place ("met in Sochi" in an undated report of the Sochi summit of one story).
+    Several such dated groups leave it alone: which occurrence it is cannot be told; so does a date the
+    text gives but that could not be resolved ("four days later" in an undated article)."""
+    key_of = {
+        position: (story, action, modality)
+        for position, story, action, modality in zip(
+            keyed.index, keyed["story"], keyed["action"], keyed["modality"], strict=True
+        )
+    }
+    dated: dict[tuple[Any, str, str], list[Group]] = {}
+    for root in sorted(groups):
+        if groups[root].period is not None:
+            dated.setdefault(key_of[root], []).append(groups[root])
+    for root in sorted(groups):
+        undated = groups.get(root)
+        if undated is None or undated.period is not None or isinstance(part.at[root, "date_text"], str):
+            continue
+        candidates = [group for group in dated.get(key_of[root], []) if _compatible(group, undated)]
+        if len(candidates) != 1:
+            continue
+        (group,) = candidates
+        union_find.union(group.root, undated.root)
+        rules[UNDATED_IN_STORY_RULE] += 1
+        group.actors |= undated.actors
+        group.location = group.location or undated.location
+        del groups[undated.root]
+        if undated.root < group.root:
+            del groups[group.root]
+            group.root = undated.root
+            groups[group.root] = group
+    return groups
+
+
+def _dated_roots(groups: dict[int, Group], part: pd.DataFrame) -> dict[str, str]:
+    """Period label of every group whose representative mention is undated but the group is dated (an
+    undated report joined to its story's dated one), by the representative's mention id."""
+    labels = {}
+    for root, group in groups.items():
+        if (
+            group.period is not None
+            and period_of(part.at[root, "event_date"], part.at[root, "date_precision"]) is None
+        ):
+            labels[PERIOD_KEY + part.at[root, "mention_id"]] = period_label(group.period)
+    return labels
+
+
 def _actor_unions(events: pd.DataFrame) -> dict[str, list[str]]:
     """Sorted union of the actors of each event fact."""
     if events.empty:
@@ -181,6 +276,8 @@ class EventKind(FactKind):
     name = "event"
     extractor = extractor
     gold_by_sentence = True
+    #: Identity classes of actions, read from the reference by :meth:`cluster` for :meth:`fact_fields`.
+    _classes: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
 
     def cluster(
         self,
@@ -191,30 +288,66 @@ class EventKind(FactKind):
         rules: Counter[str],
     ) -> Clusters:
         """Union events with one action, overlapping actors, one place (or one unknown) and one date."""
-        keyed, actor_sets = _keyed_events(part)
+        classes = extractor.event_classes(reference)
+        self._classes = classes
+        keyed, actor_sets = _keyed_events(part, classes)
         variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "event_identical")
         leader = _leader_rules(part, keyed, actor_sets, variants, config)
-        return Clusters(groups=leader_assign(variants, leader, union_find, rules))
+        groups = _join_undated(
+            leader_assign(variants, leader, union_find, rules), part, keyed, union_find, rules
+        )
+        normalized = {CLASS_KEY + action: action_class for action, action_class in classes.items()}
+        normalized.update(_dated_roots(groups, part))
+        return Clusters(groups=groups, normalized=normalized)
 
     def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        """``stable_id("event", action, sorted actors, location, period)`` of the representative; an
-        undated event's period is ``unknown published <its publication date>``."""
+        """``stable_id("event", action class, sorted actors, location, period)`` of the representative, with
+        its modality appended unless asserted (a planned signing is not a signing); an undated event's
+        period is ``unknown published <its publication date>``, unless its fact took a date from its story.
+        """
         period = period_of(row["event_date"], row["date_precision"])
         label = period[2] if period else UNKNOWN_PERIOD
         actors = sorted(row["actors"]) if isinstance(row["actors"], list | np.ndarray) else []
         published = row[CanonicalMentions.published]
         if not period and isinstance(published, dt.date):
             label = f"{UNKNOWN_PERIOD} published {published.isoformat()}"
-        return stable_id(self.name, row["action"] or "", "\x1f".join(actors), row["location"] or "", label)
+        label = clusters.normalized.get(PERIOD_KEY + row["mention_id"], label)
+        action = row["action"] or ""
+        parts = [
+            clusters.normalized.get(CLASS_KEY + action, action),
+            "\x1f".join(actors),
+            row["location"] or "",
+            label,
+        ]
+        modality = row.get("modality") or ASSERTED
+        if modality != ASSERTED:
+            parts.append(modality)
+        return stable_id(self.name, *parts)
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
-        """``actors``: the sorted union of the actors of each fact's mentions."""
-        return {fact_id: {"actors": actors} for fact_id, actors in _actor_unions(part).items()}
+        """``actors``: the sorted union of the actors of each fact's mentions; ``modality``: theirs (one per
+        fact: mentions of different modalities are never clustered together); ``action``: the identity
+        class of its actions (its mentions keep their own verbs)."""
+        modalities = dict(zip(part["fact_id"], _modalities(part), strict=True))
+        classes = dict(zip(part["fact_id"], part["action"], strict=True))
+        actors = _actor_unions(part)
+        return {
+            fact_id: {
+                "actors": actors.get(fact_id, []),
+                "modality": modality,
+                "action": self._classes.get(classes[fact_id], classes[fact_id]),
+            }
+            for fact_id, modality in modalities.items()
+        }
 
     def statement(self, fact: dict[str, Any]) -> str:
-        """``meet: Biden, Xi in Bali on 2022-11-14``: action, actors, place and period."""
+        """``meet: Biden, Xi in Bali on 2022-11-14``: action, actors, place and period; an event not
+        asserted says how it is told first: ``planned: sign — Armenia, Azerbaijan``."""
         when = period_label(fact["_period"]) if fact["_period"] else None
-        text = f"{fact['action'] or 'event'}: {', '.join(fact['actors']) or 'unknown actors'}"
+        who = ", ".join(fact["actors"]) or "unknown actors"
+        modality = fact.get("modality") or ASSERTED
+        action = fact["action"] or "event"
+        text = f"{action}: {who}" if modality == ASSERTED else f"{modality}: {action} — {who}"
         if fact["location"]:
             text += f" in {fact['location']}"
         if when:

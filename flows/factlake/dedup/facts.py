@@ -73,6 +73,7 @@ _FACT_COLUMNS = (
     "measure",
     "actors",
     "action",
+    "modality",
     "location",
     "event_date",
     "date_precision",

@@ -12,35 +12,32 @@ clause (its subtree in the parse).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from factlake.config import ExtractConfig
 from factlake.extract import ArticleContext
-from factlake.extract.dates import DateExpression, is_duration, resolve_date, tense_at
+from factlake.extract.dates import DateExpression, ResolvedDate, is_duration, resolve_date, tense_at
+from factlake.extract.event_modality import modality_cues, modality_of
+from factlake.extract.event_roles import OBJECT_DEPS, ActorFinder, Roles, find_roles
 from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "events"
-VERSION = "1.0"
+VERSION = "2.0"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "event"
 
-#: Entity types that can act, best first: within one argument the best type present wins, so "Armenian
-#: Prime Minister Nikol Pashinyan" gives the person, not the nationality.
-ACTOR_TYPE_RANKS = (("person",), ("organization", "place"), ("nationality",))
-PLACE_TYPE = "place"
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
-OBJECT_DEPS = frozenset({"dobj", "dative", "oprd"})
-PARTNER_PREPOSITIONS = frozenset({"with", "between", "among"})
 LOCATION_PREPOSITIONS = frozenset({"in", "at"})
-NOUN_LIGHT_VERBS = frozenset({"hold", "have", "host", "attend", "conduct", "make"})
 #: "called on Russia to ..." is an appeal, not a call.
 NOT_A_CALL_PREPOSITIONS = frozenset({"on", "for", "upon"})
+PLACE_TYPE = "place"
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "relcl", "acl", "conj", "parataxis", "csubj"})
 SPEECH_VERBS = frozenset({"say", "tell", "state", "add", "announce", "claim", "report", "write", "note"})
 MAX_DATE_CLIMB = 8
 
+PUBLISHED_NOTE = "the publication date: the article reports this occurrence as current"
 CONFIDENCE_FULL = 0.8
 CONFIDENCE_PARTIAL = 0.6
 
@@ -90,81 +87,10 @@ def _trigger(token: Any, table: dict[tuple[str, str], Action]) -> Action | None:
     return None
 
 
-class _Mentions:
-    """The article's entity mentions, looked up by character range."""
-
-    def __init__(self, mentions: list[dict[str, Any]]) -> None:
-        self.mentions = sorted(mentions, key=lambda mention: (mention["char_start"], mention["char_end"]))
-
-    def within(self, start: int, end: int) -> list[dict[str, Any]]:
-        return [
-            mention
-            for mention in self.mentions
-            if start <= mention["char_start"] and mention["char_end"] <= end
-        ]
-
-
 def _span_chars(tokens: list[Any]) -> tuple[int, int]:
     first = min(tokens, key=lambda token: token.i)
     last = max(tokens, key=lambda token: token.i)
     return first.idx, last.idx + len(last.text)
-
-
-def _argument_names(head: Any, mentions: _Mentions) -> list[str]:
-    """Actor names inside one argument (a subject, object or partner phrase), best entity type only."""
-    start, end = _span_chars(list(head.subtree))
-    found = mentions.within(start, end)
-    for types in ACTOR_TYPE_RANKS:
-        names = [mention["name"] for mention in found if mention["entity_type"] in types]
-        if names:
-            return names
-    return []
-
-
-def _subject(verb: Any) -> Any | None:
-    """The subject of a verb, borrowed from the verb it is coordinated with or complements when missing."""
-    current = verb
-    for _ in range(4):
-        for child in current.children:
-            if child.dep_ in SUBJECT_DEPS:
-                return child
-        if current.dep_ not in {"conj", "xcomp", "advcl"} or current.head.i == current.i:
-            return None
-        current = current.head
-    return None
-
-
-def _partners(trigger: Any, symmetric: bool) -> list[Any]:
-    """Objects of symmetric actions ("met Aliyev") and partners of any ("talked with Aliyev")."""
-    partners = [child for child in trigger.children if child.dep_ in OBJECT_DEPS] if symmetric else []
-    prepositions = PARTNER_PREPOSITIONS | ({"of"} if trigger.pos_ == "NOUN" else set())
-    for child in trigger.children:
-        if child.dep_ == "prep" and child.lower_ in prepositions:
-            partners.extend(grandchild for grandchild in child.children if grandchild.dep_ == "pobj")
-    return partners
-
-
-def _actors(trigger: Any, action: Action, mentions: _Mentions) -> list[str]:
-    arguments: list[Any] = []
-    if trigger.pos_ == "VERB":
-        subject = _subject(trigger)
-        passive = any(child.dep_ == "auxpass" for child in trigger.children)
-        if passive or (subject is not None and subject.dep_ == "nsubjpass"):
-            agents = [child for child in trigger.children if child.dep_ == "agent"]
-            arguments.extend(agents)
-        elif subject is not None:
-            arguments.append(subject)
-    elif trigger.dep_ in OBJECT_DEPS and trigger.head.lemma_.lower() in NOUN_LIGHT_VERBS:
-        subject = _subject(trigger.head)
-        if subject is not None:
-            arguments.append(subject)
-    arguments.extend(_partners(trigger, action.symmetric))
-    names: list[str] = []
-    for argument in arguments:
-        for name in _argument_names(argument, mentions):
-            if name not in names:
-                names.append(name)
-    return names
 
 
 def _location_phrases(trigger: Any) -> list[Any]:
@@ -173,7 +99,7 @@ def _location_phrases(trigger: Any) -> list[Any]:
     stack = [(child, True) for child in reversed(list(trigger.children))]
     while stack:
         token, is_direct = stack.pop()
-        if token.dep_ in CLAUSE_DEPS:
+        if token.dep_ in CLAUSE_DEPS and not (token.dep_ == "conj" and token.pos_ in {"NOUN", "PROPN"}):
             continue
         if token.dep_ == "prep" and token.lower_ in LOCATION_PREPOSITIONS:
             (direct if is_direct else nested).append(token)
@@ -182,7 +108,7 @@ def _location_phrases(trigger: Any) -> list[Any]:
     return direct + nested
 
 
-def _location(trigger: Any, mentions: _Mentions, actors: list[str]) -> str | None:
+def _location(trigger: Any, mentions: ActorFinder, actors: list[str]) -> str | None:
     for phrase in _location_phrases(trigger):
         start, end = _span_chars(list(phrase.subtree))
         for mention in mentions.within(start, end):
@@ -227,66 +153,201 @@ def _date_for(
     return fallback
 
 
+def _sentence_date(
+    trigger: Any, expressions: list[DateExpression], triggers: set[int], doc: Any
+) -> DateExpression | None:
+    """The first point-in-time expression of the trigger's sentence not attached to another trigger."""
+    sentence = trigger.sent
+    for expression in expressions:
+        if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+            continue
+        governor = _governor(doc, expression.root, triggers)
+        if governor is not None and governor.i in triggers and governor.i != trigger.i:
+            continue
+        return expression
+    return None
+
+
+_CLASSES: dict[str, dict[str, str]] = {}
+
+
+def event_classes(reference: Reference) -> dict[str, str]:
+    """Identity class of each action (``event_classes.csv``): synonyms for one occurrence ("meet", "talk",
+    "host") share one; an action not listed is its own class."""
+    cached = _CLASSES.get(reference.fingerprint) if reference.fingerprint else None
+    if cached is not None:
+        return cached
+    table = {row["action"].strip(): row["class"].strip() for row in reference.table("event_classes")}
+    if reference.fingerprint:
+        _CLASSES[reference.fingerprint] = table
+    return table
+
+
+@dataclass
+class _Found:
+    """One trigger with what was read around it (actorless noun triggers are kept to date others)."""
+
+    trigger: Any
+    action: Action
+    roles: Roles
+    modality: str
+    polarity: str
+    expression: DateExpression | None = None
+    date_source: str | None = None
+    resolved: Any = None
+    own_date: bool = False
+
+
+def _is_own(doc: Any, expression: DateExpression, trigger: Any, triggers: set[int]) -> bool:
+    """The date expression hangs on the trigger itself, not on a verb governing it."""
+    governor = _governor(doc, expression.root, triggers)
+    return governor is not None and governor.i == trigger.i
+
+
+def _dated(found: _Found, context: ArticleContext, expressions: list, triggers: set[int]) -> _Found:
+    """``found`` with the date of its own clause, else of its sentence, resolved."""
+    doc = context.doc
+    expression = _date_for(doc, found.trigger, expressions, triggers)
+    source = "clause"
+    if expression is not None and not _is_own(doc, expression, found.trigger, triggers):
+        source = "governor"
+    if expression is None:
+        expression, source = _sentence_date(found.trigger, expressions, triggers, doc), "sentence"
+    if expression is not None:
+        found.expression, found.date_source = expression, "clause" if source == "governor" else source
+        found.own_date = source == "clause"
+        found.resolved = resolve_date(expression.text, context.published_date, tense_at(doc, found.trigger.i))
+    return found
+
+
+def _is_current(trigger: Any) -> bool:
+    """A present-perfect or present verb ("have met", "hold talks"), or a definite noun ("the talks")."""
+    if trigger.pos_ == "NOUN":
+        return any(child.dep_ == "det" and child.lower_ in {"the", "this"} for child in trigger.children)
+    auxiliaries = {child.lower_ for child in trigger.children if child.dep_ == "aux"}
+    return trigger.tag_ in {"VBP", "VBZ"} or (trigger.tag_ == "VBN" and bool(auxiliaries & {"has", "have"}))
+
+
+def _article_dates(found_events: list[_Found], classes: dict[str, str], published: dt.date | None) -> None:
+    """Date undated asserted mentions from the article: a noun mention ("a trilateral meeting between ...")
+    by the one resolved date the article gives other mentions by the same noun ("Monday's meeting");
+    failing that, a current mention of a synonym class ("have met", "the talks") by the publication date,
+    as the occurrence the article reports. Several dates for one noun leave its mentions undated."""
+    dated: dict[str, set[tuple[Any, Any]]] = {}
+    anchors: dict[tuple[str, Any, Any], _Found] = {}
+    for found in found_events:
+        if found.trigger.pos_ == "NOUN" and found.resolved is not None and found.resolved.value is not None:
+            noun = found.trigger.lemma_.lower()
+            key = (found.resolved.value, found.resolved.precision)
+            dated.setdefault(noun, set()).add(key)
+            anchors.setdefault((noun, *key), found)
+    for found in found_events:
+        if found.expression is not None or found.modality != "asserted":
+            continue
+        noun = found.trigger.lemma_.lower()
+        action_class = classes.get(found.action.action, found.action.action)
+        if found.trigger.pos_ == "NOUN" and len(dated.get(noun, ())) == 1:
+            (key,) = dated[noun]
+            anchor = anchors[(noun, *key)]
+            found.expression, found.resolved, found.date_source = (
+                anchor.expression,
+                anchor.resolved,
+                "article",
+            )
+        elif published is not None and action_class in classes.values() and _is_current(found.trigger):
+            found.resolved, found.date_source = (
+                ResolvedDate(published, "day", PUBLISHED_NOTE),
+                "published",
+            )
+
+
+def _dated_noun(found: _Found) -> bool:
+    """A noun event dated in its own clause to the day ("the border clashes on Nov 16") is a fact even when
+    its clause names no actor."""
+    resolved = found.resolved
+    return (
+        found.trigger.pos_ == "NOUN"
+        and found.own_date
+        and resolved is not None
+        and resolved.precision == "day"
+    )
+
+
+def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict[str, Any]:
+    body, trigger = context.body, found.trigger
+    char_start, char_end = _span_chars(list(trigger.subtree))
+    resolved = found.resolved
+    actors = found.roles.actors
+    sentence = trigger.sent
+    return new_record(
+        "mentions",
+        mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
+        article_id=context.article_id,
+        fact_id=None,
+        fact_type=FACT_TYPE,
+        text=body[char_start:char_end],
+        char_start=char_start,
+        char_end=char_end,
+        sentence=body[sentence.start_char : sentence.end_char],
+        actors=actors,
+        source_actors=list(found.roles.sources),
+        target_actors=list(found.roles.targets),
+        action=found.action.action,
+        modality=found.modality,
+        polarity=found.polarity,
+        location=_location(trigger, finder, actors),
+        event_date=resolved.value if resolved is not None else None,
+        date_precision=resolved.precision if resolved is not None else None,
+        date_text=found.expression.text if found.expression is not None else None,
+        date_note=resolved.note if resolved is not None else None,
+        date_source=found.date_source if resolved is not None and resolved.value is not None else None,
+        confidence=CONFIDENCE_FULL
+        if resolved is not None and resolved.value is not None
+        else CONFIDENCE_PARTIAL,
+        extractor=EXTRACTOR,
+    )
+
+
+def find_events(context: ArticleContext, reference: Reference) -> list[tuple[Any, dict[str, Any]]]:
+    """Events of one article, in document order, each with its trigger token (for evaluation)."""
+    doc = context.doc
+    table = actions(reference)
+    cues = modality_cues(reference)
+    finder = ActorFinder(doc, context.entity_mentions, reference)
+    expressions = context.date_expressions
+    candidates = [(token, action) for token in doc if (action := _trigger(token, table)) is not None]
+    triggers = {token.i for token, _ in candidates}
+    found_events = []
+    classes = event_classes(reference)
+    for trigger, action in candidates:
+        modality, polarity = modality_of(trigger, cues)
+        roles = find_roles(trigger, finder, counterparts_only=action.action in classes)
+        found = _Found(trigger, action, roles, modality, polarity)
+        found_events.append(_dated(found, context, expressions, triggers))
+    _article_dates(found_events, classes, context.published_date)
+    results: list[tuple[Any, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for found in found_events:
+        if not found.roles.sources and not _dated_noun(found):
+            continue
+        record = _record(found, context, finder)
+        if record["mention_id"] not in seen:
+            seen.add(record["mention_id"])
+            results.append((found.trigger, record))
+    return results
+
+
 def extract(context: ArticleContext, config: ExtractConfig, reference: Reference) -> list[dict]:
     """Events of one article, in document order.
 
     Args:
         context: The article, its spaCy doc and its entity mentions (filled by the entities extractor).
         config: Extraction settings (unused: the extractor has no tunable setting yet).
-        reference: Reference data holding ``actions.csv``.
+        reference: Reference data holding ``actions.csv``, ``event_classes.csv``, ``modality_cues.csv``
+            and ``nationalities.csv``.
 
     Returns:
         ``mentions`` records of fact_type ``event`` (``fact_id`` left to deduplication).
     """
     del config
-    doc, body = context.doc, context.body
-    table = actions(reference)
-    mentions = _Mentions(context.entity_mentions)
-    expressions = context.date_expressions
-    candidates = [(token, action) for token in doc if (action := _trigger(token, table)) is not None]
-    triggers = {token.i for token, _ in candidates}
-    records: list[dict] = []
-    seen: set[str] = set()
-    for trigger, action in candidates:
-        actors = _actors(trigger, action, mentions)
-        if not actors:
-            continue
-        char_start, char_end = _span_chars(list(trigger.subtree))
-        mention_id = stable_id(context.article_id, FACT_TYPE, char_start, char_end)
-        if mention_id in seen:
-            continue
-        seen.add(mention_id)
-        expression = _date_for(doc, trigger, expressions, triggers)
-        event_date = precision = date_text = date_note = None
-        if expression is not None:
-            resolved = resolve_date(expression.text, context.published_date, tense_at(doc, trigger.i))
-            event_date, precision, date_text, date_note = (
-                resolved.value,
-                resolved.precision,
-                expression.text,
-                resolved.note,
-            )
-        sentence = trigger.sent
-        records.append(
-            new_record(
-                "mentions",
-                mention_id=mention_id,
-                article_id=context.article_id,
-                fact_id=None,
-                fact_type=FACT_TYPE,
-                text=body[char_start:char_end],
-                char_start=char_start,
-                char_end=char_end,
-                sentence=body[sentence.start_char : sentence.end_char],
-                actors=actors,
-                action=action.action,
-                location=_location(trigger, mentions, actors),
-                event_date=event_date,
-                date_precision=precision,
-                date_text=date_text,
-                date_note=date_note,
-                confidence=CONFIDENCE_FULL if event_date is not None else CONFIDENCE_PARTIAL,
-                extractor=EXTRACTOR,
-            )
-        )
-    return records
+    return [record for _, record in find_events(context, reference)]

@@ -1,0 +1,121 @@
+"""Event facts: one real event, one fact (synonym classes, undated reports, modality in identity)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from factlake.dedup import build_facts
+from factlake.records import to_frame
+from tests.test_dedup import CONFIG, ID, REFERENCE, SEED_ARTICLES, articles_frame, mention
+
+SUMMIT = dt.date(2022, 10, 31)
+LEADERS = ["Ilham Aliyev", "Nikol Pashinyan", "Vladimir Putin"]
+
+
+def event(article_id, action, actors, location, date, start=0, modality="asserted", date_text=None):
+    return mention(
+        article_id,
+        "event",
+        f"{action} {start}",
+        start,
+        action=action,
+        actors=actors,
+        source_actors=actors[:1],
+        target_actors=actors[1:],
+        location=location,
+        event_date=date,
+        date_precision="day" if date else None,
+        date_text=date_text,
+        modality=modality,
+        polarity="negative" if modality == "negated" else "positive",
+    )
+
+
+def facts_of(mentions: list[dict], stories: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    articles = articles_frame(*SEED_ARTICLES).assign(story_id=stories)
+    result = build_facts(to_frame("mentions", mentions), articles, CONFIG, REFERENCE)
+    return result.facts, result.mentions
+
+
+def test_synonym_actions_of_one_occurrence_are_one_fact_keeping_their_verbs():
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[1], "talk", ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", SUMMIT),
+        event(ID[2], "host", ["Vladimir Putin", "Ilham Aliyev"], "Sochi", SUMMIT),
+    ]
+    facts, linked = facts_of(mentions, ["s"] * 5)
+    (fact,) = facts.to_dict("records")
+    assert fact["n_articles"] == 3 and fact["modality"] == "asserted"
+    assert fact["statement"] == "meet: Ilham Aliyev, Nikol Pashinyan, Vladimir Putin in Sochi on 2022-10-31"
+    assert sorted(linked["action"]) == ["host", "meet", "talk"]
+
+
+def test_undated_reports_join_their_story_dated_occurrence_only():
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[0], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Europe", None, start=50),
+        event(ID[1], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", None),
+        event(ID[2], "talk", ["Ilham Aliyev", "Vladimir Putin"], None, None),
+        event(ID[3], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", None, date_text="four days later"),
+    ]
+    facts, linked = facts_of(mentions, ["s", "s", "s", "s", "other"])
+    fact_of = dict(
+        zip(linked["article_id"] + linked["char_start"].astype(str), linked["fact_id"], strict=True)
+    )
+    summit = fact_of[ID[0] + "0"]
+    assert fact_of[ID[1] + "0"] == summit and fact_of[ID[2] + "0"] == summit
+    assert fact_of[ID[0] + "50"] != summit  # another place
+    assert fact_of[ID[3] + "0"] != summit  # another story, and a date of its own
+    row = facts.set_index("fact_id").loc[summit]
+    assert (row["n_articles"], row["event_date"]) == (3, SUMMIT)
+
+
+def test_an_undated_report_with_two_candidate_occurrences_stays_apart():
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[0], "meet", LEADERS, "Sochi", dt.date(2022, 3, 1), start=40),
+        event(ID[1], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", None),
+    ]
+    facts, _ = facts_of(mentions, ["s"] * 5)
+    assert len(facts) == 3
+
+
+def test_a_mention_naming_no_actor_joins_its_story_fact():
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[1], "meet", [], None, SUMMIT),
+        event(ID[3], "meet", [], None, SUMMIT),
+    ]
+    facts, _ = facts_of(mentions, ["s", "s", "s", "t", "t"])
+    assert sorted(facts["n_articles"]) == [1, 2]
+
+
+def test_modality_is_part_of_identity_and_statement():
+    sign = ["Armenia", "Azerbaijan"]
+    mentions = [
+        event(ID[0], "sign", sign, None, None, modality="planned"),
+        event(ID[1], "sign", sign, None, None, modality="planned"),
+        event(ID[2], "sign", sign, None, None),
+        event(ID[2], "withdraw", ["Azerbaijan"], None, None, start=30, modality="demanded"),
+    ]
+    facts, _ = facts_of(mentions, ["s"] * 5)
+    statements = dict(zip(facts["statement"], facts["n_articles"], strict=True))
+    assert statements == {
+        "planned: sign — Armenia, Azerbaijan": 2,
+        "sign: Armenia, Azerbaijan": 1,
+        "demanded: withdraw — Azerbaijan": 1,
+    }
+    assert set(facts["modality"]) == {"planned", "asserted", "demanded"}
+
+
+def test_unresolved_date_texts_keep_undated_occurrences_apart():
+    mentions = [
+        event(ID[2], "talk", ["Nikol Pashinyan", "Ilham Aliyev"], None, None, date_text="in August"),
+        event(
+            ID[2], "talk", ["Nikol Pashinyan", "Ilham Aliyev"], None, None, start=40, date_text="on October 3"
+        ),
+    ]
+    facts, _ = facts_of(mentions, ["s"] * 5)
+    assert len(facts) == 2
