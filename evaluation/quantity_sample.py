@@ -17,7 +17,11 @@ from pathlib import Path
 
 SEED = 15
 PER_CORPUS = 110
-CORPORA = (("reuters", "reuters21578.jsonl"), ("bbc", "bbc_news.jsonl"), ("allsides", "allsides_articles.jsonl"))
+CORPORA = (
+    ("reuters", "reuters21578.jsonl"),
+    ("bbc", "bbc_news.jsonl"),
+    ("allsides", "allsides_articles.jsonl"),
+)
 MIN_CHARS, MAX_CHARS = 30, 400
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])")
 _NUMBER_WORD = re.compile(
