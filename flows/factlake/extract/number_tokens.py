@@ -37,6 +37,10 @@ FRACTION_WORDS = {
 }
 #: Words that make a fraction word a part ("half of", "a third of the", "half the market").
 FRACTION_FOLLOWERS = frozenset({"of", "the", "its", "their", "his", "her", "a", "an", "all"})
+#: Words before "a quarter", "a third" that make it an amount whatever follows ("or about a quarter,").
+QUALIFIED_FRACTION = frozenset(
+    {"about", "nearly", "almost", "roughly", "around", "than", "some", "over", "under"}
+)
 NEGATIVE_WORDS = frozenset({"minus", "negative"})
 MINUS_SIGNS = frozenset({"-", "−", "–"})
 _UNICODE_MINUS = str.maketrans({"−": "-", "–": "-"})
@@ -162,9 +166,9 @@ def find_numbers(tokens: list[Any], vocab: Any) -> list[NumberPhrase]:
 
 def _parsed(token: Any, vocab: Any) -> TokenNumber | None:
     text = token.text
-    if not (text[:1].isdigit() or text[:1] in "$£€¥₹−–-." or text.lower() in vocab.number_words):
-        if not (text[:2].isalpha() and any(ch.isdigit() for ch in text)):
-            return None
+    plain = text[:1].isdigit() or text[:1] in "$£€¥₹−–-." or text.lower() in vocab.number_words
+    if not plain and not (text[:2].isalpha() and any(ch.isdigit() for ch in text)):
+        return None
     return parse_token(text, vocab)
 
 
@@ -190,7 +194,8 @@ def _lone_fraction(tokens: list[Any], index: int, first: TokenNumber) -> NumberP
     """
     previous = tokens[index - 1].lower_ if index > 0 else ""
     following = tokens[index + 1].lower_ if index + 1 < len(tokens) else ""
-    if following not in FRACTION_FOLLOWERS:
+    qualified = index >= 2 and tokens[index - 2].lower_ in QUALIFIED_FRACTION and previous == "a"
+    if following not in FRACTION_FOLLOWERS and not qualified:
         return None
     if tokens[index].lower_ not in {"half"} and previous not in {"a", "one"}:
         return None
@@ -321,7 +326,7 @@ def _sign_before(tokens: list[Any], index: int) -> bool:
         return True
     if previous.text in MINUS_SIGNS and not previous.whitespace_:
         before = tokens[index - 2] if index >= 2 else None
-        return before is None or bool(before.whitespace_) and not before.text[-1:].isdigit()
+        return before is None or (bool(before.whitespace_) and not before.text[-1:].isdigit())
     return False
 
 

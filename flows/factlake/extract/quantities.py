@@ -54,7 +54,9 @@ from factlake.extract.quantity_claims import (
     NOT_AMOUNT_LABELS,
     PERCENT_WORDS,
     UNIT_DECIDES,
+    age_position,
     build_claim,
+    claim_measure,
     hyphenated_modifier,
 )
 from factlake.extract.quantity_ranges import Claim, read_together
@@ -87,6 +89,8 @@ STREET_WORDS = frozenset(
 #: Words before a number that make it a rank or a name: "number two", "No. 5", "#3", "grade 2".
 RANK_WORDS = frozenset({"no", "no.", "#", "number", "grade", "level", "tier", "round", "page", "item"})
 PARAGRAPH_YEAR_NOTE = "year taken from the paragraph"
+#: Entity labels of names (not of times or ordinals).
+NAME_LABELS = NOT_AMOUNT_LABELS - {"TIME", "ORDINAL"}
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def _excluded(tokens: list[Any], number: NumberPhrase, vocab: Vocabulary, durati
     of names, ranks, phone and street numbers, hyphenated modifiers, anaphora."""
     previous = tokens[number.start - 1] if number.start > 0 else None
     next_token = tokens[number.end] if number.end < len(tokens) else None
-    if not number.words and 0 < (number.value or 0) <= MAX_AGE and _is_age_position(tokens, number):
+    if not number.words and 0 < (number.value or 0) <= MAX_AGE and age_position(tokens, number):
         return False
     return (
         _in_non_amount_entity(tokens, number, durations, vocab)
@@ -234,8 +238,10 @@ def _in_non_amount_entity(
             token.i in durations or _duration_follows(tokens, number, vocab)
         ):
             continue
-        if entity_type == "DATE" and _is_age_position(tokens, number):
+        if entity_type == "DATE" and age_position(tokens, number):
             continue
+        if entity_type in NAME_LABELS and _written_as_amount(tokens, number, None):
+            continue  # "closing at 7,162.90" labelled a work of art: no name is written so
         if entity_type in NOT_AMOUNT_LABELS or entity_type == "DATE":
             return True
     return False
@@ -265,17 +271,6 @@ def _duration_follows(tokens: list[Any], number: NumberPhrase, vocab: Vocabulary
     return after not in {"ago", "earlier", "later", "before", "after", "from"}
 
 
-def _is_age_position(tokens: list[Any], number: NumberPhrase) -> bool:
-    """ "Alan Wass, 23,", "aged 12", "at the age of 31"."""
-    start = number.start
-    before = [token.lower_ for token in tokens[max(start - 3, 0) : start]]
-    if before[-1:] in (["aged"], ["ages"]) or before[-3:] == ["the", "age", "of"]:
-        return True
-    if len(before) == 3 and before[0] in {"aged", "ages"} and before[2] in {"to", "-", "and"}:
-        return True  # the second bound of "aged 12 to 15"
-    return start >= 2 and tokens[start - 1].text == "," and tokens[start - 2].ent_type_ == "PERSON"
-
-
 def _is_year(first: Any, number: NumberPhrase, previous: Any, next_token: Any, vocab: Vocabulary) -> bool:
     """A lone year-like number ("in 2020"), unless money ("$2000") or a count ("2000 people", "1500%")."""
     if number.end - number.start != 1 or not _YEAR.match(first.text):
@@ -294,6 +289,7 @@ def _is_reference_word(tokens: list[Any], number: NumberPhrase, previous: Any, n
         previous is not None
         and previous.lower_ in DETERMINERS
         and (number.value or 0) <= MAX_DETERMINED_WORD_VALUE
+        and not (next_token is not None and next_token.lower_ in PERCENT_WORDS)
     ):
         return True
     if first.lower_ == "one" and (last.dep_ != "nummod" or last.head.lower_ in {"another", "other"}):
@@ -301,11 +297,20 @@ def _is_reference_word(tokens: list[Any], number: NumberPhrase, previous: Any, n
     return next_token is not None and next_token.lower_ == "of" and number.value == 1
 
 
+def _written_as_amount(tokens: list[Any], number: NumberPhrase, previous: Any) -> bool:
+    """Digits no name is written with ("3,700", "8,579.19") or after a currency sign ("($691.06 billion)")."""
+    text = tokens[number.start].text
+    if any(separator in text for separator in ",.") and text[:1].isdigit():
+        return True
+    return previous is not None and previous.text in {"$", "£", "€", "¥"}
+
+
 def _names_or_dates(tokens: list[Any], number: NumberPhrase, previous: Any, next_token: Any) -> bool:
     """A number naming something ("Resolution 242", "No. 5") or part of a date spaCy did not label."""
     last = tokens[number.end - 1]
     if (
-        last.head.i < number.start
+        not _written_as_amount(tokens, number, previous)
+        and last.head.i < number.start
         and last.head.pos_ == "PROPN"
         and last.dep_ in {"nummod", "appos", "npadvmod"}
     ):
@@ -435,13 +440,7 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
             continue
         sentence = sentences[bisect.bisect_right(sentence_starts, number.start) - 1]
         claim = build_claim(tokens, number, vocab, sentence)
-        if (
-            number.words
-            and not number.vague
-            and claim.unit is None
-            and tokens[number.end - 1].dep_ != "nummod"
-        ):
-            # A lone number word ("one", "two") with no counted thing is too ambiguous to be a claim.
+        if _lone_number_word(tokens, number, claim):
             continue
         claims_by_sentence.setdefault(sentence.start, []).append(claim)
     for sentence in sentences:
@@ -454,6 +453,13 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     return records
 
 
+def _lone_number_word(tokens: list[Any], number: NumberPhrase, claim: Claim) -> bool:
+    """A number word under a thousand ("one", "two") with no counted thing: too ambiguous to be a claim."""
+    if not number.words or number.vague or claim.unit is not None or claim.measure == "age":
+        return False
+    return tokens[number.end - 1].dep_ != "nummod" and abs(number.value or 0) < 1000
+
+
 def _inherit_counted(claim: Claim, previous: Claim | None, tokens: list[Any], vocab: Vocabulary) -> Claim:
     """A bare number right after a plural count of the same sentence counts the same thing ("221 deaths,
     with 150 from Armenia and 71 from Azerbaijan")."""
@@ -461,8 +467,6 @@ def _inherit_counted(claim: Claim, previous: Claim | None, tokens: list[Any], vo
         return claim
     if claim.measure == "age" or claim.number.fraction or previous.unit is None:
         return claim
-    from factlake.extract.quantity_claims import claim_measure
-
     measure = claim_measure(tokens, claim.number, claim.counted, previous.unit, previous.measure, vocab)
     return Claim(
         **{

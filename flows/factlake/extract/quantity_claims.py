@@ -40,6 +40,7 @@ MAX_UNIT_DISTANCE = 5
 MAX_CUE_DEPTH = 6
 MAX_UNIT_WORDS = 3
 MAX_AGE = 120
+PLACE_LABELS = frozenset({"GPE", "LOC", "DATE"})
 DEFAULT_MEASURE = "count"
 
 
@@ -117,7 +118,7 @@ def _claim_unit(tokens: list[Any], number: NumberPhrase, vocab: Any, sentence: A
     found = _inside_token(tokens, number, vocab)
     if found is None:
         found = _written_unit(tokens, number, vocab, sentence)
-    if number.fraction and (found.unit is None or found.measure is None and found.end > number.end):
+    if number.fraction and (found.unit is None or (found.measure is None and found.end > number.end)):
         found = UnitFound(
             found.start, number.end, "fraction", "fraction", tokens[number.end - 1], False, "fraction"
         )
@@ -242,7 +243,7 @@ def _unit_after(tokens: list[Any], number: NumberPhrase, vocab: Any, sentence: A
         return UnitFound(number.start, end + 2, "percent", "percent", tokens[end + 1], True, "percent")
     if lower in {"-", "–"} and end + 1 < len(tokens) and not following.whitespace_:
         return _hyphenated_unit(tokens, number, vocab)
-    if number.vague and lower == "of":
+    if (number.vague or (number.words and (number.value or 0) > 1)) and lower == "of":
         counted = next((child for child in following.children if child.dep_ == "pobj"), None)
         if counted is not None:
             return _noun_unit(tokens, counted, vocab, end + 2, number, sentence)
@@ -338,19 +339,25 @@ def _age(tokens: list[Any], number: NumberPhrase, found: UnitFound) -> UnitFound
         return found
     if found.unit is not None or number.value is None or number.words or not 0 < number.value <= MAX_AGE:
         return found
-    if _age_context(tokens, number):
+    if age_position(tokens, number):
         return UnitFound(found.start, found.end, None, "age", found.counted, False, "year")
     return found
 
 
-def _age_context(tokens: list[Any], number: NumberPhrase) -> bool:
+def age_position(tokens: list[Any], number: NumberPhrase) -> bool:
+    """ "Alan Wass, 23,", "aged 12" (and the 15 of "aged 12 to 15"), "at the age of 31"."""
     start = number.start
     before = [token.lower_ for token in tokens[max(start - 3, 0) : start]]
     if before[-1:] in (["aged"], ["ages"]) or before[-3:] == ["the", "age", "of"]:
         return True
-    if start >= 2 and tokens[start - 1].text == "," and tokens[start - 2].ent_type_ == "PERSON":
-        return number.end >= len(tokens) or tokens[number.end].text in {",", ".", ")", ";"}
-    return False
+    if len(before) == 3 and before[0] in {"aged", "ages"} and before[2] in {"to", "-", "and"}:
+        return True
+    if start < 2 or tokens[start - 1].text != "," or number.end >= len(tokens):
+        return False
+    named = tokens[start - 2]
+    if tokens[number.end].text != ",":
+        return False
+    return named.ent_type_ == "PERSON" or (named.pos_ == "PROPN" and named.ent_type_ not in PLACE_LABELS)
 
 
 def _with_per_unit(tokens: list[Any], found: UnitFound, vocab: Any) -> UnitFound:

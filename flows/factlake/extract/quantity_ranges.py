@@ -168,7 +168,7 @@ def _pair_kind(first: Claim, second: Claim, tokens: list[Any]) -> str | None:
         return None
     joiner = between[-1].lower_
     if len(between) > 1:
-        # "252 miles to 287 miles": only the first bound's own unit may stand between, the same as the second's
+        # "252 miles to 287 miles": only the first bound's own unit, the same as the second's, stands between
         if not (first.unit is not None and between[-2].i < first.end and second.unit is not None):
             return None
         if first.unit_normalized != second.unit_normalized:
@@ -245,9 +245,9 @@ def _share_forward(claims: list[Claim], tokens: list[Any]) -> list[Claim]:
     for index in range(len(shared) - 2, -1, -1):
         first, second = shared[index], shared[index + 1]
         between = _between(first, second, tokens)
-        if first.unit is None and second.unit is not None and len(between) == 1:
-            if between[0].lower_ in {"and", "or", "to", "-", "–"} and not first.number.words:
-                shared[index] = _with_unit(first, second)
+        joined = len(between) == 1 and between[0].lower_ in {"and", "or", "to", "-", "–"}
+        if first.unit is None and second.unit is not None and joined and not first.number.words:
+            shared[index] = _with_unit(first, second)
     return shared
 
 
@@ -268,7 +268,7 @@ def _share_backward(claims: list[Claim], tokens: list[Any]) -> list[Claim]:
             continue
         set_against = current.start > 0 and tokens[current.start - 1].lower_ in SET_AGAINST
         same_scale = current.number.scale > 1.0 and current.number.scale == previous.number.scale
-        if same_scale and previous.measure != "percent" or set_against:
+        if (same_scale and previous.measure != "percent") or set_against:
             shared[index] = _with_unit(current, previous)
     return shared
 

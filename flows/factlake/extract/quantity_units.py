@@ -134,7 +134,7 @@ def counted_noun_name(noun: Any, vocab: Any) -> str:
             break
     if compounds and any(token.like_num for token in compounds):
         compounds = []
-    return singular_phrase(compounds + [noun], vocab)
+    return singular_phrase([*compounds, noun], vocab)
 
 
 def compose_per(numerator: str, denominator: str, vocab: Any) -> tuple[str, str | None]:
