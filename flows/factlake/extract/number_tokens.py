@@ -129,8 +129,8 @@ def _token_number(match: re.Match[str], vocab: Any) -> TokenNumber | None:
     kind = "digits"
     if match["denominator"]:
         denominator = float(match["denominator"])
-        if denominator == 0 or "," in match["number"]:
-            return None
+        if denominator == 0 or "," in match["number"] or value >= denominator:
+            return None  # "1987/88", "24/7": fiscal years and the like, not fractions
         value, kind = value / denominator, "fraction"
     if match["sign"]:
         value = -value
@@ -221,15 +221,10 @@ def _number_run(
         if joined is not None:
             part, end = joined
             if part.kind == "fraction":
-                fraction = True
-                parts = [
-                    TokenNumber(
-                        _combine(parts) * part.value
-                        if part.value < 1 and _is_denominator(tokens, end - 1)
-                        else _combine(parts) + part.value,
-                        "digits",
-                    )
-                ]
+                # "two-thirds" multiplies (a fraction); "3-3/8" adds (a mixed number)
+                fraction = _is_denominator(tokens, end - 1)
+                whole = _combine(parts)
+                parts = [TokenNumber(whole * part.value if fraction else whole + part.value, "digits")]
                 break
             parts.append(part)
             continue

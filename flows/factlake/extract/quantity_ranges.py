@@ -152,7 +152,19 @@ def read_together(claims: list[Claim], tokens: list[Any]) -> list[Claim]:
             continue
         merged.append(current)
         index += 1
-    return _share_backward(merged, tokens)
+    return _share_backward(_outside_per_units(merged), tokens)
+
+
+def _outside_per_units(claims: list[Claim]) -> list[Claim]:
+    """Claims without the number of a per-unit before them ("315 crowns per 100 kilos": not 100 kilos)."""
+    kept: list[Claim] = []
+    for claim in claims:
+        previous = kept[-1] if kept else None
+        inside = previous is not None and previous.start <= claim.number.start < previous.end
+        if inside and " per " in f" {previous.unit_normalized or ''} ":
+            continue
+        kept.append(claim)
+    return kept
 
 
 def _between(first: Claim, second: Claim, tokens: list[Any]) -> list[Any]:

@@ -81,12 +81,8 @@ def per_unit(tokens: list[Any], end: int, numerator: str | None, vocab: Any) -> 
     if joiner == "per" and index < len(tokens) and tokens[index].like_num:
         count = tokens[index].text.replace(",", "")
         index += 1
-    noun_end = index
-    while (
-        noun_end < len(tokens) and tokens[noun_end].pos_ in {"NOUN", "PROPN", "ADJ"} and noun_end - index < 3
-    ):
-        noun_end += 1
-    nouns = [token for token in tokens[index:noun_end] if token.pos_ in {"NOUN", "PROPN"}]
+    nouns = _per_nouns(tokens, index)
+    noun_end = nouns[-1].i + 1 if nouns else index
     if joiner != "per" and (not nouns or nouns[-1].tag_ not in {"NN", "NNP"}):
         return None
     if joiner != "per" and noun_end < len(tokens) and tokens[noun_end].lower_ in _DATE_AFTER:
@@ -96,6 +92,19 @@ def per_unit(tokens: list[Any], end: int, numerator: str | None, vocab: Any) -> 
     denominator = " ".join(part for part in (count, singular_phrase(nouns, vocab)) if part)
     name = f"{numerator} per {denominator}" if numerator else f"per {denominator}"
     return name, (nouns[-1].i + 1 if nouns else index)
+
+
+def _per_nouns(tokens: list[Any], index: int) -> list[Any]:
+    """The noun after "per"/"a" with the nouns compounded into it, past its adjectives ("per successful
+    asylum seeker" → asylum seeker, "per planted acre" → acre)."""
+    while index < len(tokens) and tokens[index].dep_ == "amod" and tokens[index].head.i > index:
+        index += 1
+    if index >= len(tokens) or tokens[index].pos_ not in {"NOUN", "PROPN"}:
+        return []
+    last = index
+    while last + 1 < len(tokens) and tokens[last].dep_ == "compound" and tokens[last].head.i == last + 1:
+        last += 1
+    return list(tokens[index : last + 1])
 
 
 def singular_phrase(nouns: list[Any], vocab: Any) -> str:
@@ -119,6 +128,8 @@ def singular(token: Any, vocab: Any) -> str:
     if known is not None:
         return known[0]
     lemma = token.lemma_.lower()
+    if token.tag_ == "NNPS" and lemma == lower and lower.endswith("s"):
+        return lower[:-1]  # "Republicans": the parser keeps proper plurals as they are
     return lemma if lemma and lemma != "-pron-" else lower
 
 
