@@ -238,8 +238,8 @@ def _in_non_amount_entity(
             token.i in durations or _duration_follows(tokens, number, vocab)
         ):
             continue
-        if entity_type == "DATE" and age_position(tokens, number):
-            continue
+        if entity_type == "DATE" and (number.fraction or age_position(tokens, number)):
+            continue  # "about a quarter" of the dealers, "Alan Wass, 23,": no dates
         if entity_type in NAME_LABELS and _written_as_amount(tokens, number, None):
             continue  # "closing at 7,162.90" labelled a work of art: no name is written so
         if entity_type in NOT_AMOUNT_LABELS or entity_type == "DATE":

@@ -317,11 +317,11 @@ def _noun_unit(
     known = canonical_unit(lower, vocab)
     if lower in vocab.unit_measures:
         unit, measure = vocab.unit_measures[lower]
-        normalized = known[0] if known else counted_noun_name(noun, vocab)
+        normalized = known[0] if known else counted_noun_name(noun, vocab, number.end)
         return UnitFound(number.start, end, unit, measure, noun, plural, normalized)
     if known is not None:
         return UnitFound(number.start, end, _surface_unit(lower, vocab), known[1], noun, plural, known[0])
-    return UnitFound(number.start, end, lower, None, noun, plural, counted_noun_name(noun, vocab))
+    return UnitFound(number.start, end, lower, None, noun, plural, counted_noun_name(noun, vocab, number.end))
 
 
 def _age(tokens: list[Any], number: NumberPhrase, found: UnitFound) -> UnitFound:

@@ -133,12 +133,13 @@ def singular(token: Any, vocab: Any) -> str:
     return lemma if lemma and lemma != "-pron-" else lower
 
 
-def counted_noun_name(noun: Any, vocab: Any) -> str:
-    """Canonical name of the noun a number counts, with the nouns compounded right before it."""
+def counted_noun_name(noun: Any, vocab: Any, first: int = 0) -> str:
+    """Canonical name of the noun a number counts, with the nouns compounded right before it (from token
+    ``first`` on: the number's own tokens, as the "m" of "39m cases", are not part of it)."""
     compounds = []
     index = noun.i - 1
     for child in reversed(list(noun.lefts)):
-        if child.i == index and child.dep_ == "compound" and child.pos_ in {"NOUN", "PROPN"}:
+        if child.i == index >= first and child.dep_ == "compound" and child.pos_ in {"NOUN", "PROPN"}:
             compounds.insert(0, child)
             index -= 1
         else:
