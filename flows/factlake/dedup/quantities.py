@@ -136,11 +136,16 @@ def _leader_rules(
         low, high = interval_at[position]
         value = value_at[position]
         key = math.inf if math.isnan(value) else abs(value)
+        if stated_range_at[position] and 0 < low <= high < math.inf:
+            key = math.sqrt(low * high)  # the middle of a stated range, which points inside it can reach
         return Group(root=position, period=period_at[position], low=low, high=high, key=key)
 
     # Groups whose representative's magnitude is out of ratio with a variant's never accept it.
     key_range_at = {
-        position: _magnitude_range(value_at[position], config.quantity_value_ratio) for position in variants
+        position: _range_magnitudes(interval_at[position], config.quantity_value_ratio)
+        if stated_range_at[position]
+        else _magnitude_range(value_at[position], config.quantity_value_ratio)
+        for position in variants
     }
     return LeaderRules(
         rule="quantity_overlap",
@@ -154,6 +159,14 @@ def _leader_rules(
         cross_rule="quantity_cross_story",
         story_at=story_at,
     )
+
+
+def _range_magnitudes(interval: tuple[float, float], ratio: float) -> tuple[float, float]:
+    """Magnitudes a group must have to be compared with a stated range: within ``ratio`` of its bounds."""
+    low, high = interval
+    if ratio <= 0 or not (0 < low <= high < math.inf):
+        return ANY_KEY
+    return low * ratio * (1 - 1e-9), high / ratio * (1 + 1e-9)
 
 
 def _magnitude_range(value: float, ratio: float) -> tuple[float, float]:
