@@ -2,19 +2,36 @@
 
 Works on the spaCy doc's tokens, parse and entities (no second pass over the text), with word lists from
 the reference data (``number_words.csv``, ``quantity_qualifiers.csv``, ``currencies.csv``,
-``measures.csv``) compiled once per :class:`~factlake.reference.Reference`.
+``currency_countries.csv``, ``measures.csv``, ``units.csv``) compiled once per
+:class:`~factlake.reference.Reference`. Number phrases: :mod:`factlake.extract.number_tokens`; one claim's
+unit and measure: :mod:`factlake.extract.quantity_claims` and :mod:`factlake.extract.quantity_units`;
+ranges, scores and shared units: :mod:`factlake.extract.quantity_ranges`.
 
 Choices the contract leaves open:
 
-- ``value`` is the number as stated: "two decades" is 2 with unit "decades", "13.5 billion dlrs" is 1.35e10
-  USD, "£600m" is 6e8 GBP.
+- ``value`` is the number as stated, with its sign: "two decades" is 2 with unit "decades", "13.5 billion
+  dlrs" is 1.35e10 USD, "£600m" is 6e8 GBP, "-1.3%" and "minus 387 Fahrenheit" are negative, "two-thirds"
+  is 0.667 with unit ``fraction``, "3-3/8 pct" is 3.375 percent.
+- A range ("3.2 to 3.5 mln tonnes", "between 5-10 inches") is one claim: qualifier ``range``,
+  ``value_low``/``value_high`` the stated bounds, ``value`` the lower one.
+- ``unit_normalized`` is the canonical singular unit (an ISO currency code for money).
 - Bounds follow the qualifier table: "more than 6,500" gives low 6500 and no high, "up to ten" no low and
   high 10, "about 500" 450..550 (±10%), exact and estimated values give low = high = value.
 - Vague amounts ("thousands of civilian deaths") are kept with confidence 0.3, ``value`` null, qualifier
   at_least and the scale as the lower bound (1000).
-- Not numeric claims: years, dates, times, ordinals, numbers inside names (PERSON, ORG, LAW, ...), and
-  small number words after a determiner ("the two countries": a reference to known things, not a claim).
-- ``measure``: money, percent, area, distance and duration come from the unit; otherwise a cue word on the
+- Not numeric claims, deliberately: years ("in 1994"), dates ("April 15", "1987/88"), clock times ("16:00
+  GMT"), ordinals ("21st", "third time"), numbers inside names ("Chapter 11", "S&P 500", "iPhone 11",
+  "PlayStation 3"; digits with thousands separators or decimals are never names), ranks ("number two",
+  "No. 5"), scores and tallies ("6-4", "the 54-35 vote"), hyphenated modifiers whose word is no unit
+  ("four-door", "193-member", "seven-justice"; "44-day" and "17-year-old" are claims), age brackets
+  ("over 18s"), street numbers ("10 Downing Street"), phone numbers ("555-0199"), lone number words with
+  no counted thing, and small number words after a determiner ("the two countries": a reference to known
+  things, not a claim).
+- Durations are claims at every scale (seconds to centuries); an age is a measure of its own ("Alan Wass,
+  23,", "the 26-year-old").
+- ``measure``: money, percent, area, distance, duration, weight, volume, speed, power, energy, data,
+  temperature and fraction come from the unit; a number with no unit at all takes money from a word such
+  as "profit" or "loss" before it ("Net loss 5,964,454"); otherwise a cue word on the
   way up the parse ("were killed", "took the lives of", "went missing", "10 wounded") wins over the unit's
   own class ("soldiers" → personnel), and "count" is the default.
 - A bare number right after a plural quantity of the same sentence inherits its unit ("221 deaths, with
