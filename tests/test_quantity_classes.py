@@ -171,6 +171,20 @@ CURRENCIES = [
         315,
         "DKK per 100 kilogram",
     ),
+    (
+        "Circuit City Stores, the second-largest electronics retailer in the US, has received a $3.25bn "
+        "(£1.7bn) takeover offer.",
+        "$3.25bn",
+        3.25e9,
+        "USD",
+    ),
+    (
+        "It said Fiat was set to restructure its business after reaching a $2bn (1.53bn euros; £1.05bn) "
+        "settlement with GM.",
+        "1.53bn euros",
+        1.53e9,
+        "EUR",
+    ),
     ("Cons banking gp net profit 496.7 mln schillings vs 354.5 mln", "496.7 mln schillings", 4.967e8, "ATS"),
     ("Cons banking gp net profit 496.7 mln schillings vs 354.5 mln", "354.5 mln", 3.545e8, "ATS"),
     ("Shr loss six cts vs loss 18 cts", "18 cts", 18, "USD cent"),

@@ -186,7 +186,10 @@ def _currency_before(tokens: list[Any], start: int, vocab: Any) -> tuple[int, st
         or previous in vocab.currency_codes_lower
     ):
         begin = start - 1
-        if begin > 0 and f"{tokens[begin - 1].lower_}{previous}" in vocab.currencies:
+        prefix = tokens[begin - 1] if begin > 0 else None
+        # "US $84 billion", "AU $89.99": a country code of capitals; "a $1bn dividend" is no "A$"
+        coded = prefix is not None and len(prefix.text) >= 2 and prefix.text.isupper()
+        if coded and f"{prefix.lower_}{previous}" in vocab.currencies:
             return begin - 1, vocab.currencies[f"{tokens[begin - 1].lower_}{previous}"]
         return begin, vocab.currencies[previous]
     return start, None
