@@ -27,7 +27,7 @@ DATE_PRECISIONS = ["day", "month", "year"]
 MODALITIES = ["asserted", "planned", "demanded", "conditional", "negated", "alleged"]
 POLARITIES = ["positive", "negative"]
 EVENT_DATE_SOURCES = ["clause", "sentence", "article", "published"]
-QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated"]
+QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated", "range"]
 STATUSES = ["corroborated", "single_source", "contested"]
 ENTITY_TYPES = ["person", "organization", "place", "nationality", "other"]
 REJECT_STAGES = ["discover", "read", "parse", "extract", "validate"]
@@ -212,10 +212,10 @@ class Mentions(_Table):
     )
     value: Series[float] = pa.Field(nullable=True, description="Quantities: the number as stated.")
     value_low: Series[float] = pa.Field(
-        nullable=True, description="Quantities: lower bound implied by qualifier."
+        nullable=True, description="Quantities: lower bound, stated (a range) or implied by qualifier."
     )
     value_high: Series[float] = pa.Field(
-        nullable=True, description="Quantities: upper bound implied by qualifier."
+        nullable=True, description="Quantities: upper bound, stated (a range) or implied by qualifier."
     )
     qualifier: Series[str] = pa.Field(
         nullable=True,
@@ -224,6 +224,11 @@ class Mentions(_Table):
     )
     unit: Series[str] = pa.Field(
         nullable=True, description="Quantities: the counted thing (soldiers, km2, USD)."
+    )
+    unit_normalized: Series[str] = pa.Field(
+        nullable=True,
+        description="Quantities: canonical singular unit (person, kilometer, miles per hour, percent, ISO "
+        "currency code such as USD).",
     )
     measure: Series[str] = pa.Field(
         nullable=True,

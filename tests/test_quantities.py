@@ -173,7 +173,7 @@ def test_offsets_ids_and_contract(claims):
         assert record["mention_id"] == stable_id(
             ARTICLE_ID, "quantity", record["char_start"], record["char_end"]
         )
-        assert record["extractor"] == "quantities/1.1"
+        assert record["extractor"] == "quantities/2.0"
         assert record["fact_type"] == "quantity" and record["fact_id"] is None
     assert [record["text"] for record in records] == [
         "up to ten square kilometers",

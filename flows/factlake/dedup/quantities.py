@@ -30,9 +30,9 @@ from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, identical_variants, leader_assign
 from factlake.dedup.conflicts import find_conflicts
 from factlake.dedup.frames import CanonicalMentions
-from factlake.dedup.periods import UNKNOWN_PERIOD, claim_is_recent, narrower_period, period_label, period_of
-from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, unit_classes
-from factlake.dedup.values import format_value, quantity_phrase, value_interval, value_ratio
+from factlake.dedup.periods import UNKNOWN_PERIOD, claim_is_recent, narrower_period, period_of
+from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
+from factlake.dedup.values import format_value, quantity_statement, value_interval, value_ratio
 from factlake.extract import quantities as extractor
 from factlake.kinds import FactKind
 from factlake.records import stable_id
@@ -40,8 +40,8 @@ from factlake.reference import Reference
 
 
 def _keyed_claims(part: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
-    """What makes two claims identical: measure and unit as written, period, value interval, value and
-    qualifier (one row per mention of ``part``, same index)."""
+    """What makes two claims identical: measure and unit (:func:`~factlake.dedup.units.comparable_units`),
+    period, value interval, value and qualifier (one row per mention of ``part``, same index)."""
     periods = [
         period_of(date, precision)
         for date, precision in zip(part["event_date"], part["date_precision"], strict=True)
@@ -59,7 +59,7 @@ def _keyed_claims(part: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "measure": part["measure"].fillna("").str.lower().str.strip(),
-            "unit": part["unit"].fillna("").str.lower().str.strip(),
+            "unit": comparable_units(part),
             "period": [period[:2] if period else None for period in periods],
             "interval": intervals,
             "value": part["value"],
@@ -89,6 +89,7 @@ def _leader_rules(
         for position in variants
     }
     has_value = dict(zip(part.index, ~part["value"].isna(), strict=True))
+    stated_range_at = dict(zip(part.index, part["qualifier"] == "range", strict=True))
     story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
     subject_at = dict(zip(part.index, part[CanonicalMentions.subject], strict=True))
     explicit_at = dict(zip(part.index, part["date_text"].notna(), strict=True))
@@ -119,6 +120,10 @@ def _leader_rules(
         low, high = interval_at[position]
         if max(low, group.low) > min(high, group.high):
             return False
+        if stated_range_at[group.root] or stated_range_at[position]:
+            return (
+                True  # a point inside a stated range corroborates it, whatever its distance to the low bound
+            )
         return value_ratio(value_at[group.root], value_at[position]) >= config.quantity_value_ratio
 
     def join(group: Group, position: int) -> None:
@@ -131,11 +136,16 @@ def _leader_rules(
         low, high = interval_at[position]
         value = value_at[position]
         key = math.inf if math.isnan(value) else abs(value)
+        if stated_range_at[position] and 0 < low <= high < math.inf:
+            key = math.sqrt(low * high)  # the middle of a stated range, which points inside it can reach
         return Group(root=position, period=period_at[position], low=low, high=high, key=key)
 
     # Groups whose representative's magnitude is out of ratio with a variant's never accept it.
     key_range_at = {
-        position: _magnitude_range(value_at[position], config.quantity_value_ratio) for position in variants
+        position: _range_magnitudes(interval_at[position], config.quantity_value_ratio)
+        if stated_range_at[position]
+        else _magnitude_range(value_at[position], config.quantity_value_ratio)
+        for position in variants
     }
     return LeaderRules(
         rule="quantity_overlap",
@@ -149,6 +159,14 @@ def _leader_rules(
         cross_rule="quantity_cross_story",
         story_at=story_at,
     )
+
+
+def _range_magnitudes(interval: tuple[float, float], ratio: float) -> tuple[float, float]:
+    """Magnitudes a group must have to be compared with a stated range: within ``ratio`` of its bounds."""
+    low, high = interval
+    if ratio <= 0 or not (0 < low <= high < math.inf):
+        return ANY_KEY
+    return low * ratio * (1 - 1e-9), high / ratio * (1 + 1e-9)
 
 
 def _magnitude_range(value: float, ratio: float) -> tuple[float, float]:
@@ -216,11 +234,9 @@ class QuantityKind(FactKind):
         )
 
     def statement(self, fact: dict[str, Any]) -> str:
-        """``more than 6,500 people killed (2020)``: value, unit, measure and period."""
-        when = period_label(fact["_period"]) if fact["_period"] else None
-        what = " ".join(part for part in (fact["unit"], fact["measure"]) if part)
-        text = f"{quantity_phrase(fact['value'], fact['qualifier'])} {what}".strip()
-        return f"{text} ({when})" if when else text
+        """``more than 6,500 people killed (2020)``: as a person writes it
+        (:func:`factlake.dedup.values.quantity_statement`)."""
+        return quantity_statement(fact, fact["_period"])
 
     def conflicts(
         self, facts: list[dict[str, Any]], frame: pd.DataFrame, config: DedupConfig, reference: Reference

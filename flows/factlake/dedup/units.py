@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from factlake.extract.quantities import DEFAULT_MEASURE, UNIT_DECIDES
 from factlake.reference import Reference
 
@@ -66,3 +68,18 @@ def _classes_of(reference: Reference) -> UnitClasses:
     if reference.fingerprint:
         _CLASSES[reference.fingerprint] = classes
     return classes
+
+
+def comparable_units(part: pd.DataFrame) -> pd.Series:
+    """The unit two claims are compared by, lower case: the normalized unit for a dimension ("kg" and
+    "kilos" are both kilogram, "dlrs" and "$" both USD), the unit as written for a counted thing (whose
+    classes ``unit_classes.csv`` lists: deaths, lives and people count the same people).
+
+    Mentions written before ``unit_normalized`` existed compare by their unit as written.
+    """
+    written = part["unit"].fillna("").str.lower().str.strip()
+    if "unit_normalized" not in part.columns:
+        return written
+    normalized = part["unit_normalized"].fillna("").str.lower().str.strip()
+    dimension = part["measure"].isin(DIMENSION_MEASURES) & (normalized != "")
+    return written.where(~dimension, normalized)

@@ -2,19 +2,36 @@
 
 Works on the spaCy doc's tokens, parse and entities (no second pass over the text), with word lists from
 the reference data (``number_words.csv``, ``quantity_qualifiers.csv``, ``currencies.csv``,
-``measures.csv``) compiled once per :class:`~factlake.reference.Reference`.
+``currency_countries.csv``, ``measures.csv``, ``units.csv``) compiled once per
+:class:`~factlake.reference.Reference`. Number phrases: :mod:`factlake.extract.number_tokens`; one claim's
+unit and measure: :mod:`factlake.extract.quantity_claims` and :mod:`factlake.extract.quantity_units`;
+ranges, scores and shared units: :mod:`factlake.extract.quantity_ranges`.
 
 Choices the contract leaves open:
 
-- ``value`` is the number as stated: "two decades" is 2 with unit "decades", "13.5 billion dlrs" is 1.35e10
-  USD, "£600m" is 6e8 GBP.
+- ``value`` is the number as stated, with its sign: "two decades" is 2 with unit "decades", "13.5 billion
+  dlrs" is 1.35e10 USD, "£600m" is 6e8 GBP, "-1.3%" and "minus 387 Fahrenheit" are negative, "two-thirds"
+  is 0.667 with unit ``fraction``, "3-3/8 pct" is 3.375 percent.
+- A range ("3.2 to 3.5 mln tonnes", "between 5-10 inches") is one claim: qualifier ``range``,
+  ``value_low``/``value_high`` the stated bounds, ``value`` the lower one.
+- ``unit_normalized`` is the canonical singular unit (an ISO currency code for money).
 - Bounds follow the qualifier table: "more than 6,500" gives low 6500 and no high, "up to ten" no low and
   high 10, "about 500" 450..550 (±10%), exact and estimated values give low = high = value.
 - Vague amounts ("thousands of civilian deaths") are kept with confidence 0.3, ``value`` null, qualifier
   at_least and the scale as the lower bound (1000).
-- Not numeric claims: years, dates, times, ordinals, numbers inside names (PERSON, ORG, LAW, ...), and
-  small number words after a determiner ("the two countries": a reference to known things, not a claim).
-- ``measure``: money, percent, area, distance and duration come from the unit; otherwise a cue word on the
+- Not numeric claims, deliberately: years ("in 1994"), dates ("April 15", "1987/88"), clock times ("16:00
+  GMT"), ordinals ("21st", "third time"), numbers inside names ("Chapter 11", "S&P 500", "iPhone 11",
+  "PlayStation 3"; digits with thousands separators or decimals are never names), ranks ("number two",
+  "No. 5"), scores and tallies ("6-4", "the 54-35 vote"), hyphenated modifiers whose word is no unit
+  ("four-door", "193-member", "seven-justice"; "44-day" and "17-year-old" are claims), age brackets
+  ("over 18s"), street numbers ("10 Downing Street"), phone numbers ("555-0199"), lone number words with
+  no counted thing, and small number words after a determiner ("the two countries": a reference to known
+  things, not a claim).
+- Durations are claims at every scale (seconds to centuries); an age is a measure of its own ("Alan Wass,
+  23,", "the 26-year-old").
+- ``measure``: money, percent, area, distance, duration, weight, volume, speed, power, energy, data,
+  temperature and fraction come from the unit; a number with no unit at all takes money from a word such
+  as "profit" or "loss" before it ("Net loss 5,964,454"); otherwise a cue word on the
   way up the parse ("were killed", "took the lives of", "went missing", "10 wounded") wins over the unit's
   own class ("soldiers" → personnel), and "count" is the default.
 - A bare number right after a plural quantity of the same sentence inherits its unit ("221 deaths, with
@@ -47,39 +64,50 @@ from factlake.extract.dates import (
     is_duration,
     resolve_date,
 )
+from factlake.extract.number_tokens import FRACTION_WORDS, NumberPhrase, find_numbers
+from factlake.extract.quantity_claims import (
+    DEFAULT_MEASURE,
+    MAX_AGE,
+    NOT_AMOUNT_LABELS,
+    PERCENT_WORDS,
+    UNIT_DECIDES,
+    age_position,
+    build_claim,
+    claim_measure,
+    hyphenated_modifier,
+)
+from factlake.extract.quantity_ranges import Claim, read_together
 from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
+__all__ = ["DEFAULT_MEASURE", "EXTRACTOR", "NOT_AMOUNT_LABELS", "PERCENT_WORDS", "UNIT_DECIDES", "extract"]
+
 NAME = "quantities"
-VERSION = "1.1"
+VERSION = "2.0"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "quantity"
 
-#: Entity labels whose numbers are parts of names, dates or positions, never amounts.
-NOT_AMOUNT_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
-    | {"TIME", "ORDINAL"}
-)
-#: Measures that the unit decides on its own, whatever verb governs the number.
-UNIT_DECIDES = frozenset({"money", "percent", "area", "distance", "duration", "weight", "volume"})
-PERCENT_WORDS = frozenset({"%", "pct", "percent", "per cent", "percentage"})
 DETERMINERS = frozenset({"the", "these", "those", "its", "their", "his", "her", "our", "both", "all"})
 MAX_DETERMINED_WORD_VALUE = 10
-MAX_UNIT_DISTANCE = 5
-MAX_CUE_DEPTH = 6
-DEFAULT_MEASURE = "count"
 
 CONFIDENCE_DIGITS = 0.9
 CONFIDENCE_WORDS = 0.8
 CONFIDENCE_VAGUE = 0.3
 NO_UNIT_PENALTY = 0.3
 
-_DIGITS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_COMPACT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<scale>[a-z]+)$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:1[5-9]\d\d|20\d\d)$")
 #: Anaphoric expressions of the same year as one named earlier ("that year", "September of the same year").
 _SAME_YEAR = re.compile(r"\b(?:that|the\s+same)\s+year\b", re.IGNORECASE)
+#: Telephone numbers ("555-1234", "(020) 7946 0958") and street numbers ("10 Downing Street").
+_PHONE = re.compile(r"^\(?\d{3,4}\)?[-.\s]?\d{3,4}[-.\s]?\d{3,4}$")
+STREET_WORDS = frozenset(
+    {"street", "st", "road", "rd", "avenue", "ave", "lane", "boulevard", "blvd", "drive", "square"}
+)
+#: Words before a number that make it a rank or a name: "number two", "No. 5", "#3", "grade 2".
+RANK_WORDS = frozenset({"no", "no.", "#", "number", "grade", "level", "tier", "round", "page", "item"})
 PARAGRAPH_YEAR_NOTE = "year taken from the paragraph"
+#: Entity labels of names (not of times or ordinals).
+NAME_LABELS = NOT_AMOUNT_LABELS - {"TIME", "ORDINAL"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,20 @@ class Vocabulary:
     currencies: dict[str, str]
     unit_measures: dict[str, tuple[str, str]]
     cues: dict[str, str]
+    bare_cues: dict[str, str]
+    unit_table: dict[str, tuple[str, str]]
+    noun_singulars: dict[str, str]
+    currency_countries: dict[str, dict[str, str]]
+
+    @cached_property
+    def currency_codes(self) -> frozenset[str]:
+        """Units the extractor writes for money: ISO codes and minor units ("USD cent")."""
+        return frozenset(self.currencies.values())
+
+    @cached_property
+    def currency_codes_lower(self) -> frozenset[str]:
+        """Lower-case three-letter codes, which may stand before a number like a symbol ("USD 5")."""
+        return frozenset(code.lower() for code in self.currency_codes if len(code) == 3)
 
     @cached_property
     def longest_qualifier(self) -> int:
@@ -100,8 +142,10 @@ class Vocabulary:
 
     @cached_property
     def number_words(self) -> frozenset[str]:
-        """Words that are numbers by themselves (units, scales, vague amounts)."""
-        return frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague)
+        """Words that are numbers by themselves (units, scales, vague amounts, fractions)."""
+        return (
+            frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague) | frozenset(FRACTION_WORDS)
+        )
 
 
 def _factor(text: str) -> float | None:
@@ -132,7 +176,26 @@ def _build_vocabulary(reference: Reference) -> Vocabulary:
             if row["kind"] == "unit"
         },
         cues={row["word"]: row["measure"] for row in reference.table("measures") if row["kind"] == "cue"},
+        bare_cues={
+            row["word"]: row["measure"] for row in reference.table("measures") if row["kind"] == "bare_cue"
+        },
+        unit_table={
+            row["surface"]: (row["canonical"], row["measure"])
+            for row in reference.table("units")
+            if row["kind"] == "unit"
+        },
+        noun_singulars={
+            row["surface"]: row["canonical"] for row in reference.table("units") if row["kind"] == "noun"
+        },
+        currency_countries=_currency_countries(reference),
     )
+
+
+def _currency_countries(reference: Reference) -> dict[str, dict[str, str]]:
+    countries: dict[str, dict[str, str]] = {}
+    for row in reference.table("currency_countries"):
+        countries.setdefault(row["surface"], {})[row["country"]] = row["code"]
+    return countries
 
 
 def vocabulary(reference: Reference) -> Vocabulary:
@@ -144,111 +207,88 @@ def vocabulary(reference: Reference) -> Vocabulary:
     return _VOCABULARIES[reference.fingerprint]
 
 
-@dataclass
-class _Number:
-    start: int  # first token of the number phrase
-    end: int  # token after it
-    value: float | None
-    vague: bool
-    words: bool  # written in words rather than digits
-
-
-def _token_value(text: str, vocab: Vocabulary) -> tuple[float, str] | None:
-    """Value of one token (its lower-case text) and its kind (digits, unit, scale, vague), or None when it
-    is not a number."""
-    if text[:1].isdigit():  # both patterns open with a digit
-        if _DIGITS.match(text):
-            return float(text.replace(",", "")), "digits"
-        match = _COMPACT.match(text)
-        if match and match["scale"].lower() in vocab.scales:
-            return float(match["number"]) * vocab.scales[match["scale"].lower()], "digits"
-    if text in vocab.units:
-        return vocab.units[text], "unit"
-    if text in vocab.scales and text not in {"m", "k"}:
-        return vocab.scales[text], "scale"
-    if text in vocab.vague:
-        return vocab.vague[text], "vague"
-    return None
-
-
-def _combine(parts: list[tuple[float, str]]) -> float:
-    """Value of a number phrase: "13.5 billion" → 1.35e10, "two hundred thousand" → 200000."""
-    total, current = 0.0, 0.0
-    for value, kind in parts:
-        if kind == "scale":
-            current = (current or 1.0) * value
-            if value >= 1000:
-                total, current = total + current, 0.0
-        else:
-            current += value
-    return total + current
-
-
-def _find_numbers(tokens: list[Any], lowers: list[str], vocab: Vocabulary) -> list[_Number]:
-    """Number phrases of a doc, given its tokens and their lower-case texts."""
-    number_words = vocab.number_words
-    values = [
-        _token_value(lower, vocab) if lower in number_words or lower[:1].isdigit() else None
-        for lower in lowers
-    ]
-    length = len(tokens)
-    numbers: list[_Number] = []
-    index = 0
-    while index < length:
-        first = values[index]
-        if first is None or first[1] == "scale":
-            index += 1
-            continue
-        if first[1] == "vague":
-            numbers.append(_Number(index, index + 1, None, vague=True, words=True))
-            index += 1
-            continue
-        parts, end = [first], index + 1
-        while end < length:
-            following = values[end]
-            if lowers[end] == "-" and end + 1 < length and parts[-1][1] == "unit":
-                hyphenated = values[end + 1]
-                if hyphenated is not None and hyphenated[1] == "unit" and not tokens[end].whitespace_:
-                    parts.append(hyphenated)
-                    end += 2
-                    continue
-            if following is None or following[1] in {"vague", "digits"}:
-                if lowers[end] in {"m", "k"} and parts[-1][1] == "digits" and not tokens[end - 1].whitespace_:
-                    parts.append((vocab.scales[lowers[end]], "scale"))
-                    end += 1
-                break
-            parts.append(following)
-            end += 1
-        words = first[1] != "digits"
-        numbers.append(_Number(index, end, _combine(parts), vague=False, words=words))
-        index = end
-    return numbers
-
-
-def _excluded(tokens: list[Any], number: _Number, vocab: Vocabulary, durations: set[int]) -> bool:
-    """True for numbers that are not amounts: years, dates, times, ordinals, parts of names, anaphora."""
+def _excluded(tokens: list[Any], number: NumberPhrase, vocab: Vocabulary, durations: set[int]) -> bool:
+    """True for numbers that are not amounts (module docstring): years, dates, clock times, ordinals, parts
+    of names, ranks, phone and street numbers, hyphenated modifiers, anaphora."""
     previous = tokens[number.start - 1] if number.start > 0 else None
     next_token = tokens[number.end] if number.end < len(tokens) else None
+    if not number.words and 0 < (number.value or 0) <= MAX_AGE and age_position(tokens, number):
+        return False
     return (
-        _in_non_amount_entity(tokens, number, durations)
+        _in_non_amount_entity(tokens, number, durations, vocab)
         or _is_year(tokens[number.start], number, previous, next_token, vocab)
         or _is_reference_word(tokens, number, previous, next_token)
         or _names_or_dates(tokens, number, previous, next_token)
+        or _rank_phone_or_street(tokens, number, previous, next_token)
+        or hyphenated_modifier(tokens, number, vocab)
     )
 
 
-def _in_non_amount_entity(tokens: list[Any], number: _Number, durations: set[int]) -> bool:
-    """Whether a token of the number lies in a name, a time, an ordinal or a date that is no duration."""
-    for token in tokens[number.start : number.end]:
-        entity_type = token.ent_type_
-        if entity_type in NOT_AMOUNT_LABELS:
-            return True
-        if entity_type == "DATE" and token.i not in durations:
+def _rank_phone_or_street(tokens: list[Any], number: NumberPhrase, previous: Any, next_token: Any) -> bool:
+    """ "number two", "No. 5", "555-1234", "10 Downing Street", "over 18s" (an age bracket)."""
+    if previous is not None and previous.lower_ in RANK_WORDS and not number.fraction:
+        return True
+    text = "".join(token.text_with_ws for token in tokens[number.start : min(number.end + 2, len(tokens))])
+    if _PHONE.match(text.strip()) and "," not in text and "." not in text:
+        return True
+    if next_token is not None and next_token.pos_ == "PROPN" and next_token.is_title:
+        window = tokens[number.end : min(number.end + 3, len(tokens))]
+        if any(token.lower_.rstrip(".") in STREET_WORDS for token in window):
             return True
     return False
 
 
-def _is_year(first: Any, number: _Number, previous: Any, next_token: Any, vocab: Vocabulary) -> bool:
+def _in_non_amount_entity(
+    tokens: list[Any], number: NumberPhrase, durations: set[int], vocab: Vocabulary
+) -> bool:
+    """Whether a token of the number lies in a name, a clock time, an ordinal or a date that is no duration.
+
+    A number with a currency inside its token ("USD1,700") is money whatever the entity; a time or date
+    entity followed by a unit of duration ("10 minutes", "30 seconds") is a duration; an age ("Alan Wass,
+    23,") is not a date.
+    """
+    if number.currency is not None or _unit_inside(number, vocab):
+        return False
+    for token in tokens[number.start : number.end]:
+        entity_type = token.ent_type_
+        if entity_type in {"TIME", "DATE"} and (
+            token.i in durations or _duration_follows(tokens, number, vocab)
+        ):
+            continue
+        if entity_type == "DATE" and (number.fraction or age_position(tokens, number)):
+            continue  # "about a quarter" of the dealers, "Alan Wass, 23,": no dates
+        if entity_type in NAME_LABELS and _written_as_amount(tokens, number, None):
+            continue  # "closing at 7,162.90" labelled a work of art: no name is written so
+        if entity_type in NOT_AMOUNT_LABELS or entity_type == "DATE":
+            return True
+    return False
+
+
+def _unit_inside(number: NumberPhrase, vocab: Vocabulary) -> bool:
+    """ "640bhp", "164p": a unit or currency written inside the number's token."""
+    suffix = number.unit_suffix
+    return (
+        suffix is not None
+        and suffix not in vocab.scales
+        and (suffix in vocab.unit_table or suffix in vocab.currencies)
+    )
+
+
+def _duration_follows(tokens: list[Any], number: NumberPhrase, vocab: Vocabulary) -> bool:
+    """A unit of duration right after the number, and no "ago"/"earlier" making it a point in time."""
+    end = number.end
+    if end < len(tokens) and tokens[end].text in {"-", "–"}:
+        end += 1
+    if end >= len(tokens):
+        return False
+    known = vocab.unit_table.get(tokens[end].lower_)
+    if known is None or known[1] != "duration":
+        return False
+    after = tokens[end + 1].lower_ if end + 1 < len(tokens) else ""
+    return after not in {"ago", "earlier", "later", "before", "after", "from"}
+
+
+def _is_year(first: Any, number: NumberPhrase, previous: Any, next_token: Any, vocab: Vocabulary) -> bool:
     """A lone year-like number ("in 2020"), unless money ("$2000") or a count ("2000 people", "1500%")."""
     if number.end - number.start != 1 or not _YEAR.match(first.text):
         return False
@@ -257,7 +297,7 @@ def _is_year(first: Any, number: _Number, previous: Any, next_token: Any, vocab:
     return not (before_currency or counted)
 
 
-def _is_reference_word(tokens: list[Any], number: _Number, previous: Any, next_token: Any) -> bool:
+def _is_reference_word(tokens: list[Any], number: NumberPhrase, previous: Any, next_token: Any) -> bool:
     """A number word that refers rather than counts: "the two countries", "one of them", "one another"."""
     if not number.words or number.vague:
         return False
@@ -266,6 +306,7 @@ def _is_reference_word(tokens: list[Any], number: _Number, previous: Any, next_t
         previous is not None
         and previous.lower_ in DETERMINERS
         and (number.value or 0) <= MAX_DETERMINED_WORD_VALUE
+        and not (next_token is not None and next_token.lower_ in PERCENT_WORDS)
     ):
         return True
     if first.lower_ == "one" and (last.dep_ != "nummod" or last.head.lower_ in {"another", "other"}):
@@ -273,11 +314,20 @@ def _is_reference_word(tokens: list[Any], number: _Number, previous: Any, next_t
     return next_token is not None and next_token.lower_ == "of" and number.value == 1
 
 
-def _names_or_dates(tokens: list[Any], number: _Number, previous: Any, next_token: Any) -> bool:
+def _written_as_amount(tokens: list[Any], number: NumberPhrase, previous: Any) -> bool:
+    """Digits no name is written with ("3,700", "8,579.19") or after a currency sign ("($691.06 billion)")."""
+    text = tokens[number.start].text
+    if any(separator in text for separator in ",.") and text[:1].isdigit():
+        return True
+    return previous is not None and previous.text in {"$", "£", "€", "¥"}
+
+
+def _names_or_dates(tokens: list[Any], number: NumberPhrase, previous: Any, next_token: Any) -> bool:
     """A number naming something ("Resolution 242", "No. 5") or part of a date spaCy did not label."""
     last = tokens[number.end - 1]
     if (
-        last.head.i < number.start
+        not _written_as_amount(tokens, number, previous)
+        and last.head.i < number.start
         and last.head.pos_ == "PROPN"
         and last.dep_ in {"nummod", "appos", "npadvmod"}
     ):
@@ -285,181 +335,6 @@ def _names_or_dates(tokens: list[Any], number: _Number, previous: Any, next_toke
     if any(token is not None and token.lower_.rstrip(".") in MONTHS for token in (previous, next_token)):
         return True  # "26 November", "November 10": a date spaCy did not label
     return previous is not None and previous.text in {"No", "no.", "No.", "#"} and not number.words
-
-
-@dataclass(frozen=True)
-class _Counted:
-    """What the previous claim of a sentence counted, for bare numbers that follow it."""
-
-    unit: str | None
-    measure: str | None
-    plural: bool
-
-
-def _qualifier(
-    lowers: list[str], start: int, vocab: Vocabulary
-) -> tuple[int, tuple[str, float | None, float | None]]:
-    """Longest qualifier phrase ending right before token ``start``, and where it begins."""
-    for length in range(min(vocab.longest_qualifier, start), 0, -1):
-        phrase = tuple(lowers[start - length : start])
-        if phrase in vocab.qualifiers:
-            return start - length, vocab.qualifiers[phrase]
-    return start, ("exact", 1.0, 1.0)
-
-
-def _unit(
-    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
-) -> tuple[str | None, str | None, int, Any, bool]:
-    """Unit, its measure, the token after the claim's last token, the counted token, and plurality."""
-    found = _unit_after(tokens, lowers, number, vocab)
-    if found is None:
-        found = _counted_noun_unit(doc, tokens, lowers, number, vocab)
-    if found is None:
-        return None, None, number.end, tokens[number.end - 1], False
-    return found
-
-
-def _unit_after(
-    tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
-) -> tuple[str, str | None, int, Any, bool] | None:
-    """The unit written right after the number: "%", "per cent", a currency, "-km", "thousands of …"."""
-    end = number.end
-    if end >= len(tokens):
-        return None
-    following, following_lower = tokens[end], lowers[end]
-    if following_lower in PERCENT_WORDS:
-        return "percent", "percent", end + 1, following, True
-    if following_lower == "per" and end + 1 < len(tokens) and lowers[end + 1] == "cent":
-        return "percent", "percent", end + 2, tokens[end + 1], True
-    if following_lower in vocab.currencies:
-        return vocab.currencies[following_lower], "money", end + 1, following, True
-    if following_lower == "-" and end + 1 < len(tokens) and lowers[end + 1] in vocab.unit_measures:
-        unit, measure = vocab.unit_measures[lowers[end + 1]]
-        return unit, measure, end + 2, tokens[end + 1], True
-    if number.vague and following_lower == "of":
-        counted = next((child for child in following.children if child.dep_ == "pobj"), None)
-        if counted is not None:
-            return _noun_unit(lowers, counted, vocab, end + 2)
-    return None
-
-
-def _counted_noun_unit(
-    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
-) -> tuple[str, str | None, int, Any, bool] | None:
-    """The unit of the noun the number modifies in the parse, when it follows closely in the paragraph."""
-    for token in reversed(tokens[number.start : number.end]):
-        head = token.head
-        if head.i < number.end or token.dep_ not in {"nummod", "quantmod", "compound", "amod"}:
-            continue
-        near = head.i - number.end <= MAX_UNIT_DISTANCE and "\n" not in doc[number.end - 1 : head.i].text
-        if head.pos_ in {"NOUN", "PROPN"} and near and head.ent_type_ not in NOT_AMOUNT_LABELS - {"NORP"}:
-            return _noun_unit(lowers, head, vocab, number.end)
-        break
-    return None
-
-
-def _noun_unit(
-    lowers: list[str], noun: Any, vocab: Vocabulary, minimum_end: int
-) -> tuple[str, str | None, int, Any, bool]:
-    end = max(minimum_end, noun.i + 1)
-    noun_lower = lowers[noun.i]
-    if noun_lower in vocab.currencies:
-        return vocab.currencies[noun_lower], "money", end, noun, True
-    if noun.i > 0:
-        pair = f"{lowers[noun.i - 1]} {noun_lower}"
-        if pair in vocab.unit_measures:
-            unit, measure = vocab.unit_measures[pair]
-            return unit, measure, end, noun, True
-    if noun_lower in vocab.unit_measures:
-        unit, measure = vocab.unit_measures[noun_lower]
-        return unit, measure, end, noun, noun.tag_ in {"NNS", "NNPS"}
-    return noun_lower, None, end, noun, noun.tag_ in {"NNS", "NNPS"}
-
-
-def _currency_before(lowers: list[str], start: int, vocab: Vocabulary) -> tuple[int, str | None]:
-    """Currency symbol or code right before the number ("$", "US$", "£"), and where it begins."""
-    if start == 0:
-        return start, None
-    previous = lowers[start - 1]
-    if previous in vocab.currencies:
-        begin = start - 1
-        if begin > 0 and f"{lowers[begin - 1]}{previous}" in vocab.currencies:
-            return begin - 1, vocab.currencies[f"{lowers[begin - 1]}{previous}"]
-        return begin, vocab.currencies[previous]
-    return start, None
-
-
-def _measure(
-    tokens: list[Any], number: _Number, counted: Any, unit_measure: str | None, vocab: Vocabulary
-) -> str:
-    """The claim's measure: the unit's when the unit decides, else a cue word's, the unit's or the default."""
-    if unit_measure in UNIT_DECIDES:
-        return unit_measure
-    return _cue_measure(tokens, number, counted, vocab) or unit_measure or DEFAULT_MEASURE
-
-
-def _cue_measure(tokens: list[Any], number: _Number, counted: Any, vocab: Vocabulary) -> str | None:
-    """Measure implied by words around the number: its own modifiers, then up the parse."""
-    last = tokens[number.end - 1]
-    for token in (last, counted):
-        for child in token.children:
-            if child.dep_ in {"acl", "amod", "relcl"} and child.lemma_.lower() in vocab.cues:
-                return vocab.cues[child.lemma_.lower()]
-    token = counted
-    for _ in range(MAX_CUE_DEPTH):
-        if token.head.i == token.i:
-            break
-        token = token.head
-        if token.lemma_.lower() in vocab.cues:
-            return vocab.cues[token.lemma_.lower()]
-        if token.pos_ in {"VERB", "AUX"}:
-            for child in token.children:
-                if child.dep_ in {"acomp", "xcomp", "oprd"} and child.lemma_.lower() in vocab.cues:
-                    return vocab.cues[child.lemma_.lower()]
-    return None
-
-
-def _claim_unit(
-    doc: Any, tokens: list[Any], lowers: list[str], number: _Number, vocab: Vocabulary
-) -> tuple[int, int, str | None, str | None, Any, bool]:
-    """(first token, token after the last, unit, its measure, counted token, plurality) of a claim: the
-    unit after the number, or a currency before it (which then also takes a currency code after it)."""
-    start, currency = _currency_before(lowers, number.start, vocab)
-    unit, unit_measure, end, counted, plural = _unit(doc, tokens, lowers, number, vocab)
-    if currency is not None:
-        unit, unit_measure = currency, "money"
-        if end < len(tokens) and lowers[end] in vocab.currencies:
-            end += 1
-    return start, end, unit, unit_measure, counted, plural
-
-
-def _amount(
-    number: _Number,
-    unit: str | None,
-    qualifier_row: tuple[str, float | None, float | None],
-    lowers: list[str],
-    vocab: Vocabulary,
-) -> tuple[str, float | None, float | None, float | None, float]:
-    """(qualifier, value, low, high, confidence) of a claim (see the module docstring)."""
-    if number.vague:
-        return "at_least", None, vocab.vague[lowers[number.start]], None, CONFIDENCE_VAGUE
-    qualifier, low_factor, high_factor = qualifier_row
-    value = number.value
-    low, high = _bounds(value, low_factor, high_factor)
-    confidence = CONFIDENCE_WORDS if number.words else CONFIDENCE_DIGITS
-    if unit is None:
-        confidence -= NO_UNIT_PENALTY
-    return qualifier, value, low, high, confidence
-
-
-def _bounds(
-    value: float | None, low_factor: float | None, high_factor: float | None
-) -> tuple[float | None, ...]:
-    if value is None:
-        return None, None
-    low = value * low_factor if low_factor is not None else None
-    high = value * high_factor if high_factor is not None else None
-    return low, high
 
 
 def _resolve(
@@ -560,29 +435,12 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
     expressions = context.date_expressions
     durations, points = _durations_and_points(expressions)
     tokens = list(doc)
-    lowers = [token.lower_ for token in tokens]
     sentences = list(doc.sents)
     sentence_starts = [sentence.start for sentence in sentences]
     records: list[dict] = []
-    previous_by_sentence: dict[int, _Counted] = {}
     date_by_sentence: dict[int, tuple[Any, str | None, str | None, str | None]] = {}
-    for number in _find_numbers(tokens, lowers, vocab):
-        if _excluded(tokens, number, vocab, durations):
-            continue
-        start, end, unit, unit_measure, counted, plural = _claim_unit(doc, tokens, lowers, number, vocab)
-        start, qualifier_row = _qualifier(lowers, start, vocab)
-        sentence = sentences[bisect.bisect_right(sentence_starts, number.start) - 1]
-        if number.words and not number.vague and unit is None and tokens[number.end - 1].dep_ != "nummod":
-            # A lone number word ("one", "two") with no counted thing is too ambiguous to be a claim.
-            continue
-        previous = previous_by_sentence.get(sentence.start)
-        if unit is None and previous is not None and previous.plural and previous.measure not in UNIT_DECIDES:
-            unit, unit_measure, plural = previous.unit, previous.measure, True
-        measure = _measure(tokens, number, counted, unit_measure, vocab)
-        qualifier, value, low, high, confidence = _amount(number, unit, qualifier_row, lowers, vocab)
-        previous_by_sentence[sentence.start] = _Counted(unit, measure, plural)
-        char_start = tokens[start].idx
-        char_end = tokens[end - 1].idx + len(tokens[end - 1].text)
+
+    def _sentence_date(sentence: Any) -> tuple[Any, str | None, str | None, str | None]:
         if sentence.start not in date_by_sentence:
             date_by_sentence[sentence.start] = _claim_date(
                 sentence,
@@ -591,30 +449,97 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
                 context.published_date,
                 _paragraph_start(body, sentence.start_char),
             )
-        event_date, precision, date_text, date_note = date_by_sentence[sentence.start]
-        records.append(
-            new_record(
-                "mentions",
-                mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
-                article_id=context.article_id,
-                fact_id=None,
-                fact_type=FACT_TYPE,
-                text=body[char_start:char_end],
-                char_start=char_start,
-                char_end=char_end,
-                sentence=body[sentence.start_char : sentence.end_char],
-                value=value,
-                value_low=low,
-                value_high=high,
-                qualifier=qualifier,
-                unit=unit,
-                measure=measure,
-                event_date=event_date,
-                date_precision=precision,
-                date_text=date_text,
-                date_note=date_note,
-                confidence=round(confidence, 3),
-                extractor=EXTRACTOR,
-            )
-        )
+        return date_by_sentence[sentence.start]
+
+    claims_by_sentence: dict[int, list[Claim]] = {}
+    for number in find_numbers(tokens, vocab):
+        if _excluded(tokens, number, vocab, durations):
+            continue
+        sentence = sentences[bisect.bisect_right(sentence_starts, number.start) - 1]
+        claim = build_claim(tokens, number, vocab, sentence)
+        if _lone_number_word(tokens, number, claim):
+            continue
+        claims_by_sentence.setdefault(sentence.start, []).append(claim)
+    for sentence in sentences:
+        claims = read_together(claims_by_sentence.get(sentence.start, []), tokens)
+        previous: Claim | None = None
+        for claim in claims:
+            claim = _inherit_counted(claim, previous, tokens, vocab)
+            previous = claim
+            records.append(_record(context, claim, tokens, sentence, _sentence_date(sentence)))
     return records
+
+
+def _lone_number_word(tokens: list[Any], number: NumberPhrase, claim: Claim) -> bool:
+    """A number word under a thousand ("one", "two") with no counted thing: too ambiguous to be a claim."""
+    if not number.words or number.vague or claim.unit is not None or claim.measure == "age":
+        return False
+    return tokens[number.end - 1].dep_ != "nummod" and abs(number.value or 0) < 1000
+
+
+def _inherit_counted(claim: Claim, previous: Claim | None, tokens: list[Any], vocab: Vocabulary) -> Claim:
+    """A bare number right after a plural count of the same sentence counts the same thing ("221 deaths,
+    with 150 from Armenia and 71 from Azerbaijan")."""
+    if claim.unit is not None or previous is None or not previous.plural or previous.measure in UNIT_DECIDES:
+        return claim
+    if claim.measure == "age" or claim.number.fraction or previous.unit is None:
+        return claim
+    measure = claim_measure(tokens, claim.number, claim.counted, previous.unit, previous.measure, vocab)
+    return Claim(
+        **{
+            **claim.__dict__,
+            "unit": previous.unit,
+            "unit_normalized": previous.unit_normalized,
+            "measure": measure if measure != DEFAULT_MEASURE else (previous.measure or DEFAULT_MEASURE),
+            "plural": True,
+            "own_unit": False,
+        }
+    )
+
+
+def _confidence(claim: Claim) -> float:
+    if claim.number.vague:
+        return CONFIDENCE_VAGUE
+    confidence = CONFIDENCE_WORDS if claim.number.words else CONFIDENCE_DIGITS
+    return confidence - NO_UNIT_PENALTY if claim.unit is None else confidence
+
+
+def _record(
+    context: ArticleContext,
+    claim: Claim,
+    tokens: list[Any],
+    sentence: Any,
+    date: tuple[Any, str | None, str | None, str | None],
+) -> dict:
+    """The ``mentions`` record of one claim."""
+    body = context.body
+    char_start = tokens[claim.start].idx
+    last = tokens[claim.end - 1]
+    char_end = last.idx + len(last.text)
+    if last.text.endswith(".") and len(last.text) > 1 and last.i == claim.number.end - 1:
+        char_end -= 1  # "$5.4m." at a sentence end: the full stop is not part of the claim
+    event_date, precision, date_text, date_note = date
+    return new_record(
+        "mentions",
+        mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
+        article_id=context.article_id,
+        fact_id=None,
+        fact_type=FACT_TYPE,
+        text=body[char_start:char_end],
+        char_start=char_start,
+        char_end=char_end,
+        sentence=body[sentence.start_char : sentence.end_char],
+        value=claim.value,
+        value_low=claim.low,
+        value_high=claim.high,
+        qualifier=claim.qualifier,
+        unit=claim.unit,
+        unit_normalized=claim.unit_normalized,
+        measure=claim.measure,
+        event_date=event_date,
+        date_precision=precision,
+        date_text=date_text,
+        date_note=date_note,
+        confidence=round(_confidence(claim), 3),
+        extractor=EXTRACTOR,
+    )
