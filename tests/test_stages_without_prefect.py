@@ -121,7 +121,10 @@ def test_one_decision_says_up_to_date_for_the_same_files_and_code(
     )
     assert assemble.up_to_date_version(config.dataset.parent / "nothing-here", code_sha256) is None
     assert (
-        assemble.unchanged_version(replace(config, dedup=DedupConfig(story_min_pair_similarity=0.06)), reference) is None
+        assemble.unchanged_version(
+            replace(config, dedup=DedupConfig(story_min_pair_similarity=0.06)), reference
+        )
+        is None
     )
     copy = tmp_path / "articles"
     shutil.copytree(built["source"], copy)
