@@ -119,3 +119,19 @@ def test_unresolved_date_texts_keep_undated_occurrences_apart():
     ]
     facts, _ = facts_of(mentions, ["s"] * 5)
     assert len(facts) == 2
+
+
+def test_parties_meeting_one_by_one_are_not_their_joint_meeting():
+    """ "Putin met separately with Pashinyan and Aliyev" before the summit is another occurrence than the
+    trilateral summit of the same three leaders in the same story; two reports of the separate meetings
+    are one fact."""
+    joint = event(ID[0], "meet", LEADERS, "Sochi", SUMMIT)
+    separate = [
+        {**event(ID[1], "meet", LEADERS, "Sochi", None), "text": "Putin met separately with Pashinyan"},
+        {**event(ID[2], "talk", LEADERS, None, None), "text": "Putin held separate discussions with Aliyev"},
+    ]
+    _, linked = facts_of([joint, *separate], ["s"] * 5)
+    fact_of = dict(zip(linked["article_id"], linked["fact_id"], strict=True))
+    assert fact_of[ID[1]] == fact_of[ID[2]] != fact_of[ID[0]]
+    together, _ = facts_of([joint, {**separate[0], "text": "Putin met Pashinyan"}], ["s"] * 5)
+    assert len(together) == 1

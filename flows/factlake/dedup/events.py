@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -53,6 +54,16 @@ def _modalities(part: pd.DataFrame) -> pd.Series:
     return part["modality"].fillna(ASSERTED)
 
 
+#: Words that make a meeting of several parties several meetings ("Putin met separately with A and B",
+#: "held separate discussions"): a different occurrence from the joint meeting of the same people.
+_DISTRIBUTIVE = re.compile(r"\b(?:separately|separate|individually)\b", re.IGNORECASE)
+
+
+def distributive_marker(text: str) -> str:
+    """The class marker " separately" when an event's evidence says its parties met one by one, else ""."""
+    return " separately" if _DISTRIBUTIVE.search(text) else ""
+
+
 def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataFrame, list[frozenset[str]]]:
     """What makes two events identical (action class, modality, actors, location, period, and the
     publication date of undated ones), one row per mention of ``part`` (same index); and the actor set of
@@ -67,7 +78,10 @@ def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataF
     ]
     keyed = pd.DataFrame(
         {
-            "action": [classes.get(action, action) for action in part["action"].fillna("")],
+            "action": [
+                classes.get(action, action) + distributive_marker(text)
+                for action, text in zip(part["action"].fillna(""), part["text"].fillna(""), strict=True)
+            ],
             "modality": _modalities(part),
             "actors": ["\x1f".join(sorted(actors)) for actors in actor_sets],
             "location": part["location"].fillna(""),
@@ -314,7 +328,7 @@ class EventKind(FactKind):
         label = clusters.normalized.get(PERIOD_KEY + row["mention_id"], label)
         action = row["action"] or ""
         parts = [
-            clusters.normalized.get(CLASS_KEY + action, action),
+            clusters.normalized.get(CLASS_KEY + action, action) + distributive_marker(row["text"] or ""),
             "\x1f".join(actors),
             row["location"] or "",
             label,
