@@ -21,6 +21,7 @@ from evaluation import EvaluationContext, MetricRow
 from evaluation.stories import ALLSIDES_FILE, ECB_FILE, REUTERS_FILE, corpus_articles, read_jsonl
 from factlake.dedup import build_facts, mark_duplicate_articles
 from factlake.dedup.facts import FactSet
+from factlake.dedup.story_table import assign_stories
 from factlake.records import to_frame
 
 #: Corroborated Reuters facts whose mentions' articles are further apart than this are counted.
@@ -52,12 +53,16 @@ def extract_corpus(
     return to_frame("mentions", mentions), mark_duplicate_articles(articles, context.config.dedup)
 
 
-def falsely_corroborated(fact_set: FactSet, label_of_article: dict[str, Hashable]) -> pd.DataFrame:
+def falsely_corroborated(
+    fact_set: FactSet, label_of_article: dict[str, Hashable], story_of_article: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Facts whose mentions come from articles of more than one labelled story.
 
     Returns:
-        One row per such fact: ``fact_id``, ``fact_type``, ``statement``, ``n_articles`` and ``labels``
-        (the sorted distinct story labels of its mentions' articles), sorted by fact type and id.
+        One row per such fact: ``fact_id``, ``fact_type``, ``statement``, ``n_articles``, ``labels``
+        (the sorted distinct story labels of its mentions' articles) and, when ``story_of_article`` (the
+        predicted stories) is given, ``one_predicted_story`` (all its articles lie in one predicted story,
+        so within-story rules joined them; False: a cross-story rule did), sorted by fact type and id.
     """
     mentions = fact_set.mentions[["fact_id", "article_id"]].copy()
     mentions["label"] = mentions["article_id"].map(label_of_article)
@@ -65,7 +70,7 @@ def falsely_corroborated(fact_set: FactSet, label_of_article: dict[str, Hashable
     labels = labelled.groupby("fact_id")["label"].agg(lambda values: sorted({str(value) for value in values}))
     labels = labels[labels.map(len) > 1]
     facts = fact_set.facts.set_index("fact_id").loc[labels.index]
-    return pd.DataFrame(
+    found = pd.DataFrame(
         {
             "fact_id": labels.index,
             "fact_type": facts["fact_type"].to_numpy(),
@@ -73,7 +78,11 @@ def falsely_corroborated(fact_set: FactSet, label_of_article: dict[str, Hashable
             "n_articles": facts["n_articles"].to_numpy(),
             "labels": labels.to_numpy(),
         }
-    ).sort_values(["fact_type", "fact_id"], ignore_index=True)
+    )
+    if story_of_article is not None:
+        stories = mentions["article_id"].map(story_of_article).groupby(mentions["fact_id"]).nunique()
+        found["one_predicted_story"] = (stories.loc[labels.index] == 1).to_numpy()
+    return found.sort_values(["fact_type", "fact_id"], ignore_index=True)
 
 
 def far_apart(fact_set: FactSet, articles: pd.DataFrame, days: int = FAR_APART_DAYS) -> pd.DataFrame:
@@ -130,13 +139,15 @@ def _labelled_rows(dataset: str, fact_set: FactSet, labels: dict[str, Hashable])
 
 def labelled_corpus(
     path: Path, context: EvaluationContext, label: str
-) -> tuple[FactSet, dict[str, Hashable]]:
-    """Facts of a labelled corpus and the story label of each article."""
+) -> tuple[FactSet, dict[str, Hashable], dict[str, str]]:
+    """Facts of a labelled corpus (stories assigned as in a first version), the story label of each
+    article and its predicted story."""
     records = read_jsonl(path, context.limit)
     mentions, articles = extract_corpus(records, path.name, context)
+    articles = assign_stories(articles, None, context.config.dedup)
     fact_set = build_facts(mentions, articles, context.config.dedup, context.reference)
     labels = dict(zip(articles["article_id"], [record[label] for record in records], strict=True))
-    return fact_set, labels
+    return fact_set, labels, dict(zip(articles["article_id"], articles["story_id"], strict=True))
 
 
 def reuters_corpus(path: Path, context: EvaluationContext) -> tuple[FactSet, pd.DataFrame]:
@@ -162,7 +173,8 @@ def evaluate(context: EvaluationContext) -> list[MetricRow]:
                 MetricRow("corroboration", dataset, "skipped", 0.0, note=f"corpus {file_name} not found")
             )
             continue
-        rows.extend(_labelled_rows(dataset, *labelled_corpus(path, context, label)))
+        fact_set, labels, _ = labelled_corpus(path, context, label)
+        rows.extend(_labelled_rows(dataset, fact_set, labels))
     path = context.corpora_dir / REUTERS_FILE
     if not path.exists():
         return [
@@ -200,9 +212,11 @@ def main() -> None:
     )
     with pd.option_context("display.width", 250, "display.max_colwidth", 150, "display.max_rows", None):
         for file_name, label in ((ECB_FILE, "cluster"), (ALLSIDES_FILE, "story_id")):
-            fact_set, labels = labelled_corpus(context.corpora_dir / file_name, context, label)
+            fact_set, labels, stories = labelled_corpus(context.corpora_dir / file_name, context, label)
             print(f"== {file_name}: false corroboration")
-            print(falsely_corroborated(fact_set, labels).to_string(index=False))
+            print(falsely_corroborated(fact_set, labels, stories).to_string(index=False))
+            for row in _labelled_rows(file_name, fact_set, labels):
+                print(f"{row.metric}: {row.value:g} of {row.support} corroborated facts")
         fact_set, articles = reuters_corpus(context.corpora_dir / REUTERS_FILE, context)
         print(f"== {REUTERS_FILE}: corroborated over {FAR_APART_DAYS} days")
         print(far_apart(fact_set, articles).to_string(index=False))
