@@ -291,6 +291,11 @@ class Facts(_Table):
         nullable=True, isin=QUALIFIERS, description="Quantities: canonical qualifier."
     )
     unit: Series[str] = pa.Field(nullable=True, description="Quantities: the counted thing.")
+    unit_normalized: Series[str] = pa.Field(
+        nullable=True,
+        description="Quantities: canonical singular unit of the representative mention (ISO currency code "
+        "for money); conflicts compare money, weights and other dimensions by it.",
+    )
     measure: Series[str] = pa.Field(nullable=True, description="Quantities: class of measure.")
     actors: Series[object] = list_field("Events: canonical actors (union over mentions).")
     action: Series[str] = pa.Field(nullable=True, description="Events: action verb.")

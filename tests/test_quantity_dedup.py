@@ -109,3 +109,21 @@ def test_fact_statements_of_a_build_have_no_question_marks():
         "an estimated 221 people killed (12 Sep 2022)",
         "thousands of peacekeepers",
     ]
+
+
+def test_money_conflicts_only_in_one_currency():
+    """Two outlets' September budgets of one story: 5 million "dlrs" and 9 million "$" disagree (both USD);
+    9 million euros is another figure, not a contradiction of 5 million dollars."""
+
+    def budget(article: int, value: float, unit: str, normalized: str, start: int = 0) -> dict:
+        return quantity(
+            ID[article], value, "money", unit, SEPTEMBER, "month", start=start, unit_normalized=normalized
+        )
+
+    dollars = [budget(0, 5e6, "dlrs", "USD"), budget(1, 9e6, "$", "USD", start=40)]
+    result = build_facts(to_frame("mentions", dollars), one_story(*SEED_ARTICLES), CONFIG, REFERENCE)
+    assert result.conflicts["conflict_id"].nunique() == 1
+    assert set(result.facts["unit_normalized"]) == {"USD"}
+    euros = [dollars[0], budget(1, 9e6, "euros", "EUR", start=40)]
+    result = build_facts(to_frame("mentions", euros), one_story(*SEED_ARTICLES), CONFIG, REFERENCE)
+    assert result.conflicts.empty

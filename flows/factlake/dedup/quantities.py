@@ -244,12 +244,15 @@ class QuantityKind(FactKind):
         """Numbers that cannot all be true (:func:`factlake.dedup.conflicts.find_conflicts`).
 
         Each fact first gets the working fields the conflict rules read (:class:`WorkingFact`): its
-        measure, unit class and scope, and whether it is about the recent past of its articles.
+        measure, unit class (a dimension's normalized unit) and scope, and whether it is about the recent past of its articles.
         """
         classes = unit_classes(reference)
         recent = _recent_facts(frame[frame["fact_type"] == self.name], config)
         for fact in facts:
             unit_class, scope = classes.unit((fact["unit"] or "").lower().strip())
+            if fact["measure"] in DIMENSION_MEASURES and fact.get("unit_normalized"):
+                # Dimensions by their canonical unit: "dlrs" and "$" are both USD, USD is not EUR.
+                unit_class = fact["unit_normalized"].lower()
             fact.update(
                 _measure=(fact["measure"] or "").lower().strip(),
                 _unit_class=unit_class,
