@@ -244,7 +244,8 @@ class QuantityKind(FactKind):
         """Numbers that cannot all be true (:func:`factlake.dedup.conflicts.find_conflicts`).
 
         Each fact first gets the working fields the conflict rules read (:class:`WorkingFact`): its
-        measure, unit class (a dimension's normalized unit) and scope, and whether it is about the recent past of its articles.
+        measure, unit class (a dimension's normalized unit) and scope, and whether it is about the recent
+        past of its articles.
         """
         classes = unit_classes(reference)
         recent = _recent_facts(frame[frame["fact_type"] == self.name], config)
