@@ -220,6 +220,7 @@ def main() -> None:
         fact_set, articles = reuters_corpus(context.corpora_dir / REUTERS_FILE, context)
         print(f"== {REUTERS_FILE}: corroborated over {FAR_APART_DAYS} days")
         print(far_apart(fact_set, articles).to_string(index=False))
+        print(f"corroborated facts: {int((fact_set.facts['n_articles'] >= 2).sum())}")
 
 
 if __name__ == "__main__":
