@@ -99,7 +99,9 @@ def validate_task(tables: dict[str, Any]) -> dict[str, Any]:
 
 @task(name="publish", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
 def publish_task(dataset: Path, tables: dict[str, Any], manifest: dict[str, Any]) -> int:
-    version = publish.write_version(dataset, tables, manifest)
+    from factlake.report import render_report
+
+    version = publish.write_version(dataset, tables, manifest, render_report=render_report)
     catalog.refresh_catalog(dataset)
     return version.number
 
@@ -279,5 +281,7 @@ def build_dataset(
         rejects=[{key: reject[key] for key in ("source_uri", "stage", "error")} for reject in rejects],
         conflicts=sorted(set(fact_set.conflicts["description"])),
     )
-    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    report_page = (dataset / f"v{version}" / publish.REPORT_FILE).resolve()
+    report_link = f"\nReport: [v{version}/{publish.REPORT_FILE}]({report_page.as_uri()})\n"
+    create_markdown_artifact(summary.markdown() + report_link, key="factlake-run", description="factlake run")
     return summary
