@@ -152,6 +152,9 @@ def evidence_for(
     joined["is_copy"] = joined["duplicate_of"].notna()
     joined = joined.sort_values(["fact_id", "is_copy", "article_id", "char_start"], kind="stable")
     joined = joined.drop_duplicates(["fact_id", "article_id"])
+    # a copy repeats its original's sentence: shown only for a fact that has no original left
+    has_original = ~joined.groupby("fact_id")["is_copy"].transform("all")
+    joined = joined[~(joined["is_copy"] & has_original)]
     evidence: dict[str, list[dict[str, Any]]] = {fact_id: [] for fact_id in fact_ids}
     for row in joined.groupby("fact_id", sort=False).head(per_fact).to_dict("records"):
         evidence[row["fact_id"]].append(
@@ -320,7 +323,8 @@ def report_context(
     )
     return {
         "version": version.name,
-        "manifest": manifest,
+        "parent_number": manifest.get("parent"),
+        "code_version": (manifest.get("code_version") or {}).get("factlake", ""),
         "created_at": manifest.get("created_at", ""),
         "sources": ", ".join(manifest.get("sources", [])),
         "input_counts": manifest.get("input_counts", {}),
@@ -342,6 +346,7 @@ def report_context(
         "n_stories": len(tables.stories),
         "n_dated_stories": int(tables.stories["first_published"].notna().sum()),
         "timeline_svg": Markup(report_plots.stories_timeline(stories)),
+        "story_sizes_svg": Markup(report_plots.story_sizes(stories)),
         "articles_svg": Markup(report_plots.articles_over_time(article_dates)),
         "speakers": speakers,
         "speakers_svg": Markup(
@@ -354,14 +359,25 @@ def report_context(
     }
 
 
+def number_text(value: float | None) -> str:
+    """A claimed value as people write it: ``500,000``, ``1.3666``, ``4.75`` (never ``5e+05``)."""
+    if value is None or value != value:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["number"] = number_text
+    return environment
 
 
 def render_report(

@@ -96,6 +96,14 @@ def horizontal_bars(labels: list[str], values: list[int], xlabel: str) -> str:
         return figure_svg(figure)
 
 
+def story_sizes(stories: pd.DataFrame) -> str:
+    """The stories as bars of their article counts, largest first (when none has a date to plot)."""
+    largest = stories.sort_values(["n_articles", "story_id"], ascending=[False, True], kind="stable")
+    return horizontal_bars(
+        list(largest["label"]), [int(count) for count in largest["n_articles"]], "articles"
+    )
+
+
 def stories_timeline(stories: pd.DataFrame) -> str:
     """Dated stories as spans from their first to their last publication date, dot size by articles.
 
