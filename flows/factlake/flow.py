@@ -152,8 +152,15 @@ def _up_to_date(dataset: Path, version: int) -> assemble.RunSummary:
     """The summary (and Prefect artifact) of a run that found nothing new since ``version``."""
     catalog.refresh_catalog(dataset)
     summary = assemble.RunSummary(str(dataset), version, up_to_date=True)
-    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    markdown = summary.markdown() + _report_link(dataset, version)
+    create_markdown_artifact(markdown, key="factlake-run", description="factlake run")
     return summary
+
+
+def _report_link(dataset: Path, version: int) -> str:
+    """A markdown line linking the version's report page (none for a version published without one)."""
+    page = (dataset / f"v{version}" / publish.REPORT_FILE).resolve()
+    return f"\nReport: [v{version}/{publish.REPORT_FILE}]({page.as_uri()})\n" if page.is_file() else ""
 
 
 def _flow_run_info() -> dict[str, Any]:
@@ -281,7 +288,6 @@ def build_dataset(
         rejects=[{key: reject[key] for key in ("source_uri", "stage", "error")} for reject in rejects],
         conflicts=sorted(set(fact_set.conflicts["description"])),
     )
-    report_page = (dataset / f"v{version}" / publish.REPORT_FILE).resolve()
-    report_link = f"\nReport: [v{version}/{publish.REPORT_FILE}]({report_page.as_uri()})\n"
-    create_markdown_artifact(summary.markdown() + report_link, key="factlake-run", description="factlake run")
+    markdown = summary.markdown() + _report_link(dataset, version)
+    create_markdown_artifact(markdown, key="factlake-run", description="factlake run")
     return summary
