@@ -67,7 +67,7 @@ def test_the_served_ui_lists_the_runs_and_links_the_report(tmp_path: Path) -> No
         )
         assert [artifact["key"] for artifact in artifacts] == ["factlake-run"]
 
-        with headless_chromium(height=900) as driver:
+        with headless_chromium(height=1700) as driver:
             driver.get(f"{ui_url}/runs")
             wait_until(
                 lambda: run["flow_run_name"] in page_text(driver) and "Scheduled" in page_text(driver),
