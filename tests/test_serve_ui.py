@@ -25,15 +25,20 @@ from tests.test_serve import SERVER_LINE, api_post
 pytestmark = pytest.mark.slow
 
 PUBLISH_TIMEOUT = 300.0
-UI_TIMEOUT = 60.0
+UI_TIMEOUT = 120.0
 #: The UI's own icons that Prefect's server does not ship (404 whatever the configuration).
 MISSING_ICONS = re.compile(r"/(favicon\.ico|ico/\S+) - Failed to load resource: .* 404")
 
 
 def page_text(driver: object) -> str:
+    """The visible text of the page ("" while the single-page app replaces the element being read)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.TAG_NAME, "body").text
+    try:
+        return driver.find_element(By.TAG_NAME, "body").text
+    except StaleElementReferenceException:
+        return ""
 
 
 def test_the_served_ui_lists_the_runs_and_links_the_report(tmp_path: Path) -> None:
