@@ -234,3 +234,13 @@ def test_numbers_are_written_as_people_write_them() -> None:
     assert number_text(1.3666) == "1.3666"
     assert number_text(22000000003.0) == "22,000,000,003"
     assert number_text(None) == ""
+
+
+def test_a_version_without_articles_or_facts_still_has_a_report(tmp_path: Path) -> None:
+    tables = {name: to_frame(name, []) for name in publish.TABLES}
+    tables["rejects"] = valid_tables(1)["rejects"]
+    page = publish_with_report(tmp_path, tables, "2026-01-01").read_text(encoding="utf-8")
+    text = visible_text(page)
+    assert "No fact is reported by more than one article." in text
+    assert "No story of this version has a publication date" in text
+    assert "parse file is empty 1" in text  # the reject, grouped by stage and reason
