@@ -318,6 +318,7 @@ def report_context(
     shown = list(dict.fromkeys(shown))
     stories = story_rows(tables.stories, limits.stories)
     speakers = top_speakers(facts, limits.speakers)
+    timeline = report_plots.stories_timeline(stories)
     article_dates = tables.articles["published_date"].where(
         tables.articles["published_date"].notna(), tables.articles["inferred_date"]
     )
@@ -345,8 +346,8 @@ def report_context(
         "stories": stories.to_dict("records"),
         "n_stories": len(tables.stories),
         "n_dated_stories": int(tables.stories["first_published"].notna().sum()),
-        "timeline_svg": Markup(report_plots.stories_timeline(stories)),
-        "story_sizes_svg": Markup(report_plots.story_sizes(stories)),
+        "timeline_svg": Markup(timeline),
+        "story_sizes_svg": Markup("" if timeline else report_plots.story_sizes(stories)),
         "articles_svg": Markup(report_plots.articles_over_time(article_dates)),
         "speakers": speakers,
         "speakers_svg": Markup(
