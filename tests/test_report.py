@@ -124,7 +124,7 @@ def test_the_report_is_published_inside_its_version_and_needs_nothing_from_the_n
 def test_a_conflict_shows_its_values_and_evidence_side_by_side(tmp_path: Path) -> None:
     page = publish_with_report(tmp_path, tables_with_conflict(), "2026-01-01").read_text(encoding="utf-8")
     conflict = page[page.index('<section id="conflicts">') : page.index('<section id="evidence">')]
-    sides = re.findall(r'<div class="side">(.*?)</ul>', conflict, flags=re.DOTALL)
+    sides = re.findall(r'<div class="side"[^>]*>(.*?)</ul>', conflict, flags=re.DOTALL)
     assert len(sides) == 2
     assert '<div class="value">221</div>' in sides[0] and "<mark>221 people died</mark>" in sides[0]
     assert "Outlet" in sides[0] and "A title" in sides[0]
@@ -138,6 +138,9 @@ def test_every_fact_shown_links_to_its_evidence(tmp_path: Path) -> None:
     anchors = set(re.findall(r'id="fact-([0-9a-f]+)"', page))
     assert len(links) == 3  # the corroborated quote and the two contested tolls
     assert links == anchors
+    # a contested fact's evidence is beside its value, not repeated in the Evidence section
+    evidence = page[page.index('<section id="evidence">') :]
+    assert "221 people died" not in evidence and "286 people died" not in evidence
     quote = page[page.index(f'id="fact-{stable_id("quote", "Vladimir Putin", "we all agree")}"') :]
     assert "<mark>“we all agree that this was a very useful meeting”</mark>" in quote.split("</div>")[0]
 

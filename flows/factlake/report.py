@@ -221,6 +221,17 @@ def conflict_groups(conflicts: pd.DataFrame, facts: pd.DataFrame, limit: int) ->
     return groups[:limit]
 
 
+def mark_conflict_anchors(groups: list[dict[str, Any]]) -> set[str]:
+    """Let the first conflict side of each fact be the target of its links (``anchor``): its evidence is
+    shown there, so the Evidence section does not repeat it. Returns the facts so anchored."""
+    anchored: set[str] = set()
+    for group in groups:
+        for fact in group["facts"]:
+            fact["anchor"] = fact["fact_id"] not in anchored
+            anchored.add(fact["fact_id"])
+    return anchored
+
+
 def reject_summary(rejects: pd.DataFrame, limit: int) -> dict[str, Any]:
     """Rejects grouped by stage and reason (with counts), and the first ``limit`` rejected inputs."""
     if rejects.empty:
@@ -313,6 +324,7 @@ def report_context(
     manifest, facts = tables.manifest, tables.facts
     corroborated = top_corroborated(facts, limits.top_facts)
     conflicts = conflict_groups(tables.conflicts, facts, limits.conflicts)
+    anchored = mark_conflict_anchors(conflicts)
     shown = [fact["fact_id"] for fact in corroborated]
     shown += [fact["fact_id"] for group in conflicts for fact in group["facts"]]
     shown = list(dict.fromkeys(shown))
@@ -337,7 +349,7 @@ def report_context(
         "conflicts": conflicts,
         "n_conflicts": int(tables.conflicts["conflict_id"].nunique()),
         "evidence": evidence_for(shown, tables.mentions, tables.articles, limits.evidence_per_fact),
-        "facts_shown": shown,
+        "evidence_listed": [fact_id for fact_id in shown if fact_id not in anchored],
         "fact_rows": {
             row["fact_id"]: fact_row(row) for row in facts[facts["fact_id"].isin(shown)].to_dict("records")
         },

@@ -27,6 +27,7 @@ OTHER_COLOUR = "#6a5acd"
 BAR_COLOUR = "#1565c0"
 LABEL_CHARACTERS = 48
 _SVG_OPENING = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _RC = {
     "svg.hashsalt": "factlake-report",
     "svg.fonttype": "none",
@@ -43,11 +44,11 @@ def shorten(text: str, length: int = LABEL_CHARACTERS) -> str:
 
 
 def figure_svg(figure: Figure) -> str:
-    """The figure as an ``<svg>`` element (no XML declaration, doctype, date or random ids)."""
+    """The figure as an ``<svg>`` element (no XML declaration, doctype, metadata, date or random ids)."""
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return _SVG_OPENING.sub("", buffer.getvalue(), count=1)
+    return _SVG_METADATA.sub("", _SVG_OPENING.sub("", buffer.getvalue(), count=1), count=1)
 
 
 def _figure(width: float, height: float) -> Figure:
