@@ -87,7 +87,7 @@ def horizontal_bars(labels: list[str], values: list[int], xlabel: str) -> str:
     if not labels:
         return ""
     with matplotlib.rc_context(_RC):
-        figure = _figure(7.5, 0.4 + 0.26 * len(labels))
+        figure = _figure(10, 0.4 + 0.26 * len(labels))
         axes = figure.subplots()
         positions = list(range(len(labels)))
         axes.barh(positions, values, color=BAR_COLOUR)
@@ -122,9 +122,9 @@ def stories_timeline(stories: pd.DataFrame) -> str:
     sizes = [12 + 10 * min(count, 40) for count in dated["n_articles"]]
     positions = list(range(len(dated)))
     with matplotlib.rc_context(_RC):
-        figure = _figure(7.5, max(1.8, 0.6 + 0.26 * len(dated)))
+        figure = _figure(10, max(1.8, 0.6 + 0.26 * len(dated)))
         axes = figure.subplots()
-        axes.margins(x=0.03, y=0.15)
+        axes.margins(x=0.03)
         axes.hlines(positions, starts, ends, color=BAR_COLOUR, linewidth=3)
         axes.scatter(starts, positions, s=sizes, color=BAR_COLOUR, zorder=3)
         axes.scatter(ends, positions, s=sizes, color=BAR_COLOUR, zorder=3)
@@ -133,7 +133,7 @@ def stories_timeline(stories: pd.DataFrame) -> str:
             for label, count in zip(dated["label"], dated["n_articles"], strict=True)
         ]
         axes.set_yticks(positions, labels)
-        axes.invert_yaxis()
+        axes.set_ylim(len(positions) - 0.5, -0.5)  # first story on top, half a row of room at each end
         axes.set_xlabel("publication date (dot size: articles)")
         figure.autofmt_xdate()
         return figure_svg(figure)
