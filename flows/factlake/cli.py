@@ -343,6 +343,23 @@ def diff(
 
 
 @app.command()
+def report(
+    version: Annotated[str | None, typer.Option(help="Version number, vN or tag (default latest).")] = None,
+    dataset: DatasetOption = DEFAULT_DATASET,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="HTML file to write (default report-vN.html).")
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write a version's report: one self-contained HTML page (run summary, facts, conflicts, stories)."""
+    from factlake.report import write_report_file
+
+    with failures_as_one_line(debug, "report"):
+        written = write_report_file(dataset, version, output_file)
+    console.print(f"wrote {written}", markup=False, highlight=False)
+
+
+@app.command()
 def docs(
     out: Annotated[Path, typer.Option(help="Where to write the data dictionary.")] = Path("docs/tables.md"),
 ) -> None:

@@ -99,7 +99,9 @@ def validate_task(tables: dict[str, Any]) -> dict[str, Any]:
 
 @task(name="publish", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
 def publish_task(dataset: Path, tables: dict[str, Any], manifest: dict[str, Any]) -> int:
-    version = publish.write_version(dataset, tables, manifest)
+    from factlake.report import render_report
+
+    version = publish.write_version(dataset, tables, manifest, render_report=render_report)
     catalog.refresh_catalog(dataset)
     return version.number
 
@@ -150,8 +152,15 @@ def _up_to_date(dataset: Path, version: int) -> assemble.RunSummary:
     """The summary (and Prefect artifact) of a run that found nothing new since ``version``."""
     catalog.refresh_catalog(dataset)
     summary = assemble.RunSummary(str(dataset), version, up_to_date=True)
-    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    markdown = summary.markdown() + _report_link(dataset, version)
+    create_markdown_artifact(markdown, key="factlake-run", description="factlake run")
     return summary
+
+
+def _report_link(dataset: Path, version: int) -> str:
+    """A markdown line linking the version's report page (none for a version published without one)."""
+    page = (dataset / f"v{version}" / publish.REPORT_FILE).resolve()
+    return f"\nReport: [v{version}/{publish.REPORT_FILE}]({page.as_uri()})\n" if page.is_file() else ""
 
 
 def _flow_run_info() -> dict[str, Any]:
@@ -279,5 +288,6 @@ def build_dataset(
         rejects=[{key: reject[key] for key in ("source_uri", "stage", "error")} for reject in rejects],
         conflicts=sorted(set(fact_set.conflicts["description"])),
     )
-    create_markdown_artifact(summary.markdown(), key="factlake-run", description="factlake run")
+    markdown = summary.markdown() + _report_link(dataset, version)
+    create_markdown_artifact(markdown, key="factlake-run", description="factlake run")
     return summary

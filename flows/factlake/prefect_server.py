@@ -146,6 +146,9 @@ class LocalPrefectServer:
             PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_SERVER_LOGGING_LEVEL=os.environ.get("PREFECT_SERVER_LOGGING_LEVEL", "WARNING"),
+            # The UI calls the API at the address the server gives it in /ui-settings, which Prefect
+            # derives from its default port (4200), not from --port: point it at this server's own API.
+            PREFECT_SERVER_UI_API_URL=self.api_url,
         )
         command = [sys.executable, "-m", "prefect", "server", "start"]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]

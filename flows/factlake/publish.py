@@ -29,7 +29,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -396,12 +396,22 @@ def next_version_number(dataset: Path) -> int:
     return max(numbers, default=0) + 1
 
 
+#: Renders a version's report page from the version (still in its temporary folder) and its parent.
+ReportRenderer = Callable[[PublishedVersion, "PublishedVersion | None"], str]
+REPORT_FILE = "report.html"
+
+
 def write_version(
-    dataset: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
+    dataset: Path,
+    tables: dict[str, pd.DataFrame],
+    manifest: dict[str, Any],
+    render_report: ReportRenderer | None = None,
 ) -> PublishedVersion:
     """Write a complete new version and switch ``latest`` to it; the caller holds the writer lock.
 
     ``manifest`` is completed with ``version``, ``parent``, the row count and SHA-256 of every table.
+    ``render_report`` (when given) writes ``report.html`` from the tables and manifest just written, before
+    the version becomes visible: a crash leaves no version without its report.
 
     Raises:
         TransientError: on an I/O error (nothing visible has changed; the temporary folder is removed).
@@ -438,6 +448,9 @@ def write_version(
             "tables": table_entries,
         }
         write_json_atomic(temporary / MANIFEST, full_manifest)
+        if render_report is not None:
+            page = render_report(PublishedVersion(number, temporary), parent)
+            write_text_atomic(temporary / REPORT_FILE, page)
         _fsync_dir(temporary)
         # recorded before the version appears: a crash in between skips a number, never reuses one
         write_text_atomic(dataset / HISTORY_FILE, f"{number}\n")
