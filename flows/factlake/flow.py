@@ -268,7 +268,8 @@ def build_dataset(
         )
         manifest["extraction_cache"] = cache_stats
         manifest["timings"] = timings.record()
-        version = publish_task(dataset, tables, manifest)
+        published = {**tables, publish.INPUTS_TABLE: assemble.inputs_frame(entries)}
+        version = publish_task(dataset, published, manifest)
         report("publish", 1, 1)
     summary = assemble.RunSummary(
         dataset=str(dataset),
