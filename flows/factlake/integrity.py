@@ -71,14 +71,16 @@ def parts_problems(folder: Path, parts: Any, full: bool) -> list[str]:
     for part in parts:
         expected = {"rows": part.get("rows"), "bytes": part.get("bytes")}
         expected["sha256"] = str(part["file"]).removesuffix(".parquet")
-        problems += table_problems(folder / part["file"], expected, full)
+        problems += table_problems(
+            folder / part["file"], expected, full, f"{name}/{short_name(part['file'])}"
+        )
     return problems
 
 
-def table_problems(path: Path, entry: dict[str, Any], full: bool) -> list[str]:
+def table_problems(path: Path, entry: dict[str, Any], full: bool, name: str | None = None) -> list[str]:
     """What is wrong with one table file compared with its manifest entry (``rows``, ``bytes``,
-    ``sha256``)."""
-    name = f"{path.parent.name}/{path.name}"
+    ``sha256``); ``name`` is how messages name the file (default: its folder and file name)."""
+    name = name or f"{path.parent.name}/{path.name}"
     if path.is_symlink() or (path.exists() and not path.is_file()):
         return [f"{name} is not a regular file"]
     if not path.exists():
@@ -97,6 +99,12 @@ def table_problems(path: Path, entry: dict[str, Any], full: bool) -> list[str]:
     if full and entry.get("sha256") != file_sha256(path):
         problems.append(f"{name} does not have the SHA-256 of its manifest (changed after publishing)")
     return problems
+
+
+def short_name(file_name: str) -> str:
+    """A part's file name in messages: the first 12 hex digits of its SHA-256 (enough to find it)."""
+    stem = file_name.removesuffix(".parquet")
+    return f"{stem[:12]}….parquet" if len(stem) > 12 else file_name
 
 
 def file_sha256(path: Path) -> str:
