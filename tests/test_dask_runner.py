@@ -38,14 +38,19 @@ def datasets(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict
     root = tmp_path_factory.mktemp("runs")
     environment = client_environment(prefect_api, root / "client-home")
     folders = {name: root / name for name in ("default_one", "default_two", "dask")}
+    # one process, and two extraction worker processes with batches small enough to spread over both
+    worker_options = {
+        "default_one": ["--workers", "1"],
+        "default_two": ["--workers", "2", "--batch-size", "2"],
+    }
     default_runs = [
         start(
-            factlake_command("run", str(DEFAULT_SOURCE), "--dataset", str(folders[name])),
+            factlake_command("run", str(DEFAULT_SOURCE), "--dataset", str(folders[name]), *options),
             environment,
             root / "logs",
             name,
         )
-        for name in ("default_one", "default_two")
+        for name, options in worker_options.items()
     ]
     for child in default_runs:
         assert child.wait() == 0, child.describe()
@@ -84,7 +89,7 @@ def test_manifests_agree_on_inputs_and_code(datasets: dict[str, Path]) -> None:
     assert all(run_ids) and len(set(run_ids)) == 3
 
 
-def test_two_default_runs_write_byte_identical_parquet(datasets: dict[str, Path]) -> None:
+def test_one_process_and_two_workers_write_byte_identical_parquet(datasets: dict[str, Path]) -> None:
     for table in (*TABLES, "inputs"):
         first, second = (
             table_files(resolve_version(datasets[name], 1), table) for name in ("default_one", "default_two")

@@ -143,6 +143,8 @@ class RunConfig:
         dask_workers: Worker processes of the local Dask cluster.
         batch_size: Articles per parse/extract task.
         lock_timeout: Seconds a run waits for another run's writer lock before giving up.
+        workers: Processes that extract with the default task runner: None for one per available core,
+            0 or 1 for the flow's own process only (see :mod:`factlake.workers`).
     """
 
     task_runner: str = "default"
@@ -150,6 +152,7 @@ class RunConfig:
     dask_workers: int = 2
     batch_size: int = 200
     lock_timeout: float = 0.0
+    workers: int | None = None
 
 
 @dataclass(frozen=True, config=STRICT_KEYS)
