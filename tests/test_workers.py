@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +34,14 @@ def test_batches_are_cut_so_every_worker_gets_two() -> None:
     assert extract_batch_size(300, RunConfig(task_runner="dask", dask_workers=3, workers=1)) == 50
 
 
+def test_a_handful_of_articles_is_not_worth_a_worker_process() -> None:
+    """Five articles (the seeds) are one batch for the flow's process: no worker loads the model."""
+    assert workers.worker_count(RunConfig(workers=2), n_articles=5) == 1
+    assert workers.worker_count(RunConfig(workers=4), n_articles=120) == 2
+    assert extract_batch_size(5, RunConfig(workers=2, batch_size=200)) == 200
+    assert extract_batch_size(5, RunConfig(workers=2, min_articles_per_worker=1, batch_size=200)) == 2
+
+
 def test_one_worker_extracts_in_this_process_without_a_pool(reference: Reference, nlp: Any) -> None:
     config = replace(FactlakeConfig(), run=RunConfig(workers=1))
     articles = seed_articles(config, reference)[:1]
@@ -48,7 +58,7 @@ def seed_articles(config: FactlakeConfig, reference: Reference) -> list[dict[str
 
 @pytest.fixture
 def two_workers() -> Iterator[FactlakeConfig]:
-    yield replace(FactlakeConfig(), run=RunConfig(workers=2))
+    yield replace(FactlakeConfig(), run=RunConfig(workers=2, min_articles_per_worker=1))
     workers.shut_down()
 
 
@@ -69,3 +79,23 @@ def test_two_worker_processes_extract_what_one_process_does(
     assert dataclasses.replace(expected, mentions=[], entity_mentions=[]).failed == {}
     workers.shut_down()
     assert workers._state["pool"] is None
+
+
+@pytest.mark.slow  # whole runs through Prefect (a local server) and worker processes
+def test_a_run_with_two_workers_publishes_the_parts_of_a_one_process_run(tmp_path: Path) -> None:
+    from factlake.publish import read_manifest, resolve_version
+    from factlake.runner import run_build
+
+    shutil.copytree(DEFAULT_SOURCE, tmp_path / "articles")
+    settings = {
+        "one": RunConfig(workers=1),
+        "two": RunConfig(workers=2, min_articles_per_worker=1, batch_size=2),
+    }
+    manifests = {}
+    for name, run in settings.items():
+        config = replace(FactlakeConfig(), sources=(tmp_path / "articles",), dataset=tmp_path / name, run=run)
+        assert run_build(config).version == 1
+        manifests[name] = read_manifest(resolve_version(config.dataset, 1))
+    assert manifests["one"]["tables"] == manifests["two"]["tables"]  # parts are named by their bytes
+    assert manifests["one"]["inputs_sha256"] == manifests["two"]["inputs_sha256"]
+    assert workers._state["pool"] is None  # the run stopped its workers

@@ -104,7 +104,6 @@ def run_build(
     if unchanged is not None:
         catalog.refresh_catalog(config.dataset)
         return RunSummary(str(config.dataset), unchanged, up_to_date=True)
-    workers.warm_up(config)  # the workers load the model while Prefect starts
     try:
         if configured_api_url():
             return _run_flow(config, progress, deployment_name)

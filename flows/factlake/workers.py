@@ -6,11 +6,11 @@ task hands its batch to a pool of that many worker processes, each of which load
 once; Prefect still sees one task per batch, and the batches' results are taken in order, so the output
 is the same as with one process (extraction of an article depends on nothing but the article).
 
-The pool starts on first use, or earlier with :func:`warm_up` (the command line starts it while the
-Prefect server boots, so the workers load the model meanwhile), and lives until :func:`shut_down`
-(a served flow keeps it, and the loaded model, between scheduled runs). Worker processes are started
-by a fork server (or spawned where there is none), never forked from the threaded flow process.
-With the Dask runner, extraction runs on the Dask workers and this pool is not used.
+The pool starts when the first batch worth it arrives (a run with a handful of new articles, such as the
+seeds, extracts them in the flow's process and starts no worker), and lives until :func:`shut_down` (a
+served flow keeps it, and the loaded model, between scheduled runs). Worker processes are started by a
+fork server (or spawned where there is none), never forked from the threaded flow process. With the Dask
+runner, extraction runs on the Dask workers and this pool is not used.
 """
 
 from __future__ import annotations
@@ -43,14 +43,16 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(run: RunConfig) -> int:
+def worker_count(run: RunConfig, n_articles: int | None = None) -> int:
     """Processes extraction uses: ``run.workers`` (0 and 1 both mean the flow's own process), or one per
-    available core when it is None. Always 1 with the Dask runner (its workers are the processes)."""
+    available core when it is None; with ``n_articles`` to extract, no more than one per
+    ``run.min_articles_per_worker`` of them. Always 1 with the Dask runner (its workers are the processes)."""
     if run.task_runner != "default":
         return 1
-    if run.workers is None:
-        return available_cores()
-    return max(1, run.workers)
+    count = available_cores() if run.workers is None else max(1, run.workers)
+    if n_articles is not None:
+        count = min(count, max(1, n_articles // max(1, run.min_articles_per_worker)))
+    return count
 
 
 @functools.lru_cache(maxsize=2)
@@ -101,21 +103,17 @@ def _pool(config: FactlakeConfig) -> ProcessPoolExecutor | None:
         return _state["pool"]
 
 
-def warm_up(config: FactlakeConfig) -> None:
-    """Start the pool now and have every worker load the model, without waiting for it."""
-    pool = _pool(config)
-    if pool is not None:
-        for _ in range(worker_count(config.run)):
-            pool.submit(os.getpid)
-
-
 def extract(articles: list[dict[str, Any]], config: FactlakeConfig, reference: Reference) -> Extraction:
-    """Extract one batch: in a worker process of the pool, or in this process for one worker.
+    """Extract one batch: in a worker process of the pool, or in this process for one worker (or when
+    the batch is too small to be worth starting the pool: see :func:`factlake.incremental.extract_batch_size`,
+    which cuts one batch of all articles when there are few).
 
     Raises:
         RunError: when a worker process died (killed, out of memory); the pool is discarded.
     """
-    pool = _pool(config)
+    started = _state["pool"] is not None
+    worth_it = len(articles) >= config.run.min_articles_per_worker
+    pool = _pool(config) if started or worth_it else None
     if pool is None:
         return _extract_in_worker(articles, config.extract, reference)
     try:
