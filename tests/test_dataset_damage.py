@@ -89,8 +89,11 @@ def test_a_rewritten_table_with_other_rows_is_damaged(dataset: Path) -> None:
     from factlake.integrity import version_problems
 
     pq.write_table(pa.table({"x": [1]}), part_of(dataset, 1, "articles"))
-    problems = version_problems(publish.resolve_version(dataset, 1))
-    assert any("has 1 rows, the manifest says 2" in problem for problem in problems)
+    version = publish.resolve_version(dataset, 1)
+    assert any("bytes, the manifest says" in problem for problem in version_problems(version))
+    assert any(
+        "has 1 rows, the manifest says 2" in problem for problem in version_problems(version, full=True)
+    )
 
 
 def test_a_file_added_to_a_table_folder_is_damage(dataset: Path) -> None:
