@@ -44,7 +44,18 @@ def test_arrow_types_follow_the_contract(tmp_path: Path) -> None:
     schema = publish.table_schema(version, "facts")
     assert schema.field("sources").type.value_type == "string"
     assert str(schema.field("first_published").type) == "date32[day]"
-    assert schema.field("fact_id").metadata[b"description"]
+    assert not schema.field("fact_id").nullable
+    stored = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    comments = dict(
+        stored.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'v1' AND table_name = 'facts'"
+        ).fetchall()
+    )
+    assert (
+        comments["fact_id"]
+        == publish.arrow_schema("facts").field("fact_id").metadata[b"description"].decode()
+    )
 
 
 def test_new_version_leaves_old_one_byte_identical(tmp_path: Path) -> None:

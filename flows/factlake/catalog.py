@@ -31,6 +31,7 @@ from factlake.publish import (
     PUBLISHED_TABLES,
     TEMP_PREFIX,
     PublishedVersion,
+    arrow_schema,
     latest_version,
     read_manifest,
     resolve_version,
@@ -69,6 +70,20 @@ def version_tables(version: PublishedVersion) -> list[str]:
     return [table for table in PUBLISHED_TABLES if table in listed]
 
 
+def _comment_statements(schema: str, version: PublishedVersion) -> list[str]:
+    """``COMMENT ON COLUMN`` for every column the contract describes: the data dictionary travels with
+    the catalog (``duckdb_columns().comment``), not in every Parquet part's footer."""
+    statements = []
+    for table in version_tables(version):
+        for column in arrow_schema(table):
+            description = (column.metadata or {}).get(b"description", b"").decode()
+            if description:
+                statements.append(
+                    f"COMMENT ON COLUMN {schema}.{table}.{column.name} IS '{_quote(description)}'"
+                )
+    return statements
+
+
 def _view_statements(schema: str, folder: str, version: PublishedVersion) -> list[str]:
     statements = []
     for table in version_tables(version):
@@ -92,6 +107,8 @@ def _add_version(
         if schema != "main":
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for statement in _view_statements(schema, folder, version):
+            connection.execute(statement)
+        for statement in _comment_statements(schema, version):
             connection.execute(statement)
     except duckdb.Error as error:
         for table in PUBLISHED_TABLES:

@@ -44,7 +44,7 @@ PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 128 * 1024
 #: Expected rows per part, per table (others: DEFAULT_PART_ROWS). Smaller parts rewrite less when a few
 #: rows change, larger ones pay less per-file overhead (a footer with the schema, a directory entry).
-PART_ROWS = {"articles": 256, "mentions": 4096, "facts": 512, "inputs": 4096}
+PART_ROWS = {"articles": 128, "mentions": 1024, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
 DEFAULT_PART_ROWS = 1024
 #: Group of rows that belong to no article (rejects, entities, conflicts).
 NO_GROUP = 0
@@ -146,7 +146,13 @@ def key_hashes(frame: pd.DataFrame, keys: list[str]) -> list[int]:
 
 
 def parquet_bytes(arrow_table: pa.Table) -> bytes:
-    """One part as Parquet bytes (zstd, statistics): the same rows always give the same bytes."""
+    """One part as Parquet bytes (zstd, statistics): the same rows always give the same bytes.
+
+    The Arrow schema is not stored in the footer (``store_schema=False``): the Parquet types already give
+    back the contract's types (dates, lists of strings, nullability), and the serialized Arrow schema
+    with every column's description cost about 5 KB per part, more than a small part's rows. The
+    descriptions are in ``docs/tables.md`` and, as column comments, in ``catalog.duckdb``.
+    """
     sink = pa.BufferOutputStream()
     pq.write_table(
         arrow_table,
@@ -154,6 +160,7 @@ def parquet_bytes(arrow_table: pa.Table) -> bytes:
         compression=PARQUET_COMPRESSION,
         row_group_size=ROW_GROUP_SIZE,
         write_statistics=True,
+        store_schema=False,
     )
     return sink.getvalue().to_pybytes()
 
