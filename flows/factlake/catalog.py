@@ -31,7 +31,7 @@ from factlake.publish import (
     PUBLISHED_TABLES,
     TEMP_PREFIX,
     PublishedVersion,
-    arrow_schema,
+    column_descriptions,
     latest_version,
     read_manifest,
     resolve_version,
@@ -75,12 +75,8 @@ def _comment_statements(schema: str, version: PublishedVersion) -> list[str]:
     the catalog (``duckdb_columns().comment``), not in every Parquet part's footer."""
     statements = []
     for table in version_tables(version):
-        for column in arrow_schema(table):
-            description = (column.metadata or {}).get(b"description", b"").decode()
-            if description:
-                statements.append(
-                    f"COMMENT ON COLUMN {schema}.{table}.{column.name} IS '{_quote(description)}'"
-                )
+        for column, description in column_descriptions(table).items():
+            statements.append(f"COMMENT ON COLUMN {schema}.{table}.{column} IS '{_quote(description)}'")
     return statements
 
 

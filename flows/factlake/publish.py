@@ -119,6 +119,18 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(fields, metadata={"table": table})
 
 
+def column_descriptions(table: str) -> dict[str, str]:
+    """Column name → description of a published table, as its pandera model states them.
+
+    Read from the model's fields rather than from :func:`arrow_schema`: building the pandera schema
+    imports pandera's validation engines (seconds), which a catalog refresh should not pay.
+    """
+    if table not in TABLES:
+        return {}
+    fields = TABLES[table]._collect_fields()
+    return {name: info.description for name, (_, info) in fields.items() if info.description}
+
+
 def to_arrow(table: str, frame: pd.DataFrame, groups: pd.Series | None = None) -> pa.Table:
     """Sort a table by its keys (for compression and pruning) and convert it with its exact Arrow schema.
 
