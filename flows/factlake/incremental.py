@@ -63,9 +63,12 @@ def extract_batch_size(n_articles: int, run: RunConfig) -> int:
     from factlake.workers import worker_count
 
     size = max(1, run.batch_size)
-    processes = max(1, run.dask_workers) if run.task_runner == "dask" else worker_count(run, n_articles)
-    if processes <= 1:
-        return size
+    if run.task_runner == "dask":
+        processes = max(1, run.dask_workers)
+    else:
+        processes = worker_count(run, n_articles)
+        if processes <= 1:
+            return size
     per_worker = -(-n_articles // (2 * processes))
     return max(1, min(size, per_worker))
 
