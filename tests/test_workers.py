@@ -40,6 +40,7 @@ def test_a_handful_of_articles_is_not_worth_a_worker_process() -> None:
     assert workers.worker_count(RunConfig(workers=4), n_articles=120) == 2
     assert extract_batch_size(5, RunConfig(workers=2, batch_size=200)) == 200
     assert extract_batch_size(5, RunConfig(workers=2, min_articles_per_worker=1, batch_size=200)) == 2
+    assert extract_batch_size(120, RunConfig(workers=2, batch_size=200)) == 50  # not 30: pool batches
 
 
 def test_one_worker_extracts_in_this_process_without_a_pool(reference: Reference, nlp: Any) -> None:

@@ -112,9 +112,9 @@ def extract(articles: list[dict[str, Any]], config: FactlakeConfig, reference: R
         RunError: when a worker process died (killed, out of memory); the pool is discarded.
     """
     started = _state["pool"] is not None
-    # a run cut for several workers (incremental.extract_batch_size) gives batches of at least half
-    # min_articles_per_worker; a smaller batch on a pool not yet started is one of few articles
-    worth_it = 2 * len(articles) >= config.run.min_articles_per_worker
+    # a run cut for several workers (incremental.extract_batch_size) gives batches of at least
+    # min_articles_per_worker (but its last one); a smaller batch is a run of few articles
+    worth_it = len(articles) >= config.run.min_articles_per_worker
     pool = _pool(config) if started or worth_it else None
     if pool is None:
         return _extract_in_worker(articles, config.extract, reference)
