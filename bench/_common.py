@@ -228,12 +228,14 @@ def cleanup(folder: Path) -> None:
 
 
 def factlake_command(source: Path, dataset: Path, processes: int, runner: str | None = None) -> list[str]:
-    """The ``factlake run`` command line: one process with the default runner, else Dask workers."""
+    """The ``factlake run`` command line with ``processes`` extraction processes: the default runner's
+    ``--workers`` (the default), or Dask workers with ``runner="dask"``."""
     executable = Path(sys.executable).parent / "factlake"
     command = [str(executable), "run", str(source), "--dataset", str(dataset)]
-    runner = runner or ("default" if processes == 1 else "dask")
     if runner == "dask":
         command += ["--task-runner", "dask", "--dask-workers", str(processes)]
+    else:
+        command += ["--workers", str(processes)]
     return command
 
 

@@ -4,7 +4,8 @@ For each corpus: ``factlake run`` (the real command line, in a subprocess, so Pr
 included; it is also reported on its own) builds a dataset from a temporary copy of the corpus; then the
 bare model (``bench/bare_model.py``: ``spacy.load`` of the same package + ``nlp.pipe``) runs over the same
 texts, the article bodies the run parsed, with the same number of processes (``--processes 2`` runs
-factlake with two Dask workers and the bare model with ``n_process=2``).
+factlake with two extraction worker processes, ``--workers 2``, or two Dask workers with
+``--runner dask``, and the bare model with ``n_process=2``).
 
 Run with ``uv run python bench/throughput.py [--corpus bbc|reuters|both] [--limit N] [--processes 1|2]``;
 prints Markdown tables: throughput and ratio, then seconds per stage (from the manifest's ``timings``).
@@ -36,7 +37,7 @@ from _common import (
 STAGES = ["startup", "parse", "fingerprint", "extract", "link", "dedup", "validate", "publish+exit"]
 
 
-def measure_corpus(corpus: str, limit: int | None, processes: int) -> dict[str, Any]:
+def measure_corpus(corpus: str, limit: int | None, processes: int, runner: str = "default") -> dict[str, Any]:
     """Run factlake and the bare model on one corpus; return their measurements."""
     from factlake.publish import latest_version, read_table
 
@@ -45,7 +46,7 @@ def measure_corpus(corpus: str, limit: int | None, processes: int) -> dict[str, 
     try:
         source = write_source(folder / "source", lines, f"{corpus}.jsonl")
         dataset = folder / "dataset"
-        run = check(run_measured(factlake_command(source, dataset, processes)), "factlake run")
+        run = check(run_measured(factlake_command(source, dataset, processes, runner)), "factlake run")
         manifest = latest_manifest(dataset)
         version = latest_version(dataset)
         assert version is not None
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["bbc", "reuters", "both"], default="both")
     parser.add_argument("--limit", type=int, default=None, help="First N articles of each corpus.")
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
+    parser.add_argument("--runner", choices=["default", "dask"], default="default")
     args = parser.parse_args()
     corpora = ["bbc", "reuters"] if args.corpus == "both" else [args.corpus]
 
@@ -88,7 +90,7 @@ def main() -> None:
         f"# factlake run vs bare spaCy model ({args.processes} process(es), limit {args.limit or 'none'})\n"
     )
     print_machine(machine_info())
-    results = [measure_corpus(corpus, args.limit, args.processes) for corpus in corpora]
+    results = [measure_corpus(corpus, args.limit, args.processes, args.runner) for corpus in corpora]
 
     rows = []
     for result in results:

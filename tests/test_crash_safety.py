@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import publish
+from factlake import parts, publish, retention
 from tests.helpers_process import (
     Child,
     check_dataset,
@@ -107,12 +107,18 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
     half_written = dataset / f"{publish.TEMP_PREFIX}v7-999999"
     half_written.mkdir()
     shutil.copy(sources / sorted(os.listdir(sources))[0], half_written / "articles.parquet")
+    # and in the store: a part cut short before its rename, and a complete part no version lists
+    store = dataset / parts.PARTS_DIR / "articles"
+    store.mkdir(parents=True, exist_ok=True)
+    (store / f"{parts.TEMP_PREFIX}{'0' * 64}.parquet.999999").write_bytes(b"PAR1 half")
+    orphan, _ = parts.store_part(dataset, "articles", b"a part of a version that never appeared")
 
     recovered = run_factlake(command[3:], environment, logs, "recovered")
     assert recovered.process.returncode == 0, recovered.describe()
     assert check_dataset(dataset) == ["v1"]
     assert os.readlink(dataset / "latest") == "v1"
     assert leftovers(dataset) == []
+    assert not any(path.name.startswith(parts.TEMP_PREFIX) for path in store.iterdir())
 
     add_article(sources, "900_new.txt")
     second = start(command, environment, logs, "killed-publishing-v2")
@@ -127,6 +133,16 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
     assert check_dataset(dataset) == ["v1", "v2"]
     assert os.readlink(dataset / "latest") == "v2"
     assert leftovers(dataset) == []
+    storage = publish.read_manifest(publish.resolve_version(dataset, 2))["storage"]
+    assert 0 < storage["new_parts"] < storage["parts"]  # v2 links v1's unchanged parts
+    # gc keeps the parts of both versions and removes only the one no version lists
+    result = retention.collect_garbage(dataset, keep=2)
+    assert result.removed == [] and result.removed_parts == [f"articles/{orphan.name}"]
+    listed = set().union(
+        *(parts.listed_parts(publish.read_manifest(v)) for v in publish.version_dirs(dataset))
+    )
+    assert set(parts.stored_parts(dataset)) == listed
+    assert check_dataset(dataset) == ["v1", "v2"]
 
 
 def test_concurrent_runs_one_publishes_the_other_stops_or_waits(prefect_api: str, tmp_path: Path) -> None:

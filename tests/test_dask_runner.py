@@ -10,10 +10,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 
 from factlake.config import DEFAULT_SOURCE
+from factlake.publish import read_table, resolve_version, table_files
 from schemas.tables import TABLES
 from tests.helpers_process import (
     check_dataset,
@@ -37,14 +38,19 @@ def datasets(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict
     root = tmp_path_factory.mktemp("runs")
     environment = client_environment(prefect_api, root / "client-home")
     folders = {name: root / name for name in ("default_one", "default_two", "dask")}
+    # one process, and two extraction worker processes with batches small enough to spread over both
+    worker_options = {
+        "default_one": ["--workers", "1"],
+        "default_two": ["--workers", "2", "--batch-size", "2"],
+    }
     default_runs = [
         start(
-            factlake_command("run", str(DEFAULT_SOURCE), "--dataset", str(folders[name])),
+            factlake_command("run", str(DEFAULT_SOURCE), "--dataset", str(folders[name]), *options),
             environment,
             root / "logs",
             name,
         )
-        for name in ("default_one", "default_two")
+        for name, options in worker_options.items()
     ]
     for child in default_runs:
         assert child.wait() == 0, child.describe()
@@ -58,7 +64,8 @@ def datasets(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 def table_rows(dataset: Path, table: str) -> list[dict]:
-    return pq.read_table(dataset / "v1" / f"{table}.parquet").to_pylist()
+    frame = read_table(resolve_version(dataset, 1), table)
+    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
 
 
 def test_dask_runner_gives_the_same_tables(datasets: dict[str, Path]) -> None:
@@ -74,7 +81,7 @@ def test_manifests_agree_on_inputs_and_code(datasets: dict[str, Path]) -> None:
     manifests = {
         name: json.loads((folder / "v1" / "manifest.json").read_text()) for name, folder in datasets.items()
     }
-    for key in ("inputs_sha256", "input_counts", "inputs", "schema_version"):
+    for key in ("inputs_sha256", "input_counts", "tables", "schema_version"):
         assert manifests["dask"][key] == manifests["default_one"][key] == manifests["default_two"][key], key
     code_versions = [manifest["code_version"]["code_sha256"] for manifest in manifests.values()]
     assert len(set(code_versions)) == 1
@@ -82,8 +89,9 @@ def test_manifests_agree_on_inputs_and_code(datasets: dict[str, Path]) -> None:
     assert all(run_ids) and len(set(run_ids)) == 3
 
 
-def test_two_default_runs_write_byte_identical_parquet(datasets: dict[str, Path]) -> None:
-    for table in TABLES:
-        first = (datasets["default_one"] / "v1" / f"{table}.parquet").read_bytes()
-        second = (datasets["default_two"] / "v1" / f"{table}.parquet").read_bytes()
-        assert first == second, table
+def test_one_process_and_two_workers_write_byte_identical_parquet(datasets: dict[str, Path]) -> None:
+    for table in (*TABLES, "inputs"):
+        first, second = (
+            table_files(resolve_version(datasets[name], 1), table) for name in ("default_one", "default_two")
+        )
+        assert [path.read_bytes() for path in first] == [path.read_bytes() for path in second], table

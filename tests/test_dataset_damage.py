@@ -37,6 +37,11 @@ def one_error_line(stderr: str, *words: str) -> str:
     return lines[0]
 
 
+def part_of(dataset: Path, number: int, table: str) -> Path:
+    """The first Parquet part of ``table`` in version ``number``."""
+    return publish.table_files(publish.resolve_version(dataset, number), table)[0]
+
+
 def truncate(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -55,42 +60,58 @@ def test_verify_finds_a_changed_byte_and_versions_a_truncated_table(dataset: Pat
 
     code, stdout, _ = factlake("verify", "--dataset", str(dataset))
     assert code == 0 and stdout.split() == ["v1:", "ok", "v2:", "ok"]
-    facts = dataset / "v1" / "facts.parquet"
+    facts = part_of(dataset, 1, "facts")
     data = bytearray(facts.read_bytes())
     data[8] ^= 0xFF  # inside the first column chunk: same size, readable footer; only the checksum tells
     facts.write_bytes(bytes(data))
     assert version_problems(publish.resolve_version(dataset, 1)) == []
     code, stdout, stderr = factlake("verify", "--dataset", str(dataset))
     assert code == 1, stdout
-    assert "v1: v1/facts.parquet does not have the SHA-256 of its manifest" in stdout and "v2: ok" in stdout
+    assert f"v1: v1/facts/{facts.name[:12]}….parquet does not have the SHA-256 of its manifest" in stdout
+    assert "v2: ok" in stdout
     one_error_line(stderr, "1 of 2 versions damaged", "v1")
     assert factlake("verify", "2", "--dataset", str(dataset))[0] == 0
 
-    truncate(dataset / "v1" / "articles.parquet")
+    truncate(part_of(dataset, 1, "articles"))
     code, stdout, _ = factlake("versions", "--dataset", str(dataset))
     assert code == 0
     (v1_row,) = [line for line in stdout.splitlines() if "v1" in line]
     (v2_row,) = [line for line in stdout.splitlines() if "v2" in line]
-    assert "DAMAGED" in v1_row and "articles.parquet" in v1_row
+    assert "DAMAGED" in v1_row and "v1/articles/" in v1_row
     assert "DAMAGED" not in v2_row and "ok" in v2_row
 
 
 def test_a_rewritten_table_with_other_rows_is_damaged(dataset: Path) -> None:
-    """What a `COPY … TO 'v1/articles.parquet'` left behind: a valid Parquet file with the wrong rows."""
+    """What a `COPY … TO` over a part left behind: a valid Parquet file with the wrong rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from factlake.integrity import version_problems
 
-    pq.write_table(pa.table({"x": [1]}), dataset / "v1" / "articles.parquet")
+    pq.write_table(pa.table({"x": [1]}), part_of(dataset, 1, "articles"))
+    version = publish.resolve_version(dataset, 1)
+    assert any("bytes, the manifest says" in problem for problem in version_problems(version))
+    assert any(
+        "has 1 rows, the manifest says 2" in problem for problem in version_problems(version, full=True)
+    )
+
+
+def test_a_file_added_to_a_table_folder_is_damage(dataset: Path) -> None:
+    """Analysts read a table's folder whole, so a file its manifest does not list changes the table."""
+    import shutil
+
+    from factlake.integrity import version_problems
+
+    shutil.copy(part_of(dataset, 2, "articles"), dataset / "v1" / "articles" / "extra.parquet")
     problems = version_problems(publish.resolve_version(dataset, 1))
-    assert any("has 1 rows, the manifest says 2" in problem for problem in problems)
+    assert problems == ["v1/articles holds 1 file(s) its manifest does not list, e.g. extra.parquet"]
+    assert version_problems(publish.resolve_version(dataset, 2)) == []
 
 
 def test_a_damaged_old_version_blocks_neither_the_catalog_nor_queries(
     dataset: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    truncate(dataset / "v1" / "facts.parquet")
+    truncate(part_of(dataset, 1, "facts"))
     with caplog.at_level(logging.WARNING, logger="factlake"):
         refreshed = catalog.refresh_catalog(dataset)
     assert refreshed.path == dataset / "catalog.duckdb" and refreshed.error is None
@@ -121,7 +142,7 @@ def test_a_damaged_old_version_blocks_neither_the_catalog_nor_queries(
 def test_publishing_after_a_damaged_old_version_succeeds(dataset: Path) -> None:
     from factlake.flow import publish_task
 
-    truncate(dataset / "v1" / "facts.parquet")
+    truncate(part_of(dataset, 1, "facts"))
     number = publish_task.fn(dataset, valid_tables(4), {"note": "test"})
     assert number == 3 and os.readlink(dataset / "latest") == "v3"
     assert [entry.name for entry in dataset.iterdir() if entry.name.startswith(".tmp-")] == []
@@ -227,10 +248,10 @@ def test_corrupt_tags_and_history_are_one_line_with_a_way_out(dataset: Path) -> 
 
 
 def test_diff_on_a_corrupt_table_is_one_line(dataset: Path) -> None:
-    truncate(dataset / "v1" / "facts.parquet")
+    truncate(part_of(dataset, 1, "facts"))
     code, _, stderr = factlake("diff", "1", "2", "--dataset", str(dataset))
     assert code == 1
-    one_error_line(stderr, "v1/facts.parquet", "verify")
+    one_error_line(stderr, "v1/facts cannot be read", "verify")
 
 
 def test_missing_latest_is_reported_by_versions(dataset: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import catalog
+from factlake import catalog, publish
 from factlake.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow  # runs the build through Prefect (a server or subprocesses)
@@ -47,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     dataset = root / "news"
     first = factlake("run", str(source), "--dataset", str(dataset))
     assert first.returncode == 0, first.stderr
-    v1_bytes = {path.name: path.read_bytes() for path in (dataset / "v1").iterdir()}
+    v1_bytes = {str(path): path.read_bytes() for path in (dataset / "v1").rglob("*") if path.is_file()}
     return {"root": root, "source": source, "dataset": dataset, "first": first, "v1_bytes": v1_bytes}
 
 
@@ -57,7 +57,8 @@ def test_first_run_publishes_v1_with_a_summary(built: dict) -> None:
     assert "published:" in built["first"].stdout and "inputs: 5 read" in built["first"].stdout
     manifest = json.loads((dataset / "v1" / "manifest.json").read_text())
     assert manifest["input_counts"]["total"] == 5
-    assert len(manifest["inputs"]) == 5 and all(len(entry["sha256"]) == 64 for entry in manifest["inputs"])
+    inputs = publish.read_table(publish.resolve_version(dataset, 1), "inputs")
+    assert len(inputs) == 5 and all(len(sha256) == 64 for sha256 in inputs["sha256"])
     assert manifest["prefect"]["flow_run_id"]
     assert set(manifest["tables"]) == {
         "articles",
@@ -67,6 +68,7 @@ def test_first_run_publishes_v1_with_a_summary(built: dict) -> None:
         "conflicts",
         "stories",
         "rejects",
+        "inputs",
     }
 
 
@@ -133,7 +135,8 @@ def test_new_article_publishes_v2_and_leaves_v1_identical(built: dict) -> None:
     result = factlake("run", str(source), "--dataset", str(dataset))
     assert result.returncode == 0, result.stderr
     assert os.readlink(dataset / "latest") == "v2"
-    assert {path.name: path.read_bytes() for path in (dataset / "v1").iterdir()} == built["v1_bytes"]
+    v1_files = [path for path in (dataset / "v1").rglob("*") if path.is_file()]
+    assert {str(path): path.read_bytes() for path in v1_files} == built["v1_bytes"]
     manifest = json.loads((dataset / "v2" / "manifest.json").read_text())
     assert manifest["parent"] == 1
     assert manifest["extraction_cache"] == {"articles": 6, "extracted": 1, "carried_over": 5}

@@ -137,8 +137,8 @@ def test_run_publishes_and_every_input_is_accounted_for(hostile_run: dict) -> No
     assert summary.version == 1
     counts = summary.inputs
     assert counts["article"] + counts["duplicate"] + counts["rejected"] == counts["total"]
-    manifest = publish.read_manifest(publish.latest_version(hostile_run["dataset"]))
-    uris = sorted(entry["source_uri"] for entry in manifest["inputs"])
+    inputs = publish.read_table(publish.latest_version(hostile_run["dataset"]), "inputs")
+    uris = sorted(inputs["source_uri"])
     jsonl_files = {
         "lines.jsonl": [1, 2, 3],
         "surrogate.jsonl": [1],

@@ -128,6 +128,6 @@ def test_batches_and_batch_sizes() -> None:
     assert batches(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
     assert batches([1, 2], 0) == [[1], [2]]
     assert batches([], 3) == []
-    assert extract_batch_size(300, RunConfig(batch_size=200)) == 200
+    assert extract_batch_size(300, RunConfig(batch_size=200, workers=1)) == 200
     assert extract_batch_size(300, RunConfig(task_runner="dask", dask_workers=2, batch_size=200)) == 75
     assert extract_batch_size(3, RunConfig(task_runner="dask", dask_workers=4, batch_size=200)) == 1

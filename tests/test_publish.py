@@ -34,34 +34,46 @@ def test_version_layout_and_manifest(tmp_path: Path) -> None:
     assert manifest["version"] == 1 and manifest["parent"] is None
     assert manifest["tables"]["mentions"]["rows"] == 2
     for table in ("articles", "mentions", "facts", "entities", "conflicts", "rejects"):
-        path = tmp_path / "v1" / f"{table}.parquet"
+        (path,) = publish.table_files(version, table)
+        assert path.parent == tmp_path / "v1" / table
         assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
 def test_arrow_types_follow_the_contract(tmp_path: Path) -> None:
-    publish_once(tmp_path)
-    schema = pq.read_schema(tmp_path / "v1" / "facts.parquet")
+    version = publish_once(tmp_path)
+    schema = publish.table_schema(version, "facts")
     assert schema.field("sources").type.value_type == "string"
     assert str(schema.field("first_published").type) == "date32[day]"
-    assert schema.field("fact_id").metadata[b"description"]
+    assert not schema.field("fact_id").nullable
+    stored = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    comments = dict(
+        stored.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'v1' AND table_name = 'facts'"
+        ).fetchall()
+    )
+    assert (
+        comments["fact_id"]
+        == publish.arrow_schema("facts").field("fact_id").metadata[b"description"].decode()
+    )
 
 
 def test_new_version_leaves_old_one_byte_identical(tmp_path: Path) -> None:
     publish_once(tmp_path)
-    before = {path.name: path.read_bytes() for path in (tmp_path / "v1").iterdir()}
+    before = {str(path): path.read_bytes() for path in (tmp_path / "v1").rglob("*") if path.is_file()}
     publish_once(tmp_path, n_articles=3)
-    after = {path.name: path.read_bytes() for path in (tmp_path / "v1").iterdir()}
+    after = {str(path): path.read_bytes() for path in (tmp_path / "v1").rglob("*") if path.is_file()}
     assert before == after
     assert os.readlink(tmp_path / "latest") == "v2"
     assert json.loads((tmp_path / "v2" / "manifest.json").read_text())["parent"] == 1
 
 
 def test_same_tables_give_same_parquet_bytes(tmp_path: Path) -> None:
-    publish_once(tmp_path / "one")
-    publish_once(tmp_path / "two")
-    for table in ("articles", "mentions", "facts"):
-        first = (tmp_path / "one" / "v1" / f"{table}.parquet").read_bytes()
-        assert first == (tmp_path / "two" / "v1" / f"{table}.parquet").read_bytes()
+    one, two = publish_once(tmp_path / "one"), publish_once(tmp_path / "two")
+    for table in ("articles", "mentions", "facts", "stories", "rejects"):
+        first = [path.read_bytes() for path in publish.table_files(one, table)]
+        assert first == [path.read_bytes() for path in publish.table_files(two, table)]
+    assert publish.read_manifest(one)["tables"] == publish.read_manifest(two)["tables"]
 
 
 @pytest.mark.slow
@@ -94,7 +106,7 @@ def test_connect_reads_latest_and_versions(tmp_path: Path) -> None:
 
 def test_duckdb_reads_latest_parquet_directly(tmp_path: Path) -> None:
     publish_once(tmp_path)
-    count = duckdb.sql(f"select count(*) from '{tmp_path}/latest/facts.parquet'").fetchall()[0][0]
+    count = duckdb.sql(f"select count(*) from '{tmp_path}/latest/facts/*.parquet'").fetchall()[0][0]
     assert count == 1
 
 

@@ -46,8 +46,13 @@ def dataset(tmp_path: Path) -> Path:
     return folder
 
 
+def first_part(dataset: Path, table: str) -> Path:
+    """The first Parquet part of ``table`` in v1."""
+    return publish.table_files(publish.resolve_version(dataset, 1), table)[0]
+
+
 def hostile_statements(dataset: Path, outside: Path) -> list[str]:
-    v1_articles = dataset / "v1" / "articles.parquet"
+    v1_articles = first_part(dataset, "articles")
     return [
         f"COPY (SELECT 1) TO '{v1_articles}' (FORMAT parquet)",
         f"COPY (SELECT 1) TO '{v1_articles}' (FORMAT parquet, USE_TMP_FILE false)",
@@ -83,7 +88,7 @@ def test_hostile_statements_are_refused_and_change_nothing(dataset: Path, tmp_pa
         assert "root:" not in stdout + stderr
         assert snapshot(dataset) == before, statement
         assert list(outside.parent.iterdir()) == [], statement
-    assert pq.read_metadata(dataset / "v1" / "articles.parquet").num_rows == 2
+    assert pq.read_metadata(first_part(dataset, "articles")).num_rows == 2
     assert_queries_still_run(dataset)
 
 
@@ -104,7 +109,7 @@ def assert_queries_still_run(dataset: Path) -> None:
 
 def test_the_connection_itself_cannot_write_or_read_outside(dataset: Path, tmp_path: Path) -> None:
     """The sandbox holds even for a statement the command line would have refused."""
-    target = dataset / "v1" / "articles.parquet"
+    target = first_part(dataset, "articles")
     before = target.read_bytes()
     connection = catalog.connect(dataset)
     for statement in (

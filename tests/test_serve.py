@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from factlake.config import DEFAULT_SOURCE, FactlakeConfig
 from factlake.errors import RunError
+from factlake.publish import read_table, resolve_version
 from factlake.serve import build_deployment, pinned_build
 from tests.helpers_process import (
     check_dataset,
@@ -205,7 +206,8 @@ def test_a_run_with_other_folders_is_refused_and_reads_nothing(prefect_api: str,
         assert built["type"] == "COMPLETED", built
         manifest = json.loads((dataset / "latest" / "manifest.json").read_text())
         assert manifest["sources"] == [sources.name]  # a label, never the machine's path
-        assert not any("secret" in entry["source_uri"] for entry in manifest["inputs"])
+        inputs = read_table(resolve_version(dataset, None), "inputs")
+        assert not any("secret" in uri for uri in inputs["source_uri"])
     finally:
         serve.process.send_signal(signal.SIGTERM)
         serve.wait(timeout=120)

@@ -150,6 +150,17 @@ def input_entries(articles: list[dict[str, Any]], rejects: list[dict[str, Any]])
     return sorted(entries, key=lambda entry: (entry["source_uri"], entry["outcome"]))
 
 
+def inputs_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """The ``inputs`` table of a version: one row per input (file or JSONL line) with its hash and what
+    became of it (``article``, ``duplicate`` or ``rejected`` with the stage and reason).
+
+    Published as Parquet parts beside the tables rather than inline in ``manifest.json``: it grows with
+    every input ever read, and as parts it is shared between versions like the other tables.
+    """
+    columns = [field.name for field in publish.INPUTS_SCHEMA]
+    return pd.DataFrame([{name: entry.get(name) for name in columns} for entry in entries], columns=columns)
+
+
 def outcome_counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     """Inputs by outcome, plus their total (the counts add up to ``total``)."""
     counts = Counter(entry["outcome"] for entry in entries)
@@ -184,7 +195,11 @@ def build_manifest(
     flow_run: dict[str, Any],
     created_at: dt.datetime,
 ) -> dict[str, Any]:
-    """The manifest of a version, minus what publishing adds (version, parent, tables)."""
+    """The manifest of a version, minus what publishing adds (version, parent, tables).
+
+    ``inputs`` are only counted here (``input_counts``); the list itself is the version's ``inputs``
+    table (:func:`inputs_frame`).
+    """
     return {
         "created_at": created_at.isoformat(timespec="seconds"),
         "code_version": {"factlake": __version__, "code_sha256": code_sha256, "extractors": extractors},
@@ -198,7 +213,6 @@ def build_manifest(
             "dedup": dataclasses.asdict(config.dedup),
         },
         "input_counts": outcome_counts(inputs),
-        "inputs": inputs,
         "dedup": dedup_stats,
         "prefect": flow_run,
     }
@@ -262,7 +276,8 @@ def build_tables(
     stories: pd.DataFrame,
     rejects: list[dict[str, Any]],
 ) -> dict[str, pd.DataFrame]:
-    """The seven published tables, in contract order."""
+    """The seven tables of the contract, in contract order (the ``inputs`` table is added after
+    validation: :func:`inputs_frame`)."""
     return {
         "articles": articles,
         "mentions": mentions,

@@ -28,13 +28,16 @@ from factlake.errors import FactlakeError, RunError
 from factlake.integrity import version_problems
 from factlake.publish import (
     LATEST,
+    PUBLISHED_TABLES,
     TEMP_PREFIX,
     PublishedVersion,
+    column_descriptions,
     latest_version,
+    read_manifest,
     resolve_version,
+    table_files,
     version_dirs,
 )
-from schemas.tables import TABLES
 
 CATALOG_FILE = "catalog.duckdb"
 CATALOG_TEMP_PREFIX = f"{TEMP_PREFIX}catalog-"
@@ -61,12 +64,31 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _view_statements(schema: str, folder: str) -> list[str]:
-    return [
-        f"CREATE OR REPLACE VIEW {schema}.{table} AS "
-        f"SELECT * FROM read_parquet('{_quote(folder)}/{table}.parquet')"
-        for table in TABLES
-    ]
+def version_tables(version: PublishedVersion) -> list[str]:
+    """The tables a version holds, in contract order (the inputs table only in versions that have it)."""
+    listed = read_manifest(version).get("tables") or {}
+    return [table for table in PUBLISHED_TABLES if table in listed]
+
+
+def _comment_statements(schema: str, version: PublishedVersion) -> list[str]:
+    """``COMMENT ON COLUMN`` for every column the contract describes: the data dictionary travels with
+    the catalog (``duckdb_columns().comment``), not in every Parquet part's footer."""
+    statements = []
+    for table in version_tables(version):
+        for column, description in column_descriptions(table).items():
+            statements.append(f"COMMENT ON COLUMN {schema}.{table}.{column} IS '{_quote(description)}'")
+    return statements
+
+
+def _view_statements(schema: str, folder: str, version: PublishedVersion) -> list[str]:
+    statements = []
+    for table in version_tables(version):
+        files = [f"{folder}/{path.relative_to(version.path)}" for path in table_files(version, table)]
+        listed = ", ".join(f"'{_quote(name)}'" for name in files)
+        statements.append(
+            f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM read_parquet([{listed}])"
+        )
+    return statements
 
 
 def _add_version(
@@ -80,10 +102,12 @@ def _add_version(
     try:
         if schema != "main":
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for statement in _view_statements(schema, folder):
+        for statement in _view_statements(schema, folder, version):
+            connection.execute(statement)
+        for statement in _comment_statements(schema, version):
             connection.execute(statement)
     except duckdb.Error as error:
-        for table in TABLES:
+        for table in PUBLISHED_TABLES:
             connection.execute(f"DROP VIEW IF EXISTS {schema}.{table}")
         if schema != "main":
             connection.execute(f"DROP SCHEMA IF EXISTS {schema}")
@@ -204,7 +228,7 @@ def connect(
             )
         warn(f"left out damaged version {published.name}: {problem} (see factlake verify)")
     if chosen is not None:
-        for table in TABLES:
+        for table in version_tables(chosen):
             connection.execute(
                 f"CREATE OR REPLACE VIEW main.{table} AS SELECT * FROM {_arrow_name(chosen, table)}"
             )
@@ -226,8 +250,10 @@ def _register_version(connection: duckdb.DuckDBPyConnection, version: PublishedV
         return problems[0] + more
     try:
         datasets = {
-            table: arrow_dataset.dataset(str(version.path / f"{table}.parquet"), format="parquet")
-            for table in TABLES
+            table: arrow_dataset.dataset(
+                [str(path) for path in table_files(version, table)], format="parquet"
+            )
+            for table in version_tables(version)
         }
     except (OSError, pa.ArrowException) as error:
         return str(error).strip().splitlines()[0]

@@ -115,6 +115,10 @@ def run(
     dask_workers: DaskWorkersOption = 2,
     batch_size: BatchSizeOption = 200,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 0.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Extraction processes (default: one per core; 0 or 1: this process only)."),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
@@ -132,6 +136,7 @@ def run(
         dask_workers=dask_workers,
         batch_size=batch_size,
         lock_timeout=wait,
+        workers=workers,
     )
     progress = Progress(
         TextColumn("{task.description:<8}"),

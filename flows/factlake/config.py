@@ -153,6 +153,11 @@ class RunConfig:
         dask_workers: Worker processes of the local Dask cluster.
         batch_size: Articles per parse/extract task.
         lock_timeout: Seconds a run waits for another run's writer lock before giving up.
+        workers: Processes that extract with the default task runner: None for one per available core,
+            0 or 1 for the flow's own process only (see :mod:`factlake.workers`).
+        min_articles_per_worker: Fewest articles to extract that are worth a worker process: a worker
+            loads the spaCy model (seconds of CPU) before it extracts anything, so a handful of articles
+            is extracted sooner by the flow's own process.
     """
 
     task_runner: str = "default"
@@ -160,6 +165,8 @@ class RunConfig:
     dask_workers: int = 2
     batch_size: int = 200
     lock_timeout: float = 0.0
+    workers: int | None = None
+    min_articles_per_worker: int = 50
 
 
 @dataclass(frozen=True, config=STRICT_KEYS)

@@ -18,11 +18,23 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
 
-from factlake import assemble, cache, catalog, dedup, discover, incremental, ingest, link, parse, publish
+from factlake import (
+    assemble,
+    cache,
+    catalog,
+    dedup,
+    discover,
+    incremental,
+    ingest,
+    link,
+    parse,
+    publish,
+    workers,
+)
 from factlake.config import FactlakeConfig
 from factlake.dedup import story_table
 from factlake.errors import TransientError
-from factlake.extract import Extraction, build_nlp, extract_articles
+from factlake.extract import Extraction
 from factlake.incremental import extractor_versions
 from factlake.records import to_frame
 from factlake.reference import Reference, load_reference
@@ -65,16 +77,6 @@ def _retry_only_transient(task_object: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=2)
-def _cached_nlp(model_name: str, config_key: str, config: Any) -> Any:
-    return build_nlp(config)
-
-
-def _nlp_for(config: FactlakeConfig) -> Any:
-    """The spaCy pipeline, loaded once per process (threads and Dask workers reuse it)."""
-    return _cached_nlp(config.extract.spacy_model, repr(config.extract), config.extract)
-
-
 @task(name="discover", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
 def discover_task(config: FactlakeConfig) -> tuple[list[discover.InputFile], list[dict[str, Any]]]:
     return discover.discover_inputs(config.sources, config.parse)
@@ -89,7 +91,7 @@ def parse_task(
 
 @task(name="extract")
 def extract_task(articles: list[dict[str, Any]], config: FactlakeConfig, reference: Reference) -> Extraction:
-    return extract_articles(articles, _nlp_for(config), config.extract, reference)
+    return workers.extract(articles, config, reference)
 
 
 @task(name="validate")
@@ -277,7 +279,8 @@ def build_dataset(
         )
         manifest["extraction_cache"] = cache_stats
         manifest["timings"] = timings.record()
-        version = publish_task(dataset, tables, manifest)
+        published = {**tables, publish.INPUTS_TABLE: assemble.inputs_frame(entries)}
+        version = publish_task(dataset, published, manifest)
         report("publish", 1, 1)
     summary = assemble.RunSummary(
         dataset=str(dataset),

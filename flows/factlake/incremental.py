@@ -53,16 +53,27 @@ def batches(items: list[Any], size: int) -> list[list[Any]]:
 
 
 def extract_batch_size(n_articles: int, run: RunConfig) -> int:
-    """Articles per extract task: ``batch_size``, smaller when a Dask cluster would otherwise idle.
+    """Articles per extract task: ``batch_size``, smaller when worker processes would otherwise idle.
 
-    With worker processes, a few large batches leave workers waiting for the last one (300 articles
-    in batches of 200 keep one of two workers busy for two thirds of the stage); at least two batches
-    per worker balance the load. The in-process runner keeps ``batch_size`` (it runs one task at a time).
+    With worker processes (a Dask cluster, or the default runner's pool of ``workers``), a few large
+    batches leave workers waiting for the last one (300 articles in batches of 200 keep one of two workers
+    busy for two thirds of the stage); at least two batches per worker balance the load, and the default
+    runner's batches are no smaller than ``min_articles_per_worker`` (a smaller one, a run of few
+    articles, is extracted in the flow's process). One process keeps ``batch_size`` (it runs one batch at
+    a time).
     """
+    from factlake.workers import worker_count
+
     size = max(1, run.batch_size)
-    if run.task_runner != "dask":
-        return size
-    per_worker = -(-n_articles // (2 * max(1, run.dask_workers)))
+    smallest = 1
+    if run.task_runner == "dask":
+        processes = max(1, run.dask_workers)
+    else:
+        processes = worker_count(run, n_articles)
+        if processes <= 1:
+            return size
+        smallest = max(1, run.min_articles_per_worker)  # a smaller batch is extracted in-process
+    per_worker = max(smallest, -(-n_articles // (2 * processes)))
     return max(1, min(size, per_worker))
 
 

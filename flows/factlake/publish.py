@@ -3,7 +3,9 @@
 Layout of a dataset folder::
 
     DIR/
-      v1/  v2/ ...             one folder per version: <table>.parquet + manifest.json (never modified)
+      v1/  v2/ ...             one folder per version: <table>/<sha256>.parquet parts + manifest.json
+                               (never modified; parts shared with other versions, see factlake.parts)
+      parts/<table>/           the store of content-addressed parts (hard-linked into the versions)
       latest -> v2             relative symlink, switched by an atomic rename once a version is complete
       catalog.duckdb           views over latest and one schema per version (see factlake.catalog)
       tags.json                names given to versions by `factlake tag` (kept by `factlake gc`)
@@ -38,8 +40,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from factlake import parts
 from factlake.errors import DatasetLockedError, RunError, TransientError
-from factlake.records import sha256_hex
 from schemas.tables import LIST_OF_STRINGS, SORT_KEYS, TABLES, typed_columns
 
 VERSION_PATTERN = re.compile(r"^v(\d+)$")
@@ -49,8 +51,24 @@ LOCK_FILE = ".lock"
 HISTORY_FILE = ".history"
 TAGS_FILE = "tags.json"
 TEMP_PREFIX = ".tmp-"
-PARQUET_COMPRESSION = "zstd"
-ROW_GROUP_SIZE = 128 * 1024
+PARQUET_COMPRESSION = parts.PARQUET_COMPRESSION
+ROW_GROUP_SIZE = parts.ROW_GROUP_SIZE
+#: The per-input list of a version (what became of every input file or JSONL line): a table of its own,
+#: published beside the contract's tables rather than inline in ``manifest.json``.
+INPUTS_TABLE = "inputs"
+INPUTS_SCHEMA = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("sha256", pa.string()),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("article_id", pa.string()),
+        pa.field("stage", pa.string()),
+        pa.field("error", pa.string()),
+    ],
+    metadata={"table": INPUTS_TABLE},
+)
+#: Every table a version can hold: the contract's tables and the inputs table.
+PUBLISHED_TABLES = (*TABLES, INPUTS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -66,8 +84,15 @@ class PublishedVersion:
         return f"v{self.number}"
 
 
+def sort_keys(table: str) -> list[str]:
+    """The columns a published table is sorted by."""
+    return SORT_KEYS.get(table, ["source_uri", "outcome"])
+
+
 def arrow_schema(table: str) -> pa.Schema:
     """Arrow schema of a published table, derived from its pandera model (never written twice)."""
+    if table == INPUTS_TABLE:
+        return INPUTS_SCHEMA
     model = TABLES[table]
     schema = model.to_schema()
     list_columns = set(typed_columns(model, LIST_OF_STRINGS))
@@ -94,10 +119,30 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(fields, metadata={"table": table})
 
 
-def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
-    """Sort a table by its keys (for compression and pruning) and convert it with its exact Arrow schema."""
+def column_descriptions(table: str) -> dict[str, str]:
+    """Column name → description of a published table, as its pandera model states them.
+
+    Read from the model's fields rather than from :func:`arrow_schema`: building the pandera schema
+    imports pandera's validation engines (seconds), which a catalog refresh should not pay.
+    """
+    if table not in TABLES:
+        return {}
+    fields = TABLES[table]._collect_fields()
+    return {name: info.description for name, (_, info) in fields.items() if info.description}
+
+
+def to_arrow(table: str, frame: pd.DataFrame, groups: pd.Series | None = None) -> pa.Table:
+    """Sort a table by its keys (for compression and pruning) and convert it with its exact Arrow schema.
+
+    ``groups`` (one integer per row, see :func:`factlake.parts.row_groups`) sorts by group first.
+    """
     schema = arrow_schema(table)
-    ordered = frame.sort_values(SORT_KEYS[table], kind="stable").reset_index(drop=True)
+    if groups is None:
+        ordered = frame.sort_values(sort_keys(table), kind="stable").reset_index(drop=True)
+    else:
+        ordered = frame.assign(_part_group=groups.to_numpy())
+        ordered = ordered.sort_values(["_part_group", *sort_keys(table)], kind="stable")
+        ordered = ordered.reset_index(drop=True)
     columns = []
     for field in schema:
         values = ordered[field.name].tolist()
@@ -179,16 +224,42 @@ def read_manifest(version: PublishedVersion) -> dict[str, Any]:
 def read_table(version: PublishedVersion, table: str, columns: list[str] | None = None) -> pd.DataFrame:
     """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``).
 
-    ``columns`` reads only those columns (all when None).
+    ``columns`` reads only those columns (all when None). A table of several parts comes back in its sort
+    order (when ``columns`` include the sort keys), whatever parts the rows were stored in.
     """
+    files = table_files(version, table)
     try:
-        arrow_table = pq.read_table(version.path / f"{table}.parquet", columns=columns)
+        pieces = [pq.read_table(path, columns=columns) for path in files]
+        arrow_table = pa.concat_tables(pieces) if len(pieces) != 1 else pieces[0]
     except (OSError, pa.ArrowException) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise RunError(
-            f"{version.name}/{table}.parquet cannot be read ({detail}); factlake verify lists the damage"
+            f"{version.name}/{table} cannot be read ({detail}); factlake verify lists the damage"
         ) from error
+    keys = sort_keys(table)
+    if len(files) > 1 and set(keys) <= set(arrow_table.column_names):
+        arrow_table = arrow_table.sort_by([(key, "ascending") for key in keys])
     return arrow_table.to_pandas(types_mapper=None, date_as_object=True, maps_as_pydicts="strict")
+
+
+def table_files(version: PublishedVersion, table: str) -> list[Path]:
+    """The Parquet files of one table of a version, in the order its manifest lists them.
+
+    A version of the parts layout lists ``<table>/<sha256>.parquet`` parts; a version published before
+    it has one ``<table>.parquet`` file.
+
+    Raises:
+        RunError: when the manifest cannot be read.
+    """
+    entry = (read_manifest(version).get("tables") or {}).get(table)
+    if isinstance(entry, dict) and isinstance(entry.get("parts"), list):
+        return [version.path / table / part["file"] for part in entry["parts"]]
+    return [version.path / f"{table}.parquet"]
+
+
+def table_schema(version: PublishedVersion, table: str) -> pa.Schema:
+    """The Arrow schema of one table of a version (read from its first file's footer)."""
+    return pq.read_schema(table_files(version, table)[0])
 
 
 def read_dataset_file(path: Path) -> str | None:
@@ -280,10 +351,6 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _file_sha256(path: Path) -> str:
-    return sha256_hex(path.read_bytes())
 
 
 LOCK_POLL_SECONDS = 0.1
@@ -378,6 +445,7 @@ def clean_leftovers(dataset: Path) -> list[str]:
             else:
                 entry.unlink(missing_ok=True)
             removed.append(entry.name)
+    removed += parts.remove_temporaries(dataset)
     return removed
 
 
@@ -409,7 +477,9 @@ def write_version(
 ) -> PublishedVersion:
     """Write a complete new version and switch ``latest`` to it; the caller holds the writer lock.
 
-    ``manifest`` is completed with ``version``, ``parent``, the row count and SHA-256 of every table.
+    Every table becomes a folder of content-addressed parts shared with earlier versions
+    (:mod:`factlake.parts`). ``manifest`` is completed with ``version``, ``parent``, every table's rows,
+    bytes and parts, and ``storage`` (parts and bytes this version shares and writes anew).
     ``render_report`` (when given) writes ``report.html`` from the tables and manifest just written, before
     the version becomes visible: a crash leaves no version without its report.
 
@@ -423,29 +493,13 @@ def write_version(
     temporary = dataset / f"{TEMP_PREFIX}{name}-{os.getpid()}"
     try:
         temporary.mkdir(parents=True)
-        table_entries: dict[str, Any] = {}
-        for table, frame in tables.items():
-            path = temporary / f"{table}.parquet"
-            arrow_table = to_arrow(table, frame)
-            pq.write_table(
-                arrow_table,
-                path,
-                compression=PARQUET_COMPRESSION,
-                row_group_size=ROW_GROUP_SIZE,
-                write_statistics=True,
-            )
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-            table_entries[table] = {
-                "rows": arrow_table.num_rows,
-                "bytes": path.stat().st_size,
-                "sha256": _file_sha256(path),
-            }
+        table_entries, storage = write_tables(dataset, temporary, tables)
         full_manifest = {
             **manifest,
             "version": number,
             "parent": parent.number if parent else None,
             "tables": table_entries,
+            "storage": storage,
         }
         write_json_atomic(temporary / MANIFEST, full_manifest)
         if render_report is not None:
@@ -465,6 +519,36 @@ def write_version(
             raise RunError(f"cannot write to dataset folder {dataset}: {error.strerror}") from error
         raise TransientError(f"I/O error while writing {dataset}: {error}") from error
     return PublishedVersion(number, dataset / name)
+
+
+def write_tables(
+    dataset: Path, folder: Path, tables: dict[str, pd.DataFrame]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Write every table into the version folder being built, as parts shared through the store.
+
+    Returns:
+        The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
+        the version, and those written anew (the rest are links to parts of earlier versions).
+    """
+    entries: dict[str, Any] = {}
+    storage = {"parts": 0, "bytes": 0, "new_parts": 0, "new_bytes": 0}
+    for table, frame in tables.items():
+        groups = parts.row_groups(table, frame, tables)
+        arrow_table = to_arrow(table, frame, groups)
+        ordered_groups = sorted(groups.tolist())
+        written = parts.write_table_parts(
+            dataset, table, arrow_table, ordered_groups, sort_keys(table), folder / table
+        )
+        _fsync_dir(folder / table)
+        entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
+        storage["parts"] += len(written.parts)
+        storage["bytes"] += written.bytes
+        storage["new_parts"] += written.new_parts
+        storage["new_bytes"] += written.new_bytes
+    for table_folder in {dataset / parts.PARTS_DIR / table for table in tables}:
+        if table_folder.is_dir():
+            _fsync_dir(table_folder)
+    return entries, storage
 
 
 def switch_latest(dataset: Path, name: str) -> None:

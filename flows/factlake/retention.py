@@ -6,7 +6,11 @@ one ``latest`` points to and every tagged version, and removes the others under 
 1. each version to remove is renamed to a hidden ``.tmp-`` name (it disappears from listings at once; a
    crash from here on leaves only leftovers the next run or gc deletes),
 2. the catalog is rebuilt over the remaining versions,
-3. the renamed folders are deleted.
+3. the renamed folders are deleted,
+4. the parts of the store (``DIR/parts``) that no remaining version lists are deleted. Every version
+   folder holds its own hard links (or copies) of its parts, so this never damages a version: it only
+   frees the bytes that were kept for versions now gone. A crash between 3 and 4 leaves unused parts,
+   which the next gc removes.
 
 Tag changes and gc also share a small ``.tags.lock``, so a tag is never set on a version gc is removing;
 tagging does not wait for a running build (a build never removes a version).
@@ -22,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from factlake import catalog, publish
-from factlake.errors import RunError
+from factlake import catalog, parts, publish
+from factlake.errors import FactlakeError, RunError
 
 TAGS_LOCK_FILE = ".tags.lock"
 TAG_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
@@ -39,11 +43,13 @@ class GarbageCollection:
         removed: Names of the removed versions, oldest first.
         kept: Names of the kept versions, oldest first.
         protected: Kept only because ``latest`` or a tag names them (version name → reasons).
+        removed_parts: ``table/file`` of the stored parts removed because no kept version lists them.
     """
 
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     protected: dict[str, list[str]] = field(default_factory=dict)
+    removed_parts: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -125,7 +131,20 @@ def collect_garbage(dataset: Path, keep: int, dry_run: bool = False, wait: float
         catalog.refresh_catalog(dataset)
         for hidden in doomed:
             shutil.rmtree(hidden, ignore_errors=True)
+        plan.removed_parts = parts.remove_unused_parts(dataset, parts_in_use(dataset))
     return plan
+
+
+def parts_in_use(dataset: Path) -> set[tuple[str, str]]:
+    """(table, file) of every part listed by a version on disk (a version whose manifest cannot be read
+    keeps none: its folder holds its own links, so removing them from the store cannot damage it)."""
+    used: set[tuple[str, str]] = set()
+    for version in publish.version_dirs(dataset):
+        try:
+            used |= parts.listed_parts(publish.read_manifest(version))
+        except FactlakeError:
+            continue
+    return used
 
 
 def check_tag_name(name: str) -> None:

@@ -51,14 +51,18 @@ class _BelowCritical:
 def task_runner_for(config: FactlakeConfig) -> Any:
     """The Prefect task runner the run settings ask for.
 
-    ``default`` runs tasks in threads of this process; ``dask`` runs them on a Dask cluster through
+    ``default`` runs tasks in threads of this process, extraction in a pool of ``run.workers`` processes
+    (:mod:`factlake.workers`); ``dask`` runs them on a Dask cluster through
     ``prefect-dask``: an existing one at ``dask_address``, or a local cluster of worker processes.
     """
     run = config.run
     if run.task_runner == "default":
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ThreadPoolTaskRunner(max_workers=1)
+        from factlake.workers import worker_count
+
+        # one thread per extraction worker process (factlake.workers), each waiting for its batch
+        return ThreadPoolTaskRunner(max_workers=worker_count(run))
     if run.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -92,22 +96,33 @@ def run_build(
     ephemeral API would start only when the flow is called, after importing the whole server into this
     process.
     """
-    from factlake import assemble, catalog
-    from factlake.prefect_server import (
-        LocalPrefectServer,
-        configured_api_url,
-        configured_home,
-        deliver_pending_events,
-        prefect_api,
-    )
+    from factlake import assemble, catalog, workers
+    from factlake.prefect_server import configured_api_url
     from factlake.reference import load_reference
 
     unchanged = assemble.unchanged_version(config, load_reference(config.reference_dir))
     if unchanged is not None:
         catalog.refresh_catalog(config.dataset)
         return RunSummary(str(config.dataset), unchanged, up_to_date=True)
-    if configured_api_url():
-        return _run_flow(config, progress, deployment_name)
+    try:
+        if configured_api_url():
+            return _run_flow(config, progress, deployment_name)
+        return _run_with_local_server(config, progress, deployment_name)
+    finally:
+        workers.shut_down()
+
+
+def _run_with_local_server(
+    config: FactlakeConfig, progress: Callable[[str, int, int], None] | None, deployment_name: str | None
+) -> RunSummary:
+    """Run the flow against a local Prefect server started for this run (see :func:`run_build`)."""
+    from factlake.prefect_server import (
+        LocalPrefectServer,
+        configured_home,
+        deliver_pending_events,
+        prefect_api,
+    )
+
     server = LocalPrefectServer(configured_home(), services=False, ui=False)
     server.launch()
     try:

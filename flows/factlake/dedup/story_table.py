@@ -25,14 +25,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from factlake.config import DedupConfig
 from factlake.dedup import story_dates
 from factlake.dedup.articles import canonical_order, mark_duplicate_articles
 from factlake.dedup.stories import average_linkage, ordered_similarities
 from factlake.link import resolve_roles_in_stories
-from factlake.publish import latest_version, read_table
+from factlake.publish import latest_version, read_table, table_schema
 from factlake.records import stable_id, to_frame
 
 #: Columns of the previous version's ``articles`` table that incremental runs carry over.
@@ -70,7 +69,7 @@ def read_previous(dataset: Path) -> pd.DataFrame | None:
     latest = latest_version(dataset)
     if latest is None:
         return None
-    present = set(pq.read_schema(latest.path / "articles.parquet").names)
+    present = set(table_schema(latest, "articles").names)
     columns = [name for name in CARRIED_COLUMNS if name in present]
     return previous_assignment(read_table(latest, "articles", columns=columns), latest.number)
 

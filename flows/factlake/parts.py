@@ -1,0 +1,304 @@
+"""Versions that share storage: each table as a folder of immutable, content-addressed Parquet parts.
+
+Every version's table is cut into *parts*: Parquet files named by the SHA-256 of their bytes. A part is
+written once into the dataset's store (``DIR/parts/<table>/<sha256>.parquet``) and hard-linked into every
+version that has it (``DIR/vN/<table>/<sha256>.parquet``), so a version that changes 1% of the rows
+writes the parts those rows fall in, and every other part costs one directory entry. The version folder
+is still a plain folder of Parquet files: ``pd.read_parquet("vN/facts")``,
+``pl.read_parquet("vN/facts/*.parquet")`` and DuckDB's ``FROM 'vN/facts/*.parquet'`` read it without
+factlake. Where the file system refuses a hard link, the part is copied (readers see no difference; the
+version then costs its full size). The version's ``manifest.json`` lists its parts (file, rows, bytes).
+
+Which rows share a part decides how much a new version writes, so the cut is made to be stable:
+
+1. rows are grouped by the version in which their article first appeared (``articles.first_version``;
+   a mention by its article, a fact or a story by its earliest article, an input by its article): a
+   news feed mostly adds articles, and the rows of the new ones form new groups;
+2. within a group, rows are in the table's sort order and a part ends after every row whose key hashes
+   to 0 modulo the table's target part size (content-defined chunking): removing or changing a row
+   rewrites the one part it falls in, never shifts the cut of the others.
+
+The store is only an index of what was written: every version folder holds its own links, so removing a
+part from the store (``factlake gc`` removes the parts no remaining version lists) never damages a
+version.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARTS_DIR = "parts"
+PART_SUFFIX = ".parquet"
+TEMP_PREFIX = ".tmp-"
+PARQUET_COMPRESSION = "zstd"
+ROW_GROUP_SIZE = 128 * 1024
+#: Expected rows per part, per table (others: DEFAULT_PART_ROWS). Smaller parts rewrite less when a few
+#: rows change, larger ones pay less per-file overhead (a footer with the schema, a directory entry).
+PART_ROWS = {"articles": 128, "mentions": 1024, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
+DEFAULT_PART_ROWS = 1024
+#: Group of rows that belong to no article (rejects, entities, conflicts).
+NO_GROUP = 0
+#: Link errors after which a part is copied instead (file systems without hard links, or across devices).
+COPY_INSTEAD = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
+
+
+@dataclass
+class WrittenTable:
+    """What writing one table into a version did.
+
+    Attributes:
+        parts: Manifest entries of its parts in read order: ``{"file", "rows", "bytes"}``.
+        new_bytes: Bytes of parts that were not in the store yet (what this version really wrote).
+        new_parts: Number of such parts.
+    """
+
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    new_bytes: int = 0
+    new_parts: int = 0
+
+    @property
+    def rows(self) -> int:
+        """Rows of the table."""
+        return sum(part["rows"] for part in self.parts)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of the table, shared parts included."""
+        return sum(part["bytes"] for part in self.parts)
+
+
+def _first_versions(articles: pd.DataFrame | None) -> dict[str, int]:
+    if articles is None or "first_version" not in articles or "article_id" not in articles:
+        return {}
+    known = articles.dropna(subset=["first_version"])
+    return dict(zip(known["article_id"], known["first_version"].astype(int), strict=True))
+
+
+def _earliest_by(frame: pd.DataFrame | None, key: str, first_versions: dict[str, int]) -> dict[str, int]:
+    """The earliest first version of the articles of each ``key`` value of ``frame`` (with article_id)."""
+    if frame is None or key not in frame or "article_id" not in frame or frame.empty:
+        return {}
+    groups = frame["article_id"].map(first_versions)
+    pairs = pd.DataFrame({"key": frame[key], "group": groups}).dropna()
+    if pairs.empty:
+        return {}
+    earliest = pairs.groupby("key", sort=False)["group"].min()
+    return {name: int(value) for name, value in earliest.items()}
+
+
+def row_groups(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """The group of every row of ``frame``: the first version of the (earliest) article it belongs to.
+
+    Args:
+        table: Name of the table ``frame`` is.
+        frame: Its rows.
+        tables: Every table of the version (``articles`` and ``mentions`` give the article of a row).
+
+    Returns:
+        An integer per row (``NO_GROUP`` for rows of no article), on ``frame``'s index.
+    """
+    first_versions = _first_versions(tables.get("articles"))
+    if table == "facts":
+        mapping = _earliest_by(tables.get("mentions"), "fact_id", first_versions)
+        keys = frame.get("fact_id")
+    elif table == "stories":
+        mapping = _earliest_by(tables.get("articles"), "story_id", first_versions)
+        keys = frame.get("story_id")
+    elif "article_id" in frame and table in ("articles", "mentions", "inputs"):
+        mapping, keys = first_versions, frame["article_id"]
+    else:
+        mapping, keys = {}, None
+    if keys is None or not mapping:
+        return pd.Series(NO_GROUP, index=frame.index, dtype="int64")
+    return keys.map(mapping).fillna(NO_GROUP).astype("int64")
+
+
+def part_boundaries(groups: list[int], key_hashes: list[int], target_rows: int) -> list[int]:
+    """Where parts end: row positions (exclusive) in sorted order, the last one ``len(groups)``.
+
+    A part ends where the group changes and after every row whose key hash is 0 modulo ``target_rows``.
+    """
+    ends = []
+    target = max(1, target_rows)
+    for position, (group, key_hash) in enumerate(zip(groups, key_hashes, strict=True)):
+        next_group = groups[position + 1] if position + 1 < len(groups) else None
+        if next_group != group or key_hash % target == 0:
+            ends.append(position + 1)
+    return ends
+
+
+def key_hashes(frame: pd.DataFrame, keys: list[str]) -> list[int]:
+    """A stable 64-bit hash of every row's sort key (pandas' hash with its fixed default key)."""
+    if frame.empty:
+        return []
+    values = frame[keys].astype(str)
+    return [int(value) for value in pd.util.hash_pandas_object(values, index=False).to_numpy()]
+
+
+def parquet_bytes(arrow_table: pa.Table) -> bytes:
+    """One part as Parquet bytes (zstd, statistics): the same rows always give the same bytes.
+
+    The Arrow schema is not stored in the footer (``store_schema=False``): the Parquet types already give
+    back the contract's types (dates, lists of strings, nullability), and the serialized Arrow schema
+    with every column's description cost about 5 KB per part, more than a small part's rows. The
+    descriptions are in ``docs/tables.md`` and, as column comments, in ``catalog.duckdb``.
+    """
+    sink = pa.BufferOutputStream()
+    pq.write_table(
+        arrow_table,
+        sink,
+        compression=PARQUET_COMPRESSION,
+        row_group_size=ROW_GROUP_SIZE,
+        write_statistics=True,
+        store_schema=False,
+    )
+    return sink.getvalue().to_pybytes()
+
+
+def store_dir(dataset: Path, table: str) -> Path:
+    """The store folder of a table's parts."""
+    return dataset / PARTS_DIR / table
+
+
+def store_part(dataset: Path, table: str, data: bytes) -> tuple[Path, bool]:
+    """Put one part into the store (fsynced, renamed into place) unless it is there already.
+
+    Returns:
+        Its path in the store, and whether it was written now.
+    """
+    name = hashlib.sha256(data).hexdigest() + PART_SUFFIX
+    folder = store_dir(dataset, table)
+    path = folder / name
+    if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data):
+        return path, False
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f"{TEMP_PREFIX}{name}.{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        with os.fdopen(os.open(temporary, flags, 0o444), "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path, True
+
+
+def link_part(stored: Path, target: Path) -> None:
+    """Hard-link a stored part into a version folder (a copy where the file system refuses links)."""
+    try:
+        os.link(stored, target, follow_symlinks=False)
+    except OSError as error:
+        if error.errno not in COPY_INSTEAD:
+            raise
+        shutil.copyfile(stored, target, follow_symlinks=False)
+        os.chmod(target, 0o444)
+        with open(target, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def write_table_parts(
+    dataset: Path, table: str, arrow_table: pa.Table, groups: list[int], keys: list[str], folder: Path
+) -> WrittenTable:
+    """Cut a sorted table into parts, store the new ones and link them all into ``folder``.
+
+    Args:
+        dataset: The dataset folder (its store receives new parts).
+        table: The table's name.
+        arrow_table: Its rows, sorted by group, then by the table's sort keys.
+        groups: The group of every row, in the same order.
+        keys: The table's sort keys (their hash decides where parts end).
+        folder: The table's folder in the version being written (created here).
+
+    Returns:
+        The parts in order and what was new. An empty table is one part with no rows, so readers of
+        the folder still find its schema.
+    """
+    folder.mkdir(parents=True)
+    keys = [name for name in keys if name in arrow_table.column_names]
+    hashes = key_hashes(arrow_table.select(keys).to_pandas(), keys) if keys else [0] * arrow_table.num_rows
+    ends = part_boundaries(groups, hashes, PART_ROWS.get(table, DEFAULT_PART_ROWS)) or [0]
+    written = WrittenTable()
+    start = 0
+    for end in ends:
+        data = parquet_bytes(arrow_table.slice(start, end - start))
+        stored, new = store_part(dataset, table, data)
+        target = folder / stored.name
+        if not target.exists():  # two identical parts in one table (identical rows) are one file
+            link_part(stored, target)
+        written.parts.append({"file": stored.name, "rows": end - start, "bytes": len(data)})
+        written.new_parts += int(new)
+        written.new_bytes += len(data) if new else 0
+        start = end
+    return written
+
+
+def stored_parts(dataset: Path) -> dict[tuple[str, str], Path]:
+    """Every part in the store, by (table, file name)."""
+    root = dataset / PARTS_DIR
+    if not root.is_dir():
+        return {}
+    found = {}
+    for table_folder in sorted(root.iterdir()):
+        if not table_folder.is_dir() or table_folder.is_symlink():
+            continue
+        for path in sorted(table_folder.iterdir()):
+            if path.name.endswith(PART_SUFFIX) and not path.name.startswith(TEMP_PREFIX):
+                found[(table_folder.name, path.name)] = path
+    return found
+
+
+def listed_parts(manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    """(table, file name) of every part a version's manifest lists (none for a single-file version)."""
+    listed = set()
+    for table, entry in (manifest.get("tables") or {}).items():
+        if isinstance(entry, dict):
+            for part in entry.get("parts") or []:
+                if isinstance(part, dict) and isinstance(part.get("file"), str):
+                    listed.add((table, part["file"]))
+    return listed
+
+
+def remove_unused_parts(dataset: Path, used: set[tuple[str, str]]) -> list[str]:
+    """Remove stored parts no remaining version lists, and temporary parts of crashed runs.
+
+    Call only while holding the writer lock (a run links parts from the store).
+
+    Returns:
+        ``table/file`` of every removed part.
+    """
+    removed = []
+    for (table, name), path in stored_parts(dataset).items():
+        if (table, name) not in used:
+            path.unlink(missing_ok=True)
+            removed.append(f"{table}/{name}")
+    remove_temporaries(dataset)
+    return removed
+
+
+def remove_temporaries(dataset: Path) -> list[str]:
+    """Remove temporary part files of crashed runs from the store (under the writer lock)."""
+    root = dataset / PARTS_DIR
+    removed = []
+    if not root.is_dir():
+        return removed
+    for table_folder in root.iterdir():
+        if table_folder.is_dir() and not table_folder.is_symlink():
+            for path in table_folder.iterdir():
+                if path.name.startswith(TEMP_PREFIX):
+                    path.unlink(missing_ok=True)
+                    removed.append(f"{PARTS_DIR}/{table_folder.name}/{path.name}")
+    return removed
