@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import catalog
+from factlake import catalog, publish
 from factlake.config import ParseConfig
 from factlake.discover import discover_inputs
 from factlake.ingest import read_and_parse
@@ -90,10 +90,10 @@ def test_a_mixed_folder_builds_one_version_accounting_for_every_input(tmp_path: 
         command, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=600
     )
     assert run.returncode == 0, run.stderr
-    manifest = json.loads((dataset / "v1" / "manifest.json").read_text())
-    entries = Counter(entry["source_uri"] for entry in manifest["inputs"])
+    inputs = publish.read_table(publish.resolve_version(dataset, 1), "inputs")
+    entries = Counter(inputs["source_uri"])
     assert set(entries) == expected and set(entries.values()) == {1}
-    outcomes = Counter(entry["outcome"] for entry in manifest["inputs"])
+    outcomes = Counter(inputs["outcome"])
     # The saved page and its capture in the archive have one body: the later one is a duplicate.
     assert outcomes == {"article": 6, "duplicate": 1, "rejected": 10}
     connection = catalog.connect(dataset)
