@@ -130,8 +130,10 @@ def test_parties_meeting_one_by_one_are_not_their_joint_meeting():
         {**event(ID[1], "meet", LEADERS, "Sochi", None), "text": "Putin met separately with Pashinyan"},
         {**event(ID[2], "talk", LEADERS, None, None), "text": "Putin held separate discussions with Aliyev"},
     ]
-    _, linked = facts_of([joint, *separate], ["s"] * 5)
+    facts, linked = facts_of([joint, *separate], ["s"] * 5)
     fact_of = dict(zip(linked["article_id"], linked["fact_id"], strict=True))
     assert fact_of[ID[1]] == fact_of[ID[2]] != fact_of[ID[0]]
+    statements = dict(zip(facts["fact_id"], facts["statement"], strict=True))
+    assert statements[fact_of[ID[1]]].startswith("meet separately: Ilham Aliyev, Nikol Pashinyan")
     together, _ = facts_of([joint, {**separate[0], "text": "Putin met Pashinyan"}], ["s"] * 5)
     assert len(together) == 1

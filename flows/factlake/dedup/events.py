@@ -341,15 +341,17 @@ class EventKind(FactKind):
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """``actors``: the sorted union of the actors of each fact's mentions; ``modality``: theirs (one per
         fact: mentions of different modalities are never clustered together); ``action``: the identity
-        class of its actions (its mentions keep their own verbs)."""
+        class of its actions (its mentions keep their own verbs), "meet separately" for parties meeting one
+        by one."""
         modalities = dict(zip(part["fact_id"], _modalities(part), strict=True))
         classes = dict(zip(part["fact_id"], part["action"], strict=True))
+        markers = dict(zip(part["fact_id"], part["text"].fillna("").map(distributive_marker), strict=True))
         actors = _actor_unions(part)
         return {
             fact_id: {
                 "actors": actors.get(fact_id, []),
                 "modality": modality,
-                "action": self._classes.get(classes[fact_id], classes[fact_id]),
+                "action": self._classes.get(classes[fact_id], classes[fact_id]) + markers[fact_id],
             }
             for fact_id, modality in modalities.items()
         }
