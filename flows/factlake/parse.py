@@ -210,24 +210,20 @@ def parse_input(source_uri: str, data: bytes, config: ParseConfig, reference: Re
         found = f"'.{name.rsplit('.', 1)[1]}'" if "." in name.rsplit("/", 1)[-1] else "no extension"
         reject = reject_record(source_uri, "parse", f"unsupported file type: {found}", None, content_sha256)
         return ParseOutcome(rejects=[reject])
-    try:
-        text = decode_text(data, config)
-    except BadInputError as error:
-        return ParseOutcome(
-            rejects=[reject_record(source_uri, "read", error.error, error.detail, content_sha256)]
-        )
-    except Exception as error:  # one input must not stop the run
-        return ParseOutcome(rejects=[unexpected_reject(source_uri, "read", error, content_sha256)])
-    try:
-        draft = draft_from_text(text, parser)
-        article = finish_article(draft, source_uri, content_sha256, config)
-    except BadInputError as error:
-        return ParseOutcome(
-            rejects=[reject_record(source_uri, "parse", error.error, error.detail, content_sha256)]
-        )
-    except Exception as error:  # one input must not stop the run
-        return ParseOutcome(rejects=[unexpected_reject(source_uri, "parse", error, content_sha256)])
-    return ParseOutcome(articles=[article])
+    outcome = ParseOutcome()
+    text = attempt(outcome, source_uri, "read", content_sha256, lambda: decode_text(data, config))
+    if text is None:
+        return outcome
+    article = attempt(
+        outcome,
+        source_uri,
+        "parse",
+        content_sha256,
+        lambda: finish_article(draft_from_text(text, parser), source_uri, content_sha256, config),
+    )
+    if article is not None:
+        outcome.articles.append(article)
+    return outcome
 
 
 def _input_plugin(name: str) -> Callable[[str, bytes, ParseConfig, Parser], ParseOutcome] | None:
@@ -244,6 +240,21 @@ def _input_plugin(name: str) -> Callable[[str, bytes, ParseConfig, Parser], Pars
         return parse_warc_bytes
     if inputs.is_feed(name):
         return parse_feed
+    return None
+
+
+def attempt(outcome: ParseOutcome, uri: str, stage: str, content_sha256: str, call: Callable[[], Any]) -> Any:
+    """``call()``'s result, or None after adding to ``outcome`` the reject that says why it failed.
+
+    A :class:`~factlake.errors.BadInputError` gives its own reason; any other exception an
+    :func:`unexpected_reject`: one input (line, item, page) must not stop the others or the run.
+    """
+    try:
+        return call()
+    except BadInputError as error:
+        outcome.rejects.append(reject_record(uri, stage, error.error, error.detail, content_sha256))
+    except Exception as error:  # one input must not stop the run
+        outcome.rejects.append(unexpected_reject(uri, stage, error, content_sha256))
     return None
 
 
@@ -518,15 +529,14 @@ def _parse_jsonl(source_uri: str, data: bytes, config: ParseConfig, parser: Pars
             continue
         line_uri = f"{source_uri}#{number}"
         content_sha256 = sha256_hex(line)
-        try:
-            article = _article_from_json_line(line, line_uri, content_sha256, config, parser)
-        except BadInputError as error:
-            outcome.rejects.append(
-                reject_record(line_uri, "parse", error.error, error.detail, content_sha256)
-            )
-        except Exception as error:  # one line must not stop the others
-            outcome.rejects.append(unexpected_reject(line_uri, "parse", error, content_sha256))
-        else:
+        article = attempt(
+            outcome,
+            line_uri,
+            "parse",
+            content_sha256,
+            lambda: _article_from_json_line(line, line_uri, content_sha256, config, parser),  # noqa: B023
+        )
+        if article is not None:
             outcome.articles.append(article)
     return outcome
 

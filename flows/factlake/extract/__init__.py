@@ -53,6 +53,27 @@ class ArticleContext:
 
         return find_date_expressions(self.doc)
 
+    def mention(
+        self, fact_type: str, char_start: int, char_end: int, sentence: str, **fields: Any
+    ) -> dict[str, Any]:
+        """A ``mentions`` record of this article: the id, span and evidence every fact kind shares
+        (``mention_id = stable_id(article_id, fact_type, char_start, char_end)``, ``text`` the body's span),
+        plus the kind's own ``fields``."""
+        from factlake.records import new_record, stable_id
+
+        return new_record(
+            "mentions",
+            mention_id=stable_id(self.article_id, fact_type, char_start, char_end),
+            article_id=self.article_id,
+            fact_id=None,
+            fact_type=fact_type,
+            text=self.body[char_start:char_end],
+            char_start=char_start,
+            char_end=char_end,
+            sentence=sentence,
+            **fields,
+        )
+
 
 @dataclass
 class Extraction:

@@ -21,7 +21,6 @@ from factlake.extract import ArticleContext
 from factlake.extract.dates import DateExpression, ResolvedDate, is_duration, resolve_date, tense_at
 from factlake.extract.event_modality import modality_cues, modality_of
 from factlake.extract.event_roles import OBJECT_DEPS, ActorFinder, Roles, find_roles
-from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "events"
@@ -279,16 +278,11 @@ def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict
     resolved = found.resolved
     actors = found.roles.actors
     sentence = trigger.sent
-    return new_record(
-        "mentions",
-        mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
-        article_id=context.article_id,
-        fact_id=None,
-        fact_type=FACT_TYPE,
-        text=body[char_start:char_end],
-        char_start=char_start,
-        char_end=char_end,
-        sentence=body[sentence.start_char : sentence.end_char],
+    return context.mention(
+        FACT_TYPE,
+        char_start,
+        char_end,
+        body[sentence.start_char : sentence.end_char],
         actors=actors,
         source_actors=list(found.roles.sources),
         target_actors=list(found.roles.targets),

@@ -77,7 +77,6 @@ from factlake.extract.quantity_claims import (
     hyphenated_modifier,
 )
 from factlake.extract.quantity_ranges import Claim, read_together
-from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 __all__ = ["DEFAULT_MEASURE", "EXTRACTOR", "NOT_AMOUNT_LABELS", "PERCENT_WORDS", "UNIT_DECIDES", "extract"]
@@ -519,16 +518,11 @@ def _record(
     if last.text.endswith(".") and len(last.text) > 1 and last.i == claim.number.end - 1:
         char_end -= 1  # "$5.4m." at a sentence end: the full stop is not part of the claim
     event_date, precision, date_text, date_note = date
-    return new_record(
-        "mentions",
-        mention_id=stable_id(context.article_id, FACT_TYPE, char_start, char_end),
-        article_id=context.article_id,
-        fact_id=None,
-        fact_type=FACT_TYPE,
-        text=body[char_start:char_end],
-        char_start=char_start,
-        char_end=char_end,
-        sentence=body[sentence.start_char : sentence.end_char],
+    return context.mention(
+        FACT_TYPE,
+        char_start,
+        char_end,
+        body[sentence.start_char : sentence.end_char],
         value=claim.value,
         value_low=claim.low,
         value_high=claim.high,

@@ -24,7 +24,6 @@ from factlake.extract.dates import DateExpression, is_duration, resolve_date, te
 from factlake.extract.quote_marks import DOUBLE, SINGLE, Mark, QuoteSpan, inner_ending, read_mark
 from factlake.extract.speakers.context import SpeakerContext, tokens_between
 from factlake.extract.speakers.rules import resolve_speaker
-from factlake.records import new_record, stable_id
 from factlake.reference import Reference
 
 NAME = "quotes"
@@ -90,16 +89,11 @@ def extract(context: ArticleContext, config: ExtractConfig, reference: Reference
         if len(quote_text.split()) < config.min_quote_words:
             confidence = CONFIDENCE_FRAGMENT
         records.append(
-            new_record(
-                "mentions",
-                mention_id=stable_id(context.article_id, "quote", quote.start, quote.end),
-                article_id=context.article_id,
-                fact_id=None,
-                fact_type="quote",
-                text=context.body[quote.start : quote.end],
-                char_start=quote.start,
-                char_end=quote.end,
-                sentence=speakers.sentence_text(quote.start, quote.end),
+            context.mention(
+                "quote",
+                quote.start,
+                quote.end,
+                speakers.sentence_text(quote.start, quote.end),
                 speaker=speaker.name,
                 quote_text=quote_text,
                 event_date=event_date,

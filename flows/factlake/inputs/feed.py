@@ -26,7 +26,7 @@ from factlake.config import ParseConfig
 from factlake.decode import clean_characters, html_to_text
 from factlake.discover import error_detail, reject_record
 from factlake.errors import BadInputError
-from factlake.parse import ParseOutcome, Parser, draft_from_text, finish_article, unexpected_reject
+from factlake.parse import ParseOutcome, Parser, attempt, draft_from_text, finish_article, unexpected_reject
 from factlake.records import sha256_hex
 
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
@@ -66,12 +66,15 @@ def parse_feed(source_uri: str, data: bytes, config: ParseConfig, parser: Parser
     for number, entry in enumerate(result.entries, start=1):
         item_uri = f"{source_uri}#{number}"
         item_sha256 = _item_sha256(entry)
-        try:
-            outcome.articles.append(_item_article(item_uri, item_sha256, entry, outlet, config, parser))
-        except BadInputError as error:
-            outcome.rejects.append(reject_record(item_uri, "parse", error.error, error.detail, item_sha256))
-        except Exception as error:  # one item must not stop the others
-            outcome.rejects.append(unexpected_reject(item_uri, "parse", error, item_sha256))
+        article = attempt(
+            outcome,
+            item_uri,
+            "parse",
+            item_sha256,
+            lambda: _item_article(item_uri, item_sha256, entry, outlet, config, parser),  # noqa: B023
+        )
+        if article is not None:
+            outcome.articles.append(article)
     return outcome
 
 

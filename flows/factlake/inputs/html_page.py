@@ -28,9 +28,8 @@ from trafilatura.utils import load_html
 
 from factlake.config import ParseConfig
 from factlake.decode import clean_characters, control_byte_share, decode_text, decode_with_bom
-from factlake.discover import reject_record
 from factlake.errors import BadInputError
-from factlake.parse import ParseOutcome, Parser, draft_from_text, finish_article, unexpected_reject
+from factlake.parse import ParseOutcome, Parser, attempt, draft_from_text, finish_article
 from factlake.records import sha256_hex
 
 #: Date bounds handed to htmldate. Its default upper bound is today, which would make a page's date
@@ -44,16 +43,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0
 
 def parse_html_file(source_uri: str, data: bytes, config: ParseConfig, parser: Parser) -> ParseOutcome:
     """One article or one reject for a saved web page; never raises."""
-    content_sha256 = sha256_hex(data)
-    try:
-        article = page_article(source_uri, data, config, parser)
-    except BadInputError as error:
-        return ParseOutcome(
-            rejects=[reject_record(source_uri, "parse", error.error, error.detail, content_sha256)]
-        )
-    except Exception as error:  # one input must not stop the run
-        return ParseOutcome(rejects=[unexpected_reject(source_uri, "parse", error, content_sha256)])
-    return ParseOutcome(articles=[article])
+    outcome = ParseOutcome()
+    article = attempt(
+        outcome, source_uri, "parse", sha256_hex(data), lambda: page_article(source_uri, data, config, parser)
+    )
+    if article is not None:
+        outcome.articles.append(article)
+    return outcome
 
 
 def page_article(
