@@ -17,7 +17,7 @@ from pandera.typing import Series
 from factlake.kinds import FACT_TYPES as _FACT_TYPE_NAMES
 
 #: Bumped whenever a column is added, removed, renamed or changes meaning.
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 #: The fact kinds' names, from their registry (:data:`factlake.kinds.FACT_KINDS`).
 FACT_TYPES = list(_FACT_TYPE_NAMES)
@@ -260,6 +260,11 @@ class Mentions(_Table):
     target_actors: Series[object] = list_field(
         "Events: actors acted upon or met (patients, recipients, counterparts); a subset of actors."
     )
+    theme: Series[str] = pa.Field(
+        nullable=True,
+        description="Events: what the event is about, the head noun phrase of its object ('peace treaty' "
+        "of 'sign a peace treaty'); null when the object is an actor or there is none.",
+    )
     date_source: Series[str] = pa.Field(
         nullable=True,
         isin=EVENT_DATE_SOURCES,
@@ -299,6 +304,11 @@ class Facts(_Table):
     measure: Series[str] = pa.Field(nullable=True, description="Quantities: class of measure.")
     actors: Series[object] = list_field("Events: canonical actors (union over mentions).")
     action: Series[str] = pa.Field(nullable=True, description="Events: action verb.")
+    theme: Series[str] = pa.Field(
+        nullable=True,
+        description="Events: what the fact is about ('peace treaty'), the theme of its mentions; two "
+        "incompatible themes (other head noun, other numbers) are never one fact.",
+    )
     modality: Series[str] = pa.Field(
         nullable=True, isin=MODALITIES, description="Events: modality of the fact (part of its identity)."
     )

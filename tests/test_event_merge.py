@@ -137,3 +137,35 @@ def test_parties_meeting_one_by_one_are_not_their_joint_meeting():
     assert statements[fact_of[ID[1]]].startswith("meet separately: Ilham Aliyev, Nikol Pashinyan")
     together, _ = facts_of([joint, {**separate[0], "text": "Putin met Pashinyan"}], ["s"] * 5)
     assert len(together) == 1
+
+
+def test_incompatible_themes_are_two_occurrences_and_the_statement_names_the_theme():
+    """Undated reports of one story: "hosted the 12th Paris Book Fair" and "hosted the 13th Paris Book
+    Fair" are two editions; the earliest report, naming no theme, takes the first that fits (its fact
+    takes that theme); other head nouns ("fisheries agreement", "trade deal") are two signings, with two
+    ids even within one article."""
+    host = ["Anne Hidalgo"]
+    mentions = [
+        event(ID[1], "host", host, None, None),
+        {**event(ID[0], "host", host, None, None), "theme": "12th Paris Book Fair"},
+        {**event(ID[2], "host", host, None, None), "theme": "13th Paris Book Fair"},
+        {
+            **event(ID[3], "sign", ["Chile", "Peru"], None, None, modality="planned"),
+            "theme": "fisheries agreement",
+        },
+        {
+            **event(ID[3], "sign", ["Chile", "Peru"], None, None, start=60, modality="planned"),
+            "theme": "trade deal",
+        },
+    ]
+    facts, linked = facts_of(mentions, ["s"] * 5)
+    fact_of = dict(
+        zip(linked["article_id"] + linked["char_start"].astype(str), linked["fact_id"], strict=True)
+    )
+    assert fact_of[ID[1] + "0"] == fact_of[ID[0] + "0"] != fact_of[ID[2] + "0"]
+    assert fact_of[ID[3] + "0"] != fact_of[ID[3] + "60"]
+    statements = dict(zip(facts["fact_id"], facts["statement"], strict=True))
+    assert statements[fact_of[ID[3] + "0"]] == "planned: sign fisheries agreement — Chile, Peru"
+    themes = dict(zip(facts["fact_id"], facts["theme"], strict=True))
+    assert themes[fact_of[ID[1] + "0"]] == "12th Paris Book Fair"
+    assert facts["fact_id"].is_unique and len(facts) == 4

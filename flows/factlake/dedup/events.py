@@ -3,18 +3,21 @@
 Events are blocked by (action class, modality, year) and clustered by leader clustering
 (:mod:`factlake.dedup.clustering`): an event joins the first fact of its block with overlapping actors
 (or, within one story, no actor named: "Monday's meeting"), the same place (or an unknown one) and an
-overlapping period. Action classes (``event_classes.csv``) make synonyms for one occurrence ("met", "held
-talks", "hosted") one class; each mention keeps its own action as evidence. Events of different stories
-(:class:`CanonicalMentions` ``story``) are one fact only when they have the same date at the same
-precision, the same known place and the same actors as the fact's representative. Undated events join only
-facts of their own story whose actor set contains theirs or is contained in it, from their own article,
-from an article without a publication date (the story places it in time) or from articles published
+overlapping period, and never with a mention of an incompatible theme ("host the 79th Academy Awards",
+"host the 86th Academy Awards": :func:`factlake.extract.event_themes.compatible_themes`). Action classes
+(``event_classes.csv``) make synonyms for one occurrence ("met", "held talks", "hosted") one class; each
+mention keeps its own action as evidence. Events of different stories (:class:`CanonicalMentions`
+``story``) are one fact only when they have the same date at the same precision, the same known place and
+the same actors as the fact's representative. Undated events join only facts of their own story whose
+actor set contains theirs or is contained in it, from their own article, from an article without a
+publication date (the story places it in time) or from articles published
 within ``event_unknown_date_window_days``; then an undated fact joins the one dated fact of its story with
 its class, modality, compatible actors and place, when there is exactly one.
 
 An event fact is identified by ``stable_id("event", action class, sorted actors, location, period)``, with
-its modality appended unless asserted (an undated one by its publication date instead of a period), and
-lists the union of its mentions' actors. Extraction: :mod:`factlake.extract.events`.
+its modality appended unless asserted and its theme when it has one (an undated one by its publication
+date instead of a period), and lists the union of its mentions' actors. Extraction:
+:mod:`factlake.extract.events`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from factlake.dedup.clustering import Clusters, Group, LeaderRules, identical_va
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import UNKNOWN_PERIOD, narrower_period, period_label, period_of
 from factlake.extract import events as extractor
+from factlake.extract.event_themes import compatible_themes, theme_key
 from factlake.kinds import FactKind
 from factlake.records import stable_id
 from factlake.reference import Reference
@@ -45,6 +49,18 @@ UNDATED_IN_STORY_RULE = "event_undated_in_story"
 #: of a dated fact whose representative mention is undated (by its mention id).
 CLASS_KEY = "class:"
 PERIOD_KEY = "period:"
+#: Key of :attr:`Clusters.normalized` for the theme of a fact, by its representative's mention id.
+THEME_KEY = "theme:"
+
+#: A theme's head noun and the numbers it writes (:func:`factlake.extract.event_themes.theme_key`).
+ThemeKey = tuple[str, frozenset[int]] | None
+
+
+def _themes(part: pd.DataFrame) -> list[str | None]:
+    """Theme of every mention, None where there is none (or no ``theme`` column)."""
+    if "theme" not in part.columns:
+        return [None] * len(part)
+    return [theme if isinstance(theme, str) and theme else None for theme in part["theme"]]
 
 
 def _modalities(part: pd.DataFrame) -> pd.Series:
@@ -85,6 +101,7 @@ def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataF
             "modality": _modalities(part),
             "actors": ["\x1f".join(sorted(actors)) for actors in actor_sets],
             "location": part["location"].fillna(""),
+            "theme": [str(theme_key(theme)) for theme in _themes(part)],
             "period": [period[:2] if period else None for period in periods],
             # Undated events are told apart by their publication date (see the window rule below).
             "published": [
@@ -112,8 +129,11 @@ def _leader_rules(
     actor_sets: list[frozenset[str]],
     variants: list[int],
     config: DedupConfig,
+    themes: dict[int, list[ThemeKey]],
 ) -> LeaderRules:
-    """Blocks, compatibility and merge of events (see the module docstring)."""
+    """Blocks, compatibility and merge of events (see the module docstring); ``themes`` receives the theme
+    keys of every group's mentions, by the group's root."""
+    theme_at = dict(zip(part.index, map(theme_key, _themes(part)), strict=True))
     period_at = dict(zip(part.index, keyed["period"], strict=True))
     actors_at = dict(zip(part.index, actor_sets, strict=True))
     location_at = {
@@ -158,6 +178,8 @@ def _leader_rules(
             return False
         if group.actors and actors_at[position] and not (group.actors & actors_at[position]):
             return False
+        if not all(compatible_themes(theme, theme_at[position]) for theme in themes[group.root]):
+            return False  # "host the 79th Academy Awards" and "host the 86th Academy Awards"
         # An event whose clause names no actor ("Monday's meeting") may join a fact of its own story (across
         # stories ``one_event_across_stories`` wants the same actors).
         if group.location and location_at[position] and group.location != location_at[position]:
@@ -183,12 +205,15 @@ def _leader_rules(
 
     def join(group: Group, position: int) -> None:
         group.actors |= actors_at[position]
+        if theme_at[position] is not None:
+            themes[group.root].append(theme_at[position])
         group.location = group.location or location_at[position]
         if group.period is not None:
             group.period = narrower_period(group.period, period_at[position])
 
     def make(position: int) -> Group:
         published = published_at[position]
+        themes[position] = [] if theme_at[position] is None else [theme_at[position]]
         return Group(
             root=position,
             period=period_at[position],
@@ -210,12 +235,15 @@ def _leader_rules(
     )
 
 
-def _compatible(dated: Group, undated: Group) -> bool:
-    """Whether an undated group may be the dated group's occurrence: overlapping (or unknown) actors and
-    one place (or an unknown one)."""
+def _compatible(dated: Group, undated: Group, themes: dict[int, list[ThemeKey]]) -> bool:
+    """Whether an undated group may be the dated group's occurrence: overlapping (or unknown) actors, one
+    place (or an unknown one) and compatible themes."""
     actors_fit = not dated.actors or not undated.actors or bool(dated.actors & undated.actors)
     place_fits = not dated.location or not undated.location or dated.location == undated.location
-    return actors_fit and place_fits
+    themes_fit = all(
+        compatible_themes(first, second) for first in themes[dated.root] for second in themes[undated.root]
+    )
+    return actors_fit and place_fits and themes_fit
 
 
 def _join_undated(
@@ -224,6 +252,7 @@ def _join_undated(
     keyed: pd.DataFrame,
     union_find: UnionFind,
     rules: Counter[str],
+    themes: dict[int, list[ThemeKey]],
 ) -> dict[int, Group]:
     """Join every undated group to the one dated group of its story with its action class and modality,
     compatible actors and place ("met in Sochi" in an undated report of the Sochi summit of one story).
@@ -243,7 +272,7 @@ def _join_undated(
         undated = groups.get(root)
         if undated is None or undated.period is not None or isinstance(part.at[root, "date_text"], str):
             continue
-        candidates = [group for group in dated.get(key_of[root], []) if _compatible(group, undated)]
+        candidates = [group for group in dated.get(key_of[root], []) if _compatible(group, undated, themes)]
         if len(candidates) != 1:
             continue
         (group,) = candidates
@@ -251,9 +280,11 @@ def _join_undated(
         rules[UNDATED_IN_STORY_RULE] += 1
         group.actors |= undated.actors
         group.location = group.location or undated.location
+        themes[group.root].extend(themes.pop(undated.root))
         del groups[undated.root]
         if undated.root < group.root:
             del groups[group.root]
+            themes[undated.root] = themes.pop(group.root)
             group.root = undated.root
             groups[group.root] = group
     return groups
@@ -270,6 +301,17 @@ def _dated_roots(groups: dict[int, Group], part: pd.DataFrame) -> dict[str, str]
         ):
             labels[PERIOD_KEY + part.at[root, "mention_id"]] = period_label(group.period)
     return labels
+
+
+def _fact_themes(part: pd.DataFrame, union_find: UnionFind) -> dict[str, str]:
+    """Theme of every fact that has one, by its representative's mention id: the first theme of its
+    mentions in canonical order (the order :meth:`EventKind.fact_fields` reads them in)."""
+    themes: dict[str, str] = {}
+    mention_ids = dict(zip(part.index, part["mention_id"], strict=True))
+    for position, theme in sorted(zip(part.index, _themes(part), strict=True)):
+        if theme is not None:
+            themes.setdefault(THEME_KEY + mention_ids[union_find.find(position)], theme)
+    return themes
 
 
 def _actor_unions(events: pd.DataFrame) -> dict[str, list[str]]:
@@ -306,18 +348,21 @@ class EventKind(FactKind):
         self._classes = classes
         keyed, actor_sets = _keyed_events(part, classes)
         variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "event_identical")
-        leader = _leader_rules(part, keyed, actor_sets, variants, config)
+        themes: dict[int, list[ThemeKey]] = {}
+        leader = _leader_rules(part, keyed, actor_sets, variants, config, themes)
         groups = _join_undated(
-            leader_assign(variants, leader, union_find, rules), part, keyed, union_find, rules
+            leader_assign(variants, leader, union_find, rules), part, keyed, union_find, rules, themes
         )
         normalized = {CLASS_KEY + action: action_class for action, action_class in classes.items()}
         normalized.update(_dated_roots(groups, part))
+        normalized.update(_fact_themes(part, union_find))
         return Clusters(groups=groups, normalized=normalized)
 
     def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
         """``stable_id("event", action class, sorted actors, location, period)`` of the representative, with
-        its modality appended unless asserted (a planned signing is not a signing); an undated event's
-        period is ``unknown published <its publication date>``, unless its fact took a date from its story.
+        its modality appended unless asserted (a planned signing is not a signing) and the fact's theme
+        when it has one; an undated event's period is ``unknown published <its publication date>``, unless
+        its fact took a date from its story.
         """
         period = period_of(row["event_date"], row["date_precision"])
         label = period[2] if period else UNKNOWN_PERIOD
@@ -336,14 +381,21 @@ class EventKind(FactKind):
         modality = row.get("modality") or ASSERTED
         if modality != ASSERTED:
             parts.append(modality)
+        theme = clusters.normalized.get(THEME_KEY + row["mention_id"])
+        if theme is not None:
+            parts.append(f"theme {theme.lower()}")
         return stable_id(self.name, *parts)
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """``actors``: the sorted union of the actors of each fact's mentions; ``modality``: theirs (one per
         fact: mentions of different modalities are never clustered together); ``action``: the identity
         class of its actions (its mentions keep their own verbs), "meet separately" for parties meeting one
-        by one."""
+        by one; ``theme``: the first theme of its mentions."""
         modalities = dict(zip(part["fact_id"], _modalities(part), strict=True))
+        themes: dict[str, str] = {}
+        for fact_id, theme in zip(part["fact_id"], _themes(part), strict=True):
+            if theme is not None:
+                themes.setdefault(fact_id, theme)
         classes = dict(zip(part["fact_id"], part["action"], strict=True))
         markers = dict(zip(part["fact_id"], part["text"].fillna("").map(distributive_marker), strict=True))
         actors = _actor_unions(part)
@@ -352,17 +404,18 @@ class EventKind(FactKind):
                 "actors": actors.get(fact_id, []),
                 "modality": modality,
                 "action": self._classes.get(classes[fact_id], classes[fact_id]) + markers[fact_id],
+                "theme": themes.get(fact_id),
             }
             for fact_id, modality in modalities.items()
         }
 
     def statement(self, fact: dict[str, Any]) -> str:
-        """``meet: Biden, Xi in Bali on 2022-11-14``: action, actors, place and period; an event not
-        asserted says how it is told first: ``planned: sign — Armenia, Azerbaijan``."""
+        """``meet: Biden, Xi in Bali on 2022-11-14``: action and theme, actors, place and period; an event
+        not asserted says how it is told first: ``planned: sign peace treaty — Armenia, Azerbaijan``."""
         when = period_label(fact["_period"]) if fact["_period"] else None
         who = ", ".join(fact["actors"]) or "unknown actors"
         modality = fact.get("modality") or ASSERTED
-        action = fact["action"] or "event"
+        action = " ".join(filter(None, [fact["action"] or "event", fact.get("theme")]))
         text = f"{action}: {who}" if modality == ASSERTED else f"{modality}: {action} — {who}"
         if fact["location"]:
             text += f" in {fact['location']}"

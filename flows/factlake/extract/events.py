@@ -6,8 +6,9 @@ action comes from that controlled vocabulary. Actors are the entity mentions (fo
 for symmetric actions ("meet", "talk", "host"), inside its object and its "with"/"between" partners too.
 The location is the first place inside an "in"/"at" phrase of the trigger; the date is the date expression
 attached to the trigger in the parse, resolved by :func:`factlake.extract.dates.resolve_date` with the
-trigger's tense. Events with an action and at least one actor are kept; the evidence is the trigger's
-clause (its subtree in the parse).
+trigger's tense; the theme (what the event is about: "sign a peace treaty") is read by
+:mod:`factlake.extract.event_themes`. Events with an action and at least one actor are kept; the evidence
+is the trigger's clause (its subtree in the parse).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from factlake.extract import ArticleContext
 from factlake.extract.dates import DateExpression, ResolvedDate, is_duration, resolve_date, tense_at
 from factlake.extract.event_modality import modality_cues, modality_of
 from factlake.extract.event_roles import OBJECT_DEPS, ActorFinder, Roles, find_roles
+from factlake.extract.event_themes import find_theme
 from factlake.reference import Reference
 
 NAME = "events"
-VERSION = "2.0"
+VERSION = "2.1"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "event"
 
@@ -286,6 +288,7 @@ def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict
         actors=actors,
         source_actors=list(found.roles.sources),
         target_actors=list(found.roles.targets),
+        theme=find_theme(trigger, finder, actors),
         action=found.action.action,
         modality=found.modality,
         polarity=found.polarity,
