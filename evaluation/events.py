@@ -7,7 +7,8 @@
   underspecified attributes are left out. The same figure is also given for the modality reader alone on
   every annotated verb mention (not only those of the action vocabulary), as a wider check of the cues.
 - **MEANTIME roles**: where an extracted event overlaps a gold mention with an ``Arg0`` (``Arg1``)
-  participant, whether one of its source (target) actors shares a word with that participant.
+  participant, whether one of its source (target) actors shares a word with that participant; and, since
+  PropBank ``Arg1`` is mostly a theme ("the contract"), whether its target actors or its theme do.
 - **Cross-article merging**: pairwise precision and recall of event facts (:func:`factlake.dedup.build_facts`
   over the corpus) against gold cross-document coreference (MEANTIME ``instance_id`` of the EVENT a
   mention refers to; ECB+ ``CROSS_DOC_COREF`` action instances), over the pairs of extracted events in
@@ -200,6 +201,10 @@ def _meantime_counts(context: EvaluationContext, records: list[dict[str, Any]]) 
                 if texts:
                     counts[role] += 1
                     counts[f"{role}_right"] += bool(_words(event[column]) & _words(texts))
+            arg1 = participants.get((item["m_id"], "Arg1"))
+            if arg1:
+                with_theme = _words(event["target_actors"]) | _words(event.get("theme") or "")
+                counts["Arg1_theme_right"] += bool(with_theme & _words(arg1))
     counts["events"] = len(frames)
     return counts, [aligned, frames, records]
 
@@ -292,6 +297,14 @@ def evaluate_meantime(context: EvaluationContext) -> list[MetricRow]:
         ),
         MetricRow(
             "event roles", "meantime", "target = Arg1", share("Arg1_right", "Arg1"), support=counts["Arg1"]
+        ),
+        MetricRow(
+            "event roles",
+            "meantime",
+            "target or theme = Arg1",
+            share("Arg1_theme_right", "Arg1"),
+            support=counts["Arg1"],
+            note="a word shared by Arg1 and the target actors or the theme",
         ),
     ]
     return rows + _merge_rows("meantime", context, records, frames, aligned, MEANTIME_FILE)

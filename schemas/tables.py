@@ -263,7 +263,8 @@ class Mentions(_Table):
     theme: Series[str] = pa.Field(
         nullable=True,
         description="Events: what the event is about, the head noun phrase of its object ('peace treaty' "
-        "of 'sign a peace treaty'); null when the object is an actor or there is none.",
+        "of 'sign a peace treaty'); null when there is none or it names a person, place or nationality "
+        "actor ('met Aliyev').",
     )
     date_source: Series[str] = pa.Field(
         nullable=True,

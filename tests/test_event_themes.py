@@ -31,6 +31,12 @@ def extract_events(nlp, reference):
         ("Chile and Peru are preparing to sign a fisheries agreement.", "sign", "fisheries agreement"),
         # A possessor and a predeterminer are not part of it.
         ("Ottawa announced all its new tariffs.", "announce", "new tariffs"),
+        # Coordinated modifiers and quotes before the plain ones are left out.
+        (
+            "Chile and Peru vowed to sign a lasting and “fair” fisheries agreement.",
+            "sign",
+            "fisheries agreement",
+        ),
         ("Ottawa announced Canada's new tariffs.", "announce", "new tariffs"),
         # An ordinal stays: it tells one edition from another.
         ("Mayor Anne Hidalgo hosted the 12th Paris Book Fair.", "host", "12th Paris Book Fair"),

@@ -1,10 +1,11 @@
 """What an event is about: its theme ("sign a peace treaty" -> "peace treaty").
 
-The theme is the head noun phrase (the head noun and the modifiers before it, without determiners and
-possessors) of the trigger's direct object, of the subject of a passive trigger ("the treaty was signed"),
-or, for a noun trigger, of its "of" / "for" complement ("talks for a new trade deal"). A phrase that names
-a person, a place or a nationality among the event's actors is who was acted upon, not what the event is
-about ("met Aliyev", "withdraw Azerbaijani troops"), so it gives no theme; an organization or a named
+The theme is the head noun phrase (the head noun and the plain modifiers right before it, without
+determiners, possessors, coordinated modifiers or punctuation) of the trigger's direct object, of the
+subject of a passive trigger ("the treaty was signed"), or, for a noun trigger, of its "of" / "for"
+complement ("talks for a new trade deal"). A phrase that names a person, a place or a nationality among
+the event's actors is who was acted upon, not what the event is about ("met Aliyev", "withdraw
+Azerbaijani troops"), so it gives no theme; an organization or a named
 occurrence can be one ("host the 79th Academy Awards").
 
 Two themes tell two occurrences apart when their head nouns differ (after a plural is made singular) or
@@ -94,9 +95,12 @@ def find_theme(trigger: Any, finder: ActorFinder, actors: list[str]) -> str | No
         return None
     doc = head.doc
     skipped = {token.i for child in head.lefts if child.dep_ == "poss" for token in child.subtree}
+    # The theme starts after the last word that is not a plain modifier: "a sustainable and long-term
+    # peace treaty" -> "peace treaty" (coordinated modifiers, quotes and possessors are left out).
     start = head.left_edge.i
-    while start < head.i and (start in skipped or doc[start].dep_ in SKIPPED_DEPS):
-        start += 1
+    for index in range(head.left_edge.i, head.i):
+        if index in skipped or doc[index].dep_ in SKIPPED_DEPS:
+            start = index + 1
     phrase = list(doc[start : head.i + 1])
     if _names_an_actor(phrase, finder, actors):
         return None
