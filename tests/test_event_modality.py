@@ -135,4 +135,4 @@ def test_offsets_stay_exact(extract_events):
     body = "Pashinyan said he wants Azerbaijan to withdraw all troops. Russia will not deploy more forces."
     for record in extract_events(body):
         assert body[record["char_start"] : record["char_end"]] == record["text"]
-        assert record["extractor"] == "events/2.0"
+        assert record["extractor"] == "events/2.1"
