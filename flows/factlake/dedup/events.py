@@ -178,12 +178,12 @@ def _leader_rules(
             return False
         if group.actors and actors_at[position] and not (group.actors & actors_at[position]):
             return False
-        if not all(compatible_themes(theme, theme_at[position]) for theme in themes[group.root]):
-            return False  # "host the 79th Academy Awards" and "host the 86th Academy Awards"
         # An event whose clause names no actor ("Monday's meeting") may join a fact of its own story (across
         # stories ``one_event_across_stories`` wants the same actors).
         if group.location and location_at[position] and group.location != location_at[position]:
             return False
+        if not all(compatible_themes(theme, theme_at[position]) for theme in themes[group.root]):
+            return False  # "host the 79th Academy Awards" and "host the 86th Academy Awards"
         if (group.period is None) != (period_at[position] is None):
             return False
         if group.period is not None:
@@ -255,9 +255,9 @@ def _join_undated(
     themes: dict[int, list[ThemeKey]],
 ) -> dict[int, Group]:
     """Join every undated group to the one dated group of its story with its action class and modality,
-    compatible actors and place ("met in Sochi" in an undated report of the Sochi summit of one story).
-    Several such dated groups leave it alone: which occurrence it is cannot be told; so does a date the
-    text gives but that could not be resolved ("four days later" in an undated article)."""
+    compatible actors, place and theme ("met in Sochi" in an undated report of the Sochi summit of one
+    story). Several such dated groups leave it alone: which occurrence it is cannot be told; so does a
+    date the text gives but that could not be resolved ("four days later" in an undated article)."""
     key_of = {
         position: (story, action, modality)
         for position, story, action, modality in zip(
