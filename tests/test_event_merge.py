@@ -169,3 +169,22 @@ def test_incompatible_themes_are_two_occurrences_and_the_statement_names_the_the
     themes = dict(zip(facts["fact_id"], facts["theme"], strict=True))
     assert themes[fact_of[ID[1] + "0"]] == "12th Paris Book Fair"
     assert facts["fact_id"].is_unique and len(facts) == 4
+
+
+def test_an_undated_report_of_another_theme_does_not_join_the_dated_occurrence():
+    """The one dated signing of a story takes an undated report of the same theme (a plural is its
+    singular), not an undated signing of something else."""
+    parties = ["Chile", "Peru"]
+    mentions = [
+        {**event(ID[0], "sign", parties, "Lima", SUMMIT), "theme": "fisheries agreement"},
+        {**event(ID[1], "sign", parties, None, None), "theme": "trade deals"},
+        {**event(ID[2], "sign", parties, None, None), "theme": "fisheries agreements"},
+    ]
+    facts, linked = facts_of(mentions, ["s"] * 5)
+    fact_of = dict(zip(linked["article_id"], linked["fact_id"], strict=True))
+    assert fact_of[ID[0]] == fact_of[ID[2]] != fact_of[ID[1]]
+    statements = sorted(facts["statement"])
+    assert statements == [
+        "sign fisheries agreement: Chile, Peru in Lima on 2022-10-31",
+        "sign trade deals: Chile, Peru",
+    ]
