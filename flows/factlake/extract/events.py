@@ -24,7 +24,7 @@ from factlake.extract.event_roles import OBJECT_DEPS, ActorFinder, Roles, find_r
 from factlake.reference import Reference
 
 NAME = "events"
-VERSION = "2.0"
+VERSION = "2.1"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "event"
 
@@ -37,6 +37,12 @@ SPEECH_VERBS = frozenset({"say", "tell", "state", "add", "announce", "claim", "r
 MAX_DATE_CLIMB = 8
 
 PUBLISHED_NOTE = "the publication date: the article reports this occurrence as current"
+#: ``date_source`` of a reference to an occurrence that names no actor ("the summit", "after the talks"):
+#: its date is that of the one dated occurrence of its class in its story (see :mod:`factlake.dedup.events`).
+STORY_DATE_SOURCE = "story"
+#: Determiners that introduce a new or unspecific occurrence ("a meeting", "another summit"), not one the
+#: reader already knows of.
+INDEFINITE_DETERMINERS = frozenset({"a", "an", "another", "any", "each", "every", "no", "some", "such"})
 CONFIDENCE_FULL = 0.8
 CONFIDENCE_PARTIAL = 0.6
 
@@ -272,10 +278,35 @@ def _dated_noun(found: _Found) -> bool:
     )
 
 
+def is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
+    """An asserted, definite or bare noun mention of an action with synonyms for one occurrence ("the
+    summit", "after tripartite talks", "the meeting") naming no actor and no date of its own: a reference to
+    an occurrence the reader is told of elsewhere, which only its story can place."""
+    trigger = found.trigger
+    return (
+        trigger.pos_ == "NOUN"
+        and found.action.action in classes
+        and found.modality == "asserted"
+        and not found.roles.sources
+        and not found.own_date
+        and not any(
+            child.dep_ == "det" and child.lower_ in INDEFINITE_DETERMINERS for child in trigger.children
+        )
+    )
+
+
+def _as_story_reference(found: _Found) -> _Found:
+    """``found`` without a date of its own: it takes its story's (any date read around it in its sentence or
+    article belongs to another occurrence or to the report, not to the reference)."""
+    found.expression, found.resolved, found.date_source = None, None, STORY_DATE_SOURCE
+    return found
+
+
 def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict[str, Any]:
     body, trigger = context.body, found.trigger
     char_start, char_end = _span_chars(list(trigger.subtree))
     resolved = found.resolved
+    story_reference = found.date_source == STORY_DATE_SOURCE
     actors = found.roles.actors
     sentence = trigger.sent
     return context.mention(
@@ -294,7 +325,9 @@ def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict
         date_precision=resolved.precision if resolved is not None else None,
         date_text=found.expression.text if found.expression is not None else None,
         date_note=resolved.note if resolved is not None else None,
-        date_source=found.date_source if resolved is not None and resolved.value is not None else None,
+        date_source=STORY_DATE_SOURCE
+        if story_reference
+        else (found.date_source if resolved is not None and resolved.value is not None else None),
         confidence=CONFIDENCE_FULL
         if resolved is not None and resolved.value is not None
         else CONFIDENCE_PARTIAL,
@@ -322,7 +355,9 @@ def find_events(context: ArticleContext, reference: Reference) -> list[tuple[Any
     results: list[tuple[Any, dict[str, Any]]] = []
     seen: set[str] = set()
     for found in found_events:
-        if not found.roles.sources and not _dated_noun(found):
+        if is_story_reference(found, classes) and not _dated_noun(found):
+            found = _as_story_reference(found)
+        elif not found.roles.sources and not _dated_noun(found):
             continue
         record = _record(found, context, finder)
         if record["mention_id"] not in seen:
