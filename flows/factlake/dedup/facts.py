@@ -51,8 +51,8 @@ class FactSet:
             :attr:`~factlake.dedup.clustering.Clusters.unpublished`) with ``fact_id`` filled.
         facts: The ``facts`` table, sorted by (fact_type, fact_id).
         conflicts: The ``conflicts`` table, sorted by (conflict_id, fact_id).
-        stats: The manifest's ``dedup`` section: ``mentions_in``, ``facts_out``, ``merges_by_rule``,
-            ``conflicts`` and ``thresholds`` (the DedupConfig values).
+        stats: The manifest's ``dedup`` section: ``mentions_in``, ``mentions_unpublished``, ``facts_out``,
+            ``merges_by_rule``, ``conflicts`` and ``thresholds`` (the DedupConfig values).
     """
 
     mentions: pd.DataFrame
@@ -145,6 +145,8 @@ def build_facts(
     )
     stats = {
         "mentions_in": len(mentions),
+        # Mentions that only support another fact and joined none (event story references).
+        "mentions_unpublished": len(mentions) - len(frame),
         "facts_out": len(facts_frame),
         "merges_by_rule": dict(sorted(rules.items())),
         "scope": _merge_scopes(frame),

@@ -40,9 +40,8 @@ PUBLISHED_NOTE = "the publication date: the article reports this occurrence as c
 #: ``date_source`` of a reference to an occurrence that names no actor ("the summit", "after the talks"):
 #: its date is that of the one dated occurrence of its class in its story (see :mod:`factlake.dedup.events`).
 STORY_DATE_SOURCE = "story"
-#: Determiners that introduce a new or unspecific occurrence ("a meeting", "another summit"), not one the
-#: reader already knows of.
-INDEFINITE_DETERMINERS = frozenset({"a", "an", "another", "any", "each", "every", "no", "some", "such"})
+#: Determiners of an occurrence the reader already knows of ("the summit"; not "a meeting", "another summit").
+DEFINITE_DETERMINERS = frozenset({"the", "this", "that", "these", "those"})
 CONFIDENCE_FULL = 0.8
 CONFIDENCE_PARTIAL = 0.6
 
@@ -278,20 +277,28 @@ def _dated_noun(found: _Found) -> bool:
     )
 
 
+def _is_definite(noun: Any) -> bool:
+    """A noun phrase that names an occurrence the reader knows of: with a definite determiner or a possessor
+    ("the summit", "this meeting", "their talks"), or bare in an adjunct ("after tripartite talks"; a bare
+    subject or object, "talks were held", tells of a new occurrence)."""
+    determiners = [child for child in noun.children if child.dep_ in {"det", "poss"}]
+    if determiners:
+        return all(child.lower_ in DEFINITE_DETERMINERS or child.dep_ == "poss" for child in determiners)
+    return noun.dep_ == "pobj"
+
+
 def is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
-    """An asserted, definite or bare noun mention of an action with synonyms for one occurrence ("the
-    summit", "after tripartite talks", "the meeting") naming no actor and no date of its own: a reference to
-    an occurrence the reader is told of elsewhere, which only its story can place."""
+    """An asserted definite noun mention of an action with synonyms for one occurrence ("the summit", "after
+    tripartite talks", "the meeting") naming no actor and no date of its own: a reference to an occurrence
+    the reader is told of elsewhere, which only its story can place."""
     trigger = found.trigger
     return (
         trigger.pos_ == "NOUN"
         and found.action.action in classes
         and found.modality == "asserted"
-        and not found.roles.sources
+        and not found.roles.actors
         and not found.own_date
-        and not any(
-            child.dep_ == "det" and child.lower_ in INDEFINITE_DETERMINERS for child in trigger.children
-        )
+        and _is_definite(trigger)
     )
 
 
