@@ -182,7 +182,9 @@ def test_a_story_reference_takes_the_occurrence_its_story_reports_twice():
         reference(ID[2], "the meeting in Geneva", start=30, location="Geneva"),
     ]
     facts, linked = facts_of(mentions, ["s"] * 5)
-    fact_of = dict(zip(linked["char_start"].astype(str) + linked["article_id"], linked["fact_id"], strict=True))
+    fact_of = dict(
+        zip(linked["char_start"].astype(str) + linked["article_id"], linked["fact_id"], strict=True)
+    )
     assert fact_of["0" + ID[2]] == fact_of["0" + ID[0]] != fact_of["30" + ID[2]] == fact_of["40" + ID[1]]
     assert sorted(facts["n_articles"]) == [2, 3]
 

@@ -142,7 +142,8 @@ def test_actorless_definite_meeting_nouns_are_story_references(extract_events):
     """ "The summit", "after bilateral talks" name an occurrence told elsewhere: kept without actor or date
     of their own, to be placed by their story; "a meeting" and "talks were held" are not references."""
     body = (
-        "Serbian President Aleksandar Vucic and Kosovo Prime Minister Albin Kurti met in Brussels on Thursday. "
+        "Serbian President Aleksandar Vucic and Kosovo Prime Minister Albin Kurti met in Brussels on "
+        "Thursday. "
         "The summit ended without a deal. Kurti flew home after bilateral talks. "
         "A meeting is expected next month, diplomats said, while talks were held in Ohrid."
     )
