@@ -7,7 +7,8 @@
   underspecified attributes are left out. The same figure is also given for the modality reader alone on
   every annotated verb mention (not only those of the action vocabulary), as a wider check of the cues.
 - **MEANTIME roles**: where an extracted event overlaps a gold mention with an ``Arg0`` (``Arg1``)
-  participant, whether one of its source (target) actors shares a word with that participant.
+  participant, whether one of its source (target) actors shares a word with that participant (story
+  references, "the talks", name no actor by definition and are not scored).
 - **Cross-article merging**: pairwise precision and recall of event facts (:func:`factlake.dedup.build_facts`
   over the corpus) against gold cross-document coreference (MEANTIME ``instance_id`` of the EVENT a
   mention refers to; ECB+ ``CROSS_DOC_COREF`` action instances), over the pairs of extracted events in
@@ -197,6 +198,8 @@ def _meantime_counts(context: EvaluationContext, records: list[dict[str, Any]]) 
             if expected is not None:
                 counts["modality"] += 1
                 counts["modality_right"] += COARSE_MODALITY[event["modality"]] == expected
+            if event["date_source"] == extractor.STORY_DATE_SOURCE:
+                continue  # a story reference names no actor by definition: no role to score
             for role, column in (("Arg0", "source_actors"), ("Arg1", "target_actors")):
                 texts = participants.get((item["m_id"], role))
                 if texts:
