@@ -13,6 +13,7 @@ clause (its subtree in the parse).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,12 @@ PLACE_TYPE = "place"
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "relcl", "acl", "conj", "parataxis", "csubj"})
 SPEECH_VERBS = frozenset({"say", "tell", "state", "add", "announce", "claim", "report", "write", "note"})
 MAX_DATE_CLIMB = 8
+#: Dependencies by which a year is part of a name ("the 1991 Declaration").
+NAME_PART_DEPS = frozenset({"nummod", "compound", "amod", "nmod"})
 
 PUBLISHED_NOTE = "the publication date: the article reports this occurrence as current"
+#: A year named by reference to an earlier one ("in September of that year", "later the same year").
+THAT_YEAR = re.compile(r"\s*\b(?:of\s+)?(?:that|the\s+same)\s+year\b", re.IGNORECASE)
 #: ``date_source`` of a reference to an occurrence that names no actor ("the summit", "after the talks"):
 #: its date is that of the one dated occurrence of its class in its story (see :mod:`factlake.dedup.events`).
 STORY_DATE_SOURCE = "story"
@@ -121,6 +126,16 @@ def _location(trigger: Any, mentions: ActorFinder, actors: list[str]) -> str | N
     return None
 
 
+def _is_time_in(sentence: Any, expression: DateExpression, doc: Any) -> bool:
+    """A point in time of ``sentence``: not a duration, nor part of a name ("the 1991 Alma-Ata Declaration",
+    "the Treaty of 1921": the year names the document, not when the event happened)."""
+    if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        return False
+    root = doc[expression.root]
+    head = root.head.head if root.dep_ == "pobj" and root.head.lower_ == "of" else root.head
+    return not (head.pos_ == "PROPN" and root.dep_ in NAME_PART_DEPS | {"pobj"})
+
+
 def _governor(doc: Any, token_index: int, triggers: set[int]) -> Any | None:
     """The first verb or trigger above a token (the token itself excluded)."""
     token = doc[token_index]
@@ -141,7 +156,7 @@ def _date_for(
     fallback = None
     ancestors = {ancestor.i for ancestor in trigger.ancestors}
     for expression in expressions:
-        if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        if not _is_time_in(sentence, expression, doc):
             continue
         governor = _governor(doc, expression.root, triggers)
         if governor is not None and governor.i == trigger.i:
@@ -163,7 +178,7 @@ def _sentence_date(
     """The first point-in-time expression of the trigger's sentence not attached to another trigger."""
     sentence = trigger.sent
     for expression in expressions:
-        if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        if not _is_time_in(sentence, expression, doc):
             continue
         governor = _governor(doc, expression.root, triggers)
         if governor is not None and governor.i in triggers and governor.i != trigger.i:
@@ -221,7 +236,33 @@ def _dated(found: _Found, context: ArticleContext, expressions: list, triggers: 
         found.expression, found.date_source = expression, "clause" if source == "governor" else source
         found.own_date = source == "clause"
         found.resolved = resolve_date(expression.text, context.published_date, tense_at(doc, found.trigger.i))
+        if found.resolved.value is None:
+            found.resolved = _in_year_named_before(expression, expressions) or found.resolved
     return found
+
+
+def _in_year_named_before(
+    expression: DateExpression, expressions: list[DateExpression]
+) -> ResolvedDate | None:
+    """ "In September of that year": the expression read in the last calendar year the article names before
+    it ("till 2020. In September of that year" -> September 2020); None without such a year."""
+    if not THAT_YEAR.search(expression.text):
+        return None
+    year = None
+    for other in expressions:
+        if other.char_start >= expression.char_start:
+            break
+        named = resolve_date(other.text, None)  # absolute dates only
+        if named.value is not None:
+            year = named.value.year
+    if year is None:
+        return None
+    resolved = resolve_date(THAT_YEAR.sub(f" {year}", expression.text), None)
+    if resolved.value is None:
+        return None
+    return ResolvedDate(
+        resolved.value, resolved.precision, f"'that year' read as {year}, the last year named before"
+    )
 
 
 def _is_current(trigger: Any) -> bool:
