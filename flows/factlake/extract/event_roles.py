@@ -28,6 +28,8 @@ from factlake.reference import Reference
 #: Prime Minister Nikol Pashinyan" gives the person, not the nationality.
 ACTOR_TYPE_RANKS = (("person",), ("organization", "place"), ("nationality",))
 NATIONALITY_TYPE = "nationality"
+#: ``kind`` of a country in ``places.csv``.
+COUNTRY_KIND = "country"
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "dative", "oprd"})
 NOUN_SOURCE_PREPOSITIONS = frozenset({"of", "between", "among"})
@@ -115,7 +117,7 @@ class ActorFinder:
     Args:
         doc: The article's parsed spaCy doc.
         mentions: The article's entity mentions (``char_start``, ``char_end``, ``entity_type``, ``name``).
-        reference: Reference data holding ``nationalities.csv``.
+        reference: Reference data holding ``nationalities.csv`` and ``places.csv``.
     """
 
     def __init__(self, doc: Any, mentions: list[dict[str, Any]], reference: Reference) -> None:
@@ -126,7 +128,9 @@ class ActorFinder:
             for word in (row.get("demonym"), row.get("plural")):
                 if word:
                     self.countries[word.lower()] = row["country"]
-        self.country_names = frozenset(self.countries.values())
+        self.country_names = frozenset(self.countries.values()) | {
+            row["name"] for row in reference.table("places") if row.get("kind") == COUNTRY_KIND
+        }
 
     def within(self, start: int, end: int) -> list[dict[str, Any]]:
         """Entity mentions inside ``[start, end)``."""
