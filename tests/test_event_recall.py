@@ -46,7 +46,7 @@ def test_a_noun_anaphor_reaches_the_one_pair_named_far_back(extract_events):
         "Ethiopia and Eritrea sent envoys to Riyadh. " + FILLER + "The two sides agreed to reopen the border."
     )
     (agree,) = actions(extract_events(body), "agree")
-    assert agree["source_actors"] == ["Turkey", "Iran"]
+    assert agree["source_actors"] == ["Ethiopia", "Eritrea"]
     two_pairs = body.replace("Riyadh.", "Riyadh, while Sudan and Chad sent envoys to Cairo.")
     assert actions(extract_events(two_pairs), "agree") == []
     pronoun = body.replace("The two sides agreed", "They agreed")
@@ -93,3 +93,14 @@ def test_a_hyphenated_pair_of_countries_names_both(nlp, reference):
     assert finder.country_pair("Bosnia-Herzegovina Football Federation") == [
         "Bosnia-Herzegovina Football Federation"
     ]
+
+
+def test_an_event_noun_takes_the_partners_of_its_verb_of_occurring(extract_events):
+    (fight,) = actions(extract_events("Heavy clashes broke out between Sudan and Chad in September."), "fight")
+    assert fight["source_actors"] == ["Sudan", "Chad"]
+
+
+def test_the_two_after_one_actor_met_another_are_those_two(extract_events):
+    body = "Emmanuel Macron called Olaf Scholz on Friday. The two leaders discussed energy prices."
+    (talk,) = actions(extract_events(body), "talk")
+    assert talk["source_actors"] == ["Emmanuel Macron", "Olaf Scholz"]

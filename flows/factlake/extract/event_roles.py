@@ -35,6 +35,11 @@ OBJECT_DEPS = frozenset({"dobj", "dative", "oprd"})
 NOUN_SOURCE_PREPOSITIONS = frozenset({"of", "between", "among"})
 TARGET_PREPOSITIONS = frozenset({"with", "between", "among"})
 NOUN_LIGHT_VERBS = frozenset({"hold", "have", "host", "attend", "conduct", "make"})
+#: Verbs saying that an event noun, their subject, took place ("clashes broke out between X and Y").
+OCCURRENCE_VERBS = frozenset(
+    {"break", "erupt", "occur", "happen", "flare", "resume", "continue", "begin", "start"}
+)
+PARTNER_PREPOSITIONS = frozenset({"between", "among"})
 #: Verbs of answering whose "with" object is the subject's own act ("responded with an offer").
 RESPONSE_VERBS = frozenset({"respond", "reply", "answer", "counter", "retaliate", "react"})
 #: Words of a plural phrase that names earlier actors again ("the two countries", "both sides").
@@ -175,7 +180,8 @@ class ActorFinder:
         latest subject or prepositional object naming two or more of them in the previous sentences (at
         most :data:`ANAPHOR_LOOKBACK`); a noun anaphor may reach further back, to the nearest sentence that
         names such a group, when that sentence names only one ("the two sides" named many paragraphs after
-        "Aliyev and Pashinyan met")."""
+        "Aliyev and Pashinyan met"); "the two ..." right after a sentence whose subject and object name one
+        actor each stands for those two."""
         pronoun = head.lower_ == "they"
         if not pronoun and not _is_plural_noun_anaphor(head):
             return []
@@ -190,12 +196,27 @@ class ActorFinder:
             ]
             if distance <= ANAPHOR_LOOKBACK and groups:
                 return groups[0]
+            if distance == 1 and counted and (pair := self.subject_and_object(sentence)):
+                return pair
             if groups:
                 # Far back, only an unambiguous pair: one group named, of two when the anaphor counts two.
                 distinct = {frozenset(names) for names in groups}
                 (names,) = groups[:1]
                 fits = len(distinct) == 1 and (not counted or len(names) == MIN_GROUP)
                 return names if fits else []
+        return []
+
+    def subject_and_object(self, sentence: Any) -> list[str]:
+        """The one actor of the subject and the one of the object of a sentence's main verb ("Putin called
+        Aliyev. The two leaders talked about ..."), else nothing."""
+        root = sentence.root
+        subjects = [child for child in root.children if child.dep_ == "nsubj"]
+        objects = [child for child in root.children if child.dep_ == "dobj"]
+        if len(subjects) != 1 or len(objects) != 1:
+            return []
+        subject, target = self.names(subjects[0]), self.names(objects[0], heads_only=True)
+        if len(subject) == 1 and len(target) == 1 and subject != target:
+            return subject + target
         return []
 
     def names(self, head: Any, heads_only: bool = False) -> list[str]:
@@ -363,6 +384,9 @@ def _noun_arguments(trigger: Any) -> tuple[list[Any], list[Any]]:
     # "Putin's visit": the possessor acts.
     sources.extend(child for child in trigger.children if child.dep_ == "poss" and child.pos_ == "PROPN")
     partners = _prepositional(trigger, NOUN_SOURCE_PREPOSITIONS)
+    if trigger.dep_ == "nsubj" and trigger.head.lemma_.lower() in OCCURRENCE_VERBS:
+        # "clashes broke out between X and Y": the partners hang on the verb of occurring.
+        partners += _prepositional(trigger.head, PARTNER_PREPOSITIONS)
     with_partners = _prepositional(trigger, frozenset({"with"}))
     if sources:
         return sources, partners + with_partners
