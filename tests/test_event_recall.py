@@ -96,7 +96,9 @@ def test_a_hyphenated_pair_of_countries_names_both(nlp, reference):
 
 
 def test_an_event_noun_takes_the_partners_of_its_verb_of_occurring(extract_events):
-    (fight,) = actions(extract_events("Heavy clashes broke out between Sudan and Chad in September."), "fight")
+    (fight,) = actions(
+        extract_events("Heavy clashes broke out between Sudan and Chad in September."), "fight"
+    )
     assert fight["source_actors"] == ["Sudan", "Chad"]
 
 
