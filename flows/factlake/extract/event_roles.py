@@ -179,9 +179,9 @@ class ActorFinder:
         """For a plural anaphor ("they", "the two countries", "both sides", "the rivals"), the actors of the
         latest subject or prepositional object naming two or more of them in the previous sentences (at
         most :data:`ANAPHOR_LOOKBACK`); a noun anaphor may reach further back, to the nearest sentence that
-        names such a group, when that sentence names only one ("the two sides" named many paragraphs after
-        "Aliyev and Pashinyan met"); "the two ..." right after a sentence whose subject and object name one
-        actor each stands for those two."""
+        names such a group, when that sentence names only one ("the two sides" many paragraphs after
+        "Ethiopia and Eritrea sent envoys"); "the two ..." right after a sentence whose subject and object
+        name one actor each stands for those two."""
         pronoun = head.lower_ == "they"
         if not pronoun and not _is_plural_noun_anaphor(head):
             return []
@@ -207,8 +207,8 @@ class ActorFinder:
         return []
 
     def subject_and_object(self, sentence: Any) -> list[str]:
-        """The one actor of the subject and the one of the object of a sentence's main verb ("Putin called
-        Aliyev. The two leaders talked about ..."), else nothing."""
+        """The one actor of the subject and the one of the object of a sentence's main verb ("Macron called
+        Scholz. The two leaders discussed ..."), else nothing."""
         root = sentence.root
         subjects = [child for child in root.children if child.dep_ == "nsubj"]
         objects = [child for child in root.children if child.dep_ == "dobj"]
@@ -248,7 +248,7 @@ class ActorFinder:
         return []
 
     def country_pair(self, name: str) -> list[str]:
-        """The countries of a hyphenated pair ("the Armenia-Azerbaijan border"), else the name itself."""
+        """The countries of a hyphenated pair ("the India-Pakistan border"), else the name itself."""
         parts = name.split("-")
         if len(parts) >= MIN_GROUP and all(part in self.country_names for part in parts):
             return parts
@@ -257,7 +257,7 @@ class ActorFinder:
 
 def _is_plural_noun_anaphor(head: Any) -> bool:
     """A definite plural noun phrase that names a group told of before: "the two countries", "both sides",
-    "the arch-rivals" (a plural head of :data:`PLURAL_ANAPHOR_HEADS` with "the", "both" or "two")."""
+    "the rivals" (a plural head of :data:`PLURAL_ANAPHOR_HEADS` with "the", "both" or "two")."""
     words = {token.lower_ for token in head.subtree}
     if words & PLURAL_ANAPHOR_WORDS:
         return True
@@ -269,7 +269,7 @@ def _is_plural_noun_anaphor(head: Any) -> bool:
 
 
 def _lemma(token: Any) -> str:
-    """The lemma of a noun, without a hyphenated prefix ("arch-rival" -> "rival")."""
+    """The lemma of a noun, without a hyphenated prefix ("arch-enemy" -> "enemy")."""
     return token.lemma_.lower().rsplit("-", 1)[-1]
 
 

@@ -127,7 +127,7 @@ def _location(trigger: Any, mentions: ActorFinder, actors: list[str]) -> str | N
 
 
 def _is_time_in(sentence: Any, expression: DateExpression, doc: Any) -> bool:
-    """A point in time of ``sentence``: not a duration, nor part of a name ("the 1991 Alma-Ata Declaration",
+    """A point in time of ``sentence``: not a duration, nor part of a name ("the 1979 Camp David Accords",
     "the Treaty of 1921": the year names the document, not when the event happened)."""
     if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
         return False
@@ -320,7 +320,7 @@ def _dated_noun(found: _Found) -> bool:
 
 def _is_definite(noun: Any) -> bool:
     """A noun phrase that names an occurrence the reader knows of: with a definite determiner or a possessor
-    ("the summit", "this meeting", "their talks"), or bare in an adjunct ("after tripartite talks"; a bare
+    ("the summit", "this meeting", "their talks"), or bare in an adjunct ("after bilateral talks"; a bare
     subject or object, "talks were held", tells of a new occurrence)."""
     determiners = [child for child in noun.children if child.dep_ in {"det", "poss"}]
     if determiners:
@@ -330,7 +330,7 @@ def _is_definite(noun: Any) -> bool:
 
 def is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
     """An asserted definite noun mention of an action with synonyms for one occurrence ("the summit", "after
-    tripartite talks", "the meeting") naming no actor and no date of its own: a reference to an occurrence
+    bilateral talks", "the meeting") naming no actor and no date of its own: a reference to an occurrence
     the reader is told of elsewhere, which only its story can place."""
     trigger = found.trigger
     return (
