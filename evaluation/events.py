@@ -8,7 +8,8 @@
   every annotated verb mention (not only those of the action vocabulary), as a wider check of the cues.
 - **MEANTIME roles**: where an extracted event overlaps a gold mention with an ``Arg0`` (``Arg1``)
   participant, whether one of its source (target) actors shares a word with that participant; and, since
-  PropBank ``Arg1`` is mostly a theme ("the contract"), whether its target actors or its theme do.
+  PropBank ``Arg1`` is mostly a theme ("the contract"), whether its target actors or its theme do (story
+  references, "the talks", name no actor by definition and are not scored).
 - **Cross-article merging**: pairwise precision and recall of event facts (:func:`factlake.dedup.build_facts`
   over the corpus) against gold cross-document coreference (MEANTIME ``instance_id`` of the EVENT a
   mention refers to; ECB+ ``CROSS_DOC_COREF`` action instances), over the pairs of extracted events in
@@ -18,7 +19,9 @@
   gold one of its article when their action classes agree, its sentence holds one of the gold snippets (the
   sentences that report the event), an actor
   is shared (an event naming no actor is not contradicted) and the dates agree at their precision.
-  Precision counts extracted events matching a gold event; recall counts gold events matched.
+  Precision counts extracted events matching a gold event; recall counts gold events matched. Story
+  references ("the summit", naming no actor) are not events of their own and are left out: they only
+  join their story's dated occurrence (measured by the seed fact clusters and the summit's articles).
 
 ``python -m evaluation.events`` prints the figures and the seed errors, to classify them.
 """
@@ -196,6 +199,8 @@ def _meantime_counts(context: EvaluationContext, records: list[dict[str, Any]]) 
             if expected is not None:
                 counts["modality"] += 1
                 counts["modality_right"] += COARSE_MODALITY[event["modality"]] == expected
+            if event["date_source"] == extractor.STORY_DATE_SOURCE:
+                continue  # a story reference names no actor by definition: no role to score
             for role, column in (("Arg0", "source_actors"), ("Arg1", "target_actors")):
                 texts = participants.get((item["m_id"], role))
                 if texts:
@@ -362,6 +367,9 @@ def seed_errors(context: EvaluationContext) -> tuple[Counter[str], list[str]]:
     for name, article_context in seed_contexts(context):
         items = [(index, item) for index, item in enumerate(gold) if item["file"] == name]
         for event in extractor.extract(article_context, context.config.extract, context.reference):
+            if event["date_source"] == extractor.STORY_DATE_SOURCE:
+                counts["story_references"] += 1  # no event of its own: fact clusters measure its joins
+                continue
             counts["predicted"] += 1
             hits = [(index, item) for index, item in items if seed_match(item, event, classes)]
             if not hits:

@@ -26,7 +26,7 @@ DATE_PRECISIONS = ["day", "month", "year"]
 #: Events: whether the text says the event happened (see :mod:`factlake.extract.event_modality`).
 MODALITIES = ["asserted", "planned", "demanded", "conditional", "negated", "alleged"]
 POLARITIES = ["positive", "negative"]
-EVENT_DATE_SOURCES = ["clause", "sentence", "article", "published"]
+EVENT_DATE_SOURCES = ["clause", "sentence", "article", "published", "story"]
 QUALIFIERS = ["exact", "more_than", "at_least", "up_to", "less_than", "about", "estimated", "range"]
 STATUSES = ["corroborated", "single_source", "contested"]
 ENTITY_TYPES = ["person", "organization", "place", "nationality", "other"]
@@ -270,7 +270,8 @@ class Mentions(_Table):
         nullable=True,
         isin=EVENT_DATE_SOURCES,
         description="Events: where event_date came from: the trigger's clause, its sentence, the article's "
-        "dated mention of the same occurrence, or the publication date (a current report: 'have met').",
+        "dated mention of the same occurrence, or the publication date (a current report: 'have met'); "
+        "story: a reference naming no actor ('the summit'), dated by the occurrence of its story it joins.",
     )
     confidence: Series[float] = pa.Field(ge=0.0, le=1.0, description="Extractor confidence in [0, 1].")
     extractor: Series[str] = pa.Field(description="Name and version of the extractor, e.g. quotes/1.0.")

@@ -188,3 +188,66 @@ def test_an_undated_report_of_another_theme_does_not_join_the_dated_occurrence()
         "sign fisheries agreement: Chile, Peru in Lima on 2022-10-31",
         "sign trade deals: Chile, Peru",
     ]
+
+
+def reference(article_id: str, text: str, start: int = 0, location: str | None = None) -> dict:
+    """A story reference as extracted: a meeting noun naming no actor and no date ("the summit")."""
+    return {
+        **event(article_id, "meet", [], location, None, start=start),
+        "text": text,
+        "char_end": start + len(text),
+        "date_source": "story",
+    }
+
+
+def test_a_story_reference_joins_the_one_dated_occurrence_of_its_story():
+    summit = event(ID[0], "meet", LEADERS, "Sochi", SUMMIT)
+    mentions = [summit, reference(ID[2], "The summit"), reference(ID[3], "the talks", start=20)]
+    facts, linked = facts_of(mentions, ["s", "s", "s", "other", "other"])
+    (fact,) = facts.to_dict("records")
+    assert fact["n_articles"] == 2 and fact["event_date"] == SUMMIT
+    assert fact["statement"] == "meet: Ilham Aliyev, Nikol Pashinyan, Vladimir Putin in Sochi on 2022-10-31"
+    # The reference of another story is dropped: no mention, no fact of its own.
+    assert sorted(linked["article_id"]) == [ID[0], ID[2]]
+
+
+def test_a_story_reference_is_dropped_between_two_occurrences_told_once_each():
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[1], "talk", ["Ilham Aliyev", "Nikol Pashinyan"], "Geneva", dt.date(2022, 10, 3)),
+        reference(ID[2], "the meeting"),
+    ]
+    facts, linked = facts_of(mentions, ["s"] * 5)
+    assert sorted(facts["n_articles"]) == [1, 1]
+    assert ID[2] not in set(linked["article_id"])
+
+
+def test_a_story_reference_takes_the_occurrence_its_story_reports_twice():
+    """Of the summit told by two reports and an earlier meeting told by one, "the talks" is the summit; a
+    reference whose place is another occurrence's takes that one."""
+    mentions = [
+        event(ID[0], "meet", LEADERS, "Sochi", SUMMIT),
+        event(ID[1], "talk", LEADERS, "Sochi", SUMMIT),
+        event(ID[1], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Geneva", dt.date(2022, 10, 3), start=40),
+        reference(ID[2], "the talks"),
+        reference(ID[2], "the meeting in Geneva", start=30, location="Geneva"),
+    ]
+    facts, linked = facts_of(mentions, ["s"] * 5)
+    fact_of = dict(
+        zip(linked["char_start"].astype(str) + linked["article_id"], linked["fact_id"], strict=True)
+    )
+    assert fact_of["0" + ID[2]] == fact_of["0" + ID[0]] != fact_of["30" + ID[2]] == fact_of["40" + ID[1]]
+    assert sorted(facts["n_articles"]) == [2, 3]
+
+
+def test_a_story_reference_never_joins_an_undated_report_nor_another_reference():
+    mentions = [
+        event(ID[0], "meet", ["Ilham Aliyev", "Nikol Pashinyan"], "Sochi", None),
+        reference(ID[1], "the summit"),
+        reference(ID[2], "the summit"),
+    ]
+    articles = articles_frame(*SEED_ARTICLES).assign(story_id=["s"] * 5)
+    result = build_facts(to_frame("mentions", mentions), articles, CONFIG, REFERENCE)
+    assert result.facts["n_articles"].tolist() == [1] and result.mentions["article_id"].tolist() == [ID[0]]
+    stats = result.stats
+    assert (stats["mentions_in"], stats["mentions_unpublished"], stats["facts_out"]) == (3, 2, 1)

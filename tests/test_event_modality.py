@@ -135,4 +135,20 @@ def test_offsets_stay_exact(extract_events):
     body = "Pashinyan said he wants Azerbaijan to withdraw all troops. Russia will not deploy more forces."
     for record in extract_events(body):
         assert body[record["char_start"] : record["char_end"]] == record["text"]
-        assert record["extractor"] == "events/2.1"
+        assert record["extractor"] == "events/2.2"
+
+
+def test_actorless_definite_meeting_nouns_are_story_references(extract_events):
+    """ "The summit", "after bilateral talks" name an occurrence told elsewhere: kept without actor or date
+    of their own, to be placed by their story; "a meeting" and "talks were held" are not references."""
+    body = (
+        "Serbian President Aleksandar Vucic and Kosovo Prime Minister Albin Kurti met in Brussels on "
+        "Thursday. "
+        "The summit ended without a deal. Kurti flew home after bilateral talks. "
+        "A meeting is expected next month, diplomats said, while talks were held in Ohrid."
+    )
+    references = [record for record in extract_events(body) if record["date_source"] == "story"]
+    assert [record["text"] for record in references] == ["The summit", "bilateral talks"]
+    for record in references:
+        assert record["actors"] == [] and record["event_date"] is None and record["modality"] == "asserted"
+        assert body[record["char_start"] : record["char_end"]] == record["text"]

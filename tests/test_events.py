@@ -109,7 +109,7 @@ def test_offsets_ids_and_contract(extract_events):
         assert record["mention_id"] == stable_id(
             ARTICLE_ID, "event", record["char_start"], record["char_end"]
         )
-        assert record["extractor"] == "events/2.1"
+        assert record["extractor"] == "events/2.2"
     frame = to_frame("mentions", records)
     frame["fact_id"] = "e" * 16
     Mentions.validate(frame)

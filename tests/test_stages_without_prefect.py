@@ -169,3 +169,17 @@ def test_a_later_run_keeps_story_ids_and_the_published_canonical_article(
     diff = diff_versions(publish.resolve_version(dataset, 1), latest)
     assert diff.added["stories"]["story_id"].tolist() == [second.loc["chess.txt", "story_id"]]
     assert diff.changed["stories"]["story_id"].tolist() == [second.loc[original, "story_id"]]
+
+
+def test_the_seed_summit_is_one_fact_of_its_three_reports(built: dict[str, Any]) -> None:
+    """The Sochi summit of 2022-10-31 is one fact of 000, 001 and 002 (002 only refers to it as "the summit"
+    and "tripartite talks"); the Sochi meeting of 2021-11-26 of the same leaders stays another."""
+    connection = catalog.connect(built["config"].dataset)
+    rows = connection.execute(
+        "select statement, n_articles from facts where statement like 'meet: Ilham Aliyev, Nikol Pashinyan, "
+        "Vladimir Putin in Sochi on %' order by statement"
+    ).fetchall()
+    assert rows == [
+        ("meet: Ilham Aliyev, Nikol Pashinyan, Vladimir Putin in Sochi on 2021-11-26", 1),
+        ("meet: Ilham Aliyev, Nikol Pashinyan, Vladimir Putin in Sochi on 2022-10-31", 3),
+    ]

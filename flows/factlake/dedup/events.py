@@ -63,6 +63,27 @@ def _themes(part: pd.DataFrame) -> list[str | None]:
     return [theme if isinstance(theme, str) and theme else None for theme in part["theme"]]
 
 
+#: Keys of :attr:`Clusters.normalized` for the actors and place of a fact represented by a story reference.
+ACTORS_KEY = "actors:"
+LOCATION_KEY = "location:"
+#: Articles that must report a dated occurrence for a story reference to take it among several (see
+#: :func:`_reporting_articles`).
+MIN_SHARED_ARTICLES = 2
+#: Column of the keyed events marking story references (see :func:`is_story_reference`).
+REFERENCE_KEY = "story_reference"
+
+
+def is_story_reference(part: pd.DataFrame) -> pd.Series:
+    """Mentions that name no actor and take their date from their story ("the summit", "after the talks":
+    ``date_source`` ``story``): each may only join the one dated occurrence of its class in its story."""
+    if "date_source" not in part.columns:
+        return pd.Series(False, index=part.index)
+    no_actor = [not isinstance(actors, list | np.ndarray) or len(actors) == 0 for actors in part["actors"]]
+    return (part["date_source"] == extractor.STORY_DATE_SOURCE).fillna(False) & pd.Series(
+        no_actor, index=part.index
+    )
+
+
 def _modalities(part: pd.DataFrame) -> pd.Series:
     """Modality of every mention (``asserted`` where the column is missing or empty)."""
     if "modality" not in part.columns:
@@ -117,6 +138,7 @@ def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataF
             ],
             # Identical events are folded within a story only; across stories the leader rules decide.
             "story": part[CanonicalMentions.story],
+            REFERENCE_KEY: is_story_reference(part),
         },
         index=part.index,
     )
@@ -164,14 +186,17 @@ def _leader_rules(
         )
 
     # Undated events never join across stories (see ``one_event_across_stories``): they are blocked by story.
-    block_of = {
-        position: (
-            (action_at[position], dt.date.fromordinal(period_at[position][0]).year)
-            if period_at[position]
-            else (action_at[position], None, story_at[position])
-        )
-        for position in variants
-    }
+    # A story reference ("the summit") is a block of its own: it joins a dated occurrence or nothing.
+    reference_at = dict(zip(part.index, keyed[REFERENCE_KEY], strict=True))
+
+    def block(position: int) -> tuple[Any, ...]:
+        if reference_at[position]:
+            return (action_at[position], None, story_at[position], position)
+        if period_at[position]:
+            return (action_at[position], dt.date.fromordinal(period_at[position][0]).year)
+        return (action_at[position], None, story_at[position])
+
+    block_of = {position: block(position) for position in variants}
 
     def accepts(group: Group, position: int) -> bool:
         if not one_event_across_stories(group.root, position):
@@ -257,7 +282,9 @@ def _join_undated(
     """Join every undated group to the one dated group of its story with its action class and modality,
     compatible actors, place and theme ("met in Sochi" in an undated report of the Sochi summit of one
     story). Several such dated groups leave it alone: which occurrence it is cannot be told; so does a
-    date the text gives but that could not be resolved ("four days later" in an undated article)."""
+    date the text gives but that could not be resolved ("four days later" in an undated article). Story
+    references ("the summit") come last and, among several, take the one that two or more articles report
+    (:func:`_shared_occurrences`)."""
     key_of = {
         position: (story, action, modality)
         for position, story, action, modality in zip(
@@ -268,26 +295,58 @@ def _join_undated(
     for root in sorted(groups):
         if groups[root].period is not None:
             dated.setdefault(key_of[root], []).append(groups[root])
-    for root in sorted(groups):
+    reporting: dict[int, int] | None = None
+    for root in sorted(groups, key=lambda root: (bool(keyed.at[root, REFERENCE_KEY]), root)):
         undated = groups.get(root)
         if undated is None or undated.period is not None or isinstance(part.at[root, "date_text"], str):
             continue
         candidates = [group for group in dated.get(key_of[root], []) if _compatible(group, undated, themes)]
+        if keyed.at[root, REFERENCE_KEY] and len(candidates) > 1:
+            reporting = reporting if reporting is not None else _reporting_articles(groups, part, union_find)
+            candidates = [group for group in candidates if reporting[id(group)] >= MIN_SHARED_ARTICLES]
         if len(candidates) != 1:
             continue
-        (group,) = candidates
-        union_find.union(group.root, undated.root)
+        _join(groups, candidates[0], undated, union_find, themes)
         rules[UNDATED_IN_STORY_RULE] += 1
-        group.actors |= undated.actors
-        group.location = group.location or undated.location
-        themes[group.root].extend(themes.pop(undated.root))
-        del groups[undated.root]
-        if undated.root < group.root:
-            del groups[group.root]
-            themes[undated.root] = themes.pop(group.root)
-            group.root = undated.root
-            groups[group.root] = group
     return groups
+
+
+def _join(
+    groups: dict[int, Group],
+    group: Group,
+    undated: Group,
+    union_find: UnionFind,
+    themes: dict[int, list[ThemeKey]],
+) -> None:
+    """Put the undated group into the dated ``group`` (rooted at the earlier of the two), themes too."""
+    union_find.union(group.root, undated.root)
+    group.actors |= undated.actors
+    group.location = group.location or undated.location
+    themes[group.root].extend(themes.pop(undated.root))
+    del groups[undated.root]
+    if undated.root < group.root:
+        del groups[group.root]
+        themes[undated.root] = themes.pop(group.root)
+        group.root = undated.root
+        groups[group.root] = group
+
+
+def _reporting_articles(
+    groups: dict[int, Group], part: pd.DataFrame, union_find: UnionFind
+) -> dict[int, int]:
+    """Number of (canonical) articles reporting each dated group, by ``id`` of the group: of several dated
+    occurrences a story reference ("the summit") may be, the occurrence the story is about is the one its
+    reports share, while earlier meetings told by one report are its background."""
+    dated = {root: group for root, group in groups.items() if group.period is not None}
+    articles: dict[int, set[str]] = {id(group): set() for group in dated.values()}
+    column = (
+        CanonicalMentions.canonical_article if CanonicalMentions.canonical_article in part else "article_id"
+    )
+    for position, article in zip(part.index, part[column], strict=True):
+        group = dated.get(union_find.find(position))
+        if group is not None:
+            articles[id(group)].add(article)
+    return {key: len(found) for key, found in articles.items()}
 
 
 def _dated_roots(groups: dict[int, Group], part: pd.DataFrame) -> dict[str, str]:
@@ -312,6 +371,19 @@ def _fact_themes(part: pd.DataFrame, union_find: UnionFind) -> dict[str, str]:
         if theme is not None:
             themes.setdefault(THEME_KEY + mention_ids[union_find.find(position)], theme)
     return themes
+
+
+def _reference_roots(groups: dict[int, Group], part: pd.DataFrame, keyed: pd.DataFrame) -> dict[str, str]:
+    """Actors and place of every fact whose representative is a story reference naming neither ("the
+    summit" of an article published before the dated reports), by the representative's mention id, so that
+    the fact is identified by who met where rather than by its reference's silence."""
+    found = {}
+    for root, group in groups.items():
+        if group.period is not None and keyed.at[root, REFERENCE_KEY]:
+            mention_id = part.at[root, "mention_id"]
+            found[ACTORS_KEY + mention_id] = "\x1f".join(sorted(group.actors))
+            found[LOCATION_KEY + mention_id] = group.location or ""
+    return found
 
 
 def _actor_unions(events: pd.DataFrame) -> dict[str, list[str]]:
@@ -356,7 +428,11 @@ class EventKind(FactKind):
         normalized = {CLASS_KEY + action: action_class for action, action_class in classes.items()}
         normalized.update(_dated_roots(groups, part))
         normalized.update(_fact_themes(part, union_find))
-        return Clusters(groups=groups, normalized=normalized)
+        normalized.update(_reference_roots(groups, part, keyed))
+        unpublished = frozenset(
+            root for root, group in groups.items() if group.period is None and keyed.at[root, REFERENCE_KEY]
+        )
+        return Clusters(groups=groups, normalized=normalized, unpublished=unpublished)
 
     def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
         """``stable_id("event", action class, sorted actors, location, period)`` of the representative, with
@@ -370,12 +446,13 @@ class EventKind(FactKind):
         published = row[CanonicalMentions.published]
         if not period and isinstance(published, dt.date):
             label = f"{UNKNOWN_PERIOD} published {published.isoformat()}"
-        label = clusters.normalized.get(PERIOD_KEY + row["mention_id"], label)
+        mention_id = row["mention_id"]
+        label = clusters.normalized.get(PERIOD_KEY + mention_id, label)
         action = row["action"] or ""
         parts = [
             clusters.normalized.get(CLASS_KEY + action, action) + distributive_marker(row["text"] or ""),
-            "\x1f".join(actors),
-            row["location"] or "",
+            clusters.normalized.get(ACTORS_KEY + mention_id, "\x1f".join(actors)),
+            clusters.normalized.get(LOCATION_KEY + mention_id, row["location"] or ""),
             label,
         ]
         modality = row.get("modality") or ASSERTED

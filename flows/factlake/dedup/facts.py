@@ -47,11 +47,12 @@ class FactSet:
     """Result of :func:`build_facts`.
 
     Attributes:
-        mentions: The input mentions (same rows, same order) with ``fact_id`` filled.
+        mentions: The input mentions (same rows, same order, but those of groups a kind does not publish:
+            :attr:`~factlake.dedup.clustering.Clusters.unpublished`) with ``fact_id`` filled.
         facts: The ``facts`` table, sorted by (fact_type, fact_id).
         conflicts: The ``conflicts`` table, sorted by (conflict_id, fact_id).
-        stats: The manifest's ``dedup`` section: ``mentions_in``, ``facts_out``, ``merges_by_rule``,
-            ``conflicts`` and ``thresholds`` (the DedupConfig values).
+        stats: The manifest's ``dedup`` section: ``mentions_in``, ``mentions_unpublished``, ``facts_out``,
+            ``merges_by_rule``, ``conflicts`` and ``thresholds`` (the DedupConfig values).
     """
 
     mentions: pd.DataFrame
@@ -116,9 +117,11 @@ def build_facts(
     }
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
+    frame, roots = _published(frame, roots, clusters)
     representative_positions = np.unique(roots)
     fact_index = np.searchsorted(representative_positions, roots)
-    representatives = frame.iloc[representative_positions]
+    # The frame's index is its canonical positions (rows of unpublished groups left out).
+    representatives = frame.loc[representative_positions]
     # Missing values become None (string columns would otherwise give NaN, which is truthy).
     rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
     fact_ids = _fact_ids(rows, kinds, clusters)
@@ -142,6 +145,8 @@ def build_facts(
     )
     stats = {
         "mentions_in": len(mentions),
+        # Mentions that only support another fact and joined none (event story references).
+        "mentions_unpublished": len(mentions) - len(frame),
         "facts_out": len(facts_frame),
         "merges_by_rule": dict(sorted(rules.items())),
         "scope": _merge_scopes(frame),
@@ -151,6 +156,18 @@ def build_facts(
     return FactSet(
         mentions=_with_fact_ids(mentions, frame), facts=facts_frame, conflicts=conflicts_frame, stats=stats
     )
+
+
+def _published(
+    frame: pd.DataFrame, roots: np.ndarray, clusters: dict[str, Clusters]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``frame`` and their ``roots`` but those of groups a kind does not publish
+    (:attr:`Clusters.unpublished`)."""
+    unpublished = sorted(set().union(*(kind_clusters.unpublished for kind_clusters in clusters.values())))
+    if not unpublished:
+        return frame, roots
+    keep = ~np.isin(roots, unpublished)
+    return frame[keep], roots[keep]
 
 
 def _merge_scopes(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -263,9 +280,11 @@ def _with_fact_ids(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """The input mentions (same rows, same order) with the ``fact_id`` the canonical frame gave them."""
     # A shallow copy: only the fact_id column is new (copy-on-write keeps the caller's frame intact).
     out = mentions.copy(deep=False)
-    fact_id_of_row = np.empty(len(frame), dtype=object)
+    fact_id_of_row = np.empty(len(mentions), dtype=object)
     fact_id_of_row[frame[CanonicalMentions.input_row].to_numpy()] = frame["fact_id"].to_numpy()
     out["fact_id"] = pd.Series(fact_id_of_row, index=out.index, dtype=out["fact_id"].dtype)
+    if len(frame) < len(mentions):
+        out = out[out["fact_id"].notna()]  # mentions of unpublished groups
     return out
 
 

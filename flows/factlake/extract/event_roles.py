@@ -7,8 +7,9 @@ controls it: "urged Russia to withdraw"), the subject of the light verb or the p
 patients, recipients and counterparts: the trigger's objects ("Putin received Aliyev", "Lavrov accused
 Armenia") and its ``with`` partners (and ``between`` partners of a verb). Coordinated actors are all
 kept; a reciprocal object ("accused each other") makes every source a target too. A plural anaphor as
-subject ("they", "the two countries", "both sides") stands for the latest subject or prepositional object
-of the three sentences before that names two or more actors.
+subject ("they", "the two countries", "both sides", "the rivals") stands for the latest subject or
+prepositional object of the three sentences before that names two or more actors; a noun anaphor, failing
+that, for the one group named in the nearest sentence further back that names any.
 
 Names are those of the entity mentions inside an argument, best entity type only (a person before an
 organization or place before a nationality). A nationality adjective is never an actor by itself: it
@@ -27,14 +28,46 @@ from factlake.reference import Reference
 #: Prime Minister Nikol Pashinyan" gives the person, not the nationality.
 ACTOR_TYPE_RANKS = (("person",), ("organization", "place"), ("nationality",))
 NATIONALITY_TYPE = "nationality"
+#: ``kind`` of a country in ``places.csv``.
+COUNTRY_KIND = "country"
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "dative", "oprd"})
 NOUN_SOURCE_PREPOSITIONS = frozenset({"of", "between", "among"})
 TARGET_PREPOSITIONS = frozenset({"with", "between", "among"})
 NOUN_LIGHT_VERBS = frozenset({"hold", "have", "host", "attend", "conduct", "make"})
+#: Verbs saying that an event noun, their subject, took place ("clashes broke out between X and Y").
+OCCURRENCE_VERBS = frozenset(
+    {"break", "erupt", "occur", "happen", "flare", "resume", "continue", "begin", "start"}
+)
+PARTNER_PREPOSITIONS = frozenset({"between", "among"})
+#: Verbs of answering whose "with" object is the subject's own act ("responded with an offer").
+RESPONSE_VERBS = frozenset({"respond", "reply", "answer", "counter", "retaliate", "react"})
 #: Words of a plural phrase that names earlier actors again ("the two countries", "both sides").
 PLURAL_ANAPHOR_WORDS = frozenset({"two", "both"})
 ANAPHOR_LOOKBACK = 3
+#: Heads of definite plural noun phrases that name earlier actors again ("the rivals", "the sides").
+PLURAL_ANAPHOR_HEADS = frozenset(
+    {
+        "adversary",
+        "ally",
+        "country",
+        "delegation",
+        "enemy",
+        "foe",
+        "government",
+        "leader",
+        "nation",
+        "neighbor",
+        "neighbour",
+        "partner",
+        "party",
+        "rival",
+        "side",
+        "state",
+    }
+)
+#: Actors a plural anaphor stands for at least (a pair).
+MIN_GROUP = 2
 #: Where an antecedent pair may stand: a subject, or the object of a preposition ("clashes between
 #: Armenian and Azerbaijani troops. Both sides accused one another").
 ANTECEDENT_DEPS = frozenset({"nsubj", "nsubjpass", "pobj"})
@@ -89,7 +122,7 @@ class ActorFinder:
     Args:
         doc: The article's parsed spaCy doc.
         mentions: The article's entity mentions (``char_start``, ``char_end``, ``entity_type``, ``name``).
-        reference: Reference data holding ``nationalities.csv``.
+        reference: Reference data holding ``nationalities.csv`` and ``places.csv``.
     """
 
     def __init__(self, doc: Any, mentions: list[dict[str, Any]], reference: Reference) -> None:
@@ -100,6 +133,9 @@ class ActorFinder:
             for word in (row.get("demonym"), row.get("plural")):
                 if word:
                     self.countries[word.lower()] = row["country"]
+        self.country_names = frozenset(self.countries.values()) | {
+            row["name"] for row in reference.table("places") if row.get("kind") == COUNTRY_KIND
+        }
 
     def within(self, start: int, end: int) -> list[dict[str, Any]]:
         """Entity mentions inside ``[start, end)``."""
@@ -140,20 +176,47 @@ class ActorFinder:
         return self.doc[first.i : noun.i + 1].text
 
     def antecedent_pair(self, head: Any) -> list[str]:
-        """For a plural anaphor ("they", "the two countries", "both sides"), the actors of the latest subject
-        or prepositional object naming two or more of them in the previous sentences (at most
-        :data:`ANAPHOR_LOOKBACK`)."""
-        words = {token.lower_ for token in head.subtree}
-        if head.lower_ != "they" and not words & PLURAL_ANAPHOR_WORDS:
+        """For a plural anaphor ("they", "the two countries", "both sides", "the rivals"), the actors of the
+        latest subject or prepositional object naming two or more of them in the previous sentences (at
+        most :data:`ANAPHOR_LOOKBACK`); a noun anaphor may reach further back, to the nearest sentence that
+        names such a group, when that sentence names only one ("the two sides" many paragraphs after
+        "Ethiopia and Eritrea sent envoys"); "the two ..." right after a sentence whose subject and object
+        name one actor each stands for those two."""
+        pronoun = head.lower_ == "they"
+        if not pronoun and not _is_plural_noun_anaphor(head):
             return []
-        sentence = head.sent
-        for _ in range(ANAPHOR_LOOKBACK):
-            if sentence.start == 0:
-                return []
-            sentence = self.doc[sentence.start - 1].sent
-            for token in reversed(list(sentence)):
-                if token.dep_ in ANTECEDENT_DEPS and len(names := self.names(token)) >= 2:
-                    return names
+        counted = bool({token.lower_ for token in head.subtree} & PLURAL_ANAPHOR_WORDS)
+        sentence, distance = head.sent, 0
+        while sentence.start > 0 and (distance < ANAPHOR_LOOKBACK or not pronoun):
+            sentence, distance = self.doc[sentence.start - 1].sent, distance + 1
+            groups = [
+                names
+                for token in reversed(list(sentence))
+                if token.dep_ in ANTECEDENT_DEPS and len(names := self.names(token)) >= MIN_GROUP
+            ]
+            if distance <= ANAPHOR_LOOKBACK and groups:
+                return groups[0]
+            if distance == 1 and counted and (pair := self.subject_and_object(sentence)):
+                return pair
+            if groups:
+                # Far back, only an unambiguous pair: one group named, of two when the anaphor counts two.
+                distinct = {frozenset(names) for names in groups}
+                (names,) = groups[:1]
+                fits = len(distinct) == 1 and (not counted or len(names) == MIN_GROUP)
+                return names if fits else []
+        return []
+
+    def subject_and_object(self, sentence: Any) -> list[str]:
+        """The one actor of the subject and the one of the object of a sentence's main verb ("Macron called
+        Scholz. The two leaders discussed ..."), else nothing."""
+        root = sentence.root
+        subjects = [child for child in root.children if child.dep_ == "nsubj"]
+        objects = [child for child in root.children if child.dep_ == "dobj"]
+        if len(subjects) != 1 or len(objects) != 1:
+            return []
+        subject, target = self.names(subjects[0]), self.names(objects[0], heads_only=True)
+        if len(subject) == 1 and len(target) == 1 and subject != target:
+            return subject + target
         return []
 
     def names(self, head: Any, heads_only: bool = False) -> list[str]:
@@ -173,13 +236,41 @@ class ActorFinder:
             if not chosen:
                 continue
             names = [
-                self.nationality_name(mention)
-                if mention["entity_type"] == NATIONALITY_TYPE
-                else mention["name"]
+                name
                 for mention in chosen
+                for name in (
+                    [self.nationality_name(mention)]
+                    if mention["entity_type"] == NATIONALITY_TYPE
+                    else self.country_pair(mention["name"])
+                )
             ]
             return list(dict.fromkeys(names))
         return []
+
+    def country_pair(self, name: str) -> list[str]:
+        """The countries of a hyphenated pair ("the India-Pakistan border"), else the name itself."""
+        parts = name.split("-")
+        if len(parts) >= MIN_GROUP and all(part in self.country_names for part in parts):
+            return parts
+        return [name]
+
+
+def _is_plural_noun_anaphor(head: Any) -> bool:
+    """A definite plural noun phrase that names a group told of before: "the two countries", "both sides",
+    "the rivals" (a plural head of :data:`PLURAL_ANAPHOR_HEADS` with "the", "both" or "two")."""
+    words = {token.lower_ for token in head.subtree}
+    if words & PLURAL_ANAPHOR_WORDS:
+        return True
+    return (
+        head.tag_ == "NNS"
+        and _lemma(head) in PLURAL_ANAPHOR_HEADS
+        and any(child.dep_ == "det" and child.lower_ == "the" for child in head.children)
+    )
+
+
+def _lemma(token: Any) -> str:
+    """The lemma of a noun, without a hyphenated prefix ("arch-enemy" -> "enemy")."""
+    return token.lemma_.lower().rsplit("-", 1)[-1]
 
 
 def _phrase_tokens(head: Any) -> list[Any]:
@@ -267,16 +358,35 @@ def _verb_arguments(trigger: Any) -> tuple[list[Any], list[Any], bool]:
     return sources, targets + _prepositional(trigger, TARGET_PREPOSITIONS), reciprocal
 
 
+def _light_verb(noun: Any) -> Any | None:
+    """The verb whose subject does what the noun names: "held talks", or a response "with" it ("responded
+    with an offer")."""
+    if noun.dep_ in OBJECT_DEPS and noun.head.lemma_.lower() in NOUN_LIGHT_VERBS:
+        return noun.head
+    preposition = noun.head
+    if (
+        noun.dep_ == "pobj"
+        and preposition.lower_ == "with"
+        and preposition.head.lemma_.lower() in RESPONSE_VERBS
+    ):
+        return preposition.head
+    return None
+
+
 def _noun_arguments(trigger: Any) -> tuple[list[Any], list[Any]]:
     """Source heads and target heads of a noun trigger ("talks between X and Y with Z")."""
     sources: list[Any] = []
-    if trigger.dep_ in OBJECT_DEPS and trigger.head.lemma_.lower() in NOUN_LIGHT_VERBS:
-        subject = subject_of(trigger.head)
+    verb = _light_verb(trigger)
+    if verb is not None:
+        subject = subject_of(verb)
         if subject is not None:
             sources.append(subject)
     # "Putin's visit": the possessor acts.
     sources.extend(child for child in trigger.children if child.dep_ == "poss" and child.pos_ == "PROPN")
     partners = _prepositional(trigger, NOUN_SOURCE_PREPOSITIONS)
+    if trigger.dep_ == "nsubj" and trigger.head.lemma_.lower() in OCCURRENCE_VERBS:
+        # "clashes broke out between X and Y": the partners hang on the verb of occurring.
+        partners += _prepositional(trigger.head, PARTNER_PREPOSITIONS)
     with_partners = _prepositional(trigger, frozenset({"with"}))
     if sources:
         return sources, partners + with_partners

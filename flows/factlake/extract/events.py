@@ -14,6 +14,7 @@ is the trigger's clause (its subtree in the parse).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from factlake.extract.event_themes import find_theme
 from factlake.reference import Reference
 
 NAME = "events"
-VERSION = "2.1"
+VERSION = "2.2"
 EXTRACTOR = f"{NAME}/{VERSION}"
 FACT_TYPE = "event"
 
@@ -37,8 +38,17 @@ PLACE_TYPE = "place"
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "relcl", "acl", "conj", "parataxis", "csubj"})
 SPEECH_VERBS = frozenset({"say", "tell", "state", "add", "announce", "claim", "report", "write", "note"})
 MAX_DATE_CLIMB = 8
+#: Dependencies by which a year is part of a name ("the 1991 Declaration").
+NAME_PART_DEPS = frozenset({"nummod", "compound", "amod", "nmod"})
 
 PUBLISHED_NOTE = "the publication date: the article reports this occurrence as current"
+#: A year named by reference to an earlier one ("in September of that year", "later the same year").
+THAT_YEAR = re.compile(r"\s*\b(?:of\s+)?(?:that|the\s+same)\s+year\b", re.IGNORECASE)
+#: ``date_source`` of a reference to an occurrence that names no actor ("the summit", "after the talks"):
+#: its date is that of the one dated occurrence of its class in its story (see :mod:`factlake.dedup.events`).
+STORY_DATE_SOURCE = "story"
+#: Determiners of an occurrence the reader already knows of ("the summit"; not "a meeting", "another summit").
+DEFINITE_DETERMINERS = frozenset({"the", "this", "that", "these", "those"})
 CONFIDENCE_FULL = 0.8
 CONFIDENCE_PARTIAL = 0.6
 
@@ -118,6 +128,16 @@ def _location(trigger: Any, mentions: ActorFinder, actors: list[str]) -> str | N
     return None
 
 
+def _is_time_in(sentence: Any, expression: DateExpression, doc: Any) -> bool:
+    """A point in time of ``sentence``: not a duration, nor part of a name ("the 1979 Camp David Accords",
+    "the Treaty of 1921": the year names the document, not when the event happened)."""
+    if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        return False
+    root = doc[expression.root]
+    head = root.head.head if root.dep_ == "pobj" and root.head.lower_ == "of" else root.head
+    return not (head.pos_ == "PROPN" and root.dep_ in NAME_PART_DEPS | {"pobj"})
+
+
 def _governor(doc: Any, token_index: int, triggers: set[int]) -> Any | None:
     """The first verb or trigger above a token (the token itself excluded)."""
     token = doc[token_index]
@@ -138,7 +158,7 @@ def _date_for(
     fallback = None
     ancestors = {ancestor.i for ancestor in trigger.ancestors}
     for expression in expressions:
-        if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        if not _is_time_in(sentence, expression, doc):
             continue
         governor = _governor(doc, expression.root, triggers)
         if governor is not None and governor.i == trigger.i:
@@ -160,7 +180,7 @@ def _sentence_date(
     """The first point-in-time expression of the trigger's sentence not attached to another trigger."""
     sentence = trigger.sent
     for expression in expressions:
-        if not sentence.start <= expression.root < sentence.end or is_duration(expression.text):
+        if not _is_time_in(sentence, expression, doc):
             continue
         governor = _governor(doc, expression.root, triggers)
         if governor is not None and governor.i in triggers and governor.i != trigger.i:
@@ -218,7 +238,33 @@ def _dated(found: _Found, context: ArticleContext, expressions: list, triggers: 
         found.expression, found.date_source = expression, "clause" if source == "governor" else source
         found.own_date = source == "clause"
         found.resolved = resolve_date(expression.text, context.published_date, tense_at(doc, found.trigger.i))
+        if found.resolved.value is None:
+            found.resolved = _in_year_named_before(expression, expressions) or found.resolved
     return found
+
+
+def _in_year_named_before(
+    expression: DateExpression, expressions: list[DateExpression]
+) -> ResolvedDate | None:
+    """ "In September of that year": the expression read in the last calendar year the article names before
+    it ("till 2020. In September of that year" -> September 2020); None without such a year."""
+    if not THAT_YEAR.search(expression.text):
+        return None
+    year = None
+    for other in expressions:
+        if other.char_start >= expression.char_start:
+            break
+        named = resolve_date(other.text, None)  # absolute dates only
+        if named.value is not None:
+            year = named.value.year
+    if year is None:
+        return None
+    resolved = resolve_date(THAT_YEAR.sub(f" {year}", expression.text), None)
+    if resolved.value is None:
+        return None
+    return ResolvedDate(
+        resolved.value, resolved.precision, f"'that year' read as {year}, the last year named before"
+    )
 
 
 def _is_current(trigger: Any) -> bool:
@@ -274,10 +320,43 @@ def _dated_noun(found: _Found) -> bool:
     )
 
 
+def _is_definite(noun: Any) -> bool:
+    """A noun phrase that names an occurrence the reader knows of: with a definite determiner or a possessor
+    ("the summit", "this meeting", "their talks"), or bare in an adjunct ("after bilateral talks"; a bare
+    subject or object, "talks were held", tells of a new occurrence)."""
+    determiners = [child for child in noun.children if child.dep_ in {"det", "poss"}]
+    if determiners:
+        return all(child.lower_ in DEFINITE_DETERMINERS or child.dep_ == "poss" for child in determiners)
+    return noun.dep_ == "pobj"
+
+
+def is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
+    """An asserted definite noun mention of an action with synonyms for one occurrence ("the summit", "after
+    bilateral talks", "the meeting") naming no actor and no date of its own: a reference to an occurrence
+    the reader is told of elsewhere, which only its story can place."""
+    trigger = found.trigger
+    return (
+        trigger.pos_ == "NOUN"
+        and found.action.action in classes
+        and found.modality == "asserted"
+        and not found.roles.actors
+        and not found.own_date
+        and _is_definite(trigger)
+    )
+
+
+def _as_story_reference(found: _Found) -> _Found:
+    """``found`` without a date of its own: it takes its story's (any date read around it in its sentence or
+    article belongs to another occurrence or to the report, not to the reference)."""
+    found.expression, found.resolved, found.date_source = None, None, STORY_DATE_SOURCE
+    return found
+
+
 def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict[str, Any]:
     body, trigger = context.body, found.trigger
     char_start, char_end = _span_chars(list(trigger.subtree))
     resolved = found.resolved
+    story_reference = found.date_source == STORY_DATE_SOURCE
     actors = found.roles.actors
     sentence = trigger.sent
     return context.mention(
@@ -297,7 +376,9 @@ def _record(found: _Found, context: ArticleContext, finder: ActorFinder) -> dict
         date_precision=resolved.precision if resolved is not None else None,
         date_text=found.expression.text if found.expression is not None else None,
         date_note=resolved.note if resolved is not None else None,
-        date_source=found.date_source if resolved is not None and resolved.value is not None else None,
+        date_source=STORY_DATE_SOURCE
+        if story_reference
+        else (found.date_source if resolved is not None and resolved.value is not None else None),
         confidence=CONFIDENCE_FULL
         if resolved is not None and resolved.value is not None
         else CONFIDENCE_PARTIAL,
@@ -325,7 +406,9 @@ def find_events(context: ArticleContext, reference: Reference) -> list[tuple[Any
     results: list[tuple[Any, dict[str, Any]]] = []
     seen: set[str] = set()
     for found in found_events:
-        if not found.roles.sources and not _dated_noun(found):
+        if is_story_reference(found, classes) and not _dated_noun(found):
+            found = _as_story_reference(found)
+        elif not found.roles.sources and not _dated_noun(found):
             continue
         record = _record(found, context, finder)
         if record["mention_id"] not in seen:
