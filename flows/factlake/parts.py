@@ -112,21 +112,35 @@ class Layout:
             generation cools, its parts merge with their neighbours (every hot cut is also a cold one,
             so only the cooling generation's parts and the one before it are rewritten): compaction
             that costs one generation per version.
-        hot_divisor: How much smaller hot parts are (1: no hot tier).
+        hot_divisor: How much smaller hot parts are (1: as large as cold ones).
+        part_rows: Target rows per part of some tables instead of :data:`PART_ROWS`.
+        change_order: Within a generation, order rows by :data:`CHANGE_ORDER` before the sort key.
     """
 
     generational: bool = True
     hot_versions: int = 2
     hot_divisor: int = 1
+    change_order: bool = True
+    part_rows: dict[str, int] = field(default_factory=dict)
 
 
 #: The layout versions are written with.
 DEFAULT_LAYOUT = Layout()
 #: The first parts layout: rows grouped by their article's first version, a cut between groups.
 FIRST_VERSION_LAYOUT = Layout(generational=False)
-#: Within a generation, rows likely to change together next: facts and stories by their latest
-#: article's date, entities by how many articles mention them (popular ones change with every version).
-RECENCY_ORDER = {"facts": "last_published", "stories": "last_published", "entities": "n_articles"}
+#: Within a generation, rows likely to change together sit together (before the sort key): a new article
+#: updates facts of its story (facts by story), recent stories (stories by their latest date, newest
+#: first) and popular entities (entities by how many articles mention them, most first). Only the row's
+#: own columns, so an unchanged row keeps its place.
+CHANGE_ORDER = {
+    "facts": [("story_id", "ascending")],
+    "stories": [("last_published", "descending")],
+    "entities": [("n_articles", "descending")],
+    "mentions": [("fact_id", "ascending")],
+}
+#: A generation holding more than this share of a table's rows is never hot (a first version, or one
+#: that rewrote most rows, is cut like cold rows: splitting it finely would only cost a rewrite later).
+HOT_MAX_SHARE = 0.25
 #: Parts' ``generations`` in the manifest: runs of ``[generation, rows]`` in the part's row order.
 GENERATIONS = "generations"
 
@@ -196,23 +210,23 @@ def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
 
 
 def lay_out(
-    table: str, arrow_table: pa.Table, generations: np.ndarray, keys: list[str]
+    table: str, arrow_table: pa.Table, generations: np.ndarray, keys: list[str], change_order: bool = True
 ) -> tuple[pa.Table, np.ndarray]:
-    """Rows in part order: by generation, then (where the table has one) by recency, then by sort key.
+    """Rows in part order: by generation, then as :data:`CHANGE_ORDER` says, then by sort key.
 
     Args:
         table: The table's name.
         arrow_table: Its rows.
         generations: The group of every row.
         keys: The table's sort keys.
+        change_order: Whether rows are ordered by :data:`CHANGE_ORDER` before the sort key.
 
     Returns:
         The reordered rows and their groups in the same order.
     """
     order = [("_generation", "ascending")]
-    recency = RECENCY_ORDER.get(table)
-    if recency in arrow_table.column_names:
-        order.append((recency, "descending"))
+    if change_order:
+        order += [item for item in CHANGE_ORDER.get(table, []) if item[0] in arrow_table.column_names]
     order += [(key, "ascending") for key in keys if key in arrow_table.column_names]
     with_generation = arrow_table.append_column("_generation", pa.array(generations, type=pa.int64()))
     indices = pc.sort_indices(with_generation, sort_keys=order)  # nulls last
@@ -299,13 +313,21 @@ def place_table(
         :func:`write_table_parts`.
     """
     generations = generations_of(table, arrow_table, version, parent_folder, parent_parts)
-    ordered, ordered_generations = lay_out(table, arrow_table, generations, keys)
-    base_rows = PART_ROWS.get(table, DEFAULT_PART_ROWS)
-    hot = ordered_generations > version - layout.hot_versions
+    ordered, ordered_generations = lay_out(table, arrow_table, generations, keys, layout.change_order)
+    base_rows = layout.part_rows.get(table, PART_ROWS.get(table, DEFAULT_PART_ROWS))
+    hot = hot_rows(ordered_generations, version, layout.hot_versions)
     targets = np.where(hot, max(1, base_rows // max(1, layout.hot_divisor)), base_rows).tolist()
     forced = np.zeros(len(ordered_generations), dtype=bool)
     forced[:-1] = (ordered_generations[1:] != ordered_generations[:-1]) & hot[1:]
     return ordered, ordered_generations.tolist(), Placement(targets, forced.tolist())
+
+
+def hot_rows(generations: np.ndarray, version: int, hot_versions: int) -> np.ndarray:
+    """Which rows are hot: of a generation of the last ``hot_versions`` versions that is not a large
+    share of the table (:data:`HOT_MAX_SHARE`)."""
+    values, counts = np.unique(generations, return_counts=True)
+    small = values[counts <= HOT_MAX_SHARE * len(generations)]
+    return (generations > version - hot_versions) & np.isin(generations, small)
 
 
 def part_boundaries(groups: list[int], key_hashes: list[int], target_rows: int) -> list[int]:
