@@ -74,11 +74,19 @@ def single_file_bytes_by_table(version: Any) -> dict[str, int]:
 
 #: Candidate layouts replayed on the same versions: name → ``factlake.parts.Layout`` arguments.
 LAYOUTS: dict[str, dict[str, Any]] = {
-    "first version (before)": {"generational": False},
-    "(a) last changed, sort key order": {"hot_versions": 10**9, "change_order": False},
-    "(a) last changed, change order": {"hot_versions": 10**9},
-    "(a+b) 2 hot versions, 4x smaller hot parts": {"hot_versions": 2, "hot_divisor": 4},
-    "(a+b+c) 2 hot versions, mentions parts of 256 rows": {"hot_versions": 2, "part_rows": {"mentions": 256}},
+    "first version (before)": {"generational": False, "part_rows": {"mentions": 1024}},
+    "(a) last changed, sort key order": {
+        "hot_versions": 10**9,
+        "change_order": False,
+        "part_rows": {"mentions": 1024},
+    },
+    "(a) last changed, change order": {"hot_versions": 10**9, "part_rows": {"mentions": 1024}},
+    "(a+b) 2 hot versions, 4x smaller hot parts": {
+        "hot_versions": 2,
+        "hot_divisor": 4,
+        "part_rows": {"mentions": 1024},
+    },
+    "(a+c) default: 2 hot versions, mentions parts of 256 rows": {},
 }
 #: Tables reported one by one (the others count in "all").
 REPORTED_TABLES = ("facts", "mentions", "entities", "stories", "inputs")

@@ -201,3 +201,12 @@ def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     }
     assert parts_problems(second.path / "facts", facts_parts(second), full=True) == []
     assert publish.read_table(second, "facts")["n_articles"].tolist().count(3) == 1
+
+
+def test_small_cold_generations_share_parts_within_a_block_never_with_a_large_one() -> None:
+    generations = np.array([1] * 8 + [2, 2, 3, 9])
+    cold = np.zeros(len(generations), dtype=bool)
+    expected = [False] * 7 + [True] + [False, False, True, False]
+    assert parts.generation_cuts(generations, cold, base_rows=4).tolist() == expected
+    hot = generations == 3
+    assert parts.generation_cuts(generations, hot, base_rows=4).tolist()[9] is True

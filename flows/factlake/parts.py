@@ -57,7 +57,7 @@ PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 128 * 1024
 #: Expected rows per part, per table (others: DEFAULT_PART_ROWS). Smaller parts rewrite less when a few
 #: rows change, larger ones pay less per-file overhead (a footer with the schema, a directory entry).
-PART_ROWS = {"articles": 128, "mentions": 1024, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
+PART_ROWS = {"articles": 128, "mentions": 256, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
 DEFAULT_PART_ROWS = 1024
 #: Group of rows that belong to no article (rejects, entities, conflicts).
 NO_GROUP = 0
@@ -147,11 +147,14 @@ CHANGE_ORDER = {
     "facts": [("story_id", "ascending")],
     "stories": [("last_published", "descending")],
     "entities": [("n_articles", "descending")],
-    "mentions": [("fact_id", "ascending")],
 }
 #: A generation holding more than this share of a table's rows is never hot (a first version, or one
 #: that rewrote most rows, is cut like cold rows: splitting it finely would only cost a rewrite later).
 HOT_MAX_SHARE = 0.25
+#: Cold generations of one block of this many consecutive versions share parts; a block starts a part.
+#: A cooling generation merges into its block's last part (small), never into an old, large one, and
+#: the parts of a table grow by at most one per block of versions.
+COLD_BLOCK_VERSIONS = 8
 #: Parts' ``generations`` in the manifest: runs of ``[generation, rows]`` in the part's row order.
 GENERATIONS = "generations"
 
@@ -163,7 +166,8 @@ class Placement:
     Attributes:
         targets: Target rows per part for every row in part order (see :func:`part_targets`).
         forced: Rows after which a part ends whatever their hash: the last row before a hot generation
-            (each hot generation starts a part, so the cold parts before it stay shared).
+            or a new block of cold ones (:data:`COLD_BLOCK_VERSIONS`), so the parts before it stay
+            shared.
     """
 
     targets: list[int]
@@ -328,9 +332,24 @@ def place_table(
     base_rows = layout.part_rows.get(table, PART_ROWS.get(table, DEFAULT_PART_ROWS))
     hot = hot_rows(ordered_generations, version, layout.hot_versions)
     targets = np.where(hot, max(1, base_rows // max(1, layout.hot_divisor)), base_rows).tolist()
-    forced = np.zeros(len(ordered_generations), dtype=bool)
-    forced[:-1] = (ordered_generations[1:] != ordered_generations[:-1]) & hot[1:]
+    forced = generation_cuts(ordered_generations, hot, base_rows)
     return ordered, ordered_generations.tolist(), Placement(targets, forced.tolist())
+
+
+def generation_cuts(generations: np.ndarray, hot: np.ndarray, base_rows: int) -> np.ndarray:
+    """Rows after which a part ends whatever their hash: the last row of a generation followed by a hot
+    one, by one of another block (:data:`COLD_BLOCK_VERSIONS`), or itself of a large generation (one
+    of ``base_rows`` rows or more, which has parts of its own). Small cold generations of one block
+    thus share parts with each other, never with a large generation's parts."""
+    forced = np.zeros(len(generations), dtype=bool)
+    if len(generations) < 2:
+        return forced
+    values, counts = np.unique(generations, return_counts=True)
+    large = np.isin(generations, values[counts >= base_rows])
+    blocks = generations // COLD_BLOCK_VERSIONS
+    changes = generations[1:] != generations[:-1]
+    forced[:-1] = changes & (hot[1:] | (blocks[1:] != blocks[:-1]) | large[:-1])
+    return forced
 
 
 def hot_rows(generations: np.ndarray, version: int, hot_versions: int) -> np.ndarray:
@@ -447,6 +466,7 @@ def write_table_parts(
     keys: list[str],
     folder: Path,
     placement: Placement | None = None,
+    target_rows: int | None = None,
 ) -> WrittenTable:
     """Cut a table in part order into parts, store the new ones and link them all into ``folder``.
 
@@ -457,8 +477,9 @@ def write_table_parts(
         groups: The group of every row, in the same order.
         keys: The table's sort keys (their hash decides where parts end).
         folder: The table's folder in the version being written (created here).
-        placement: Per-row part targets and whether groups are generations (None: the table's
-            target for every row, a cut between groups, nothing recorded).
+        placement: Per-row part targets and forced cuts of the generational layout (None: the
+            table's target for every row, a cut between groups, no generations recorded).
+        target_rows: The table's target part size when ``placement`` is None (None: :data:`PART_ROWS`).
 
     Returns:
         The parts in order and what was new. An empty table is one part with no rows, so readers of
@@ -467,7 +488,7 @@ def write_table_parts(
     folder.mkdir(parents=True)
     keys = [name for name in keys if name in arrow_table.column_names]
     hashes = key_hashes(arrow_table.select(keys).to_pandas(), keys) if keys else [0] * arrow_table.num_rows
-    base_rows = PART_ROWS.get(table, DEFAULT_PART_ROWS)
+    base_rows = target_rows or PART_ROWS.get(table, DEFAULT_PART_ROWS)
     if placement is None:
         ends = part_boundaries(groups, hashes, base_rows) or [0]
     else:

@@ -560,7 +560,14 @@ def write_tables(
             first_versions = parts.row_groups(table, frame, tables)
             arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
         written = parts.write_table_parts(
-            dataset, table, arrow_table, groups, sort_keys(table), folder / table, placement
+            dataset,
+            table,
+            arrow_table,
+            groups,
+            sort_keys(table),
+            folder / table,
+            placement,
+            layout.part_rows.get(table),
         )
         _fsync_dir(folder / table)
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
