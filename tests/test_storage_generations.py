@@ -84,24 +84,6 @@ def test_rows_that_keep_changing_rewrite_only_recent_parts(tmp_path: Path) -> No
     assert sum(part["rows"] for part in rewritten) == len(hot)
 
 
-def test_the_first_parts_layout_rewrites_a_cold_part_for_every_update() -> None:
-    """What the generational layout avoids: grouped by first version, the same five rows updated again
-    rewrite the cold parts they sit in (here, every time)."""
-    frame = facts(60, changed={3: 3, 17: 3, 29: 3, 44: 3, 58: 3})
-    arrow_table = publish.to_arrow("facts", frame)
-    groups = [parts.NO_GROUP] * len(frame)
-    hashes = parts.key_hashes(
-        arrow_table.select(["fact_type", "fact_id"]).to_pandas(), ["fact_type", "fact_id"]
-    )
-    ends = parts.part_boundaries(groups, hashes, 4)
-    positions = arrow_table["fact_id"].to_pylist()
-    holders = {
-        next(index for index, end in enumerate(ends) if positions.index(stable_id("fact", number)) < end)
-        for number in (3, 17, 29, 44, 58)
-    }
-    assert len(holders) >= 3
-
-
 def test_hot_generations_get_small_parts_that_merge_when_they_cool(tmp_path: Path) -> None:
     layout = parts.Layout(hot_versions=1, hot_divisor=4)
     changed = {number: 3 for number in range(0, 60, 5)}

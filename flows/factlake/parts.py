@@ -204,7 +204,7 @@ def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
         Generation by fingerprint (empty when the parent has none recorded or cannot be read: its rows
         then count as changed, which costs bytes, never correctness).
     """
-    fingerprints, generations = [], []
+    pieces, generations = [], []
     for entry in entries:
         runs = entry.get(GENERATIONS) if isinstance(entry, dict) else None
         if not runs:
@@ -214,13 +214,16 @@ def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
         except (OSError, pa.ArrowException):
             return pd.Series(dtype="int64")
         expanded = np.repeat([run[0] for run in runs], [run[1] for run in runs])
-        if len(expanded) != part.num_rows:
-            continue
-        fingerprints.append(row_fingerprints(part))
-        generations.append(expanded)
-    if not fingerprints:
+        if len(expanded) == part.num_rows:
+            pieces.append(part)
+            generations.append(expanded)
+    if not pieces:
         return pd.Series(dtype="int64")
-    known = pd.Series(np.concatenate(generations), index=np.concatenate(fingerprints), dtype="int64")
+    try:  # one hash pass over the whole table: per part, pandas' fixed costs dominated
+        fingerprints = row_fingerprints(pa.concat_tables(pieces))
+    except pa.ArrowInvalid:  # parts of different schemas
+        fingerprints = np.concatenate([row_fingerprints(piece) for piece in pieces])
+    known = pd.Series(np.concatenate(generations), index=fingerprints, dtype="int64")
     return known[~known.index.duplicated(keep="first")]
 
 
