@@ -7,14 +7,25 @@ the layout before versions shared parts) and how many of them were new parts (wr
 the rest are hard links to parts of earlier versions). The dataset folder's real size on disk (``du``,
 hard links counted once) is measured at the end.
 
+Then the same versions' tables are published again, in order, into fresh datasets, once per candidate
+layout (:data:`LAYOUTS`, see ``factlake.parts.Layout``): what each version writes per table, against a
+full copy of that table, the files per table of the last version, and the DuckDB time of
+``select count(*)`` over its facts folder. ``--replay DATASET`` replays an existing dataset's versions
+only (no pipeline runs).
+
 Run with ``uv run python bench/storage.py [--corpus reuters|bbc] [--limit N] [--steps 10]``; prints
-Markdown tables: per version, then the totals per table of the last version.
+Markdown tables: per version, then the totals per table of the last version, then the layouts.
 """
 
 from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
 
 from _common import (
     check,
@@ -40,19 +51,148 @@ def disk_bytes(folder: object) -> int:
 def single_file_bytes(dataset: object) -> int:
     """Bytes the latest version would take in the single-file layout (one zstd Parquet file per table
     with its Arrow schema, as versions were written before parts): what a full copy costs."""
+    from factlake import publish
+
+    return sum(single_file_bytes_by_table(publish.latest_version(dataset)).values())
+
+
+def single_file_bytes_by_table(version: Any) -> dict[str, int]:
+    """Bytes of every table of a version as one zstd Parquet file with its Arrow schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from factlake import publish
 
-    version = publish.latest_version(dataset)
-    total = 0
+    sizes = {}
     for table in publish.read_manifest(version)["tables"]:
         sink = pa.BufferOutputStream()
         arrow_table = publish.to_arrow(table, publish.read_table(version, table))
         pq.write_table(arrow_table, sink, compression="zstd", row_group_size=publish.ROW_GROUP_SIZE)
-        total += sink.getvalue().size
-    return total
+        sizes[table] = sink.getvalue().size
+    return sizes
+
+
+#: Candidate layouts replayed on the same versions: name → ``factlake.parts.Layout`` arguments.
+LAYOUTS: dict[str, dict[str, Any]] = {
+    "first version (before)": {"generational": False, "part_rows": {"mentions": 1024}},
+    "(a) last changed, sort key order": {
+        "hot_versions": 10**9,
+        "change_order": False,
+        "part_rows": {"mentions": 1024},
+    },
+    "(a) last changed, change order": {"hot_versions": 10**9, "part_rows": {"mentions": 1024}},
+    "(a+b) 2 hot versions, 4x smaller hot parts": {
+        "hot_versions": 2,
+        "hot_divisor": 4,
+        "part_rows": {"mentions": 1024},
+    },
+    "(a+c) default: 2 hot versions, mentions parts of 256 rows": {},
+}
+#: Tables reported one by one (the others count in "all").
+REPORTED_TABLES = ("facts", "mentions", "entities", "stories", "inputs")
+
+
+def replay_layouts(dataset: Path) -> None:
+    """Publish every version of ``dataset`` again into a fresh dataset per layout; print what each wrote."""
+    from factlake import parts, publish
+
+    versions = publish.version_dirs(dataset)
+    tables_by_version = []
+    full_copies = []
+    for version in versions:
+        manifest = publish.read_manifest(version)
+        tables_by_version.append({table: publish.read_table(version, table) for table in manifest["tables"]})
+        full_copies.append(single_file_bytes_by_table(version))
+    summary, profile = [], []
+    for name, arguments in LAYOUTS.items():
+        layout = parts.Layout(**arguments)
+        print(f"replaying {name}", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="factlake-layout-") as folder:
+            target = Path(folder)
+            ratios = replay(target, tables_by_version, full_copies, layout)
+            last = publish.latest_version(target)
+            files = {
+                table: len(publish.table_files(last, table)) for table in ("facts", "mentions", "entities")
+            }
+            seconds = duckdb_count_seconds(last.path / "facts")
+            on_disk = disk_bytes(target / "parts")
+            all_files = sum(len(entry["parts"]) for entry in publish.read_manifest(last)["tables"].values())
+        steps = ratios[1:]
+        per_version_all = [step["all"] for step in steps]
+        written = sum(step["new_bytes"] for step in steps)
+        copies = sum(step["full_bytes"] for step in steps)
+        summary.append(
+            [
+                name,
+                min(per_version_all),
+                max(per_version_all),
+                written / copies,
+                sum(1 for value in per_version_all if value <= 0.05),
+                f"{files['facts']} / {files['mentions']} / {files['entities']}",
+                all_files,
+                seconds * 1000,
+                on_disk,
+            ]
+        )
+        for table in (*REPORTED_TABLES, "all"):
+            values = [step[table] for step in steps if table in step]
+            if values:
+                profile.append([name, table, min(values), sum(values) / len(values), max(values)])
+    print(f"\n## Layouts replayed on the same {len(versions)} versions\n")
+    print_table(
+        [
+            "layout",
+            "min new / full copy",
+            "max new / full copy",
+            "all versions written / full copies",
+            "versions <= 5%",
+            "files: facts / mentions / entities (last)",
+            "files (last version)",
+            "DuckDB count(*) facts ms",
+            "store bytes on disk",
+        ],
+        summary,
+    )
+    print()
+    print_table(["layout", "table", "min new / full copy", "mean", "max"], profile)
+
+
+def replay(
+    target: Path, tables_by_version: list[dict], full_copies: list[dict[str, int]], layout: Any
+) -> list[dict[str, float]]:
+    """Publish the versions' tables in order into ``target``; per version, new bytes / full copy per table."""
+    from factlake import publish
+
+    seen: dict[str, set[str]] = {}
+    ratios = []
+    for tables, full in zip(tables_by_version, full_copies, strict=True):
+        with publish.writer_lock(target):
+            version = publish.write_version(target, tables, {"replay": True}, layout=layout)
+        entries = publish.read_manifest(version)["tables"]
+        step: dict[str, float] = {"new_bytes": 0, "full_bytes": sum(full.values())}
+        for table, entry in entries.items():
+            known = seen.setdefault(table, set())
+            new = sum(part["bytes"] for part in entry["parts"] if part["file"] not in known)
+            known.update(part["file"] for part in entry["parts"])
+            step[table] = new / full[table] if full[table] else 0.0
+            step["new_bytes"] += new
+        step["all"] = step["new_bytes"] / step["full_bytes"]
+        ratios.append(step)
+    return ratios
+
+
+def duckdb_count_seconds(folder: Path, repeats: int = 5) -> float:
+    """Median seconds of DuckDB's ``select count(*)`` over a table folder's Parquet files."""
+    import duckdb
+
+    timings = []
+    for _ in range(repeats):
+        connection = duckdb.connect()
+        started = time.perf_counter()
+        connection.sql(f"select count(*) from '{folder}/*.parquet'").fetchall()
+        timings.append(time.perf_counter() - started)
+        connection.close()
+    return sorted(timings)[len(timings) // 2]
 
 
 def main() -> None:
@@ -62,7 +202,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="First N articles of the corpus.")
     parser.add_argument("--steps", type=int, default=10, help="Successive 1% versions.")
     parser.add_argument("--processes", type=int, default=2, help="Extraction processes (--workers).")
+    parser.add_argument("--replay", type=Path, default=None, help="Only replay this dataset's versions.")
     args = parser.parse_args()
+    if args.replay is not None:
+        replay_layouts(args.replay)
+        return
     lines = corpus_lines(args.corpus)[: args.limit]
     step = max(1, round(len(lines) / 100))
     base = len(lines) - args.steps * step
@@ -105,6 +249,7 @@ def main() -> None:
         ]
         on_disk = disk_bytes(dataset)
         parts_on_disk = disk_bytes(dataset / "parts")
+        replayed = capture_replay(dataset)
     finally:
         cleanup(folder)
     headers = [
@@ -137,6 +282,18 @@ def main() -> None:
         f"(store of parts: {parts_on_disk}).\n"
     )
     print_table(["table (last version)", "rows", "parts", "bytes"], by_table)
+    print(replayed)
+
+
+def capture_replay(dataset: Path) -> str:
+    """The layouts' replay of ``dataset`` as printed text (printed after the runs' own tables)."""
+    import contextlib
+    import io
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        replay_layouts(dataset)
+    return output.getvalue()
 
 
 if __name__ == "__main__":

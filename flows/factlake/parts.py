@@ -9,14 +9,25 @@ is still a plain folder of Parquet files: ``pd.read_parquet("vN/facts")``,
 factlake. Where the file system refuses a hard link, the part is copied (readers see no difference; the
 version then costs its full size). The version's ``manifest.json`` lists its parts (file, rows, bytes).
 
-Which rows share a part decides how much a new version writes, so the cut is made to be stable:
+Which rows share a part decides how much a new version writes, so the cut is made to be stable
+(:class:`Layout`; the default is *generational*):
 
-1. rows are grouped by the version in which their article first appeared (``articles.first_version``;
-   a mention by its article, a fact or a story by its earliest article, an input by its article): a
-   news feed mostly adds articles, and the rows of the new ones form new groups;
-2. within a group, rows are in the table's sort order and a part ends after every row whose key hashes
-   to 0 modulo the table's target part size (content-defined chunking): removing or changing a row
-   rewrites the one part it falls in, never shifts the cut of the others.
+1. every row has a *generation*: the version in which it last changed. A row the parent version has
+   unchanged (same values in every column, matched by a hash of the whole row) keeps the generation the
+   parent's manifest recorded for its part; a new or changed row gets this version's number. Rows that
+   keep changing (facts of an active story, popular entities) so gather in small recent generations,
+   and the cold parts of old generations stay shared;
+2. rows are in generation order; within a generation, rows likely to change together sit together
+   (:data:`CHANGE_ORDER`), then in the table's sort order;
+3. a part ends after every row whose sort key hashes to 0 modulo the table's target part size
+   (content-defined chunking): removing or changing a row rewrites the one part it falls in, never
+   shifts the cut of the others. Each *hot* generation (recent and small) starts a part of its own and
+   may be cut smaller; when it cools, its parts merge with their neighbours (bounded compaction).
+
+A version's manifest lists, per part, its rows' generations as runs (``"generations": [[7, 120]]``),
+which is all the next version needs. A parent without them (published before this layout) gives every
+row this version's generation: that version rewrites every part once. The layout depends only on the
+versions' rows and their order: the same versions give the same parts, byte for byte.
 
 The store is only an index of what was written: every version folder holds its own links, so removing a
 part from the store (``factlake gc`` removes the parts no remaining version lists) never damages a
@@ -33,8 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 PARTS_DIR = "parts"
@@ -44,7 +57,7 @@ PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 128 * 1024
 #: Expected rows per part, per table (others: DEFAULT_PART_ROWS). Smaller parts rewrite less when a few
 #: rows change, larger ones pay less per-file overhead (a footer with the schema, a directory entry).
-PART_ROWS = {"articles": 128, "mentions": 1024, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
+PART_ROWS = {"articles": 128, "mentions": 256, "facts": 128, "stories": 128, "entities": 256, "inputs": 4096}
 DEFAULT_PART_ROWS = 1024
 #: Group of rows that belong to no article (rejects, entities, conflicts).
 NO_GROUP = 0
@@ -96,6 +109,176 @@ def _earliest_by(frame: pd.DataFrame | None, key: str, first_versions: dict[str,
     return {name: int(value) for name, value in earliest.items()}
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How rows are placed into parts: what decides how many parts a new version writes.
+
+    Attributes:
+        generational: Group rows by the version in which they last changed (an unchanged row keeps the
+            generation its parent version's part recorded; a new or changed row joins this version's), so
+            rows that keep changing sit together in recent parts and cold parts stay shared. False groups
+            rows by the version their article first appeared in (the first parts layout).
+        hot_versions: Rows changed in the last ``hot_versions`` versions are *hot*: each hot generation
+            starts a part of its own and is cut into parts ``hot_divisor`` times smaller. When a
+            generation cools, its parts merge with their neighbours (every hot cut is also a cold one,
+            so only the cooling generation's parts and the one before it are rewritten): compaction
+            that costs one generation per version.
+        hot_divisor: How much smaller hot parts are (1: as large as cold ones).
+        part_rows: Target rows per part of some tables instead of :data:`PART_ROWS`.
+        change_order: Within a generation, order rows by :data:`CHANGE_ORDER` before the sort key.
+    """
+
+    generational: bool = True
+    hot_versions: int = 2
+    hot_divisor: int = 1
+    change_order: bool = True
+    part_rows: dict[str, int] = field(default_factory=dict)
+
+
+#: The layout versions are written with.
+DEFAULT_LAYOUT = Layout()
+#: The first parts layout: rows grouped by their article's first version, a cut between groups.
+FIRST_VERSION_LAYOUT = Layout(generational=False)
+#: Within a generation, rows likely to change together sit together (before the sort key): a new article
+#: updates facts of its story (facts by story), recent stories (stories by their latest date, newest
+#: first) and popular entities (entities by how many articles mention them, most first). Only the row's
+#: own columns, so an unchanged row keeps its place.
+CHANGE_ORDER = {
+    "facts": [("story_id", "ascending")],
+    "stories": [("last_published", "descending")],
+    "entities": [("n_articles", "descending")],
+}
+#: A generation holding more than this share of a table's rows is never hot (a first version, or one
+#: that rewrote most rows, is cut like cold rows: splitting it finely would only cost a rewrite later).
+HOT_MAX_SHARE = 0.25
+#: Cold generations of one block of this many consecutive versions share parts; a block starts a part.
+#: A cooling generation merges into its block's last part (small), never into an old, large one, and
+#: the parts of a table grow by at most one per block of versions.
+COLD_BLOCK_VERSIONS = 8
+#: Parts' ``generations`` in the manifest: runs of ``[generation, rows]`` in the part's row order.
+GENERATIONS = "generations"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the parts of one table of a generational version end.
+
+    Attributes:
+        targets: Target rows per part for every row in part order (see :func:`part_targets`).
+        forced: Rows after which a part ends whatever their hash: the last row before a hot generation
+            or a new block of cold ones (:data:`COLD_BLOCK_VERSIONS`), so the parts before it stay
+            shared.
+    """
+
+    targets: list[int]
+    forced: list[bool]
+
+
+def row_fingerprints(arrow_table: pa.Table) -> np.ndarray:
+    """A 64-bit hash of every row's whole content: equal rows, whatever part they came from, hash equal.
+
+    Only placement depends on it (a collision could put a row in the wrong generation, never change
+    a value).
+    """
+    if arrow_table.num_rows == 0:
+        return np.zeros(0, dtype="uint64")
+    texts = {}
+    for name in arrow_table.column_names:
+        column = arrow_table.column(name)
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            column = pc.binary_join(column, "\x1f")
+        elif not pa.types.is_string(column.type):
+            column = pc.cast(column, pa.string())
+        texts[name] = pc.fill_null(column, "\x00").to_numpy(zero_copy_only=False)
+    return pd.util.hash_pandas_object(pd.DataFrame(texts), index=False).to_numpy()
+
+
+def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
+    """Generation of every row of a parent version's table, by row fingerprint.
+
+    Args:
+        folder: The parent version's table folder.
+        entries: Its manifest's parts (with ``generations``; parts without them are skipped).
+
+    Returns:
+        Generation by fingerprint (empty when the parent has none recorded or cannot be read: its rows
+        then count as changed, which costs bytes, never correctness).
+    """
+    pieces, generations = [], []
+    for entry in entries:
+        runs = entry.get(GENERATIONS) if isinstance(entry, dict) else None
+        if not runs:
+            continue
+        try:
+            part = pq.read_table(folder / entry["file"])
+        except (OSError, pa.ArrowException):
+            return pd.Series(dtype="int64")
+        expanded = np.repeat([run[0] for run in runs], [run[1] for run in runs])
+        if len(expanded) == part.num_rows:
+            pieces.append(part)
+            generations.append(expanded)
+    if not pieces:
+        return pd.Series(dtype="int64")
+    try:  # one hash pass over the whole table: per part, pandas' fixed costs dominated
+        fingerprints = row_fingerprints(pa.concat_tables(pieces))
+    except pa.ArrowInvalid:  # parts of different schemas
+        fingerprints = np.concatenate([row_fingerprints(piece) for piece in pieces])
+    known = pd.Series(np.concatenate(generations), index=fingerprints, dtype="int64")
+    return known[~known.index.duplicated(keep="first")]
+
+
+def lay_out(
+    table: str, arrow_table: pa.Table, generations: np.ndarray, keys: list[str], change_order: bool = True
+) -> tuple[pa.Table, np.ndarray]:
+    """Rows in part order: by generation, then as :data:`CHANGE_ORDER` says, then by sort key.
+
+    Args:
+        table: The table's name.
+        arrow_table: Its rows.
+        generations: The group of every row.
+        keys: The table's sort keys.
+        change_order: Whether rows are ordered by :data:`CHANGE_ORDER` before the sort key.
+
+    Returns:
+        The reordered rows and their groups in the same order.
+    """
+    order = [("_generation", "ascending")]
+    if change_order:
+        order += [item for item in CHANGE_ORDER.get(table, []) if item[0] in arrow_table.column_names]
+    order += [(key, "ascending") for key in keys if key in arrow_table.column_names]
+    with_generation = arrow_table.append_column("_generation", pa.array(generations, type=pa.int64()))
+    indices = pc.sort_indices(with_generation, sort_keys=order)  # nulls last
+    return arrow_table.take(indices), np.asarray(generations)[indices.to_numpy()]
+
+
+def generations_of(
+    table: str,
+    arrow_table: pa.Table,
+    version: int,
+    parent_folder: Path | None,
+    parent_parts: list[dict[str, Any]] | None,
+) -> np.ndarray:
+    """The generation of every row: its parent's for a row the parent has unchanged, else ``version``."""
+    if parent_folder is None or not parent_parts:
+        return np.full(arrow_table.num_rows, version, dtype="int64")
+    known = known_generations(parent_folder, parent_parts)
+    if known.empty:
+        return np.full(arrow_table.num_rows, version, dtype="int64")
+    found = pd.Series(row_fingerprints(arrow_table)).map(known)
+    return found.fillna(version).astype("int64").to_numpy()
+
+
+def generation_runs(generations: np.ndarray) -> list[list[int]]:
+    """``[[generation, rows], ...]`` of consecutive equal generations (a part's manifest entry)."""
+    runs: list[list[int]] = []
+    for generation in generations.tolist():
+        if runs and runs[-1][0] == generation:
+            runs[-1][1] += 1
+        else:
+            runs.append([int(generation), 1])
+    return runs
+
+
 def row_groups(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
     """The group of every row of ``frame``: the first version of the (earliest) article it belongs to.
 
@@ -123,16 +306,81 @@ def row_groups(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame])
     return keys.map(mapping).fillna(NO_GROUP).astype("int64")
 
 
+def place_table(
+    table: str,
+    arrow_table: pa.Table,
+    keys: list[str],
+    version: int,
+    parent_folder: Path | None,
+    parent_parts: list[dict[str, Any]] | None,
+    layout: Layout = DEFAULT_LAYOUT,
+) -> tuple[pa.Table, list[int], Placement]:
+    """A table's rows in part order, their generations and where parts end (the generational layout).
+
+    Args:
+        table: The table's name.
+        arrow_table: Its rows.
+        keys: Its sort keys.
+        version: The number of the version being written.
+        parent_folder: The parent version's folder of this table (None for a first version).
+        parent_parts: The parent manifest's parts of this table (with their generations).
+        layout: The hot tier's settings.
+
+    Returns:
+        The rows in part order, the generation of every row, and the placement for
+        :func:`write_table_parts`.
+    """
+    generations = generations_of(table, arrow_table, version, parent_folder, parent_parts)
+    ordered, ordered_generations = lay_out(table, arrow_table, generations, keys, layout.change_order)
+    base_rows = layout.part_rows.get(table, PART_ROWS.get(table, DEFAULT_PART_ROWS))
+    hot = hot_rows(ordered_generations, version, layout.hot_versions)
+    targets = np.where(hot, max(1, base_rows // max(1, layout.hot_divisor)), base_rows).tolist()
+    forced = generation_cuts(ordered_generations, hot, base_rows)
+    return ordered, ordered_generations.tolist(), Placement(targets, forced.tolist())
+
+
+def generation_cuts(generations: np.ndarray, hot: np.ndarray, base_rows: int) -> np.ndarray:
+    """Rows after which a part ends whatever their hash: the last row of a generation followed by a hot
+    one, by one of another block (:data:`COLD_BLOCK_VERSIONS`), or itself of a large generation (one
+    of ``base_rows`` rows or more, which has parts of its own). Small cold generations of one block
+    thus share parts with each other, never with a large generation's parts."""
+    forced = np.zeros(len(generations), dtype=bool)
+    if len(generations) < 2:
+        return forced
+    values, counts = np.unique(generations, return_counts=True)
+    large = np.isin(generations, values[counts >= base_rows])
+    blocks = generations // COLD_BLOCK_VERSIONS
+    changes = generations[1:] != generations[:-1]
+    forced[:-1] = changes & (hot[1:] | (blocks[1:] != blocks[:-1]) | large[:-1])
+    return forced
+
+
+def hot_rows(generations: np.ndarray, version: int, hot_versions: int) -> np.ndarray:
+    """Which rows are hot: of a generation of the last ``hot_versions`` versions that is not a large
+    share of the table (:data:`HOT_MAX_SHARE`)."""
+    values, counts = np.unique(generations, return_counts=True)
+    small = values[counts <= HOT_MAX_SHARE * len(generations)]
+    return (generations > version - hot_versions) & np.isin(generations, small)
+
+
 def part_boundaries(groups: list[int], key_hashes: list[int], target_rows: int) -> list[int]:
     """Where parts end: row positions (exclusive) in sorted order, the last one ``len(groups)``.
 
     A part ends where the group changes and after every row whose key hash is 0 modulo ``target_rows``.
     """
+    group_ends = [
+        position + 1 < len(groups) and groups[position + 1] != groups[position]
+        for position in range(len(groups))
+    ]
+    return cut_ends(key_hashes, [target_rows] * len(groups), group_ends)
+
+
+def cut_ends(key_hashes: list[int], targets: list[int], forced: list[bool]) -> list[int]:
+    """Where parts end: after every row whose key hash is 0 modulo its target, every ``forced`` row and
+    the last row (content-defined cuts: removing a row never moves the cut of another part)."""
     ends = []
-    target = max(1, target_rows)
-    for position, (group, key_hash) in enumerate(zip(groups, key_hashes, strict=True)):
-        next_group = groups[position + 1] if position + 1 < len(groups) else None
-        if next_group != group or key_hash % target == 0:
+    for position, (key_hash, target, force) in enumerate(zip(key_hashes, targets, forced, strict=True)):
+        if force or position + 1 == len(key_hashes) or key_hash % max(1, target) == 0:
             ends.append(position + 1)
     return ends
 
@@ -151,7 +399,9 @@ def parquet_bytes(arrow_table: pa.Table) -> bytes:
     The Arrow schema is not stored in the footer (``store_schema=False``): the Parquet types already give
     back the contract's types (dates, lists of strings, nullability), and the serialized Arrow schema
     with every column's description cost about 5 KB per part, more than a small part's rows. The
-    descriptions are in ``docs/tables.md`` and, as column comments, in ``catalog.duckdb``.
+    descriptions are in ``docs/tables.md`` and, as column comments, in ``catalog.duckdb``. No dictionary
+    pages either: under zstd they saved nothing and cost a page per column, 4 to 11% of a table's parts
+    (Reuters, 4,500 stories).
     """
     sink = pa.BufferOutputStream()
     pq.write_table(
@@ -161,6 +411,7 @@ def parquet_bytes(arrow_table: pa.Table) -> bytes:
         row_group_size=ROW_GROUP_SIZE,
         write_statistics=True,
         store_schema=False,
+        use_dictionary=False,
     )
     return sink.getvalue().to_pybytes()
 
@@ -211,17 +462,27 @@ def link_part(stored: Path, target: Path) -> None:
 
 
 def write_table_parts(
-    dataset: Path, table: str, arrow_table: pa.Table, groups: list[int], keys: list[str], folder: Path
+    dataset: Path,
+    table: str,
+    arrow_table: pa.Table,
+    groups: list[int],
+    keys: list[str],
+    folder: Path,
+    placement: Placement | None = None,
+    target_rows: int | None = None,
 ) -> WrittenTable:
-    """Cut a sorted table into parts, store the new ones and link them all into ``folder``.
+    """Cut a table in part order into parts, store the new ones and link them all into ``folder``.
 
     Args:
         dataset: The dataset folder (its store receives new parts).
         table: The table's name.
-        arrow_table: Its rows, sorted by group, then by the table's sort keys.
+        arrow_table: Its rows in part order (by group, then as :func:`lay_out` orders them).
         groups: The group of every row, in the same order.
         keys: The table's sort keys (their hash decides where parts end).
         folder: The table's folder in the version being written (created here).
+        placement: Per-row part targets and forced cuts of the generational layout (None: the
+            table's target for every row, a cut between groups, no generations recorded).
+        target_rows: The table's target part size when ``placement`` is None (None: :data:`PART_ROWS`).
 
     Returns:
         The parts in order and what was new. An empty table is one part with no rows, so readers of
@@ -230,7 +491,11 @@ def write_table_parts(
     folder.mkdir(parents=True)
     keys = [name for name in keys if name in arrow_table.column_names]
     hashes = key_hashes(arrow_table.select(keys).to_pandas(), keys) if keys else [0] * arrow_table.num_rows
-    ends = part_boundaries(groups, hashes, PART_ROWS.get(table, DEFAULT_PART_ROWS)) or [0]
+    base_rows = target_rows or PART_ROWS.get(table, DEFAULT_PART_ROWS)
+    if placement is None:
+        ends = part_boundaries(groups, hashes, base_rows) or [0]
+    else:
+        ends = cut_ends(hashes, placement.targets, placement.forced) or [0]
     written = WrittenTable()
     start = 0
     for end in ends:
@@ -239,7 +504,10 @@ def write_table_parts(
         target = folder / stored.name
         if not target.exists():  # two identical parts in one table (identical rows) are one file
             link_part(stored, target)
-        written.parts.append({"file": stored.name, "rows": end - start, "bytes": len(data)})
+        entry: dict[str, Any] = {"file": stored.name, "rows": end - start, "bytes": len(data)}
+        if placement is not None:
+            entry[GENERATIONS] = generation_runs(np.asarray(groups[start:end], dtype="int64"))
+        written.parts.append(entry)
         written.new_parts += int(new)
         written.new_bytes += len(data) if new else 0
         start = end

@@ -237,7 +237,7 @@ def read_table(version: PublishedVersion, table: str, columns: list[str] | None 
             f"{version.name}/{table} cannot be read ({detail}); factlake verify lists the damage"
         ) from error
     keys = sort_keys(table)
-    if len(files) > 1 and set(keys) <= set(arrow_table.column_names):
+    if set(keys) <= set(arrow_table.column_names):
         arrow_table = arrow_table.sort_by([(key, "ascending") for key in keys])
     return arrow_table.to_pandas(types_mapper=None, date_as_object=True, maps_as_pydicts="strict")
 
@@ -474,6 +474,7 @@ def write_version(
     tables: dict[str, pd.DataFrame],
     manifest: dict[str, Any],
     render_report: ReportRenderer | None = None,
+    layout: parts.Layout = parts.DEFAULT_LAYOUT,
 ) -> PublishedVersion:
     """Write a complete new version and switch ``latest`` to it; the caller holds the writer lock.
 
@@ -481,7 +482,8 @@ def write_version(
     (:mod:`factlake.parts`). ``manifest`` is completed with ``version``, ``parent``, every table's rows,
     bytes and parts, and ``storage`` (parts and bytes this version shares and writes anew).
     ``render_report`` (when given) writes ``report.html`` from the tables and manifest just written, before
-    the version becomes visible: a crash leaves no version without its report.
+    the version becomes visible: a crash leaves no version without its report. ``layout`` places rows
+    into parts (the default groups them by the version in which they last changed).
 
     Raises:
         TransientError: on an I/O error (nothing visible has changed; the temporary folder is removed).
@@ -493,7 +495,7 @@ def write_version(
     temporary = dataset / f"{TEMP_PREFIX}{name}-{os.getpid()}"
     try:
         temporary.mkdir(parents=True)
-        table_entries, storage = write_tables(dataset, temporary, tables)
+        table_entries, storage = write_tables(dataset, temporary, tables, number, parent, layout)
         full_manifest = {
             **manifest,
             "version": number,
@@ -522,9 +524,22 @@ def write_version(
 
 
 def write_tables(
-    dataset: Path, folder: Path, tables: dict[str, pd.DataFrame]
+    dataset: Path,
+    folder: Path,
+    tables: dict[str, pd.DataFrame],
+    version: int = 1,
+    parent: PublishedVersion | None = None,
+    layout: parts.Layout = parts.DEFAULT_LAYOUT,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Write every table into the version folder being built, as parts shared through the store.
+
+    Args:
+        dataset: The dataset folder.
+        folder: The version folder being built.
+        tables: The version's tables.
+        version: Its number (the generation of its new and changed rows).
+        parent: The version it follows (its parts' generations place the unchanged rows).
+        layout: How rows are placed into parts (:class:`factlake.parts.Layout`).
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
@@ -532,12 +547,27 @@ def write_tables(
     """
     entries: dict[str, Any] = {}
     storage = {"parts": 0, "bytes": 0, "new_parts": 0, "new_bytes": 0}
+    parent_tables = parent_table_entries(parent)
     for table, frame in tables.items():
-        groups = parts.row_groups(table, frame, tables)
-        arrow_table = to_arrow(table, frame, groups)
-        ordered_groups = sorted(groups.tolist())
+        placement = None
+        if layout.generational:
+            parent_parts = (parent_tables.get(table) or {}).get("parts")
+            parent_folder = parent.path / table if parent is not None else None
+            arrow_table, groups, placement = parts.place_table(
+                table, to_arrow(table, frame), sort_keys(table), version, parent_folder, parent_parts, layout
+            )
+        else:
+            first_versions = parts.row_groups(table, frame, tables)
+            arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
         written = parts.write_table_parts(
-            dataset, table, arrow_table, ordered_groups, sort_keys(table), folder / table
+            dataset,
+            table,
+            arrow_table,
+            groups,
+            sort_keys(table),
+            folder / table,
+            placement,
+            layout.part_rows.get(table),
         )
         _fsync_dir(folder / table)
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
@@ -549,6 +579,20 @@ def write_tables(
         if table_folder.is_dir():
             _fsync_dir(table_folder)
     return entries, storage
+
+
+def parent_table_entries(parent: PublishedVersion | None) -> dict[str, Any]:
+    """The parent manifest's ``tables`` (empty for no parent or one that cannot be read: its rows then
+    count as changed, which costs bytes, never correctness)."""
+    if parent is None:
+        return {}
+    try:
+        entries = read_manifest(parent).get("tables")
+    except RunError:
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return {table: entry for table, entry in entries.items() if isinstance(entry, dict)}
 
 
 def switch_latest(dataset: Path, name: str) -> None:
