@@ -29,6 +29,7 @@ import pandas as pd
 from factlake.config import DedupConfig
 from factlake.dedup import story_dates
 from factlake.dedup.articles import canonical_order, mark_duplicate_articles
+from factlake.dedup.signatures import SignatureCache
 from factlake.dedup.stories import average_linkage, ordered_similarities
 from factlake.link import resolve_roles_in_stories
 from factlake.publish import latest_version, read_table, table_schema
@@ -131,7 +132,11 @@ def assign_stories(
 
 
 def mark_articles(
-    articles: pd.DataFrame, previous: pd.DataFrame | None, version: int, config: DedupConfig
+    articles: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    version: int,
+    config: DedupConfig,
+    signatures: SignatureCache | None = None,
 ) -> pd.DataFrame:
     """First versions, duplicates and stories of ``articles``: what the flow does before fact dedup.
 
@@ -140,8 +145,10 @@ def mark_articles(
         previous: :func:`previous_assignment` of the previous version, or None.
         version: Number of the version being built.
         config: Duplicate and story settings.
+        signatures: Near-duplicate signatures of earlier runs (see
+            :func:`factlake.dedup.mark_duplicate_articles`), or None.
     """
-    marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config)
+    marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config, signatures)
     return assign_stories(marked, previous, config)
 
 
@@ -152,6 +159,7 @@ def place_in_stories(
     previous: pd.DataFrame | None,
     version: int,
     config: DedupConfig,
+    signatures: SignatureCache | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Articles marked with their story (:func:`mark_articles`) and the mentions their story completes:
     bare-role speakers resolved to the holder the story names, then dates inferred for undated articles
@@ -164,11 +172,12 @@ def place_in_stories(
         previous: :func:`previous_assignment` of the previous version, or None.
         version: Number of the version being built.
         config: Duplicate, story and date-gap settings.
+        signatures: Near-duplicate signatures of earlier runs, or None (see :func:`mark_articles`).
 
     Returns:
         The marked articles and the completed mentions, ready for fact deduplication.
     """
-    marked = mark_articles(articles, previous, version, config)
+    marked = mark_articles(articles, previous, version, config, signatures)
     mentions = resolve_roles_in_stories(mentions, holders, marked)
     marked = story_dates.with_inferred_dates(marked, mentions, config.story_max_date_gap_days)
     return marked, story_dates.resolve_inferred_dates(mentions, marked)
