@@ -269,7 +269,7 @@ def _about_one_thing(
     keep = np.array(
         [
             scopes.one_thing(facts[first]["fact_id"], facts[second]["fact_id"], measure)
-            for first, second in edges
+            for first, second in edges.tolist()
         ],
         dtype=bool,
     )

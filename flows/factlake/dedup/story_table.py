@@ -105,12 +105,14 @@ def assign_stories(
     if result.empty:
         return result
     canonical = result[result["duplicate_of"].isna()]
-    order, similarities = ordered_similarities(canonical, config)
-    ids = canonical["article_id"].to_numpy(dtype=object)[order]
     published: dict[str, str] = {}
     if previous is not None:
         known = previous.dropna(subset=["story_id"])
         published = dict(zip(known["article_id"], known["story_id"], strict=True))
+    # Published stories never merge with one another, so only pairs with an unpublished article count.
+    unpublished = ~canonical["article_id"].isin(published.keys()).to_numpy()
+    order, similarities = ordered_similarities(canonical, config, unpublished)
+    ids = canonical["article_id"].to_numpy(dtype=object)[order]
     positions_of_story: dict[str, list[int]] = defaultdict(list)
     for position, article_id in enumerate(ids):
         if article_id in published:
