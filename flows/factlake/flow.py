@@ -253,6 +253,7 @@ def build_dataset(
             near_signatures,
         )
         signatures.save_signatures(dataset, near_signatures)
+        timings.lap("stories")
         del articles
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
         del mentions_frame
