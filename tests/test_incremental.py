@@ -70,6 +70,19 @@ def test_changed_file_is_the_only_one_extracted_again(history: dict) -> None:
     assert list(changes.removed["articles"]["source_uri"]) == ["004_6c03248996c69e0c.txt"]
 
 
+def test_only_bodies_not_seen_before_are_signed_for_near_duplicates(history: dict) -> None:
+    dataset = history["dataset"]
+    signed = [manifest_of(dataset, number)["signature_cache"] for number in (1, 2, 3, 4)]
+    assert signed == [
+        {"bodies": 5, "signed": 5, "from_cache": 0},
+        {"bodies": 5, "signed": 1, "from_cache": 4},  # the changed file
+        {"bodies": 4, "signed": 0, "from_cache": 4},  # a file removed
+        {"bodies": 4, "signed": 0, "from_cache": 4},  # extraction settings do not change signatures
+    ]
+    rebuilt = manifest_of(history["rebuilt"], 1)["signature_cache"]
+    assert rebuilt == {"bodies": 4, "signed": 4, "from_cache": 0}
+
+
 def test_removed_file_is_dropped_from_the_next_version(history: dict) -> None:
     manifest = manifest_of(history["dataset"], 3)
     assert manifest["input_counts"]["total"] == 4

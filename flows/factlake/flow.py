@@ -32,7 +32,7 @@ from factlake import (
     workers,
 )
 from factlake.config import FactlakeConfig
-from factlake.dedup import story_table
+from factlake.dedup import signatures, story_table
 from factlake.errors import TransientError
 from factlake.extract import Extraction
 from factlake.incremental import extractor_versions
@@ -242,6 +242,7 @@ def build_dataset(
         # on a large corpus is set there).
         del extraction, mentions
         timings.lap("link")
+        near_signatures = signatures.load_signatures(dataset, config.dedup)
         articles_frame, mentions_frame = story_table.place_in_stories(
             to_frame("articles", articles),
             mentions_frame,
@@ -249,7 +250,10 @@ def build_dataset(
             story_table.read_previous(dataset),
             publish.next_version_number(dataset),
             config.dedup,
+            near_signatures,
         )
+        signatures.save_signatures(dataset, near_signatures)
+        timings.lap("stories")
         del articles
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
         del mentions_frame
@@ -278,6 +282,7 @@ def build_dataset(
             created_at=dt.datetime.now(dt.UTC),
         )
         manifest["extraction_cache"] = cache_stats
+        manifest["signature_cache"] = near_signatures.stats()
         manifest["timings"] = timings.record()
         published = {**tables, publish.INPUTS_TABLE: assemble.inputs_frame(entries)}
         version = publish_task(dataset, published, manifest)

@@ -1,6 +1,7 @@
 """Deduplication: copies of articles, stories across outlets, and fact identity.
 
 - :mod:`factlake.dedup.articles`: exact and near-duplicate articles (MinHash LSH), ``duplicate_of``;
+  their signatures are kept between runs by :mod:`factlake.dedup.signatures`;
 - :mod:`factlake.dedup.stories`: different articles about one story (TF-IDF, average linkage);
 - :mod:`factlake.dedup.story_table`: incremental story assignment (ids stable across versions), the
   ``stories`` table and each fact's story;

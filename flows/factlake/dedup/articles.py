@@ -22,9 +22,10 @@ import re
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from factlake.config import DedupConfig
+from factlake.dedup.signatures import BandIndex, SignatureCache, body_signatures, lsh_bands
 from factlake.records import normalize_text
 
 #: Seed of the MinHash permutations; fixed so signatures (and duplicate groups) agree across runs.
@@ -74,12 +75,13 @@ def canonical_order(articles: pd.DataFrame) -> np.ndarray:
 
 
 def near_duplicate_groups(
-    signatures: list[MinHash], order: list[int], config: DedupConfig
+    signatures: np.ndarray, order: list[int], config: DedupConfig
 ) -> tuple[list[int], list[float]]:
     """Leader clustering of signatures proposed by LSH.
 
     Args:
-        signatures: One MinHash per item.
+        signatures: One row of MinHash hash values per item (see
+            :func:`factlake.dedup.signatures.body_signatures`).
         order: Item positions in canonical order (the earliest item of a group leads it).
         config: ``near_duplicate_threshold`` and ``num_perm``.
 
@@ -91,18 +93,20 @@ def near_duplicate_groups(
     similarity = [1.0] * len(signatures)
     if len(signatures) < 2:
         return leader, similarity
-    index = MinHashLSH(threshold=config.near_duplicate_threshold, num_perm=config.num_perm)
-    for position, signature in enumerate(signatures):
-        index.insert(position, signature, check_duplication=False)
-    assigned = [False] * len(signatures)
+    index = BandIndex(signatures, *lsh_bands(config.near_duplicate_threshold, config.num_perm))
+    assigned = np.zeros(len(signatures), dtype=bool)
+    width = float(signatures.shape[1])
     for position in order:
         if assigned[position]:
             continue
         assigned[position] = True
-        for candidate in sorted(index.query(signatures[position])):
-            if assigned[candidate]:
-                continue
-            estimate = signatures[position].jaccard(signatures[candidate])
+        candidates = index.query(position)
+        candidates = candidates[~assigned[candidates]]
+        if not len(candidates):
+            continue
+        # The MinHash estimate of Jaccard similarity, as ``MinHash.jaccard`` computes it.
+        estimates = np.count_nonzero(signatures[candidates] == signatures[position], axis=1) / width
+        for candidate, estimate in zip(candidates.tolist(), estimates.tolist(), strict=True):
             if estimate >= config.near_duplicate_threshold:
                 assigned[candidate] = True
                 leader[candidate] = position
@@ -110,7 +114,9 @@ def near_duplicate_groups(
     return leader, similarity
 
 
-def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.DataFrame:
+def mark_duplicate_articles(
+    articles: pd.DataFrame, config: DedupConfig, signatures: SignatureCache | None = None
+) -> pd.DataFrame:
     """Copy ``articles`` with ``duplicate_of``, ``duplicate_kind`` and ``duplicate_similarity`` filled in.
 
     Exact duplicates have the same ``body_sha256`` (kind ``exact``, similarity 1.0). Near duplicates are
@@ -124,6 +130,8 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
     Args:
         articles: The ``articles`` table.
         config: Shingle size, MinHash permutations, the near-duplicate threshold and minimum shingles.
+        signatures: Signatures of earlier runs (only bodies it lacks are signed, and are added to it);
+            None signs every body. The result is the same either way.
     """
     result = articles.copy()
     result["duplicate_of"] = pd.Series(
@@ -146,17 +154,12 @@ def mark_duplicate_articles(articles: pd.DataFrame, config: DedupConfig) -> pd.D
     body_of_article[order] = body_codes
 
     bodies = result["body"].to_numpy(dtype=object)[representatives].tolist()
-    shingle_sets = [word_shingles(text, config.shingle_size) for text in bodies]
+    body_hashes = sorted_hashes[first_in_order].tolist()
+    shingle_counts, matrix = body_signatures(bodies, body_hashes, config, signatures)
     # Only bodies long enough to identify a text take part in near-duplicate detection.
-    eligible = [
-        body
-        for body, shingles in enumerate(shingle_sets)
-        if len(shingles) >= config.near_duplicate_min_shingles
-    ]
-    signatures = minhash_signatures([shingle_sets[body] for body in eligible], config)
-    del shingle_sets
+    eligible = np.flatnonzero(shingle_counts >= config.near_duplicate_min_shingles).tolist()
     eligible_leaders, eligible_similarities = near_duplicate_groups(
-        signatures, list(range(len(eligible))), config
+        matrix[eligible], list(range(len(eligible))), config
     )
     leaders = list(range(len(bodies)))
     similarities = [1.0] * len(bodies)

@@ -265,15 +265,33 @@ def _recent_conflict(
 def _about_one_thing(
     edges: np.ndarray, facts: list[dict[str, Any]], scopes: _Scopes, measure: str
 ) -> np.ndarray:
-    """The pairs of ``edges`` whose facts are claims about one thing (:meth:`_Scopes.one_thing`)."""
-    keep = np.array(
+    """The pairs of ``edges`` whose facts are claims about one thing (:meth:`_Scopes.one_thing`).
+
+    Most facts lie in one story: their pairs are decided by comparing story codes as arrays, and only
+    the other pairs go through :meth:`_Scopes.one_thing` (a dense month can hold millions of pairs).
+    """
+    if not len(edges):
+        return edges
+    ids = [fact["fact_id"] for fact in facts]
+    code_of: dict[object, int] = {}
+    story_code = np.array(
         [
-            scopes.one_thing(facts[first]["fact_id"], facts[second]["fact_id"], measure)
-            for first, second in edges
+            code_of.setdefault(next(iter(scopes.stories[fact_id])), len(code_of))
+            if len(scopes.stories[fact_id]) == 1
+            else -1
+            for fact_id in ids
         ],
-        dtype=bool,
+        dtype=np.int64,
     )
-    return edges[keep] if len(edges) else edges
+    first, second = story_code[edges[:, 0]], story_code[edges[:, 1]]
+    keep = (first == second) & (first >= 0)
+    undecided = np.flatnonzero(~keep)
+    if measure in DIMENSION_MEASURES:
+        # Only a shared story makes two claims of a dimension one thing; single stories are decided.
+        undecided = undecided[(first[undecided] < 0) | (second[undecided] < 0)]
+    for row, (one, other) in zip(undecided.tolist(), edges[undecided].tolist(), strict=True):
+        keep[row] = scopes.one_thing(ids[one], ids[other], measure)
+    return edges[keep]
 
 
 def _dated_conflict_edges(

@@ -315,7 +315,11 @@ def comparison_blocks(
 
 
 def story_similarities(
-    texts: list[str], bodies: list[str], ordinals: list[int | None], config: DedupConfig
+    texts: list[str],
+    bodies: list[str],
+    ordinals: list[int | None],
+    config: DedupConfig,
+    involved: np.ndarray | None = None,
 ) -> dict[tuple[int, int], float]:
     """Similarity of every pair of articles that may be one story: weighted content-word and name cosines.
 
@@ -330,6 +334,10 @@ def story_similarities(
         ordinals: Publication date of every article as a day number, or None when unknown.
         config: ``story_entity_weight``, ``story_max_date_gap_days``, ``story_min_pair_similarity`` and
             the fields of :func:`conflict_factor` and :func:`story_signals`.
+        involved: When given (one flag per article), only pairs with at least one flagged article are
+            compared (an incremental run needs only the pairs of its new articles); their similarities
+            are those of comparing every pair, bit for bit, since one pair's cosine does not depend on
+            the other rows and columns of its block. None: every pair.
 
     Returns:
         Pair (first, second) with first < second → similarity, for the pairs kept.
@@ -338,13 +346,24 @@ def story_similarities(
     names_of_bodies = [name_terms(body) for body in bodies]
     names = tfidf_matrix(names_of_bodies)
     weight = config.story_entity_weight
-    signals = [
-        story_signals(text, body, ordinal, config, names_of_body)
-        for text, body, ordinal, names_of_body in zip(texts, bodies, ordinals, names_of_bodies, strict=True)
-    ]
+    signals: dict[int, StorySignals] = {}
+
+    def signals_of(position: int) -> StorySignals:
+        found = signals.get(position)
+        if found is None:
+            found = signals[position] = story_signals(
+                texts[position], bodies[position], ordinals[position], config, names_of_bodies[position]
+            )
+        return found
+
     day = np.array([-1 if ordinal is None else ordinal for ordinal in ordinals], dtype=np.int64)
     similarities: dict[tuple[int, int], float] = {}
-    for rows, columns in comparison_blocks(ordinals, config.story_max_date_gap_days, STORY_BLOCK_ROWS):
+    for rows, block_columns in comparison_blocks(ordinals, config.story_max_date_gap_days, STORY_BLOCK_ROWS):
+        columns = block_columns
+        if involved is not None and not involved[rows].any():
+            columns = block_columns[involved[block_columns]]
+            if not len(columns):
+                continue
         block = (1.0 - weight) * (words[rows] @ words[columns].T).toarray()
         if weight:
             block += weight * (names[rows] @ names[columns].T).toarray()
@@ -354,12 +373,14 @@ def story_similarities(
         dated = (day[first] >= 0) & (day[second] >= 0)
         keep = (first < second) | ((day[first] < 0) & (day[second] >= 0))
         keep &= ~dated | (np.abs(day[first] - day[second]) <= config.story_max_date_gap_days)
+        if involved is not None:
+            keep &= involved[first] | involved[second]
         for one, other, value, both_dated in zip(
             first[keep], second[keep], values[keep], dated[keep], strict=True
         ):
             pair = (int(min(one, other)), int(max(one, other)))
             similarity = float(value) * conflict_factor(
-                signals[pair[0]], signals[pair[1]], bool(both_dated), config
+                signals_of(pair[0]), signals_of(pair[1]), bool(both_dated), config
             )
             if similarity >= config.story_min_pair_similarity:
                 similarities[pair] = similarity
@@ -480,9 +501,15 @@ def average_linkage(
 
 
 def ordered_similarities(
-    articles: pd.DataFrame, config: DedupConfig
+    articles: pd.DataFrame, config: DedupConfig, involved: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
     """The canonical order of ``articles`` and the story similarities of its candidate pairs.
+
+    Args:
+        articles: Needs ``article_id``, ``title``, ``body`` and ``published_date``.
+        config: The settings of :func:`story_similarities`.
+        involved: One flag per row of ``articles``: only pairs with a flagged article are compared
+            (see :func:`story_similarities`). None: every pair.
 
     Returns:
         Positions of ``articles`` in :func:`~factlake.dedup.articles.canonical_order`, and
@@ -494,7 +521,8 @@ def ordered_similarities(
     dates = articles["published_date"].to_numpy(dtype=object)[order]
     ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
     texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
-    return order, story_similarities(texts, list(bodies), ordinals, config)
+    in_order = None if involved is None else np.asarray(involved, dtype=bool)[order]
+    return order, story_similarities(texts, list(bodies), ordinals, config, in_order)
 
 
 def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:

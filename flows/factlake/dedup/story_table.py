@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from factlake.config import DedupConfig
 from factlake.dedup import story_dates
 from factlake.dedup.articles import canonical_order, mark_duplicate_articles
+from factlake.dedup.signatures import SignatureCache
 from factlake.dedup.stories import average_linkage, ordered_similarities
 from factlake.link import resolve_roles_in_stories
 from factlake.publish import latest_version, read_table, table_schema
@@ -104,12 +106,14 @@ def assign_stories(
     if result.empty:
         return result
     canonical = result[result["duplicate_of"].isna()]
-    order, similarities = ordered_similarities(canonical, config)
-    ids = canonical["article_id"].to_numpy(dtype=object)[order]
     published: dict[str, str] = {}
     if previous is not None:
         known = previous.dropna(subset=["story_id"])
         published = dict(zip(known["article_id"], known["story_id"], strict=True))
+    # Published stories never merge with one another, so only pairs with an unpublished article count.
+    unpublished = ~canonical["article_id"].isin(published.keys()).to_numpy()
+    order, similarities = ordered_similarities(canonical, config, unpublished)
+    ids = canonical["article_id"].to_numpy(dtype=object)[order]
     positions_of_story: dict[str, list[int]] = defaultdict(list)
     for position, article_id in enumerate(ids):
         if article_id in published:
@@ -131,7 +135,11 @@ def assign_stories(
 
 
 def mark_articles(
-    articles: pd.DataFrame, previous: pd.DataFrame | None, version: int, config: DedupConfig
+    articles: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    version: int,
+    config: DedupConfig,
+    signatures: SignatureCache | None = None,
 ) -> pd.DataFrame:
     """First versions, duplicates and stories of ``articles``: what the flow does before fact dedup.
 
@@ -140,8 +148,10 @@ def mark_articles(
         previous: :func:`previous_assignment` of the previous version, or None.
         version: Number of the version being built.
         config: Duplicate and story settings.
+        signatures: Near-duplicate signatures of earlier runs (see
+            :func:`factlake.dedup.mark_duplicate_articles`), or None.
     """
-    marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config)
+    marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config, signatures)
     return assign_stories(marked, previous, config)
 
 
@@ -152,6 +162,7 @@ def place_in_stories(
     previous: pd.DataFrame | None,
     version: int,
     config: DedupConfig,
+    signatures: SignatureCache | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Articles marked with their story (:func:`mark_articles`) and the mentions their story completes:
     bare-role speakers resolved to the holder the story names, then dates inferred for undated articles
@@ -164,11 +175,12 @@ def place_in_stories(
         previous: :func:`previous_assignment` of the previous version, or None.
         version: Number of the version being built.
         config: Duplicate, story and date-gap settings.
+        signatures: Near-duplicate signatures of earlier runs, or None (see :func:`mark_articles`).
 
     Returns:
         The marked articles and the completed mentions, ready for fact deduplication.
     """
-    marked = mark_articles(articles, previous, version, config)
+    marked = mark_articles(articles, previous, version, config, signatures)
     mentions = resolve_roles_in_stories(mentions, holders, marked)
     marked = story_dates.with_inferred_dates(marked, mentions, config.story_max_date_gap_days)
     return marked, story_dates.resolve_inferred_dates(mentions, marked)
@@ -199,6 +211,30 @@ def _top_entities(article_ids: list[str], entity_names: dict[str, Counter[str]])
     return ranked[:TOP_ENTITIES]
 
 
+class _StoryMembers:
+    """What the ``stories`` row of one story is made of, gathered article by article in canonical order."""
+
+    def __init__(self) -> None:
+        self.label: Any = None
+        self.originals: list[str] = []
+        self.copies = 0
+        self.dates: list[Any] = []
+        self.sources: set[Any] = set()
+
+    def add(self, is_copy: bool, title: Any, published: Any, source: Any, article_id: str) -> None:
+        """Count one article of the story (its earliest original names the story)."""
+        if not pd.isna(published):
+            self.dates.append(published)
+        if is_copy:
+            self.copies += 1
+            return
+        if not self.originals:
+            self.label = title
+        self.originals.append(article_id)
+        if not pd.isna(source):
+            self.sources.add(source)
+
+
 def build_stories(articles: pd.DataFrame, entity_mentions: pd.DataFrame) -> pd.DataFrame:
     """The ``stories`` table from the articles (with ``story_id``) and their entity mentions.
 
@@ -210,22 +246,33 @@ def build_stories(articles: pd.DataFrame, entity_mentions: pd.DataFrame) -> pd.D
     for article_id, name in zip(entity_mentions["article_id"], entity_mentions["name"], strict=True):
         entity_names[article_id][name] += 1
     ordered = articles.iloc[canonical_order(articles)]
-    records = []
-    for story_id, members in ordered.groupby("story_id", sort=True):
-        originals = members[members["duplicate_of"].isna()]
-        dates = members["published_date"].dropna()
-        records.append(
-            {
-                "story_id": story_id,
-                "label": originals["title"].iloc[0],
-                "first_published": dates.min() if len(dates) else None,
-                "last_published": dates.max() if len(dates) else None,
-                "n_articles": len(originals),
-                "n_copies": len(members) - len(originals),
-                "n_sources": originals["source_name"].dropna().nunique(),
-                "top_entities": _top_entities(originals["article_id"].tolist(), entity_names),
-            }
-        )
+    # One pass over the articles in canonical order (a pandas group per story costs a millisecond each).
+    members: dict[str, _StoryMembers] = {}
+    columns = ("story_id", "title", "published_date", "source_name", "article_id")
+    story_ids, titles, dates, sources, article_ids = (
+        ordered[name].to_numpy(dtype=object) for name in columns
+    )
+    copies = ordered["duplicate_of"].notna().to_numpy()
+    for story_id, is_copy, title, published, source, article_id in zip(
+        story_ids, copies, titles, dates, sources, article_ids, strict=True
+    ):
+        story = members.get(story_id)
+        if story is None:
+            story = members[story_id] = _StoryMembers()
+        story.add(bool(is_copy), title, published, source, article_id)
+    records = [
+        {
+            "story_id": story_id,
+            "label": story.label,
+            "first_published": min(story.dates) if story.dates else None,
+            "last_published": max(story.dates) if story.dates else None,
+            "n_articles": len(story.originals),
+            "n_copies": story.copies,
+            "n_sources": len(story.sources),
+            "top_entities": _top_entities(story.originals, entity_names),
+        }
+        for story_id, story in sorted(members.items())
+    ]
     return to_frame("stories", records)
 
 
