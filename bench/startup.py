@@ -131,9 +131,11 @@ def main() -> None:
     print(f"# Seed run: seconds to a published version ({args.repetitions} repetitions)\n")
     print_machine(machine_info())
     results: dict[str, list[dict[str, dict[str, Any]]]] = {setup.label: [] for setup in setups}
-    for _ in range(args.repetitions):
+    for repetition in range(1, args.repetitions + 1):
         for setup in setups:
             results[setup.label].append(measure_repetition(setup))
+            walls = ", ".join(f"{case} {run['wall']:.1f} s" for case, run in results[setup.label][-1].items())
+            print(f"repetition {repetition}, {setup.label}: {walls}", file=sys.stderr, flush=True)
     print(f"- load average (1/5/15 min) at the end: {' / '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
     headers = ["setup", "case", "median wall s", "range s", *(f"{stage} s" for stage in STAGES)]
     print_table(headers, summary_rows(setups, results))

@@ -18,7 +18,7 @@ import pytest
 
 from factlake import runner
 from factlake.config import FactlakeConfig
-from factlake.prefect_server import home_from_environment
+from factlake.prefect_server import LocalPrefectServer, home_from_environment
 from tests.helpers_process import RUN_TIMEOUT, client_environment, copy_seeds, factlake_command
 
 HEAVY_MODULES = ("pandas", "pyarrow", "prefect", "spacy", "pandera", "duckdb")
@@ -98,3 +98,13 @@ def test_a_first_run_records_its_flow_on_its_own_server_then_stops_it(tmp_path: 
     with sqlite3.connect(home / "prefect.db") as database:
         assert database.execute("select count(*) from flow_run").fetchone()[0] == flow_runs
     assert processes_with_home(home) == []
+
+
+def test_publish_modules_are_imported_only_while_the_server_boots() -> None:
+    """A server that does not answer (here: never launched) leaves time to import; one that answers
+    does not (see the first-run test, whose server answers)."""
+    booting = LocalPrefectServer(Path("unused"))
+    assert not booting.is_ready()
+    sys.modules.pop("colorsys", None)
+    runner._import_while_booting(booting, ("colorsys",))
+    assert "colorsys" in sys.modules

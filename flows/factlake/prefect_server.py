@@ -59,14 +59,19 @@ def wait_for_health(api_url: str, timeout: float, process: subprocess.Popen | No
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RunError(f"the Prefect server exited with code {process.returncode} while starting")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if answers(api_url):
+            return
         time.sleep(HEALTH_POLL_SECONDS)
     raise RunError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
+
+
+def answers(api_url: str) -> bool:
+    """Whether ``{api_url}/health`` answers now."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _die_with_parent() -> None:
@@ -192,6 +197,10 @@ class LocalPrefectServer:
             if isinstance(error, RunError):
                 raise RunError(f"{error}; see {self.home / SERVER_LOG}") from error
             raise
+
+    def is_ready(self) -> bool:
+        """Whether the launched server answers already (False while it boots)."""
+        return self.process is not None and self.process.poll() is None and answers(self.api_url)
 
     def stop(self) -> None:
         """Stop the server by its process id (no-op when it is not running)."""

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 #: The link to the latest version in a dataset folder (``factlake.publish.LATEST``, which this module
 #: does not import: it is read before the server is launched, and publish imports pandas and Arrow).
 LATEST_LINK = "latest"
+#: Modules a run imports only when it publishes (the report page and its charts, with matplotlib):
+#: imported while the local server boots, when it still does once the flow's modules are imported.
+PUBLISH_MODULES = ("factlake.report",)
 
 
 def prefect_defaults() -> None:
@@ -180,6 +183,7 @@ def _run_with_local_server(
     try:
         import factlake.flow  # noqa: F401  (imported while the server boots)
 
+        _import_while_booting(server, PUBLISH_MODULES)
         server.wait_until_ready()
         with prefect_api(server.api_url):
             try:
@@ -188,6 +192,16 @@ def _run_with_local_server(
                 deliver_pending_events()
     finally:
         server.stop()
+
+
+def _import_while_booting(server: LocalPrefectServer, modules: tuple[str, ...]) -> None:
+    """Import ``modules`` one by one, as long as ``server`` is still booting (time the run would wait)."""
+    import importlib
+
+    for module in modules:
+        if server.is_ready():
+            return
+        importlib.import_module(module)
 
 
 def _run_flow(
