@@ -15,8 +15,10 @@ one without. ``PYTHONDONTWRITEBYTECODE=1`` is set for every run, so no run leave
 
 Run with ``uv run python bench/startup.py [--repetitions 3] [--setup LABEL=PYTHON:CHECKOUT ...]``
 (default: this interpreter and this checkout); prints the machine, then per setup and case the median
-wall time (and the range), the start-up (launch to the flow's start) and the seconds per stage, as
-Markdown tables; ``--json FILE`` also writes every measurement.
+wall time (and the range), the median CPU seconds (user + system of the command and the children it
+waited for, the Prefect server among them: less distorted by other load than wall time), the start-up
+(launch to the flow's start) and the seconds per stage, as Markdown tables; ``--json FILE`` also writes
+every measurement.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def run_seeds(setup: Setup, dataset: Path, prefect_home: Path) -> dict[str, Any]
     measured = check(run_measured(command, env=environment, cwd=setup.checkout), f"{setup.label} run")
     published = "published:" in measured.stdout
     stages = stage_seconds(measured, latest_manifest(dataset)) if published else {"total": measured.wall}
-    return {"wall": measured.wall, "published": published, "stages": stages}
+    return {"wall": measured.wall, "cpu": measured.cpu, "published": published, "stages": stages}
 
 
 def measure_repetition(setup: Setup) -> dict[str, dict[str, Any]]:
@@ -97,7 +99,7 @@ def measure_repetition(setup: Setup) -> dict[str, dict[str, Any]]:
 
 
 def summary_rows(setups: list[Setup], results: dict[str, list[dict[str, dict[str, Any]]]]) -> list[list[Any]]:
-    """One row per setup and case: median wall, its range, and the median seconds of every stage."""
+    """One row per setup and case: median wall, its range, median CPU, and median seconds per stage."""
     rows = []
     for setup in setups:
         for case in CASES:
@@ -108,9 +110,9 @@ def summary_rows(setups: list[Setup], results: dict[str, list[dict[str, dict[str
                 statistics.median(run["stages"].get(stage, 0.0) for run in runs) if published else None
                 for stage in STAGES
             ]
-            rows.append(
-                [setup.label, case, statistics.median(walls), f"{min(walls):.1f}–{max(walls):.1f}", *stages]
-            )
+            cpu = statistics.median(run["cpu"] for run in runs)
+            wall_range = f"{min(walls):.1f}–{max(walls):.1f}"
+            rows.append([setup.label, case, statistics.median(walls), wall_range, cpu, *stages])
     return rows
 
 
@@ -137,7 +139,7 @@ def main() -> None:
             walls = ", ".join(f"{case} {run['wall']:.1f} s" for case, run in results[setup.label][-1].items())
             print(f"repetition {repetition}, {setup.label}: {walls}", file=sys.stderr, flush=True)
     print(f"- load average (1/5/15 min) at the end: {' / '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
-    headers = ["setup", "case", "median wall s", "range s", *(f"{stage} s" for stage in STAGES)]
+    headers = ["setup", "case", "median wall s", "range s", "median CPU s", *(f"{stage} s" for stage in STAGES)]
     print_table(headers, summary_rows(setups, results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
