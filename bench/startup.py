@@ -139,7 +139,8 @@ def main() -> None:
             walls = ", ".join(f"{case} {run['wall']:.1f} s" for case, run in results[setup.label][-1].items())
             print(f"repetition {repetition}, {setup.label}: {walls}", file=sys.stderr, flush=True)
     print(f"- load average (1/5/15 min) at the end: {' / '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
-    headers = ["setup", "case", "median wall s", "range s", "median CPU s", *(f"{stage} s" for stage in STAGES)]
+    headers = ["setup", "case", "median wall s", "range s", "median CPU s"]
+    headers += [f"{stage} s" for stage in STAGES]
     print_table(headers, summary_rows(setups, results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
