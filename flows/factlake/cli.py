@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from evaluation import MetricRow
 
 from factlake.config import DEFAULT_DATASET, DEFAULT_SOURCE, FactlakeConfig, RunConfig
-from factlake.runner import prefect_defaults
 
 app = typer.Typer(
     name="factlake",
@@ -122,12 +121,10 @@ def run(
     debug: DebugOption = False,
 ) -> None:
     """Build a new version of DATASET from SOURCES (publishes nothing when nothing changed)."""
+    from factlake.runner import launch_server_early, prefect_defaults
+
     prefect_defaults()
     show_warnings()
-    from factlake.errors import FactlakeError, RunError
-    from factlake.publish import check_dataset_ready
-    from factlake.runner import quiet_run_failures, run_build
-
     config = _config(
         sources,
         dataset,
@@ -138,6 +135,12 @@ def run(
         lock_timeout=wait,
         workers=workers,
     )
+    # launched before the imports below (pandas, Arrow; then Prefect and spaCy), which it overlaps
+    server = launch_server_early(config) if all(source.is_dir() for source in config.sources) else None
+    from factlake.errors import FactlakeError, RunError
+    from factlake.publish import check_dataset_ready
+    from factlake.runner import quiet_run_failures, run_build
+
     progress = Progress(
         TextColumn("{task.description:<8}"),
         BarColumn(),
@@ -162,11 +165,14 @@ def run(
             quiet_run_failures()
         check_dataset_ready(config.dataset, wait=bool(wait))
         with progress:
-            summary = run_build(config, progress=report)
+            summary = run_build(config, progress=report, server=server)
     except FactlakeError as error:
         _fail(error, debug)
     except Exception as error:
         _fail(RuntimeError(f"run failed: {type(error).__name__}: {error}"), debug)
+    finally:
+        if server is not None:
+            server.stop()
     for line in summary.lines():
         output.print(line, highlight=False)
 
@@ -435,6 +441,8 @@ def serve(
     Uses the Prefect server of PREFECT_API_URL; without one, starts a local server for as long as this
     command runs (its database lives in DATASET/.prefect).
     """
+    from factlake.runner import prefect_defaults
+
     prefect_defaults()
     from factlake.errors import FactlakeError
     from factlake.serve import serve_dataset

@@ -4,6 +4,11 @@
 server boots while this process imports its modules and loads the model), and ``factlake serve`` starts one
 with the scheduler for as long as it serves. Only the standard library is imported here, so a server can
 be launched before anything heavy is.
+
+The run's server serves the API only (``python -m factlake.prefect_server``: Prefect's API app under
+uvicorn, as ``prefect server start --no-services --no-ui`` serves it, without importing Prefect's command
+line) and skips registering Prefect's block types, which a run does not use and which would import every
+installed Prefect collection (``prefect-dask`` and Dask's ``distributed``) at each boot.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ PREFECT_HOME_DIR = ".prefect"
 SERVER_LOG = "server.log"
 SERVER_STARTUP_TIMEOUT = 180.0
 SERVER_STOP_TIMEOUT = 20.0
-HEALTH_POLL_SECONDS = 0.5
+HEALTH_POLL_SECONDS = 0.1
+#: Settings of a server without services: no block types registered at boot, and no memo of them either
+#: (computing the memo's hash is what imports every Prefect collection).
+API_ONLY_SETTINGS = {
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
 _PR_SET_PDEATHSIG = 1
 
 
@@ -48,14 +59,19 @@ def wait_for_health(api_url: str, timeout: float, process: subprocess.Popen | No
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RunError(f"the Prefect server exited with code {process.returncode} while starting")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if answers(api_url):
+            return
         time.sleep(HEALTH_POLL_SECONDS)
     raise RunError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
+
+
+def answers(api_url: str) -> bool:
+    """Whether ``{api_url}/health`` answers now."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _die_with_parent() -> None:
@@ -150,10 +166,13 @@ class LocalPrefectServer:
             # derives from its default port (4200), not from --port: point it at this server's own API.
             PREFECT_SERVER_UI_API_URL=self.api_url,
         )
-        command = [sys.executable, "-m", "prefect", "server", "start"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        command += [] if self.services else ["--no-services"]
-        command += [] if self.ui else ["--no-ui"]
+        if self.services:
+            command = [sys.executable, "-m", "prefect", "server", "start"]
+            command += ["--host", "127.0.0.1", "--port", str(self.port)]
+            command += [] if self.ui else ["--no-ui"]
+        else:
+            environment.update(API_ONLY_SETTINGS, PREFECT_SERVER_UI_ENABLED=str(self.ui).lower())
+            command = [sys.executable, "-m", "factlake.prefect_server", "127.0.0.1", str(self.port)]
         with open(self.home / SERVER_LOG, "ab") as log:
             self.process = subprocess.Popen(
                 command,
@@ -179,6 +198,10 @@ class LocalPrefectServer:
                 raise RunError(f"{error}; see {self.home / SERVER_LOG}") from error
             raise
 
+    def is_ready(self) -> bool:
+        """Whether the launched server answers already (False while it boots)."""
+        return self.process is not None and self.process.poll() is None and answers(self.api_url)
+
     def stop(self) -> None:
         """Stop the server by its process id (no-op when it is not running)."""
         if self.process is not None:
@@ -190,6 +213,12 @@ class LocalPrefectServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def home_from_environment() -> Path:
+    """Prefect's home as the environment gives it (``PREFECT_HOME``, else ``~/.prefect``), read without
+    importing Prefect, so that the run's server can be launched before anything heavy is imported."""
+    return Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
 
 
 def configured_api_url() -> str | None:
@@ -214,13 +243,6 @@ def deliver_pending_events(timeout: float = 60.0) -> None:
         service.drain_all(timeout=timeout, at_exit=False)
 
 
-def configured_home() -> Path:
-    """Prefect's home folder for this process (``PREFECT_HOME``; ``~/.prefect`` by default)."""
-    from prefect.settings import get_current_settings
-
-    return Path(get_current_settings().home).expanduser()
-
-
 @contextlib.contextmanager
 def prefect_api(api_url: str) -> Iterator[None]:
     """Point this process and its flow-run children at ``api_url``."""
@@ -236,3 +258,25 @@ def prefect_api(api_url: str) -> Iterator[None]:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = previous
+
+
+def serve_api(host: str, port: int) -> None:
+    """Serve Prefect's API (no services) on ``host:port`` until SIGTERM, in this process.
+
+    What ``prefect server start --no-services`` runs, without importing Prefect's command line first.
+    """
+    import uvicorn
+    from prefect.server.api.server import create_app
+    from prefect.settings import get_current_settings
+
+    log_level = get_current_settings().server.logging_level
+    uvicorn.run(
+        create_app(final=True, webserver_only=True),
+        host=host,
+        port=port,
+        log_level=str(log_level).lower(),
+    )
+
+
+if __name__ == "__main__":
+    serve_api(sys.argv[1], int(sys.argv[2]))

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from factlake.assemble import RunSummary
 from factlake.config import FactlakeConfig
+
+if TYPE_CHECKING:
+    from factlake.assemble import RunSummary
+    from factlake.prefect_server import LocalPrefectServer
+
+#: The link to the latest version in a dataset folder (``factlake.publish.LATEST``, which this module
+#: does not import: it is read before the server is launched, and publish imports pandas and Arrow).
+LATEST_LINK = "latest"
+#: Modules a run imports only when it publishes (the report page and its charts, with matplotlib):
+#: imported while the local server boots, when it still does once the flow's modules are imported.
+PUBLISH_MODULES = ("factlake.report",)
 
 
 def prefect_defaults() -> None:
@@ -79,10 +90,33 @@ def task_runner_for(config: FactlakeConfig) -> Any:
     raise ValueError(f"unknown task runner {run.task_runner!r}: use 'default' or 'dask'")
 
 
+def launch_server_early(config: FactlakeConfig) -> LocalPrefectServer | None:
+    """Launch the run's local Prefect server now, when the run will surely need one; else None.
+
+    A run needs one when no Prefect API is configured and the dataset has no latest version (a first
+    run: there is nothing it could be up to date with). Called before the command line imports pandas,
+    Prefect or spaCy, so that the server's boot overlaps them. Only the environment is read: a Prefect
+    API configured in a profile or settings file is found later, by :func:`run_build`, which then stops
+    this server. The server keeps its database in Prefect's home (``PREFECT_HOME``, else ``~/.prefect``),
+    where Prefect's ephemeral API would keep it: created and migrated once, reused by the next runs.
+    """
+    from factlake.prefect_server import LocalPrefectServer, home_from_environment
+
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    latest = Path(config.dataset) / LATEST_LINK
+    if latest.is_symlink() or latest.exists():
+        return None
+    server = LocalPrefectServer(home_from_environment(), services=False, ui=False)
+    server.launch()
+    return server
+
+
 def run_build(
     config: FactlakeConfig,
     progress: Callable[[str, int, int], None] | None = None,
     deployment_name: str | None = None,
+    server: LocalPrefectServer | None = None,
 ) -> RunSummary:
     """Run ``build_dataset`` with the task runner of ``config`` and return its summary.
 
@@ -90,12 +124,27 @@ def run_build(
     summary says the dataset is up to date without paying for Prefect's start-up (the flow itself makes
     the same decision, after parsing, for runs started by a schedule).
 
-    Without a configured Prefect API, a local Prefect server is launched first (no services, no UI; the
+    Without a configured Prefect API, a local Prefect server is launched (no services, no UI; the
     database in Prefect's home, where its ephemeral API keeps it) and boots on the other core while this
     process imports the flow's modules; it is stopped by its process id when the run ends. Prefect's
     ephemeral API would start only when the flow is called, after importing the whole server into this
-    process.
+    process. ``server`` is one :func:`launch_server_early` launched already: this function stops it in
+    every case.
     """
+    try:
+        return _build(config, progress, deployment_name, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _build(
+    config: FactlakeConfig,
+    progress: Callable[[str, int, int], None] | None,
+    deployment_name: str | None,
+    server: LocalPrefectServer | None,
+) -> RunSummary:
+    """:func:`run_build` without stopping ``server``."""
     from factlake import assemble, catalog, workers
     from factlake.prefect_server import configured_api_url
     from factlake.reference import load_reference
@@ -103,31 +152,38 @@ def run_build(
     unchanged = assemble.unchanged_version(config, load_reference(config.reference_dir))
     if unchanged is not None:
         catalog.refresh_catalog(config.dataset)
-        return RunSummary(str(config.dataset), unchanged, up_to_date=True)
+        return assemble.RunSummary(str(config.dataset), unchanged, up_to_date=True)
     try:
         if configured_api_url():
+            if server is not None:
+                server.stop()  # launched early, before a profile's API was known
             return _run_flow(config, progress, deployment_name)
-        return _run_with_local_server(config, progress, deployment_name)
+        return _run_with_local_server(config, progress, deployment_name, server)
     finally:
         workers.shut_down()
 
 
 def _run_with_local_server(
-    config: FactlakeConfig, progress: Callable[[str, int, int], None] | None, deployment_name: str | None
+    config: FactlakeConfig,
+    progress: Callable[[str, int, int], None] | None,
+    deployment_name: str | None,
+    server: LocalPrefectServer | None,
 ) -> RunSummary:
     """Run the flow against a local Prefect server started for this run (see :func:`run_build`)."""
     from factlake.prefect_server import (
         LocalPrefectServer,
-        configured_home,
         deliver_pending_events,
+        home_from_environment,
         prefect_api,
     )
 
-    server = LocalPrefectServer(configured_home(), services=False, ui=False)
-    server.launch()
+    if server is None:
+        server = LocalPrefectServer(home_from_environment(), services=False, ui=False)
+        server.launch()
     try:
         import factlake.flow  # noqa: F401  (imported while the server boots)
 
+        _import_while_booting(server, PUBLISH_MODULES)
         server.wait_until_ready()
         with prefect_api(server.api_url):
             try:
@@ -136,6 +192,16 @@ def _run_with_local_server(
                 deliver_pending_events()
     finally:
         server.stop()
+
+
+def _import_while_booting(server: LocalPrefectServer, modules: tuple[str, ...]) -> None:
+    """Import ``modules`` one by one, as long as ``server`` is still booting (time the run would wait)."""
+    import importlib
+
+    for module in modules:
+        if server.is_ready():
+            return
+        importlib.import_module(module)
 
 
 def _run_flow(
