@@ -23,14 +23,15 @@ from factlake.dedup import build_facts
 from factlake.reference import load_reference
 
 sys.path.insert(0, str(Path(__file__).parent))
-import dedup_million  # noqa: E402 (a sibling script, not a package)
+import dedup_million
 
 TABLES = ("facts", "conflicts", "mentions")
 
 
 def write(out_dir: Path, n_mentions: int) -> None:
     """Run ``build_facts`` on ``n_mentions`` synthetic mentions and write its tables to ``out_dir``."""
-    mentions, articles = dedup_million.synthetic_mentions(n_mentions, np.random.default_rng(dedup_million.SEED))
+    rng = np.random.default_rng(dedup_million.SEED)
+    mentions, articles = dedup_million.synthetic_mentions(n_mentions, rng)
     fact_set = build_facts(mentions, articles, DedupConfig(), load_reference(DEFAULT_REFERENCE_DIR))
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
