@@ -168,7 +168,8 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     frame.loc[missing, columns.canonical_article] = frame.loc[missing, "article_id"]
     # A copy counts toward its canonical article, so it belongs to that article's story.
     story = frame[columns.canonical_article].map(story_of_article).astype(object)
-    frame[columns.story] = story.where(story.notna(), frame[columns.canonical_article])
+    frame[columns.story] = shared_objects(story.where(story.notna(), frame[columns.canonical_article]))
+    frame[columns.canonical_article] = shared_objects(frame[columns.canonical_article])
     frame[columns.subject] = subjects
     frame[columns.date_inferred] = date_inferred
     frame[columns.no_date] = frame[columns.published].isna()
