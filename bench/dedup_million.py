@@ -20,8 +20,8 @@ import gc
 import resource
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -149,8 +149,7 @@ def synthetic_mentions(n_mentions: int, rng: np.random.Generator) -> tuple[pd.Da
     return mentions, articles
 
 
-@dataclass
-class _FactPlan:
+class _FactPlan(NamedTuple):
     """What every synthetic fact says and how every mention reports it (arrays drawn by
     :func:`synthetic_mentions`)."""
 
