@@ -128,6 +128,8 @@ def build_facts(
     frame["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
     totals = _aggregate(frame, fact_index, len(fact_ids), articles)
     facts = _facts(frame, representative_positions.tolist(), fact_ids, rows, totals, kinds, clusters)
+    # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
+    del rows, totals, clusters, representatives, roots, fact_index
     conflict_rows: list[dict[str, Any]] = []
     for name, kind in kinds.items():
         kind_facts = [fact for fact in facts if fact["fact_type"] == name]
@@ -143,6 +145,7 @@ def build_facts(
     conflicts_frame = (
         to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
     )
+    del facts, conflict_rows
     stats = {
         "mentions_in": len(mentions),
         # Mentions that only support another fact and joined none (event story references).

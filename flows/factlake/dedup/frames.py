@@ -19,8 +19,23 @@ from pandera.typing import Series
 from factlake.dedup.stories import name_terms
 from factlake.dedup.story_dates import is_inferred
 
-#: Mention columns that clustering does not read (evidence sentences, provenance, the id to fill).
-_UNUSED_COLUMNS = ("sentence", "extractor", "date_note", "fact_id")
+#: Mention columns that clustering does not read (evidence sentences, provenance, the id to fill, event
+#: roles and polarity).
+_UNUSED_COLUMNS = (
+    "sentence",
+    "extractor",
+    "date_note",
+    "fact_id",
+    "source_actors",
+    "target_actors",
+    "polarity",
+    "date_source",
+)
+#: String columns left as they are: one value per mention, so sharing equal values saves nothing, and only
+#: the representatives' values are ever read one by one.
+_DISTINCT_COLUMNS = ("mention_id",)
+#: The subject of a mention that is not a quantity (one object shared by all of them).
+_NO_SUBJECT: frozenset[str] = frozenset()
 
 
 class CanonicalMentions(pa.DataFrameModel):
@@ -97,7 +112,7 @@ def _subjects(mentions: pd.DataFrame) -> list[frozenset[str]]:
     subjects: list[frozenset[str]] = []
     for fact_type, sentence in zip(mentions["fact_type"], mentions["sentence"], strict=True):
         if fact_type != "quantity" or not isinstance(sentence, str):
-            subjects.append(frozenset())
+            subjects.append(_NO_SUBJECT)
             continue
         names = names_of.get(sentence)
         if names is None:
@@ -106,6 +121,18 @@ def _subjects(mentions: pd.DataFrame) -> list[frozenset[str]]:
             )
         subjects.append(names)
     return subjects
+
+
+def shared_objects(column: pd.Series) -> pd.Series:
+    """The values of a string column as an object array in which equal strings are one Python object.
+
+    ``astype(object)`` makes one string object per row; a million mentions name a few thousand speakers,
+    units or articles, so sharing them takes a fraction of the memory. Missing values become NaN, as
+    ``astype(object)`` makes them.
+    """
+    codes, distinct = pd.factorize(column)
+    values = np.append(np.asarray(distinct, dtype=object), np.nan)[codes]
+    return pd.Series(values, index=column.index, dtype=object, name=column.name)
 
 
 def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -125,9 +152,13 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     # Evidence sentences and provenance are not needed to cluster: leaving them out halves the copy.
     frame = mentions.drop(columns=[name for name in _UNUSED_COLUMNS if name in mentions.columns])
     for name in frame.columns:
-        if pd.api.types.is_string_dtype(frame[name].dtype) and frame[name].dtype != object:
+        if (
+            pd.api.types.is_string_dtype(frame[name].dtype)
+            and frame[name].dtype != object
+            and name not in _DISTINCT_COLUMNS
+        ):
             # Python loops below iterate these columns; object arrays iterate far faster than Arrow ones.
-            frame[name] = frame[name].astype(object)
+            frame[name] = shared_objects(frame[name])
     columns = CanonicalMentions
     frame[columns.input_row] = np.arange(len(frame))
     frame[columns.published] = frame["article_id"].map(info["published_date"])
@@ -137,7 +168,8 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     frame.loc[missing, columns.canonical_article] = frame.loc[missing, "article_id"]
     # A copy counts toward its canonical article, so it belongs to that article's story.
     story = frame[columns.canonical_article].map(story_of_article).astype(object)
-    frame[columns.story] = story.where(story.notna(), frame[columns.canonical_article])
+    frame[columns.story] = shared_objects(story.where(story.notna(), frame[columns.canonical_article]))
+    frame[columns.canonical_article] = shared_objects(frame[columns.canonical_article])
     frame[columns.subject] = subjects
     frame[columns.date_inferred] = date_inferred
     frame[columns.no_date] = frame[columns.published].isna()
