@@ -56,6 +56,6 @@ def test_mentions_that_are_not_quantities_share_one_empty_subject():
 def test_columns_dedup_never_reads_are_left_out():
     mentions = [event(FIRST["article_id"], ["Putin", "Aliyev"], "Sochi", dt.date(2022, 10, 31))]
     columns = set(frame_of(mentions).columns)
-    unread = {"sentence", "extractor", "source_actors", "target_actors", "polarity", "date_source"}
+    unread = {"sentence", "extractor", "source_actors", "target_actors", "polarity"}
     assert not columns & unread
-    assert {"actors", "action", "location", "modality", "event_date"} <= columns
+    assert {"actors", "action", "location", "modality", "event_date", "date_source", "theme"} <= columns

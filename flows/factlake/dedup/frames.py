@@ -20,7 +20,7 @@ from factlake.dedup.stories import name_terms
 from factlake.dedup.story_dates import is_inferred
 
 #: Mention columns that clustering does not read (evidence sentences, provenance, the id to fill, event
-#: roles and polarity).
+#: roles and polarity; ``date_source`` stays: story references are told by it).
 _UNUSED_COLUMNS = (
     "sentence",
     "extractor",
@@ -29,7 +29,6 @@ _UNUSED_COLUMNS = (
     "source_actors",
     "target_actors",
     "polarity",
-    "date_source",
 )
 #: String columns left as they are: one value per mention, so sharing equal values saves nothing, and only
 #: the representatives' values are ever read one by one.
