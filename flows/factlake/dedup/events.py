@@ -296,12 +296,13 @@ def _join_undated(
         if groups[root].period is not None:
             dated.setdefault(key_of[root], []).append(groups[root])
     reporting: dict[int, int] | None = None
-    for root in sorted(groups, key=lambda root: (bool(keyed.at[root, REFERENCE_KEY]), root)):
+    references = _references(keyed)
+    for root in sorted(groups, key=lambda root: (root in references, root)):
         undated = groups.get(root)
         if undated is None or undated.period is not None or isinstance(part.at[root, "date_text"], str):
             continue
         candidates = [group for group in dated.get(key_of[root], []) if _compatible(group, undated, themes)]
-        if keyed.at[root, REFERENCE_KEY] and len(candidates) > 1:
+        if root in references and len(candidates) > 1:
             reporting = reporting if reporting is not None else _reporting_articles(groups, part, union_find)
             candidates = [group for group in candidates if reporting[id(group)] >= MIN_SHARED_ARTICLES]
         if len(candidates) != 1:
@@ -373,13 +374,19 @@ def _fact_themes(part: pd.DataFrame, union_find: UnionFind) -> dict[str, str]:
     return themes
 
 
+def _references(keyed: pd.DataFrame) -> frozenset[int]:
+    """Positions of the story references among the keyed events (one set, not a frame lookup per group)."""
+    return frozenset(keyed.index[keyed[REFERENCE_KEY].to_numpy(dtype=bool)].tolist())
+
+
 def _reference_roots(groups: dict[int, Group], part: pd.DataFrame, keyed: pd.DataFrame) -> dict[str, str]:
     """Actors and place of every fact whose representative is a story reference naming neither ("the
     summit" of an article published before the dated reports), by the representative's mention id, so that
     the fact is identified by who met where rather than by its reference's silence."""
     found = {}
+    references = _references(keyed)
     for root, group in groups.items():
-        if group.period is not None and keyed.at[root, REFERENCE_KEY]:
+        if group.period is not None and root in references:
             mention_id = part.at[root, "mention_id"]
             found[ACTORS_KEY + mention_id] = "\x1f".join(sorted(group.actors))
             found[LOCATION_KEY + mention_id] = group.location or ""
@@ -429,8 +436,9 @@ class EventKind(FactKind):
         normalized.update(_dated_roots(groups, part))
         normalized.update(_fact_themes(part, union_find))
         normalized.update(_reference_roots(groups, part, keyed))
+        references = _references(keyed)
         unpublished = frozenset(
-            root for root, group in groups.items() if group.period is None and keyed.at[root, REFERENCE_KEY]
+            root for root, group in groups.items() if group.period is None and root in references
         )
         return Clusters(groups=groups, normalized=normalized, unpublished=unpublished)
 
