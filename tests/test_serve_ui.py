@@ -67,8 +67,13 @@ def test_the_served_ui_lists_the_runs_and_links_the_report(tmp_path: Path) -> No
         )
         assert serve.process.poll() is None, serve.describe()
         run = json.loads((dataset / "latest" / "manifest.json").read_text())["prefect"]
-        artifacts = api_post(
-            api_url, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run["flow_run_id"]]}}}
+        run_filter = {"artifacts": {"flow_run_id": {"any_": [run["flow_run_id"]]}}}
+        # The run posts its artifact after the version is published: wait for it rather than race it.
+        artifacts = wait_until(
+            lambda: api_post(api_url, "/artifacts/filter", run_filter),
+            PUBLISH_TIMEOUT,
+            interval=0.5,
+            what="the run's artifact",
         )
         assert [artifact["key"] for artifact in artifacts] == ["factlake-run"]
 
