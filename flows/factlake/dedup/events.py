@@ -69,11 +69,11 @@ LOCATION_KEY = "location:"
 #: Articles that must report a dated occurrence for a story reference to take it among several (see
 #: :func:`_reporting_articles`).
 MIN_SHARED_ARTICLES = 2
-#: Column of the keyed events marking story references (see :func:`is_story_reference`).
+#: Column of the keyed events marking story references (see :func:`_story_reference_flags`).
 REFERENCE_KEY = "story_reference"
 
 
-def is_story_reference(part: pd.DataFrame) -> pd.Series:
+def _story_reference_flags(part: pd.DataFrame) -> pd.Series:
     """Mentions that name no actor and take their date from their story ("the summit", "after the talks":
     ``date_source`` ``story``): each may only join the one dated occurrence of its class in its story."""
     if "date_source" not in part.columns:
@@ -138,7 +138,7 @@ def _keyed_events(part: pd.DataFrame, classes: dict[str, str]) -> tuple[pd.DataF
             ],
             # Identical events are folded within a story only; across stories the leader rules decide.
             "story": part[CanonicalMentions.story],
-            REFERENCE_KEY: is_story_reference(part),
+            REFERENCE_KEY: _story_reference_flags(part),
         },
         index=part.index,
     )
@@ -278,13 +278,14 @@ def _join_undated(
     union_find: UnionFind,
     rules: Counter[str],
     themes: dict[int, list[ThemeKey]],
+    references: frozenset[int],
 ) -> dict[int, Group]:
     """Join every undated group to the one dated group of its story with its action class and modality,
     compatible actors, place and theme ("met in Sochi" in an undated report of the Sochi summit of one
     story). Several such dated groups leave it alone: which occurrence it is cannot be told; so does a
     date the text gives but that could not be resolved ("four days later" in an undated article). Story
     references ("the summit") come last and, among several, take the one that two or more articles report
-    (:func:`_shared_occurrences`)."""
+    (:func:`_reporting_articles`)."""
     key_of = {
         position: (story, action, modality)
         for position, story, action, modality in zip(
@@ -296,7 +297,6 @@ def _join_undated(
         if groups[root].period is not None:
             dated.setdefault(key_of[root], []).append(groups[root])
     reporting: dict[int, int] | None = None
-    references = _references(keyed)
     for root in sorted(groups, key=lambda root: (root in references, root)):
         undated = groups.get(root)
         if undated is None or undated.period is not None or isinstance(part.at[root, "date_text"], str):
@@ -379,12 +379,13 @@ def _references(keyed: pd.DataFrame) -> frozenset[int]:
     return frozenset(keyed.index[keyed[REFERENCE_KEY].to_numpy(dtype=bool)].tolist())
 
 
-def _reference_roots(groups: dict[int, Group], part: pd.DataFrame, keyed: pd.DataFrame) -> dict[str, str]:
+def _reference_roots(
+    groups: dict[int, Group], part: pd.DataFrame, references: frozenset[int]
+) -> dict[str, str]:
     """Actors and place of every fact whose representative is a story reference naming neither ("the
     summit" of an article published before the dated reports), by the representative's mention id, so that
     the fact is identified by who met where rather than by its reference's silence."""
     found = {}
-    references = _references(keyed)
     for root, group in groups.items():
         if group.period is not None and root in references:
             mention_id = part.at[root, "mention_id"]
@@ -428,15 +429,21 @@ class EventKind(FactKind):
         keyed, actor_sets = _keyed_events(part, classes)
         variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "event_identical")
         themes: dict[int, list[ThemeKey]] = {}
+        references = _references(keyed)
         leader = _leader_rules(part, keyed, actor_sets, variants, config, themes)
         groups = _join_undated(
-            leader_assign(variants, leader, union_find, rules), part, keyed, union_find, rules, themes
+            leader_assign(variants, leader, union_find, rules),
+            part,
+            keyed,
+            union_find,
+            rules,
+            themes,
+            references,
         )
         normalized = {CLASS_KEY + action: action_class for action, action_class in classes.items()}
         normalized.update(_dated_roots(groups, part))
         normalized.update(_fact_themes(part, union_find))
-        normalized.update(_reference_roots(groups, part, keyed))
-        references = _references(keyed)
+        normalized.update(_reference_roots(groups, part, references))
         unpublished = frozenset(
             root for root, group in groups.items() if group.period is None and root in references
         )
@@ -466,7 +473,7 @@ class EventKind(FactKind):
         modality = row.get("modality") or ASSERTED
         if modality != ASSERTED:
             parts.append(modality)
-        theme = clusters.normalized.get(THEME_KEY + row["mention_id"])
+        theme = clusters.normalized.get(THEME_KEY + mention_id)
         if theme is not None:
             parts.append(f"theme {theme.lower()}")
         return stable_id(self.name, *parts)

@@ -201,7 +201,7 @@ class ActorFinder:
             if groups:
                 # Far back, only an unambiguous pair: one group named, of two when the anaphor counts two.
                 distinct = {frozenset(names) for names in groups}
-                (names,) = groups[:1]
+                names = groups[0]
                 fits = len(distinct) == 1 and (not counted or len(names) == MIN_GROUP)
                 return names if fits else []
         return []

@@ -330,7 +330,7 @@ def _is_definite(noun: Any) -> bool:
     return noun.dep_ == "pobj"
 
 
-def is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
+def _is_story_reference(found: _Found, classes: dict[str, str]) -> bool:
     """An asserted definite noun mention of an action with synonyms for one occurrence ("the summit", "after
     bilateral talks", "the meeting") naming no actor and no date of its own: a reference to an occurrence
     the reader is told of elsewhere, which only its story can place."""
@@ -406,7 +406,7 @@ def find_events(context: ArticleContext, reference: Reference) -> list[tuple[Any
     results: list[tuple[Any, dict[str, Any]]] = []
     seen: set[str] = set()
     for found in found_events:
-        if is_story_reference(found, classes) and not _dated_noun(found):
+        if _is_story_reference(found, classes) and not _dated_noun(found):
             found = _as_story_reference(found)
         elif not found.roles.sources and not _dated_noun(found):
             continue
