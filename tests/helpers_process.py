@@ -15,9 +15,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from factlake.config import DEFAULT_SOURCE
 from factlake.integrity import version_problems
@@ -27,6 +30,8 @@ from schemas.tables import TABLES
 
 VERSION_NAME = re.compile(r"^v\d+$")
 RUN_TIMEOUT = 300.0
+RETRYABLE_STATUS = frozenset({429, 502, 503})
+API_ATTEMPTS = 6
 
 
 def factlake_command(*arguments: str) -> list[str]:
@@ -129,6 +134,30 @@ def wait_until(
             return result
         time.sleep(interval)
     raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what or condition}")
+
+
+def api_call(api_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """GET (no body) or POST a JSON request to a Prefect API and decode its answer.
+
+    A Prefect server answers 503 when its SQLite database is busy and the request was rolled back;
+    Prefect's own client retries those (and 429, 502), so the tests' client does too, with backoff.
+    """
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{api_url}{path}",
+        data=data,
+        headers={"Content-Type": "application/json"},
+        method="GET" if body is None else "POST",
+    )
+    for attempt in range(API_ATTEMPTS):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE_STATUS or attempt == API_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def live_processes_in_group(group: int) -> list[int]:

@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from factlake.errors import RunError
 from factlake.publish import read_table, resolve_version
 from factlake.serve import build_deployment, pinned_build
 from tests.helpers_process import (
+    api_call,
     check_dataset,
     client_environment,
     copy_seeds,
@@ -42,14 +42,7 @@ SERVER_LINE = re.compile(r"Prefect server \(pid (\d+)\) at (http://\S+); API (ht
 
 
 def api_post(api_url: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        f"{api_url}{path}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    return api_call(api_url, path, body)
 
 
 def completed_runs(api_url: str, deployment_name: str) -> list[dict[str, Any]]:
@@ -155,8 +148,7 @@ def test_scheduled_runs_publish_once_on_a_prefect_server(prefect_api: str, tmp_p
 
 
 def api_get(api_url: str, path: str) -> Any:
-    with urllib.request.urlopen(f"{api_url}{path}", timeout=10) as response:
-        return json.loads(response.read())
+    return api_call(api_url, path)
 
 
 def finished_state(api_url: str, flow_run_id: str) -> dict[str, Any]:
