@@ -190,6 +190,81 @@ class _PeriodIndex:
 
 _ROOT = operator.attrgetter("root")
 
+#: Groups a shelf keeps in a plain list before filing them by period and key (:class:`_Shelf`).
+_SHELF_LIST_LIMIT = 32
+
+
+def _offered(
+    group: Group,
+    period: tuple[int, int] | None,
+    containers: tuple[tuple[int, int] | None, ...],
+    interval: tuple[float, float] | None,
+    key_range: tuple[float, float],
+) -> bool:
+    """Whether :meth:`_PeriodIndex.overlapping` would return ``group`` for a variant of ``period`` (whose
+    :func:`enclosing_periods` are ``containers``), ``interval`` and ``key_range``: the same test, made on
+    one group."""
+    own = group.period
+    if own is None or period is None:
+        if own != period:
+            return False
+    elif period not in enclosing_periods(own) and not (own[0] != own[1] and own in containers[1:]):
+        return False
+    key = group.key
+    if interval is None:
+        return key_range[0] <= key <= key_range[1]
+    low, high = interval
+    if _is_point(group):
+        return max(key_range[0], low) <= key <= min(key_range[1], high)
+    return key_range[0] <= key <= key_range[1] and group.low <= high and low <= group.high
+
+
+class _Shelf:
+    """The groups of one block that share one meeting key (:attr:`LeaderRules.meeting_keys_at`).
+
+    Most shelves hold a few groups (those of one story), kept in a list in creation order (that is, by
+    root); a shelf that grows past :data:`_SHELF_LIST_LIMIT` groups files them in a :class:`_PeriodIndex`,
+    so that a variant reads only the groups whose period and key can match.
+    """
+
+    __slots__ = ("groups", "index")
+
+    def __init__(self) -> None:
+        self.groups: list[Group] = []
+        self.index: _PeriodIndex | None = None
+
+    def add(self, group: Group) -> None:
+        """Shelve a new group (its root follows every root shelved before)."""
+        if self.index is not None:
+            self.index.add(group)
+            return
+        self.groups.append(group)
+        if len(self.groups) > _SHELF_LIST_LIMIT:
+            self.index = _PeriodIndex()
+            for shelved in self.groups:
+                self.index.add(shelved)
+            self.groups = []
+
+    def refile(self, group: Group) -> None:
+        """File ``group`` again after its period or interval changed (only an index files by them)."""
+        if self.index is not None:
+            self.index.remove(group)
+            self.index.add(group)
+
+    def offered(
+        self,
+        period: tuple[int, int] | None,
+        containers: tuple[tuple[int, int] | None, ...],
+        interval: tuple[float, float] | None,
+        key_range: tuple[float, float],
+    ) -> list[Group]:
+        """The groups :meth:`_PeriodIndex.overlapping` would offer a variant, by root."""
+        if self.index is not None:
+            return self.index.overlapping(period, interval, key_range)
+        if interval is not None and (math.isnan(interval[0]) or math.isnan(interval[1])):
+            return []
+        return [group for group in self.groups if _offered(group, period, containers, interval, key_range)]
+
 
 @dataclass
 class LeaderRules:
@@ -207,6 +282,10 @@ class LeaderRules:
         cross_rule: Name under which merges of a variant into a group whose representative is of another
             story are counted, when such merges may happen.
         story_at: Story of every variant, for ``cross_rule``.
+        meeting_keys_at: Keys of every variant, when a group can accept a variant only if the keys of its
+            root and those of the variant share one (typically the story, and what lets two mentions of
+            different stories be one fact, such as their period and subject). Groups are then looked up
+            by key, so a variant meets the groups of its story (and of its keys), not its whole block.
     """
 
     rule: str
@@ -219,6 +298,7 @@ class LeaderRules:
     key_range_at: dict[int, tuple[float, float]] | None = None
     cross_rule: str | None = None
     story_at: dict[int, Hashable] | None = None
+    meeting_keys_at: dict[int, tuple[Hashable, ...]] | None = None
 
 
 @dataclass
@@ -256,8 +336,10 @@ def leader_assign(
     Returns:
         The groups by root position.
     """
-    block_of, period_at, accepts, join = leader.block_of, leader.period_at, leader.accepts, leader.join
-    interval_at, key_range_at, rule = leader.interval_at, leader.key_range_at, leader.rule
+    if leader.meeting_keys_at is not None:
+        return _assign_by_meeting_keys(variants, leader, uf, rules)
+    block_of, period_at, accepts = leader.block_of, leader.period_at, leader.accepts
+    interval_at, key_range_at = leader.interval_at, leader.key_range_at
     indexes: defaultdict[Hashable, _PeriodIndex] = defaultdict(_PeriodIndex)
     groups: list[Group] = []
     for position in variants:
@@ -266,21 +348,78 @@ def leader_assign(
         key_range = key_range_at[position] if key_range_at is not None else ANY_KEY
         for group in index.overlapping(period_at[position], interval, key_range):
             if accepts(group, position):
-                before = (group.period, _is_point(group))
-                join(group, position)
-                if (group.period, _is_point(group)) != before:
+                if _join(group, position, leader, uf, rules):
                     index.remove(group)
                     index.add(group)
-                uf.union(group.root, position)
-                story_at = leader.story_at
-                cross = story_at is not None and story_at[group.root] != story_at[position]
-                rules[leader.cross_rule if cross and leader.cross_rule else rule] += 1
                 break
         else:
             group = leader.make(position)
             index.add(group)
             groups.append(group)
     return {group.root: group for group in groups}
+
+
+def _join(group: Group, position: int, leader: LeaderRules, uf: UnionFind, rules: Counter[str]) -> bool:
+    """Join the variant at ``position`` to ``group`` and count the merge; whether the group must be filed
+    again (its period changed, or whether it is a point)."""
+    before = (group.period, _is_point(group))
+    leader.join(group, position)
+    uf.union(group.root, position)
+    story_at = leader.story_at
+    cross = story_at is not None and story_at[group.root] != story_at[position]
+    rules[leader.cross_rule if cross and leader.cross_rule else leader.rule] += 1
+    return (group.period, _is_point(group)) != before
+
+
+def _assign_by_meeting_keys(
+    variants: list[int], leader: LeaderRules, uf: UnionFind, rules: Counter[str]
+) -> dict[int, Group]:
+    """:func:`leader_assign` where groups are shelved by block and meeting key
+    (:attr:`LeaderRules.meeting_keys_at`): a variant is offered the groups of the shelves of its own keys,
+    by root, which are all the groups of its block that could accept it. The result is the same as
+    offering it every group of its block; the time taken grows with the groups of a story, not of a
+    block."""
+    block_of, period_at, accepts = leader.block_of, leader.period_at, leader.accepts
+    interval_at, key_range_at = leader.interval_at, leader.key_range_at
+    meeting_keys_at: dict[int, tuple[Hashable, ...]] = leader.meeting_keys_at or {}
+    shelves: dict[tuple[Hashable, Hashable], _Shelf] = {}
+    shelves_of: dict[int, list[_Shelf]] = {}
+    groups: list[Group] = []
+    for position in variants:
+        block, period = block_of[position], period_at[position]
+        containers = enclosing_periods(period)
+        interval = interval_at[position] if interval_at is not None else None
+        key_range = key_range_at[position] if key_range_at is not None else ANY_KEY
+        offered = [
+            shelf.offered(period, containers, interval, key_range)
+            for shelf in (shelves.get((block, key)) for key in meeting_keys_at[position])
+            if shelf is not None
+        ]
+        for group in _by_root(offered):
+            if accepts(group, position):
+                if _join(group, position, leader, uf, rules):
+                    for shelf in shelves_of[group.root]:
+                        shelf.refile(group)
+                break
+        else:
+            group = leader.make(position)
+            groups.append(group)
+            own = shelves_of[position] = []
+            for key in meeting_keys_at[position]:
+                shelf = shelves.get((block, key))
+                if shelf is None:
+                    shelf = shelves[(block, key)] = _Shelf()
+                shelf.add(group)
+                own.append(shelf)
+    return {group.root: group for group in groups}
+
+
+def _by_root(offered: list[list[Group]]) -> list[Group]:
+    """The groups of several shelves, each once, by root."""
+    if len(offered) == 1:
+        return offered[0]
+    distinct = {group.root: group for groups in offered for group in groups}
+    return [distinct[root] for root in sorted(distinct)]
 
 
 def identical_variants(

@@ -257,7 +257,23 @@ def _leader_rules(
         make=make,
         cross_rule="event_cross_story",
         story_at=story_at,
+        meeting_keys_at={
+            position: _meeting_keys(
+                story_at[position], period_at[position], location_at[position], actors_at[position]
+            )
+            for position in variants
+        },
     )
+
+
+def _meeting_keys(
+    story: object, period: tuple[int, int] | None, location: str | None, actors: frozenset[str]
+) -> tuple[tuple[object, ...], ...]:
+    """What an event must share with a fact's representative to join it (``one_event_across_stories``):
+    its story, or its period, place and actors."""
+    if period is not None and location is not None and actors:
+        return (("story", story), ("occurrence", period, location, actors))
+    return (("story", story),)
 
 
 def _compatible(dated: Group, undated: Group, themes: dict[int, list[ThemeKey]]) -> bool:

@@ -158,7 +158,24 @@ def _leader_rules(
         key_range_at=key_range_at,
         cross_rule="quantity_cross_story",
         story_at=story_at,
+        meeting_keys_at={
+            position: _meeting_keys(
+                story_at[position], explicit_at[position], period_at[position], subject_at[position]
+            )
+            for position in variants
+        },
     )
+
+
+def _meeting_keys(
+    story: object, explicit: bool, period: tuple[int, int] | None, subject: frozenset[str]
+) -> tuple[tuple[object, ...], ...]:
+    """What a claim must share with a fact's representative to join it (``one_claim_across_stories``):
+    its story, or an explicit period and a subject name (the measure is the block's)."""
+    keys: list[tuple[object, ...]] = [("story", story)]
+    if explicit and period is not None:
+        keys.extend(("subject", period, name) for name in sorted(subject))
+    return tuple(keys)
 
 
 def _range_magnitudes(interval: tuple[float, float], ratio: float) -> tuple[float, float]:
