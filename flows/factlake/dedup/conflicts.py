@@ -73,22 +73,6 @@ class _Scopes:
         explicit = set(involved.loc[involved["date_text"].notna(), "fact_id"].tolist())
         return cls(stories=stories, explicit=explicit, subjects=subjects)
 
-    def one_story(self, first: str, second: str) -> bool:
-        """Whether the two facts have mentions in one story."""
-        return bool(self.stories[first] & self.stories[second])
-
-    def one_thing(self, first: str, second: str, measure: str) -> bool:
-        """Whether two dated facts of ``measure`` (overlapping periods) are claims about one thing: they
-        share a story, or the measure names the thing counted (not a mere dimension:
-        :data:`DIMENSION_MEASURES`) and both are explicitly dated and share a subject (what the figure
-        is about)."""
-        return self.one_story(first, second) or (
-            measure not in DIMENSION_MEASURES
-            and first in self.explicit
-            and second in self.explicit
-            and bool(self.subjects[first] & self.subjects[second])
-        )
-
 
 def _disjoint(first: dict[str, Any], second: dict[str, Any]) -> bool:
     return max(first["_low"], second["_low"]) > min(first["_high"], second["_high"])
@@ -105,7 +89,7 @@ def find_conflicts(
     measure and unit class in that period), and they are about one period, which is either
 
     - *dated*: both periods are known and overlap, and the claims are about one thing: of one story, or
-      of different stories but both explicitly dated and about a shared subject (``_Scopes.one_thing``,
+      of different stories but both explicitly dated and about a shared subject (``_meeting_keys``,
       the scope under which quantities corroborate across stories); or
     - *recent*: both claims are about the recent past of their articles (``_recent``), at least one of
       them has no resolved period (typically "last month" in an article without a publication date),
@@ -200,7 +184,7 @@ def _block_conflicts(
     )
     dated = [index for index, fact in enumerate(eligible) if fact["fact_id"] in headline]
     edges = [
-        _about_one_thing(_dated_conflict_edges(eligible, dated, articles_of), eligible, scopes, measure),
+        _dated_conflict_edges(eligible, dated, articles_of, scopes, measure),
         *_recent_conflict_edges(eligible, recent_headline, articles_of, scopes, config),
     ]
     components: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -262,47 +246,41 @@ def _recent_conflict(
     )
 
 
-def _about_one_thing(
-    edges: np.ndarray, facts: list[dict[str, Any]], scopes: _Scopes, measure: str
-) -> np.ndarray:
-    """The pairs of ``edges`` whose facts are claims about one thing (:meth:`_Scopes.one_thing`).
-
-    Most facts lie in one story: their pairs are decided by comparing story codes as arrays, and only
-    the other pairs go through :meth:`_Scopes.one_thing` (a dense month can hold millions of pairs).
-    """
-    if not len(edges):
-        return edges
-    ids = [fact["fact_id"] for fact in facts]
-    code_of: dict[object, int] = {}
-    story_code = np.array(
-        [
-            code_of.setdefault(next(iter(scopes.stories[fact_id])), len(code_of))
-            if len(scopes.stories[fact_id]) == 1
-            else -1
-            for fact_id in ids
-        ],
-        dtype=np.int64,
-    )
-    first, second = story_code[edges[:, 0]], story_code[edges[:, 1]]
-    keep = (first == second) & (first >= 0)
-    undecided = np.flatnonzero(~keep)
-    if measure in DIMENSION_MEASURES:
-        # Only a shared story makes two claims of a dimension one thing; single stories are decided.
-        undecided = undecided[(first[undecided] < 0) | (second[undecided] < 0)]
-    for row, (one, other) in zip(undecided.tolist(), edges[undecided].tolist(), strict=True):
-        keep[row] = scopes.one_thing(ids[one], ids[other], measure)
-    return edges[keep]
-
-
 def _dated_conflict_edges(
-    facts: list[dict[str, Any]], dated: list[int], articles_of: dict[str, set[str]]
+    facts: list[dict[str, Any]],
+    dated: list[int],
+    articles_of: dict[str, set[str]],
+    scopes: _Scopes,
+    measure: str,
 ) -> np.ndarray:
-    """Pairs (rows of positions in ``facts``) of dated facts with overlapping periods, disjoint values and
-    no shared article, computed with array operations.
+    """Pairs (rows of positions in ``facts``) of dated facts about one thing (:func:`_meeting_keys`) with
+    overlapping periods, disjoint values and no shared article, each pair once.
 
     Only facts of one month (or of one year, for year-precision periods) are compared: calendar periods
-    that overlap are nested, so they share their month unless one of them is a whole year.
+    that overlap are nested, so they share their month unless one of them is a whole year. Within a
+    month, only facts that meet (:func:`_meeting_keys`: a story, or a subject for explicitly dated facts)
+    are compared, with array operations, so the work grows with the facts of a story rather than with
+    those of a month.
     """
+    found = [np.empty((0, 2), dtype=np.int64)]
+    for members in _month_groups(facts, dated).values():
+        if len(members) < 2:
+            continue
+        meeting: defaultdict[tuple[object, ...], list[int]] = defaultdict(list)
+        for index in members:
+            for key in _meeting_keys(facts[index]["fact_id"], scopes, measure):
+                meeting[key].append(index)
+        for indexes in meeting.values():
+            if len(indexes) > 1:
+                found.append(_pairs_in_conflict(facts, indexes, articles_of))
+    pairs = np.concatenate(found)
+    pairs.sort(axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def _month_groups(facts: list[dict[str, Any]], dated: list[int]) -> dict[tuple[int, int], list[int]]:
+    """The ``dated`` facts by the month of their period (a year-precision fact in every month of its
+    year, or in ``(year, 0)`` when its year has no finer fact)."""
     groups: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
     years: defaultdict[int, list[int]] = defaultdict(list)
     for index in dated:
@@ -318,30 +296,44 @@ def _dated_conflict_edges(
             groups[key].extend(members)
         if not months:
             groups[(year, 0)] = list(members)
-    found = [np.empty((0, 2), dtype=np.int64)]
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        index = np.array(members, dtype=np.int64)
-        start = np.array([facts[i]["_period"][0] for i in members])
-        end = np.array([facts[i]["_period"][1] for i in members])
-        low = np.array([facts[i]["_low"] for i in members], dtype=float)
-        high = np.array([facts[i]["_high"] for i in members], dtype=float)
-        overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
-        disjoint = np.maximum(low[:, None], low[None, :]) > np.minimum(high[:, None], high[None, :])
-        candidate = np.triu(overlap & disjoint, 1)
-        if not candidate.any():
-            continue
-        rows_of: defaultdict[str, list[int]] = defaultdict(list)
-        for row, i in enumerate(members):
-            for article in articles_of[facts[i]["fact_id"]]:
-                rows_of[article].append(row)
-        for rows in rows_of.values():
-            if len(rows) > 1:  # facts of one article never conflict with each other
-                candidate[np.ix_(rows, rows)] = False
-        first, second = np.nonzero(candidate)
-        found.append(np.column_stack([index[first], index[second]]))
-    return np.concatenate(found)
+    return groups
+
+
+def _meeting_keys(fact_id: str, scopes: _Scopes, measure: str) -> list[tuple[object, ...]]:
+    """Keys of which two dated facts of ``measure`` share one exactly when they are claims about one
+    thing: they share a story, or the measure names the thing counted (not a mere dimension:
+    :data:`DIMENSION_MEASURES`) and both are explicitly dated and share a subject (what the figure is
+    about)."""
+    keys: list[tuple[object, ...]] = [("story", story) for story in scopes.stories[fact_id]]
+    if measure not in DIMENSION_MEASURES and fact_id in scopes.explicit:
+        keys.extend(("subject", name) for name in scopes.subjects[fact_id])
+    return keys
+
+
+def _pairs_in_conflict(
+    facts: list[dict[str, Any]], members: list[int], articles_of: dict[str, set[str]]
+) -> np.ndarray:
+    """Pairs (rows of positions in ``facts``) among ``members`` with overlapping periods, disjoint values
+    and no shared article."""
+    index = np.array(members, dtype=np.int64)
+    start = np.array([facts[i]["_period"][0] for i in members])
+    end = np.array([facts[i]["_period"][1] for i in members])
+    low = np.array([facts[i]["_low"] for i in members], dtype=float)
+    high = np.array([facts[i]["_high"] for i in members], dtype=float)
+    overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
+    disjoint = np.maximum(low[:, None], low[None, :]) > np.minimum(high[:, None], high[None, :])
+    candidate = np.triu(overlap & disjoint, 1)
+    if not candidate.any():
+        return np.empty((0, 2), dtype=np.int64)
+    rows_of: defaultdict[str, list[int]] = defaultdict(list)
+    for row, i in enumerate(members):
+        for article in articles_of[facts[i]["fact_id"]]:
+            rows_of[article].append(row)
+    for rows in rows_of.values():
+        if len(rows) > 1:  # facts of one article never conflict with each other
+            candidate[np.ix_(rows, rows)] = False
+    first, second = np.nonzero(candidate)
+    return np.column_stack([index[first], index[second]])
 
 
 def _components(size: int, edges: np.ndarray) -> np.ndarray:
