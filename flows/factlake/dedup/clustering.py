@@ -4,7 +4,9 @@ Quantities and events are clustered this way (:mod:`factlake.dedup.quantities`,
 :mod:`factlake.dedup.events`); each kind says how through :class:`LeaderRules`: its blocking keys (a
 variant meets only groups of its own block), whether a group accepts a variant (compatibility) and what
 joining it changes (the merge). Groups are filed by period (:class:`_PeriodIndex`) and by a numeric key, so
-a variant is offered only groups that could accept it.
+a variant is offered only groups that could accept it; where the kind names meeting keys (the story, and
+what lets two stories' mentions be one fact), groups are first shelved by them (:class:`_Shelf`), so a
+variant meets the groups of its story rather than of its whole block and the work grows linearly.
 """
 
 from __future__ import annotations
@@ -331,7 +333,8 @@ def leader_assign(
     (their representatives' canonical order), so the result is deterministic. Groups that
     ``leader.accepts`` would reject anyway are skipped without asking it: those whose period misses the
     variant's, whose value interval misses ``leader.interval_at``'s (when given) and whose key is out of
-    ``leader.key_range_at``'s (when given). Skipping them changes nothing but the time taken.
+    ``leader.key_range_at``'s (when given), and, when ``leader.meeting_keys_at`` is given, those that share
+    no meeting key with the variant. Skipping them changes nothing but the time taken.
 
     Returns:
         The groups by root position.
