@@ -140,7 +140,13 @@ def replay_layouts(dataset: Path, label: str = "") -> None:
         for table in (*REPORTED_TABLES, "all"):
             values = [step[table] for step in steps if table in step]
             if values:
-                profile.append([name, table, min(values), sum(values) / len(values), max(values)])
+                points = [
+                    step[table]
+                    * (full.get(table, 0) if table != "all" else step["full_bytes"])
+                    / step["full_bytes"]
+                    for step, full in zip(steps, full_copies[1:], strict=True)
+                ]
+                profile.append([name, table, min(values), mean(values), max(values), mean(points)])
     saved = [0.0] * len(default_steps)
     for table, (key, moving) in SPLITS.items():
         print(f"replaying {table} split", file=sys.stderr, flush=True)
@@ -157,13 +163,14 @@ def replay_layouts(dataset: Path, label: str = "") -> None:
             for step, difference in zip(default_steps, differences, strict=True)
         ]
         name = f"default, {table} split ({', '.join(moving)} apart)"
-        for table_name, values in ((table, shares), ("all", alls)):
-            profile.append([name, table_name, min(values), sum(values) / len(values), max(values)])
+        points = [written / step["full_bytes"] for written, step in zip(split, default_steps, strict=True)]
+        profile.append([name, table, min(shares), mean(shares), max(shares), mean(points)])
+        profile.append([name, "all", min(alls), mean(alls), max(alls), mean(alls)])
     alls = [
         (step["new_bytes"] - total) / step["full_bytes"]
         for step, total in zip(default_steps, saved, strict=True)
     ]
-    profile.append(["default, every split above", "all", min(alls), sum(alls) / len(alls), max(alls)])
+    profile.append(["default, every split above", "all", min(alls), mean(alls), max(alls), mean(alls)])
     print(f"\n## Layouts replayed on the same {len(versions)} versions{label}\n")
     print_table(
         [
@@ -180,7 +187,10 @@ def replay_layouts(dataset: Path, label: str = "") -> None:
         summary,
     )
     print()
-    print_table(["layout", "table", "min new / full copy", "mean", "max"], profile)
+    print_table(
+        ["layout", "table", "min new / full table", "mean", "max", "mean new / full copy of all tables"],
+        profile,
+    )
 
 
 def replay(
@@ -205,6 +215,11 @@ def replay(
         step["all"] = step["new_bytes"] / step["full_bytes"]
         ratios.append(step)
     return ratios
+
+
+def mean(values: list[float]) -> float:
+    """The arithmetic mean of ``values``."""
+    return sum(values) / len(values)
 
 
 def replay_split(table: str, key: str, moving: list[str], tables_by_version: list[dict]) -> list[int]:
