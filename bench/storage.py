@@ -74,25 +74,25 @@ def single_file_bytes_by_table(version: Any) -> dict[str, int]:
 
 #: Candidate layouts replayed on the same versions: name → ``factlake.parts.Layout`` arguments.
 LAYOUTS: dict[str, dict[str, Any]] = {
-    "first version (before)": {"generational": False, "part_rows": {"mentions": 1024}},
-    "(a) last changed, sort key order": {
-        "hot_versions": 10**9,
-        "change_order": False,
-        "part_rows": {"mentions": 1024},
-    },
-    "(a) last changed, change order": {"hot_versions": 10**9, "part_rows": {"mentions": 1024}},
-    "(a+b) 2 hot versions, 4x smaller hot parts": {
-        "hot_versions": 2,
-        "hot_divisor": 4,
-        "part_rows": {"mentions": 1024},
-    },
-    "(a+c) default: 2 hot versions, mentions parts of 256 rows": {},
+    "first version": {"generational": False, "part_rows": {"mentions": 1024}, "text_statistics": True},
+    "generational, statistics on free text": {"text_statistics": True},
+    "default: generational, no statistics on free text": {},
 }
 #: Tables reported one by one (the others count in "all").
-REPORTED_TABLES = ("facts", "mentions", "entities", "stories", "inputs")
+REPORTED_TABLES = ("articles", "facts", "mentions", "entities", "stories", "inputs")
+#: Columns that change with every new article mentioning the row, moved to a narrow companion table
+#: in the split candidates (:func:`replay_split`): table → (key, moving columns).
+SPLITS: dict[str, tuple[str, list[str]]] = {
+    "facts": (
+        "fact_id",
+        ["n_mentions", "n_articles", "n_sources", "sources", "last_published", "status", "confidence"],
+    ),
+    "entities": ("entity_id", ["n_mentions", "n_articles"]),
+    "stories": ("story_id", ["last_published", "n_articles", "n_copies", "n_sources", "top_entities"]),
+}
 
 
-def replay_layouts(dataset: Path) -> None:
+def replay_layouts(dataset: Path, label: str = "") -> None:
     """Publish every version of ``dataset`` again into a fresh dataset per layout; print what each wrote."""
     from factlake import parts, publish
 
@@ -104,6 +104,7 @@ def replay_layouts(dataset: Path) -> None:
         tables_by_version.append({table: publish.read_table(version, table) for table in manifest["tables"]})
         full_copies.append(single_file_bytes_by_table(version))
     summary, profile = [], []
+    default_steps: list[dict[str, float]] = []
     for name, arguments in LAYOUTS.items():
         layout = parts.Layout(**arguments)
         print(f"replaying {name}", file=sys.stderr, flush=True)
@@ -118,6 +119,8 @@ def replay_layouts(dataset: Path) -> None:
             on_disk = disk_bytes(target / "parts")
             all_files = sum(len(entry["parts"]) for entry in publish.read_manifest(last)["tables"].values())
         steps = ratios[1:]
+        if not arguments:
+            default_steps = steps
         per_version_all = [step["all"] for step in steps]
         written = sum(step["new_bytes"] for step in steps)
         copies = sum(step["full_bytes"] for step in steps)
@@ -137,8 +140,38 @@ def replay_layouts(dataset: Path) -> None:
         for table in (*REPORTED_TABLES, "all"):
             values = [step[table] for step in steps if table in step]
             if values:
-                profile.append([name, table, min(values), sum(values) / len(values), max(values)])
-    print(f"\n## Layouts replayed on the same {len(versions)} versions\n")
+                points = [
+                    step[table]
+                    * (full.get(table, 0) if table != "all" else step["full_bytes"])
+                    / step["full_bytes"]
+                    for step, full in zip(steps, full_copies[1:], strict=True)
+                ]
+                profile.append([name, table, min(values), mean(values), max(values), mean(points)])
+    saved = [0.0] * len(default_steps)
+    for table, (key, moving) in SPLITS.items():
+        print(f"replaying {table} split", file=sys.stderr, flush=True)
+        split = replay_split(table, key, moving, tables_by_version)[1:]
+        fulls = [full[table] for full in full_copies[1:]]
+        shares = [written / full for written, full in zip(split, fulls, strict=True)]
+        differences = [
+            step[table] * full - written
+            for step, full, written in zip(default_steps, fulls, split, strict=True)
+        ]
+        saved = [total + difference for total, difference in zip(saved, differences, strict=True)]
+        alls = [
+            (step["new_bytes"] - difference) / step["full_bytes"]
+            for step, difference in zip(default_steps, differences, strict=True)
+        ]
+        name = f"default, {table} split ({', '.join(moving)} apart)"
+        points = [written / step["full_bytes"] for written, step in zip(split, default_steps, strict=True)]
+        profile.append([name, table, min(shares), mean(shares), max(shares), mean(points)])
+        profile.append([name, "all", min(alls), mean(alls), max(alls), mean(alls)])
+    alls = [
+        (step["new_bytes"] - total) / step["full_bytes"]
+        for step, total in zip(default_steps, saved, strict=True)
+    ]
+    profile.append(["default, every split above", "all", min(alls), mean(alls), max(alls), mean(alls)])
+    print(f"\n## Layouts replayed on the same {len(versions)} versions{label}\n")
     print_table(
         [
             "layout",
@@ -154,7 +187,10 @@ def replay_layouts(dataset: Path) -> None:
         summary,
     )
     print()
-    print_table(["layout", "table", "min new / full copy", "mean", "max"], profile)
+    print_table(
+        ["layout", "table", "min new / full table", "mean", "max", "mean new / full copy of all tables"],
+        profile,
+    )
 
 
 def replay(
@@ -181,6 +217,38 @@ def replay(
     return ratios
 
 
+def mean(values: list[float]) -> float:
+    """The arithmetic mean of ``values``."""
+    return sum(values) / len(values)
+
+
+def replay_split(table: str, key: str, moving: list[str], tables_by_version: list[dict]) -> list[int]:
+    """New bytes per version of ``table`` published as two tables, the ``moving`` columns in a narrow
+    companion table (key + moving columns) and the rest in the table itself, both in the default layout:
+    what moving the counts out of the rows would save (readers would join them back)."""
+    from factlake import parts, publish
+
+    written_bytes = []
+    parents: dict[str, tuple[Path | None, list | None]] = {}
+    with tempfile.TemporaryDirectory(prefix="factlake-split-") as folder:
+        root = Path(folder)
+        for number, tables in enumerate(tables_by_version, start=1):
+            whole = publish.to_arrow(table, tables[table])
+            pieces = {table: whole.drop_columns(moving), f"{table}_changing": whole.select([key, *moving])}
+            new = 0
+            for name, arrow_table in pieces.items():
+                parent_folder, parent_parts = parents.get(name, (None, None))
+                ordered, generations, placement = parts.place_table(
+                    table, arrow_table, [key], number, parent_folder, parent_parts
+                )
+                target = root / f"v{number}" / name
+                written = parts.write_table_parts(root, name, ordered, generations, [key], target, placement)
+                parents[name] = (target, written.parts)
+                new += written.new_bytes
+            written_bytes.append(new)
+    return written_bytes
+
+
 def duckdb_count_seconds(folder: Path, repeats: int = 5) -> float:
     """Median seconds of DuckDB's ``select count(*)`` over a table folder's Parquet files."""
     import duckdb
@@ -202,10 +270,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="First N articles of the corpus.")
     parser.add_argument("--steps", type=int, default=10, help="Successive 1% versions.")
     parser.add_argument("--processes", type=int, default=2, help="Extraction processes (--workers).")
-    parser.add_argument("--replay", type=Path, default=None, help="Only replay this dataset's versions.")
+    parser.add_argument(
+        "--replay",
+        nargs="+",
+        default=None,
+        metavar="[LABEL=]DATASET",
+        help="Only replay these datasets' versions (one after the other, in one run).",
+    )
     args = parser.parse_args()
     if args.replay is not None:
-        replay_layouts(args.replay)
+        for argument in args.replay:
+            label, _, path = argument.rpartition("=")
+            replay_layouts(Path(path), f" ({label})" if label else "")
         return
     lines = corpus_lines(args.corpus)[: args.limit]
     step = max(1, round(len(lines) / 100))

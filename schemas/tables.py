@@ -281,7 +281,7 @@ class Facts(_Table):
     """One row per deduplicated fact, with its corroboration."""
 
     fact_id: Series[str] = pa.Field(
-        str_matches=ID_PATTERN, unique=True, description="Stable id derived from the canonical content."
+        str_matches=ID_PATTERN, unique=True, description="From its earliest mention; kept when names change."
     )
     fact_type: Series[str] = pa.Field(isin=FACT_TYPES, description=f"{_one_of(FACT_TYPES)}.")
     statement: Series[str] = pa.Field(str_length={"min_value": 1}, description="Readable one-line form.")

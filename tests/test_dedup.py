@@ -349,10 +349,8 @@ def test_quotes_never_merge_across_speakers_and_unattributed_only_when_identical
     assert len(set(ids)) == 4
     unattributed = result.facts[result.facts["speaker"].isna()]
     assert unattributed["statement"].str.startswith("Unattributed: “").all()
-    # Identity comes from the earliest mention (article 3 is from 2021): normalized words, no speaker.
-    assert ids[2] == stable_id(
-        "quote", "", "we are ready to start the demarcation of the border right now today"
-    )
+    # The id is the earliest mention's (article 3 is from 2021), whatever its words.
+    assert ids[2] == stable_id("quote", mentions[3]["mention_id"])
 
 
 # --------------------------------------------------------------------------------------------- quantities
@@ -566,6 +564,34 @@ def test_fact_ids_are_stable_when_a_new_article_adds_mentions(seed_facts):
     after = grown.mentions.set_index("mention_id")["fact_id"]
     pd.testing.assert_series_equal(before, after.loc[before.index])
     assert grown.facts.set_index("fact_id")["n_articles"].max() == 4
+
+
+def test_fact_ids_survive_a_change_of_canonical_names_and_wordings(seed_facts):
+    """Linking renames an actor or speaker across the dataset when new articles arrive ("Vladimir Putin"
+    becomes "Putin"): the facts keep their ids, so their mentions' rows do not change with them."""
+    renamed = []
+    for record in seed_like_mentions():
+        record = dict(record)
+        if record["speaker"] == PUTIN:
+            record["speaker"] = "Putin"
+        if isinstance(record["actors"], list):
+            record["actors"] = ["Putin" if actor == PUTIN else actor for actor in record["actors"]]
+        renamed.append(record)
+    result = build_facts(to_frame("mentions", renamed), seed_articles(), CONFIG, REFERENCE)
+    assert set(result.facts["speaker"].dropna()) >= {"Putin"}
+    assert set(result.facts["fact_id"]) == set(seed_facts.facts["fact_id"])
+    before = seed_facts.mentions.set_index("mention_id")["fact_id"]
+    pd.testing.assert_series_equal(
+        before, result.mentions.set_index("mention_id")["fact_id"].loc[before.index]
+    )
+    # The id is the earliest mention's, for every fact.
+    earliest = seed_facts.mentions.merge(seed_articles()[["article_id", "published_date"]], on="article_id")
+    first = earliest.sort_values(["published_date", "article_id", "char_start", "char_end", "mention_id"])
+    first = first.drop_duplicates("fact_id")
+    assert sorted(first["fact_id"]) == sorted(
+        stable_id(fact_type, mention_id)
+        for fact_type, mention_id in zip(first["fact_type"], first["mention_id"], strict=True)
+    )
 
 
 def test_results_do_not_depend_on_input_row_order(seed_facts):

@@ -45,9 +45,6 @@ class PlaceKind(kinds.FactKind):
         identical_variants(keyed, ["location"], union_find, rules, "place_identical")
         return Clusters()
 
-    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        return stable_id(self.name, row["location"])
-
     def statement(self, fact: dict[str, Any]) -> str:
         return f"place: {fact['location']}"
 
@@ -86,7 +83,8 @@ def test_a_fourth_kind_needs_only_its_registry_line_and_its_module(place_registe
 
     places = fact_set.facts[fact_set.facts["fact_type"] == "place"]
     assert places["statement"].tolist() == ["place: Paris"]
-    assert places["fact_id"].tolist() == [stable_id("place", "Paris")]
+    # Named by its earliest mention (the article of May 1).
+    assert places["fact_id"].tolist() == [stable_id("place", mentions[0]["mention_id"])]
     assert places["n_articles"].tolist() == [2]
     assert sorted(fact_set.facts["fact_type"]) == ["place", "quote"]
     assert fact_set.stats["merges_by_rule"]["place_identical"] == 1

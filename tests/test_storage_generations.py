@@ -192,3 +192,31 @@ def test_small_cold_generations_share_parts_within_a_block_never_with_a_large_on
     assert parts.generation_cuts(generations, cold, base_rows=4).tolist() == expected
     hot = generations == 3
     assert parts.generation_cuts(generations, hot, base_rows=4).tolist()[9] is True
+
+
+def test_parts_keep_statistics_on_ids_and_numbers_but_not_on_free_text(tmp_path: Path) -> None:
+    """Min/max of statements and source lists prune nothing and were part of every rewritten part."""
+    import duckdb
+
+    version = publish_facts(tmp_path, facts(40))
+    files = [version.path / "facts" / part["file"] for part in facts_parts(version)]
+    metadata = pq.ParquetFile(files[0]).metadata.row_group(0)
+    statistics = {
+        metadata.column(index).path_in_schema: metadata.column(index).is_stats_set
+        for index in range(metadata.num_columns)
+    }
+    assert statistics["fact_id"] and statistics["n_articles"] and statistics["first_published"]
+    assert not statistics["statement"] and not statistics["sources.list.element"]
+    assert parts.statistics_columns(publish.arrow_schema("facts")) == [
+        name
+        for name in publish.arrow_schema("facts").names
+        if name not in ("statement", "quote_text", "actors", "sources")
+    ]
+    # Plain DuckDB still reads and filters the folder.
+    wanted = stable_id("fact", 7)
+    found = duckdb.sql(
+        f"select count(*) from '{version.path / 'facts'}/*.parquet' where fact_id = '{wanted}'"
+    )
+    assert found.fetchall() == [(1,)]
+    with_statistics = parts.parquet_bytes(publish.to_arrow("facts", facts(40)), text_statistics=True)
+    assert len(parts.parquet_bytes(publish.to_arrow("facts", facts(40)))) < len(with_statistics)

@@ -1,7 +1,7 @@
 """Fact kinds: what one kind of fact is, and the one registry of kinds that every stage reads.
 
 A fact kind (quotes, quantities, events) is one unit: how its mentions are extracted
-(``factlake.extract.<kind>``), how they are clustered into facts, how a fact is identified and stated, and
+(``factlake.extract.<kind>``), how they are clustered into facts, how a fact is stated, and
 which conflict rules apply (``factlake.dedup.<kind>``, which defines the kind's :class:`FactKind`).
 :data:`FACT_KINDS` lists every kind; the extract stage, fact deduplication, the schemas' allowed
 ``fact_type`` values and the evaluation read it. Adding a kind touches this registry and the kind's own
@@ -83,10 +83,6 @@ class FactKind(abc.ABC):
             union_find: Sets of positions of the whole frame; mentions of one fact are put in one set.
             rules: Merges counted by rule name (the manifest's ``merges_by_rule``).
         """
-
-    @abc.abstractmethod
-    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        """Stable id of a fact, from its representative mention ``row`` (see :mod:`factlake.dedup.facts`)."""
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """Columns of each fact (by fact id) drawn from all its mentions, not its representative only.

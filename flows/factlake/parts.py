@@ -61,6 +61,11 @@ PART_ROWS = {"articles": 128, "mentions": 256, "facts": 128, "stories": 128, "en
 DEFAULT_PART_ROWS = 1024
 #: Group of rows that belong to no article (rejects, entities, conflicts).
 NO_GROUP = 0
+#: Free-text columns written without min/max statistics (:func:`statistics_columns`).
+TEXT_COLUMNS = frozenset(
+    {"body", "title", "text", "sentence", "statement", "quote_text", "label"}
+    | {"date_text", "date_note", "detail"}
+)
 #: Link errors after which a part is copied instead (file systems without hard links, or across devices).
 COPY_INSTEAD = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
 
@@ -126,6 +131,8 @@ class Layout:
         hot_divisor: How much smaller hot parts are (1: as large as cold ones).
         part_rows: Target rows per part of some tables instead of :data:`PART_ROWS`.
         change_order: Within a generation, order rows by :data:`CHANGE_ORDER` before the sort key.
+        text_statistics: Write min/max statistics for free text and lists too (see
+            :func:`statistics_columns`).
     """
 
     generational: bool = True
@@ -133,6 +140,7 @@ class Layout:
     hot_divisor: int = 1
     change_order: bool = True
     part_rows: dict[str, int] = field(default_factory=dict)
+    text_statistics: bool = False
 
 
 #: The layout versions are written with.
@@ -393,8 +401,24 @@ def key_hashes(frame: pd.DataFrame, keys: list[str]) -> list[int]:
     return [int(value) for value in pd.util.hash_pandas_object(values, index=False).to_numpy()]
 
 
-def parquet_bytes(arrow_table: pa.Table) -> bytes:
-    """One part as Parquet bytes (zstd, statistics): the same rows always give the same bytes.
+def statistics_columns(schema: pa.Schema) -> list[str]:
+    """Columns whose min/max statistics a part keeps: all but free text (:data:`TEXT_COLUMNS`) and lists.
+
+    A filter on ids, types, names, dates or numbers skips parts by their statistics; the smallest and
+    largest sentence, statement or alias list of 128 rows skip nothing, yet were 4% of the facts parts'
+    bytes and 6% of the mentions', and they are in every rewritten part.
+    """
+    return [
+        column.name
+        for column in schema
+        if column.name not in TEXT_COLUMNS
+        and not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type))
+    ]
+
+
+def parquet_bytes(arrow_table: pa.Table, text_statistics: bool = False) -> bytes:
+    """One part as Parquet bytes (zstd, statistics but on free text, see :func:`statistics_columns`): the
+    same rows always give the same bytes.
 
     The Arrow schema is not stored in the footer (``store_schema=False``): the Parquet types already give
     back the contract's types (dates, lists of strings, nullability), and the serialized Arrow schema
@@ -409,7 +433,7 @@ def parquet_bytes(arrow_table: pa.Table) -> bytes:
         sink,
         compression=PARQUET_COMPRESSION,
         row_group_size=ROW_GROUP_SIZE,
-        write_statistics=True,
+        write_statistics=True if text_statistics else statistics_columns(arrow_table.schema),
         store_schema=False,
         use_dictionary=False,
     )
@@ -470,6 +494,7 @@ def write_table_parts(
     folder: Path,
     placement: Placement | None = None,
     target_rows: int | None = None,
+    text_statistics: bool = False,
 ) -> WrittenTable:
     """Cut a table in part order into parts, store the new ones and link them all into ``folder``.
 
@@ -483,6 +508,7 @@ def write_table_parts(
         placement: Per-row part targets and forced cuts of the generational layout (None: the
             table's target for every row, a cut between groups, no generations recorded).
         target_rows: The table's target part size when ``placement`` is None (None: :data:`PART_ROWS`).
+        text_statistics: Statistics on free text and lists too (:attr:`Layout.text_statistics`).
 
     Returns:
         The parts in order and what was new. An empty table is one part with no rows, so readers of
@@ -499,7 +525,7 @@ def write_table_parts(
     written = WrittenTable()
     start = 0
     for end in ends:
-        data = parquet_bytes(arrow_table.slice(start, end - start))
+        data = parquet_bytes(arrow_table.slice(start, end - start), text_statistics)
         stored, new = store_part(dataset, table, data)
         target = folder / stored.name
         if not target.exists():  # two identical parts in one table (identical rows) are one file

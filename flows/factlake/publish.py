@@ -568,6 +568,7 @@ def write_tables(
             folder / table,
             placement,
             layout.part_rows.get(table),
+            layout.text_statistics,
         )
         _fsync_dir(folder / table)
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}

@@ -310,15 +310,12 @@ class Clusters:
     Attributes:
         groups: Leader-clustering groups by their root (representative) position; empty for kinds not
             clustered that way.
-        normalized: Normalized forms of texts already computed while clustering (the words of quotes),
-            so that identities need not compute them again.
         unpublished: Roots of groups that are no fact of their own: their mentions only ever support
             another fact (an event reference such as "the summit" that joined none), and are left out of
             the output with them.
     """
 
     groups: dict[int, Group] = field(default_factory=dict)
-    normalized: dict[str, str] = field(default_factory=dict)
     unpublished: frozenset[int] = frozenset()
 
 

@@ -35,22 +35,15 @@ from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group, LeaderRules, identical_variants, leader_assign
 from factlake.dedup.frames import CanonicalMentions
-from factlake.dedup.periods import UNKNOWN_PERIOD, narrower_period, period_label, period_of
+from factlake.dedup.periods import narrower_period, period_label, period_of
 from factlake.extract import events as extractor
 from factlake.extract.event_themes import compatible_themes, theme_key
 from factlake.kinds import FactKind
-from factlake.records import stable_id
 from factlake.reference import Reference
 
 ASSERTED = "asserted"
 #: Merges of an undated event into its story's one dated report of the same occurrence.
 UNDATED_IN_STORY_RULE = "event_undated_in_story"
-#: Keys of :attr:`Clusters.normalized` for events: the identity class of an action, and the period label
-#: of a dated fact whose representative mention is undated (by its mention id).
-CLASS_KEY = "class:"
-PERIOD_KEY = "period:"
-#: Key of :attr:`Clusters.normalized` for the theme of a fact, by its representative's mention id.
-THEME_KEY = "theme:"
 
 #: A theme's head noun and the numbers it writes (:func:`factlake.extract.event_themes.theme_key`).
 ThemeKey = tuple[str, frozenset[int]] | None
@@ -63,9 +56,6 @@ def _themes(part: pd.DataFrame) -> list[str | None]:
     return [theme if isinstance(theme, str) and theme else None for theme in part["theme"]]
 
 
-#: Keys of :attr:`Clusters.normalized` for the actors and place of a fact represented by a story reference.
-ACTORS_KEY = "actors:"
-LOCATION_KEY = "location:"
 #: Articles that must report a dated occurrence for a story reference to take it among several (see
 #: :func:`_reporting_articles`).
 MIN_SHARED_ARTICLES = 2
@@ -366,48 +356,9 @@ def _reporting_articles(
     return {key: len(found) for key, found in articles.items()}
 
 
-def _dated_roots(groups: dict[int, Group], part: pd.DataFrame) -> dict[str, str]:
-    """Period label of every group whose representative mention is undated but the group is dated (an
-    undated report joined to its story's dated one), by the representative's mention id."""
-    labels = {}
-    for root, group in groups.items():
-        if (
-            group.period is not None
-            and period_of(part.at[root, "event_date"], part.at[root, "date_precision"]) is None
-        ):
-            labels[PERIOD_KEY + part.at[root, "mention_id"]] = period_label(group.period)
-    return labels
-
-
-def _fact_themes(part: pd.DataFrame, union_find: UnionFind) -> dict[str, str]:
-    """Theme of every fact that has one, by its representative's mention id: the first theme of its
-    mentions in canonical order (the order :meth:`EventKind.fact_fields` reads them in)."""
-    themes: dict[str, str] = {}
-    mention_ids = dict(zip(part.index, part["mention_id"], strict=True))
-    for position, theme in sorted(zip(part.index, _themes(part), strict=True)):
-        if theme is not None:
-            themes.setdefault(THEME_KEY + mention_ids[union_find.find(position)], theme)
-    return themes
-
-
 def _references(keyed: pd.DataFrame) -> frozenset[int]:
     """Positions of the story references among the keyed events (one set, not a frame lookup per group)."""
     return frozenset(keyed.index[keyed[REFERENCE_KEY].to_numpy(dtype=bool)].tolist())
-
-
-def _reference_roots(
-    groups: dict[int, Group], part: pd.DataFrame, references: frozenset[int]
-) -> dict[str, str]:
-    """Actors and place of every fact whose representative is a story reference naming neither ("the
-    summit" of an article published before the dated reports), by the representative's mention id, so that
-    the fact is identified by who met where rather than by its reference's silence."""
-    found = {}
-    for root, group in groups.items():
-        if group.period is not None and root in references:
-            mention_id = part.at[root, "mention_id"]
-            found[ACTORS_KEY + mention_id] = "\x1f".join(sorted(group.actors))
-            found[LOCATION_KEY + mention_id] = group.location or ""
-    return found
 
 
 def _actor_unions(events: pd.DataFrame) -> dict[str, list[str]]:
@@ -456,43 +407,10 @@ class EventKind(FactKind):
             themes,
             references,
         )
-        normalized = {CLASS_KEY + action: action_class for action, action_class in classes.items()}
-        normalized.update(_dated_roots(groups, part))
-        normalized.update(_fact_themes(part, union_find))
-        normalized.update(_reference_roots(groups, part, references))
         unpublished = frozenset(
             root for root, group in groups.items() if group.period is None and root in references
         )
-        return Clusters(groups=groups, normalized=normalized, unpublished=unpublished)
-
-    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        """``stable_id("event", action class, sorted actors, location, period)`` of the representative, with
-        its modality appended unless asserted (a planned signing is not a signing) and the fact's theme
-        when it has one; an undated event's period is ``unknown published <its publication date>``, unless
-        its fact took a date from its story.
-        """
-        period = period_of(row["event_date"], row["date_precision"])
-        label = period[2] if period else UNKNOWN_PERIOD
-        actors = sorted(row["actors"]) if isinstance(row["actors"], list | np.ndarray) else []
-        published = row[CanonicalMentions.published]
-        if not period and isinstance(published, dt.date):
-            label = f"{UNKNOWN_PERIOD} published {published.isoformat()}"
-        mention_id = row["mention_id"]
-        label = clusters.normalized.get(PERIOD_KEY + mention_id, label)
-        action = row["action"] or ""
-        parts = [
-            clusters.normalized.get(CLASS_KEY + action, action) + distributive_marker(row["text"] or ""),
-            clusters.normalized.get(ACTORS_KEY + mention_id, "\x1f".join(actors)),
-            clusters.normalized.get(LOCATION_KEY + mention_id, row["location"] or ""),
-            label,
-        ]
-        modality = row.get("modality") or ASSERTED
-        if modality != ASSERTED:
-            parts.append(modality)
-        theme = clusters.normalized.get(THEME_KEY + mention_id)
-        if theme is not None:
-            parts.append(f"theme {theme.lower()}")
-        return stable_id(self.name, *parts)
+        return Clusters(groups=groups, unpublished=unpublished)
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """``actors``: the sorted union of the actors of each fact's mentions; ``modality``: theirs (one per

@@ -2,14 +2,18 @@
 
 Every mention is first given a place in the *canonical order* (:func:`factlake.dedup.frames.canonical_frame`):
 its article's publication date (unknown dates last), then ``article_id``, ``char_start``, ``char_end`` and
-``mention_id``. The earliest mention of a fact is its representative, and the fact id is derived from the
-representative's content only, as its kind says (:meth:`factlake.kinds.FactKind.identity`; the kinds are
-listed in :data:`factlake.kinds.FACT_KINDS`, each in ``factlake.dedup.<kind>``).
+``mention_id``. The earliest mention of a fact is its representative, and the fact id is the
+representative's: ``stable_id(fact_type, mention_id)`` (:func:`_fact_ids`). It depends on which mentions
+the fact has, never on what they say once linked and normalized, so a fact keeps its id when an actor's
+or speaker's canonical name changes with new articles ("Donald Trump" becomes "Trump"), when its period,
+place or wording is normalized differently, or when its other mentions change: its mentions keep their
+``fact_id`` and a new version rewrites only the rows that really changed.
 
 A new article published later than the existing ones therefore never changes an existing fact's id: its
 mentions sort after the representative. Limits: a backfilled article published *earlier* than a fact's
-representative takes over the representative (and the id); a new mention that bridges two existing quote
-facts merges them into the one with the earlier representative.
+representative takes over the representative (and the id); a new mention that bridges two existing facts
+merges them into the one with the earlier representative. The kinds are listed in
+:data:`factlake.kinds.FACT_KINDS`, each in ``factlake.dedup.<kind>``.
 
 Each kind clusters its own mentions (:meth:`factlake.kinds.FactKind.cluster`) and never compares across
 its blocks (speaker for quotes, measure and unit class and year for quantities, action and year for
@@ -124,7 +128,7 @@ def build_facts(
     representatives = frame.loc[representative_positions]
     # Missing values become None (string columns would otherwise give NaN, which is truthy).
     rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
-    fact_ids = _fact_ids(rows, kinds, clusters)
+    fact_ids = _fact_ids(rows)
     frame["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
     totals = _aggregate(frame, fact_index, len(fact_ids), articles)
     facts = _facts(frame, representative_positions.tolist(), fact_ids, rows, totals, kinds, clusters)
@@ -193,22 +197,13 @@ def _merge_scopes(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     return scopes
 
 
-def _fact_ids(
-    rows: list[dict[str, Any]], kinds: dict[str, FactKind], clusters: dict[str, Clusters]
-) -> list[str]:
-    """The id of every fact, from its representative's row (in canonical order of representatives)."""
-    fact_ids: list[str] = []
-    taken: set[str] = set()
-    for row in rows:
-        fact_type = row["fact_type"]
-        fact_id = kinds[fact_type].identity(row, clusters[fact_type])
-        if fact_id in taken:
-            # Two facts with equal canonical content (e.g. a year-level claim left apart from a fact whose
-            # period narrowed): the later representative is told apart by its own mention id.
-            fact_id = stable_id(fact_id, row["mention_id"])
-        taken.add(fact_id)
-        fact_ids.append(fact_id)
-    return fact_ids
+def _fact_ids(rows: list[dict[str, Any]]) -> list[str]:
+    """The id of every fact: ``stable_id(fact_type, mention_id)`` of its representative's row.
+
+    Mention ids are unique, so fact ids are too; and a mention id is its article, kind and offsets, so
+    the fact id survives every change of the names, dates or wordings its mentions carry.
+    """
+    return [stable_id(row["fact_type"], row["mention_id"]) for row in rows]
 
 
 def _facts(

@@ -30,12 +30,11 @@ from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, identical_variants, leader_assign
 from factlake.dedup.conflicts import find_conflicts
 from factlake.dedup.frames import CanonicalMentions
-from factlake.dedup.periods import UNKNOWN_PERIOD, claim_is_recent, narrower_period, period_of
+from factlake.dedup.periods import claim_is_recent, narrower_period, period_of
 from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
-from factlake.dedup.values import format_value, quantity_statement, value_interval, value_ratio
+from factlake.dedup.values import quantity_statement, value_interval, value_ratio
 from factlake.extract import quantities as extractor
 from factlake.kinds import FactKind
-from factlake.records import stable_id
 from factlake.reference import Reference
 
 
@@ -237,18 +236,6 @@ class QuantityKind(FactKind):
         variants = identical_variants(keyed, list(keyed.columns), union_find, rules, "quantity_identical")
         leader = _leader_rules(part, keyed, variants, config, unit_classes(reference))
         return Clusters(groups=leader_assign(variants, leader, union_find, rules))
-
-    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        """``stable_id("quantity", measure, unit, period, value, qualifier)`` of the representative."""
-        period = period_of(row["event_date"], row["date_precision"])
-        return stable_id(
-            self.name,
-            (row["measure"] or "").lower().strip(),
-            (row["unit"] or "").lower().strip(),
-            period[2] if period else UNKNOWN_PERIOD,
-            format_value(float(row["value"])) if row["value"] is not None else "",
-            row["qualifier"] or "",
-        )
 
     def statement(self, fact: dict[str, Any]) -> str:
         """``more than 6,500 people killed (2020)``: as a person writes it

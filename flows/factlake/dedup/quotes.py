@@ -6,8 +6,7 @@ the other (``containment``) or they share enough word pairs (``translation``); u
 near-identical (``near_identical``). Candidate pairs come from prefix filtering over the rarest tokens, and
 are scored with vectorized set intersections; see :func:`quote_match` for the rules in plain Python.
 
-A quote fact is identified by ``stable_id("quote", speaker, normalized words of the quote)`` and shows the
-longest wording among its mentions. Extraction: :mod:`factlake.extract.quotes`.
+A quote fact shows the longest wording among its mentions. Extraction: :mod:`factlake.extract.quotes`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from factlake.dedup.clustering import Clusters
 from factlake.dedup.frames import CanonicalMentions
 from factlake.extract import quotes as extractor
 from factlake.kinds import FactKind
-from factlake.records import stable_id
 from factlake.reference import Reference
 
 
@@ -72,9 +70,7 @@ def quote_match(
     return None
 
 
-def _cluster_quotes(
-    part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]
-) -> dict[str, str]:
+def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rules: Counter[str]) -> None:
     """Union quote mentions in ``part`` (positions are its index, in canonical order) that state the same
     words.
 
@@ -84,11 +80,9 @@ def _cluster_quotes(
     content bigram) with the earlier one's prefix of rarest tokens. A variant then joins the earliest
     matching variant that leads a fact, within the scopes of :func:`_join_representatives`.
 
-    Returns:
-        The normalized words (joined by spaces) of every distinct quote text, for the fact ids.
     """
     if part.empty:
-        return {}
+        return
     texts = part["quote_text"].where(part["quote_text"].notna(), part["text"]).tolist()
     # Distinct texts are normalized once; texts with equal normalized words share one wording.
     wording_of_text: dict[str, int] = {}
@@ -135,8 +129,6 @@ def _cluster_quotes(
         uf,
         rules,
     )
-    normalized = [" ".join(words) for words in wording_words]
-    return {text: normalized[wording] for text, wording in wording_of_text.items()}
 
 
 def _speaker_scopes(
@@ -503,15 +495,8 @@ class QuoteKind(FactKind):
         rules: Counter[str],
     ) -> Clusters:
         """Union quotes of one speaker that state the same words (see :func:`_cluster_quotes`)."""
-        return Clusters(normalized=_cluster_quotes(part, config, union_find, rules))
-
-    def identity(self, row: dict[str, Any], clusters: Clusters) -> str:
-        """``stable_id("quote", speaker, normalized words of the representative's quote)``."""
-        text = row["quote_text"] if isinstance(row["quote_text"], str) else row["text"]
-        wording = clusters.normalized.get(text)
-        return stable_id(
-            self.name, row["speaker"] or "", wording if wording is not None else " ".join(quote_words(text))
-        )
+        _cluster_quotes(part, config, union_find, rules)
+        return Clusters()
 
     def fact_fields(self, part: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """``quote_text``: the longest wording of each fact."""
