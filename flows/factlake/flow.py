@@ -29,6 +29,7 @@ from factlake import (
     link,
     parse,
     publish,
+    validated_rows,
     workers,
 )
 from factlake.config import FactlakeConfig
@@ -95,8 +96,8 @@ def extract_task(articles: list[dict[str, Any]], config: FactlakeConfig, referen
 
 
 @task(name="validate")
-def validate_task(tables: dict[str, Any]) -> dict[str, Any]:
-    return validate_tables(tables)
+def validate_task(tables: dict[str, Any], known_valid: dict[str, Any]) -> dict[str, Any]:
+    return validate_tables(tables, known_valid)
 
 
 @task(name="publish", retries=TRANSIENT_RETRIES, retry_condition_fn=_retry_only_transient)
@@ -265,7 +266,9 @@ def build_dataset(
         tables = assemble.build_tables(
             articles_frame, fact_set.mentions, facts, entities, fact_set.conflicts, stories, rejects
         )
-        tables = validate_task(tables)
+        parent_rows = validated_rows.parent_fingerprints(dataset, code_sha256)
+        tables = validate_task(tables, validated_rows.known_valid_rows(tables, parent_rows))
+        del parent_rows
         timings.lap("validate")
         entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
         flow_run = _flow_run_info()

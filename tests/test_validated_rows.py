@@ -1,0 +1,124 @@
+"""Validation of a new version's new and changed rows only: the rows its parent holds unchanged passed
+the same contract when the parent was published (:mod:`factlake.validated_rows`)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tests.test_stages_without_prefect as stages
+from factlake import assemble, publish
+from factlake.config import DEFAULT_SOURCE, FactlakeConfig
+from factlake.reference import Reference
+from factlake.validated_rows import known_valid_rows, parent_fingerprints
+from schemas.contract import ContractError, validate_tables
+
+CHESS = (
+    "Carlsen keeps his title\n\nChess grandmaster Magnus Carlsen defended his world title in Manhattan "
+    "against Sergey Karjakin on Wednesday. \"I am very happy with the result,\" Carlsen told reporters. "
+    "The final match drew 10 million viewers online, the organisers said.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def second_run(tmp_path_factory: pytest.TempPathFactory, reference: Reference, nlp: Any) -> dict[str, Any]:
+    """A seed version, then the tables of a second run that adds one article, as validation sees them
+    (the parent's fingerprints taken at that moment, before the second version is published)."""
+    root = tmp_path_factory.mktemp("validated")
+    source = root / "articles"
+    shutil.copytree(DEFAULT_SOURCE, source)
+    config = replace(FactlakeConfig(), sources=(source,), dataset=root / "news")
+    stages.build_and_publish(config, reference, nlp)
+    (source / "chess.txt").write_text(CHESS, encoding="utf-8")
+    code_sha256 = assemble.code_fingerprint(config, reference)
+    seen: dict[str, Any] = {}
+
+    def validate_and_keep(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        seen["tables"] = tables
+        seen["fingerprints"] = parent_fingerprints(config.dataset, code_sha256)
+        return validate_tables(tables)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(stages, "validate_tables", validate_and_keep)
+    try:
+        stages.build_and_publish(config, reference, nlp)
+    finally:
+        patch.undo()
+    first = publish.resolve_version(config.dataset, 1)
+    return {**seen, "first": first, "config": config, "code_sha256": code_sha256}
+
+
+def test_the_rows_the_parent_holds_unchanged_are_known_and_the_new_ones_are_not(
+    second_run: dict[str, Any],
+) -> None:
+    tables, first = second_run["tables"], second_run["first"]
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    assert set(known) == set(tables)  # every table of the parent was read
+    articles = tables["articles"]
+    chess = (articles["source_uri"] == "chess.txt").to_numpy()
+    assert not known["articles"][chess].any()
+    # the seed articles are unchanged: their first version, stories and dates carried over
+    assert known["articles"][~chess].all()
+    mentions = tables["mentions"]
+    of_chess = mentions["article_id"].isin(articles.loc[chess, "article_id"]).to_numpy()
+    assert of_chess.any() and not known["mentions"][of_chess].any()
+    assert known["mentions"].sum() > 0
+    parent_mentions = publish.read_table(first, "mentions")
+    assert set(mentions.loc[known["mentions"], "mention_id"]) <= set(parent_mentions["mention_id"])
+    # a known row is the parent's row in every column, not only by id
+    merged = mentions[known["mentions"]].merge(parent_mentions, on="mention_id", suffixes=("", "_parent"))
+    for column in ("fact_id", "text", "char_start", "char_end", "fact_type"):
+        assert merged[column].equals(merged[f"{column}_parent"]), column
+
+
+def test_validation_with_known_rows_returns_the_tables_unchanged(second_run: dict[str, Any]) -> None:
+    tables = second_run["tables"]
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    validated = validate_tables(tables, known)
+    assert all(validated[name] is tables[name] for name in tables)
+
+
+def test_a_changed_row_is_no_longer_known_and_is_validated(second_run: dict[str, Any]) -> None:
+    tables = {name: frame.copy() for name, frame in second_run["tables"].items()}
+    articles = tables["articles"]
+    seed_row = int(np.flatnonzero((articles["source_uri"] != "chess.txt").to_numpy())[0])
+    articles.loc[articles.index[seed_row], "title"] = ""  # breaks str_length >= 1
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    assert not known["articles"][seed_row]
+    with pytest.raises(ContractError, match="articles.title"):
+        validate_tables(tables, known)
+
+
+def test_a_new_row_repeating_a_known_rows_id_breaks_uniqueness(second_run: dict[str, Any]) -> None:
+    tables = {name: frame.copy() for name, frame in second_run["tables"].items()}
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    mentions = tables["mentions"]
+    new_rows, known_rows = np.flatnonzero(~known["mentions"]), np.flatnonzero(known["mentions"])
+    mentions.loc[mentions.index[new_rows[0]], "mention_id"] = mentions["mention_id"].iloc[known_rows[0]]
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    with pytest.raises(ContractError, match="mentions.mention_id: field_uniqueness"):
+        validate_tables(tables, known)
+
+
+def test_a_broken_span_in_a_new_mention_is_found(second_run: dict[str, Any]) -> None:
+    tables = {name: frame.copy() for name, frame in second_run["tables"].items()}
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    mentions = tables["mentions"]
+    new_row = mentions.index[np.flatnonzero(~known["mentions"])[0]]
+    mentions.loc[new_row, "char_start"] = mentions.loc[new_row, "char_start"] + 1
+    known = known_valid_rows(tables, second_run["fingerprints"])
+    with pytest.raises(ContractError, match="text == body"):
+        validate_tables(tables, known)
+
+
+def test_a_parent_published_by_other_code_vouches_for_no_row(second_run: dict[str, Any], tmp_path: Path) -> None:
+    dataset = second_run["config"].dataset
+    assert parent_fingerprints(dataset, "other code") == {}
+    assert parent_fingerprints(dataset, second_run["code_sha256"])  # the latest version (v2) is this code's
+    assert parent_fingerprints(tmp_path / "no-dataset", second_run["code_sha256"]) == {}
