@@ -16,7 +16,12 @@ import tests.test_stages_without_prefect as stages
 from factlake import assemble, publish
 from factlake.config import DEFAULT_SOURCE, FactlakeConfig
 from factlake.reference import Reference
-from factlake.validated_rows import known_valid_rows, parent_fingerprints
+from factlake.validated_rows import (
+    known_valid_rows,
+    load_validated,
+    save_validated,
+    table_fingerprints,
+)
 from schemas.contract import ContractError, validate_tables
 
 CHESS = (
@@ -28,38 +33,44 @@ CHESS = (
 
 @pytest.fixture(scope="module")
 def second_run(tmp_path_factory: pytest.TempPathFactory, reference: Reference, nlp: Any) -> dict[str, Any]:
-    """A seed version, then the tables of a second run that adds one article, as validation sees them
-    (the parent's fingerprints taken at that moment, before the second version is published)."""
+    """A seed version, then the tables of a second run that adds one article, as validation sees them;
+    the fingerprints of the first run's validated rows went through the dataset's record of them."""
     root = tmp_path_factory.mktemp("validated")
     source = root / "articles"
     shutil.copytree(DEFAULT_SOURCE, source)
     config = replace(FactlakeConfig(), sources=(source,), dataset=root / "news")
-    stages.build_and_publish(config, reference, nlp)
-    (source / "chess.txt").write_text(CHESS, encoding="utf-8")
     code_sha256 = assemble.code_fingerprint(config, reference)
-    seen: dict[str, Any] = {}
+    seen: list[dict[str, pd.DataFrame]] = []
 
     def validate_and_keep(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        seen["tables"] = tables
-        seen["fingerprints"] = parent_fingerprints(config.dataset, code_sha256)
+        seen.append(tables)
         return validate_tables(tables)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(stages, "validate_tables", validate_and_keep)
     try:
         stages.build_and_publish(config, reference, nlp)
+        save_validated(config.dataset, code_sha256, table_fingerprints(seen[0]))
+        (source / "chess.txt").write_text(CHESS, encoding="utf-8")
+        stages.build_and_publish(config, reference, nlp)
     finally:
         patch.undo()
     first = publish.resolve_version(config.dataset, 1)
-    return {**seen, "first": first, "config": config, "code_sha256": code_sha256}
+    validated = load_validated(config.dataset, code_sha256)
+    return {"tables": seen[1], "validated": validated, "first": first, "config": config, "code": code_sha256}
+
+
+def known_rows(tables: dict[str, pd.DataFrame], second_run: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The rows of ``tables`` that the first run validated."""
+    return known_valid_rows(table_fingerprints(tables), second_run["validated"])
 
 
 def test_the_rows_the_parent_holds_unchanged_are_known_and_the_new_ones_are_not(
     second_run: dict[str, Any],
 ) -> None:
     tables, first = second_run["tables"], second_run["first"]
-    known = known_valid_rows(tables, second_run["fingerprints"])
-    assert set(known) == set(tables)  # every table of the parent was read
+    known = known_rows(tables, second_run)
+    assert set(known) == {name for name, frame in tables.items() if len(frame)}  # the seeds reject nothing
     articles = tables["articles"]
     chess = (articles["source_uri"] == "chess.txt").to_numpy()
     assert not known["articles"][chess].any()
@@ -79,7 +90,7 @@ def test_the_rows_the_parent_holds_unchanged_are_known_and_the_new_ones_are_not(
 
 def test_validation_with_known_rows_returns_the_tables_unchanged(second_run: dict[str, Any]) -> None:
     tables = second_run["tables"]
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    known = known_rows(tables, second_run)
     validated = validate_tables(tables, known)
     assert all(validated[name] is tables[name] for name in tables)
 
@@ -89,7 +100,7 @@ def test_a_changed_row_is_no_longer_known_and_is_validated(second_run: dict[str,
     articles = tables["articles"]
     seed_row = int(np.flatnonzero((articles["source_uri"] != "chess.txt").to_numpy())[0])
     articles.loc[articles.index[seed_row], "title"] = ""  # breaks str_length >= 1
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    known = known_rows(tables, second_run)
     assert not known["articles"][seed_row]
     with pytest.raises(ContractError, match=r"articles\.title"):
         validate_tables(tables, known)
@@ -97,30 +108,30 @@ def test_a_changed_row_is_no_longer_known_and_is_validated(second_run: dict[str,
 
 def test_a_new_row_repeating_a_known_rows_id_breaks_uniqueness(second_run: dict[str, Any]) -> None:
     tables = {name: frame.copy() for name, frame in second_run["tables"].items()}
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    known = known_rows(tables, second_run)
     mentions = tables["mentions"]
-    new_rows, known_rows = np.flatnonzero(~known["mentions"]), np.flatnonzero(known["mentions"])
-    mentions.loc[mentions.index[new_rows[0]], "mention_id"] = mentions["mention_id"].iloc[known_rows[0]]
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    new_rows, old_rows = np.flatnonzero(~known["mentions"]), np.flatnonzero(known["mentions"])
+    mentions.loc[mentions.index[new_rows[0]], "mention_id"] = mentions["mention_id"].iloc[old_rows[0]]
+    known = known_rows(tables, second_run)
     with pytest.raises(ContractError, match=r"mentions\.mention_id: field_uniqueness"):
         validate_tables(tables, known)
 
 
 def test_a_broken_span_in_a_new_mention_is_found(second_run: dict[str, Any]) -> None:
     tables = {name: frame.copy() for name, frame in second_run["tables"].items()}
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    known = known_rows(tables, second_run)
     mentions = tables["mentions"]
     new_row = mentions.index[np.flatnonzero(~known["mentions"])[0]]
     mentions.loc[new_row, "char_start"] = mentions.loc[new_row, "char_start"] + 1
-    known = known_valid_rows(tables, second_run["fingerprints"])
+    known = known_rows(tables, second_run)
     with pytest.raises(ContractError, match="text == body"):
         validate_tables(tables, known)
 
 
-def test_a_parent_published_by_other_code_vouches_for_no_row(
-    second_run: dict[str, Any], tmp_path: Path
-) -> None:
+def test_rows_validated_by_other_code_are_not_known(second_run: dict[str, Any], tmp_path: Path) -> None:
     dataset = second_run["config"].dataset
-    assert parent_fingerprints(dataset, "other code") == {}
-    assert parent_fingerprints(dataset, second_run["code_sha256"])  # the latest version (v2) is this code's
-    assert parent_fingerprints(tmp_path / "no-dataset", second_run["code_sha256"]) == {}
+    assert load_validated(dataset, "other code") == {}
+    assert {"articles", "mentions", "facts"} <= set(load_validated(dataset, second_run["code"]))
+    assert load_validated(tmp_path / "no-dataset", second_run["code"]) == {}
+    save_validated(tmp_path, "other code", table_fingerprints(second_run["tables"]))
+    assert load_validated(tmp_path, second_run["code"]) == {}

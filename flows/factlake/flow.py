@@ -286,9 +286,13 @@ def build_dataset(
         tables = assemble.build_tables(
             articles_frame, fact_set.mentions, facts, entities, fact_set.conflicts, stories, rejects
         )
-        parent_rows = validated_rows.parent_fingerprints(dataset, code_sha256)
-        tables = validate_task(tables, validated_rows.known_valid_rows(tables, parent_rows))
-        del parent_rows
+        fingerprints = validated_rows.table_fingerprints(tables)
+        known_valid = validated_rows.known_valid_rows(
+            fingerprints, validated_rows.load_validated(dataset, code_sha256)
+        )
+        tables = validate_task(tables, known_valid)
+        validated_rows.save_validated(dataset, code_sha256, fingerprints)
+        del fingerprints
         timings.lap("validate")
         entries = assemble.input_entries(articles_frame.to_dict("records"), rejects)
         flow_run = _flow_run_info()
@@ -306,6 +310,7 @@ def build_dataset(
         )
         manifest["extraction_cache"] = cache_stats
         manifest["signature_cache"] = near_signatures.stats()
+        manifest["validated_rows"] = validated_rows.validation_counts(tables, known_valid)
         manifest["timings"] = timings.record()
         published = {**tables, publish.INPUTS_TABLE: assemble.inputs_frame(entries)}
         version = publish_task(dataset, published, manifest)
