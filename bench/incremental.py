@@ -13,6 +13,7 @@ Run with ``uv run python bench/incremental.py [--corpus bbc|reuters] [--limit N]
 from __future__ import annotations
 
 import argparse
+import os
 
 from _common import (
     check,
@@ -73,12 +74,19 @@ def main() -> None:
         for name in ("full run", "no change", "1% new articles"):
             if name == "1% new articles":
                 write_source(source, lines[-new:], "new.jsonl")
+            load = os.getloadavg()[0]
             run = check(run_measured(command), name)
             manifest = latest_manifest(dataset)
             published = "up to date" not in run.stdout
             stages = stage_seconds(run, manifest) if published else {"total": run.wall}
             caches = {**manifest.get("extraction_cache", {}), **manifest.get("signature_cache", {})}
-            runs.append((name, run, stages, caches if published else {}))
+            validated = manifest.get("validated_rows")
+            if validated:  # rows that went through the per-row checks (code that records it)
+                caches["rows validated"] = (
+                    f"{validated['rows'] - validated['already_valid']}/{validated['rows']}"
+                )
+            caches["load"] = load
+            runs.append((name, run, stages, caches if published else {"load": load}))
     finally:
         cleanup(folder)
     full = runs[0][1]
@@ -99,13 +107,15 @@ def main() -> None:
             ]
         )
     print_table(
-        ["run", *STAGES, "bodies signed", "signatures from cache"],
+        ["run", *STAGES, "bodies signed", "signatures from cache", "rows validated", "load (1 min) at start"],
         [
             [
                 name,
                 *(stages.get(stage) for stage in STAGES),
                 cache_stats.get("signed"),
                 cache_stats.get("from_cache"),
+                cache_stats.get("rows validated"),
+                cache_stats.get("load"),
             ]
             for name, _, stages, cache_stats in runs
         ],

@@ -34,7 +34,17 @@ from _common import (
     write_source,
 )
 
-STAGES = ["startup", "parse", "fingerprint", "extract", "link", "dedup", "validate", "publish+exit"]
+STAGES = [
+    "startup",
+    "parse",
+    "fingerprint",
+    "extract",
+    "link",
+    "stories",
+    "dedup",
+    "validate",
+    "publish+exit",
+]
 
 
 def measure_corpus(corpus: str, limit: int | None, processes: int, runner: str = "default") -> dict[str, Any]:

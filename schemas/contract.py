@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -60,6 +61,29 @@ def _model_failures(name: str, frame: pd.DataFrame) -> list[Failure]:
     return []
 
 
+def _unique_failures(name: str, frame: pd.DataFrame) -> list[Failure]:
+    """The model's unique columns over the whole table (when only some rows went through the model, its
+    own uniqueness check saw only those)."""
+    failures = []
+    for column_name, column in TABLES[name].to_schema().columns.items():
+        if column.unique and column_name in frame:
+            repeated = frame[column_name][frame[column_name].duplicated()]
+            if len(repeated):
+                failures.append(Failure(name, "field_uniqueness", column_name, str(repeated.iloc[0])[:200]))
+    return failures
+
+
+def _table_failures(name: str, frame: pd.DataFrame, known_valid: np.ndarray | None) -> list[Failure]:
+    """The model's failures of the rows not ``known_valid``, and of the unique columns over all rows."""
+    if known_valid is None or not known_valid.any():
+        return _model_failures(name, frame)
+    checked = ~known_valid
+    # never an empty frame: pandera fails an empty object column of strings on its dtype
+    checked[:1] = True
+    failures = _model_failures(name, frame[checked])
+    return failures or _unique_failures(name, frame)
+
+
 def _reference_failures(
     table: str, column: str, values: pd.Series, allowed: pd.Series, *, rule: str
 ) -> list[Failure]:
@@ -67,7 +91,16 @@ def _reference_failures(
     return [Failure(table, rule, column, value) for value in missing[:10]]
 
 
-def _span_failures(mentions: pd.DataFrame, articles: pd.DataFrame) -> list[Failure]:
+def _span_failures(
+    mentions: pd.DataFrame, articles: pd.DataFrame, known_valid: np.ndarray | None = None
+) -> list[Failure]:
+    """Mentions whose text is not their article's ``body[char_start:char_end]``.
+
+    A mention row known valid (its version's parent holds it unchanged) is left out: its ``article_id``
+    hashes its article's body, so the parent's check of that row still holds.
+    """
+    if known_valid is not None:
+        mentions = mentions[~known_valid]
     bodies = dict(zip(articles["article_id"], articles["body"], strict=True))
     failures = []
     for mention_id, article_id, start, end, text in zip(
@@ -117,8 +150,14 @@ def _story_failures(articles: pd.DataFrame, facts: pd.DataFrame, stories: pd.Dat
     return failures
 
 
-def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
-    """Rules between tables: references resolve, spans slice their article body, conflicts are real."""
+def cross_table_failures(
+    tables: dict[str, pd.DataFrame], known_valid: dict[str, np.ndarray] | None = None
+) -> list[Failure]:
+    """Rules between tables: references resolve, spans slice their article body, conflicts are real.
+
+    ``known_valid`` (rows by table that passed this contract in the parent version) spares only the
+    per-row span check; the rules between sets of ids see every row.
+    """
     articles, mentions, facts = tables["articles"], tables["mentions"], tables["facts"]
     conflicts = tables["conflicts"]
     failures = []
@@ -147,7 +186,7 @@ def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     )
     if (mentions["char_end"] <= mentions["char_start"]).any():
         failures.append(Failure("mentions", "char_start < char_end", "char_end", "empty or reversed span"))
-    failures += _span_failures(mentions, articles)
+    failures += _span_failures(mentions, articles, (known_valid or {}).get("mentions"))
     failures += _story_failures(articles, facts, tables["stories"])
     contested = set(facts.loc[facts["status"] == "contested", "fact_id"])
     if contested != set(conflicts["fact_id"]):
@@ -174,8 +213,17 @@ def cross_table_failures(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     return failures
 
 
-def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def validate_tables(
+    tables: dict[str, pd.DataFrame], known_valid: dict[str, np.ndarray] | None = None
+) -> dict[str, pd.DataFrame]:
     """Validate every table and the rules between them; return the tables unchanged when all hold.
+
+    Args:
+        tables: The tables of the contract.
+        known_valid: Per table, one flag per row: True for a row that already passed this contract (the
+            parent version, published by the same code, holds it unchanged:
+            :mod:`factlake.validated_rows`). Those rows skip the per-row checks; the unique columns and
+            the rules between tables still cover every row. None validates every row.
 
     Raises:
         ContractError: listing every violation found (models are validated lazily).
@@ -183,9 +231,12 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     missing = set(TABLES) - set(tables)
     if missing:
         raise ContractError([Failure(name, "table present", None, "missing") for name in sorted(missing)])
-    failures = [failure for name in TABLES for failure in _model_failures(name, tables[name])]
+    known_valid = known_valid or {}
+    failures = [
+        failure for name in TABLES for failure in _table_failures(name, tables[name], known_valid.get(name))
+    ]
     if not failures:
-        failures = cross_table_failures(tables)
+        failures = cross_table_failures(tables, known_valid)
     if failures:
         raise ContractError(failures)
     return tables

@@ -78,6 +78,16 @@ def test_only_bodies_not_seen_before_are_signed_for_near_duplicates(history: dic
     assert rebuilt == {"bodies": 4, "signed": 4, "from_cache": 0}
 
 
+def test_only_rows_not_validated_by_this_code_before_are_validated(history: dict) -> None:
+    dataset = history["dataset"]
+    counts = [manifest_of(dataset, number)["validated_rows"] for number in (1, 2, 3, 4)]
+    assert counts[0]["already_valid"] == 0
+    assert 0 < counts[1]["already_valid"] < counts[1]["rows"]  # the changed file's rows are validated
+    assert counts[2]["already_valid"] > 0
+    assert counts[3]["already_valid"] == 0  # other extraction settings: other code_sha256
+    assert manifest_of(history["rebuilt"], 1)["validated_rows"]["already_valid"] == 0
+
+
 def test_removed_file_is_dropped_from_the_next_version(history: dict) -> None:
     manifest = manifest_of(history["dataset"], 3)
     assert manifest["input_counts"]["total"] == 4

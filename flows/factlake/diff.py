@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -41,28 +42,50 @@ def _split(old: pd.DataFrame, new: pd.DataFrame, key: str) -> tuple[pd.DataFrame
 def diff_facts(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Facts added, removed, and changed (gained or lost sources, changed status, became contested)."""
     added, removed, both = _split(old, new, "fact_id")
+    moved = (
+        (both["n_articles_new"] != both["n_articles_old"])
+        | (both["n_sources_new"] != both["n_sources_old"])
+        | (both["status_new"] != both["status_old"])
+    )
+    candidates = both[moved]  # every fact of a version is a row here: describe only those that moved
     changes = []
-    for _, row in both.iterrows():
-        notes = []
-        if row["n_articles_new"] != row["n_articles_old"]:
-            verb = "gained" if row["n_articles_new"] > row["n_articles_old"] else "lost"
-            notes.append(f"{verb} articles: {row['n_articles_old']} → {row['n_articles_new']}")
-        if row["n_sources_new"] != row["n_sources_old"]:
-            notes.append(f"sources: {row['n_sources_old']} → {row['n_sources_new']}")
-        if row["status_new"] != row["status_old"]:
-            became = "became contested" if row["status_new"] == "contested" else "status"
-            notes.append(f"{became}: {row['status_old']} → {row['status_new']}")
+    for fact_id, fact_type, statement, articles, sources, status in zip(
+        candidates["fact_id"],
+        candidates["fact_type_new"],
+        candidates["statement_new"],
+        zip(candidates["n_articles_old"], candidates["n_articles_new"], strict=True),
+        zip(candidates["n_sources_old"], candidates["n_sources_new"], strict=True),
+        zip(candidates["status_old"], candidates["status_new"], strict=True),
+        strict=True,
+    ):
+        notes = _fact_change_notes(articles, sources, status)
         if notes:
             changes.append(
                 {
-                    "fact_id": row["fact_id"],
-                    "fact_type": row["fact_type_new"],
-                    "statement": row["statement_new"],
+                    "fact_id": fact_id,
+                    "fact_type": fact_type,
+                    "statement": statement,
                     "change": "; ".join(notes),
                 }
             )
     changed = pd.DataFrame(changes, columns=["fact_id", "fact_type", "statement", "change"])
     return added, removed, changed
+
+
+def _fact_change_notes(
+    articles: tuple[Any, Any], sources: tuple[Any, Any], status: tuple[Any, Any]
+) -> list[str]:
+    """What changed in one fact, each pair ``(old, new)``: its articles, its sources, its status."""
+    notes = []
+    if articles[1] != articles[0]:
+        verb = "gained" if articles[1] > articles[0] else "lost"
+        notes.append(f"{verb} articles: {articles[0]} → {articles[1]}")
+    if sources[1] != sources[0]:
+        notes.append(f"sources: {sources[0]} → {sources[1]}")
+    if status[1] != status[0]:
+        became = "became contested" if status[1] == "contested" else "status"
+        notes.append(f"{became}: {status[0]} → {status[1]}")
+    return notes
 
 
 def diff_stories(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
