@@ -3,7 +3,13 @@
 Fact dedup never relates two mentions of different *blocks*, where a mention's block is
 (:func:`block_keys`):
 
-- a quote: its speaker (quotes are only compared within one speaker's scope, :mod:`factlake.dedup.quotes`);
+- a quote: all quotes are one block. Quotes are only compared within one speaker's scope, but which pairs
+  are compared depends on the rarity of their words among *all* quotes (prefix filtering,
+  :func:`factlake.dedup.quotes._quote_candidate_pairs`), and the filter is not exact for every word order:
+  an earlier, longer wording probes only its own prefix, sized for overlaps relative to itself, so it can
+  miss a shorter wording contained in it (on Reuters, two quotes of one speaker in one article merge in
+  a full build and stay apart when that speaker's quotes are clustered alone). Until candidates are
+  probed from both sides, one speaker's quotes are no block of their own;
 - a quantity: the class of its measure (claims cluster within a measure class, unit class and year, and
   conflicts are only found among facts of one exact measure, :mod:`factlake.dedup.quantities`);
 - an event: the class of its action (events cluster within an action class, modality and year, and an
@@ -145,8 +151,8 @@ def block_keys(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
     """
     keys = frame["fact_type"].astype(object).to_numpy(dtype=object).copy()
     of_kind = {name: (frame["fact_type"] == name).to_numpy() for name in ("quote", "quantity", "event")}
-    quotes = frame.loc[of_kind["quote"], "speaker"].fillna("").astype(str)
-    keys[of_kind["quote"]] = ("quote" + _SEPARATOR + quotes).to_numpy(dtype=object)
+    # Quotes stay one block: see the module docstring.
+    keys[of_kind["quote"]] = "quote"
     keys[of_kind["quantity"]] = _quantity_blocks(frame[of_kind["quantity"]], unit_classes(reference))
     actions = event_classes(reference)
     verbs = frame.loc[of_kind["event"], "action"].fillna("").astype(str)
