@@ -24,6 +24,11 @@ is unchanged since the last build reuses the output persisted then (:class:`Bloc
 blocks that new, changed or removed articles touch are clustered again. The tables then equal those of a
 full rebuild (``tests/test_incremental_dedup.py`` checks it).
 
+Blocks to cluster again are clustered one call per kind, as a build of everything does
+(:func:`cluster_by_kind`; a call per block costs more than the clustering of a small block), with the
+merges of each rule charged to the block they were made in, so that the manifest's ``merges_by_rule`` can
+be summed over reused and new blocks.
+
 The outputs live in ``DIR/.cache/fact_blocks.parquet``, keyed by the code fingerprint of the run (the
 package's source, the settings and the reference data: a change of any of them rebuilds every block), and
 are replaced atomically (written to a temporary file, then renamed). Like the other caches it is only an
@@ -36,6 +41,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +52,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from factlake.cache import CACHE_DIR
+from factlake.config import DedupConfig
+from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.clustering import Clusters
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_of
 from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
 from factlake.extract.events import event_classes
+from factlake.kinds import FactKind
 from factlake.records import stable_id
 from factlake.reference import Reference
 
@@ -239,6 +249,118 @@ def _hashable(rows: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(sample, list | tuple | np.ndarray):
             converted[name] = column.map(lambda values: _SEPARATOR.join(map(str, values)), na_action="ignore")
     return rows.assign(**converted) if converted else rows
+
+
+class Unattributed(Exception):
+    """A kind counted merges that cannot be told apart by unit (see :class:`_ChargedRules`)."""
+
+
+class _UnionLog(UnionFind):
+    """A union-find that notes the unit of every mention it merges, for :class:`_ChargedRules`."""
+
+    def __init__(self, size: int, units: np.ndarray) -> None:
+        super().__init__(size)
+        self._units = units
+        self.pending: list[int] = []
+
+    def union(self, first: int, second: int) -> bool:
+        self.pending.append(int(self._units[second]))
+        return super().union(first, second)
+
+    def attach(self, items: np.ndarray, roots: np.ndarray) -> None:
+        self.pending.extend(self._units[items].tolist())
+        super().attach(items, roots)
+
+
+class _ChargedRules(Counter):
+    """Merges by rule of one kind's clustering, each increase charged to the units of the merges made
+    since the last one (kinds count a rule right after its merges: ``rules[rule] += 1`` after a union,
+    ``rules[rule] += n`` after ``n`` of them).
+
+    Raises:
+        Unattributed: When a count does not follow as many merges.
+    """
+
+    def __init__(self, log: _UnionLog, unit_rules: list[Counter[str]]) -> None:
+        super().__init__()
+        self._log = log
+        self._unit_rules = unit_rules
+
+    def __setitem__(self, key: str, value: int) -> None:
+        increase = value - dict.get(self, key, 0)
+        pending = self._log.pending
+        if increase < 0 or increase > len(pending):
+            raise Unattributed
+        for unit in pending[len(pending) - increase :]:
+            self._unit_rules[unit][key] += 1
+        del pending[len(pending) - increase :]
+        super().__setitem__(key, value)
+
+
+def cluster_by_kind(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    n_units: int,
+    kinds: dict[str, FactKind],
+    config: DedupConfig,
+    reference: Reference,
+) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
+    """Cluster each kind's mentions of ``frame`` at once, as a build of all mentions does, charging the
+    merges of each rule to the units (``codes``) they were made in. Units are independent, so this is
+    what clustering each unit alone gives, without the cost of a call per unit.
+
+    Raises:
+        Unattributed: When a kind's merges cannot be charged to units.
+    """
+    log = _UnionLog(len(frame), codes)
+    unit_rules: list[Counter[str]] = [Counter() for _ in range(n_units)]
+    found: dict[str, list[Clusters]] = {}
+    for name, kind in kinds.items():
+        part = frame[frame["fact_type"] == name]
+        if part.empty:
+            continue
+        rules = _ChargedRules(log, unit_rules)
+        found[name] = [kind.cluster(part, config, reference, log, rules)]
+        if log.pending:
+            raise Unattributed
+    return log, unit_rules, found
+
+
+def cluster_by_unit(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    n_units: int,
+    kinds: dict[str, FactKind],
+    config: DedupConfig,
+    reference: Reference,
+) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
+    """Cluster each unit of ``frame`` alone (one call per unit: slower than :func:`cluster_by_kind`, but
+    for any kind)."""
+    uf = UnionFind(len(frame))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_units + 1))
+    unit_rules: list[Counter[str]] = []
+    found: dict[str, list[Clusters]] = {}
+    for code in range(n_units):
+        part = frame.iloc[order[bounds[code] : bounds[code + 1]]]
+        rules: Counter[str] = Counter()
+        fact_type = part["fact_type"].iat[0]
+        kind = kinds[fact_type]
+        found.setdefault(fact_type, []).append(kind.cluster(part, config, reference, uf, rules))
+        unit_rules.append(rules)
+    return uf, unit_rules, found
+
+
+def merged_clusters(parts: list[Clusters]) -> Clusters:
+    """The clusters of several units of one kind as one (their positions never overlap)."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = Clusters()  # also for a kind without mentions
+    for part in parts:
+        merged.groups.update(part.groups)
+        merged.normalized.update(part.normalized)
+        merged.unpublished = merged.unpublished | part.unpublished
+    return merged
 
 
 def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:

@@ -39,7 +39,16 @@ from factlake.config import DedupConfig
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group
-from factlake.dedup.fact_blocks import BlockOutput, FactBlocks, block_fingerprints, block_keys
+from factlake.dedup.fact_blocks import (
+    BlockOutput,
+    FactBlocks,
+    Unattributed,
+    block_fingerprints,
+    block_keys,
+    cluster_by_kind,
+    cluster_by_unit,
+    merged_clusters,
+)
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.stories import cluster_stories
@@ -203,11 +212,12 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
         keep_mention_ids: Whether each unit's output lists its mentions' fact ids (to persist it).
     """
     codes, names = pd.factorize(units)
+    settings = (context.kinds, context.config, context.reference)
     try:
-        uf, unit_rules, found = _cluster_kinds(frame, codes, len(names), context)
-    except _Unattributed:
-        uf, unit_rules, found = _cluster_units(frame, codes, len(names), context)
-    clusters = {name: _merged(found.get(name, [])) for name in context.kinds}
+        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings)
+    except Unattributed:
+        uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
+    clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
     published, roots = _published(frame, roots, clusters)
@@ -248,110 +258,6 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
         fact_ids=row_fact_ids,
         units=np.asarray(units, dtype=object),
     )
-
-
-class _Unattributed(Exception):
-    """A kind counted merges that cannot be told apart by unit (see :class:`_ChargedRules`)."""
-
-
-class _UnionLog(UnionFind):
-    """A union-find that notes the unit of every mention it merges, for :class:`_ChargedRules`."""
-
-    def __init__(self, size: int, units: np.ndarray) -> None:
-        super().__init__(size)
-        self._units = units
-        self.pending: list[int] = []
-
-    def union(self, first: int, second: int) -> bool:
-        self.pending.append(int(self._units[second]))
-        return super().union(first, second)
-
-    def attach(self, items: np.ndarray, roots: np.ndarray) -> None:
-        self.pending.extend(self._units[items].tolist())
-        super().attach(items, roots)
-
-
-class _ChargedRules(Counter):
-    """Merges by rule of one kind's clustering, each increase charged to the units of the merges made
-    since the last one (kinds count a rule right after its merges: ``rules[rule] += 1`` after a union,
-    ``rules[rule] += n`` after ``n`` of them).
-
-    Raises:
-        _Unattributed: When a count does not follow as many merges.
-    """
-
-    def __init__(self, log: _UnionLog, unit_rules: list[Counter[str]]) -> None:
-        super().__init__()
-        self._log = log
-        self._unit_rules = unit_rules
-
-    def __setitem__(self, key: str, value: int) -> None:
-        increase = value - dict.get(self, key, 0)
-        pending = self._log.pending
-        if increase < 0 or increase > len(pending):
-            raise _Unattributed
-        for unit in pending[len(pending) - increase :]:
-            self._unit_rules[unit][key] += 1
-        del pending[len(pending) - increase :]
-        super().__setitem__(key, value)
-
-
-def _cluster_kinds(
-    frame: pd.DataFrame, codes: np.ndarray, n_units: int, context: _Context
-) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
-    """Cluster each kind's mentions of ``frame`` at once, as a build of all mentions does, charging the
-    merges of each rule to the units (``codes``) they were made in. Units are independent, so this is
-    what clustering each unit alone gives, without the cost of a call per unit.
-
-    Raises:
-        _Unattributed: When a kind's merges cannot be charged to units.
-    """
-    log = _UnionLog(len(frame), codes)
-    unit_rules: list[Counter[str]] = [Counter() for _ in range(n_units)]
-    found: dict[str, list[Clusters]] = {}
-    for name, kind in context.kinds.items():
-        part = frame[frame["fact_type"] == name]
-        if part.empty:
-            continue
-        rules = _ChargedRules(log, unit_rules)
-        found[name] = [kind.cluster(part, context.config, context.reference, log, rules)]
-        if log.pending:
-            raise _Unattributed
-    return log, unit_rules, found
-
-
-def _cluster_units(
-    frame: pd.DataFrame, codes: np.ndarray, n_units: int, context: _Context
-) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
-    """Cluster each unit of ``frame`` alone (one call per unit: slower than :func:`_cluster_kinds`, but
-    for any kind)."""
-    uf = UnionFind(len(frame))
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(n_units + 1))
-    unit_rules: list[Counter[str]] = []
-    found: dict[str, list[Clusters]] = {}
-    for code in range(n_units):
-        part = frame.iloc[order[bounds[code] : bounds[code + 1]]]
-        rules: Counter[str] = Counter()
-        fact_type = part["fact_type"].iat[0]
-        kind = context.kinds[fact_type]
-        found.setdefault(fact_type, []).append(
-            kind.cluster(part, context.config, context.reference, uf, rules)
-        )
-        unit_rules.append(rules)
-    return uf, unit_rules, found
-
-
-def _merged(parts: list[Clusters]) -> Clusters:
-    """The clusters of several units of one kind as one (their positions never overlap)."""
-    if len(parts) == 1:
-        return parts[0]
-    merged = Clusters()  # also for a kind without mentions
-    for part in parts:
-        merged.groups.update(part.groups)
-        merged.normalized.update(part.normalized)
-        merged.unpublished = merged.unpublished | part.unpublished
-    return merged
 
 
 def _split_by_unit(
