@@ -88,6 +88,16 @@ def test_only_rows_not_validated_by_this_code_before_are_validated(history: dict
     assert manifest_of(history["rebuilt"], 1)["validated_rows"]["already_valid"] == 0
 
 
+def test_fact_dedup_reuses_the_blocks_the_change_did_not_touch(history: dict) -> None:
+    blocks = [manifest_of(history["dataset"], number)["fact_blocks"] for number in (1, 2, 3, 4)]
+    assert blocks[0]["from_cache"] == 0 and blocks[0]["computed"] == blocks[0]["blocks"] > 0
+    # The changed file (a new figure) and the removed one: only their blocks are clustered again.
+    for changed in blocks[1:3]:
+        assert 0 < changed["computed"] < changed["blocks"] and changed["from_cache"] > 0
+    # Other extraction settings are another code fingerprint: every block is clustered again.
+    assert blocks[3]["from_cache"] == 0
+
+
 def test_removed_file_is_dropped_from_the_next_version(history: dict) -> None:
     manifest = manifest_of(history["dataset"], 3)
     assert manifest["input_counts"]["total"] == 4

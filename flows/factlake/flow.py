@@ -34,7 +34,7 @@ from factlake import (
     workers,
 )
 from factlake.config import FactlakeConfig
-from factlake.dedup import signatures, story_table
+from factlake.dedup import fact_blocks, signatures, story_table
 from factlake.errors import TransientError
 from factlake.extract import Extraction
 from factlake.incremental import extractor_versions
@@ -276,7 +276,11 @@ def build_dataset(
         signatures.save_signatures(dataset, near_signatures)
         timings.lap("stories")
         del articles
-        fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference)
+        blocks_key = fact_blocks.fact_blocks_key(code_sha256)
+        previous_blocks = fact_blocks.load_fact_blocks(dataset, blocks_key)
+        fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference, previous_blocks)
+        del previous_blocks
+        fact_blocks.save_fact_blocks(dataset, fact_set.blocks)
         del mentions_frame
         facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
         stories = story_table.build_stories(articles_frame, entity_mentions)
@@ -311,6 +315,7 @@ def build_dataset(
         manifest["extraction_cache"] = cache_stats
         manifest["signature_cache"] = near_signatures.stats()
         manifest["validated_rows"] = validated_rows.validation_counts(tables, known_valid)
+        manifest["fact_blocks"] = fact_set.blocks.stats()
         manifest["timings"] = timings.record()
         published = {**tables, publish.INPUTS_TABLE: assemble.inputs_frame(entries)}
         version = publish_task(dataset, published, manifest)

@@ -9,7 +9,8 @@
   each fact kind's rules live in its own module (:data:`factlake.kinds.FACT_KINDS`), shared machinery in
   :mod:`~factlake.dedup.frames` (working columns), :mod:`~factlake.dedup.periods`,
   :mod:`~factlake.dedup.units`, :mod:`~factlake.dedup.values`, :mod:`~factlake.dedup.clustering` (leader
-  clustering), :mod:`~factlake.dedup._unionfind` and :mod:`~factlake.dedup.conflicts`.
+  clustering), :mod:`~factlake.dedup._unionfind` and :mod:`~factlake.dedup.conflicts`; the output of
+  each independent block of mentions is kept between runs by :mod:`factlake.dedup.fact_blocks`.
 """
 
 from __future__ import annotations

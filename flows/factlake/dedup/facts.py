@@ -20,6 +20,11 @@ its blocks (speaker for quotes, measure and unit class and year for quantities, 
 events), so no fact spans two kinds or speakers. Identical mentions are grouped first with vectorized
 pandas operations; only the distinct variants are compared. Conflicting numbers:
 :mod:`factlake.dedup.conflicts`.
+
+Given the blocks of the previous build (:mod:`factlake.dedup.fact_blocks`), a build clusters only the
+blocks whose rows changed and reuses the others' facts; ids of equal content in different blocks are told
+apart, and conflicts and statuses found, over the facts of all blocks, in canonical order as a build of
+everything does, so the result is the same.
 """
 
 from __future__ import annotations
@@ -38,6 +43,16 @@ from factlake.config import DedupConfig
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group
+from factlake.dedup.fact_blocks import (
+    BlockOutput,
+    FactBlocks,
+    Unattributed,
+    block_fingerprints,
+    block_keys,
+    cluster_by_kind,
+    cluster_by_unit,
+    merged_clusters,
+)
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.stories import cluster_stories
@@ -57,13 +72,19 @@ class FactSet:
         conflicts: The ``conflicts`` table, sorted by (conflict_id, fact_id).
         stats: The manifest's ``dedup`` section: ``mentions_in``, ``mentions_unpublished``, ``facts_out``,
             ``merges_by_rule``, ``conflicts`` and ``thresholds`` (the DedupConfig values).
+        blocks: The block outputs of this build, to persist for the next (None unless ``build_facts`` was
+            given the previous ones).
     """
 
     mentions: pd.DataFrame
     facts: pd.DataFrame
     conflicts: pd.DataFrame
     stats: dict[str, Any] = field(default_factory=dict)
+    blocks: FactBlocks | None = None
 
+
+#: Working field of a fact record: its representative's mention id.
+_REPRESENTATIVE = "_representative"
 
 #: Columns of a fact's representative mention that its id and its row are made of.
 _FACT_COLUMNS = (
@@ -94,6 +115,7 @@ def build_facts(
     articles: pd.DataFrame,
     config: DedupConfig,
     reference: Reference,
+    previous: FactBlocks | None = None,
 ) -> FactSet:
     """Cluster mentions into facts, count their corroboration and find conflicting numbers.
 
@@ -102,67 +124,151 @@ def build_facts(
         articles: The ``articles`` table after :func:`factlake.dedup.mark_duplicate_articles`.
         config: Dedup thresholds.
         reference: Reference data holding ``unit_classes.csv``.
+        previous: Block outputs of the last build (:mod:`factlake.dedup.fact_blocks`): blocks whose rows
+            are unchanged reuse them, and :attr:`FactSet.blocks` holds this build's for the next one.
+            None: cluster everything and keep no blocks.
 
     Returns:
         The mentions with ``fact_id``, the ``facts`` and ``conflicts`` tables and the manifest statistics.
         Mentions of duplicate articles count toward their canonical article, so they add no article and
-        no source. The result does not depend on the row order of either input.
+        no source. The result does not depend on the row order of either input, nor on ``previous``.
     """
     kinds = {kind.name: kind for kind in fact_kinds()}
     if "story_id" not in articles.columns or articles["story_id"].isna().all():
         # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
     frame = canonical_frame(mentions, articles)
-    uf = UnionFind(len(frame))
-    rules: Counter[str] = Counter()
-    clusters = {
-        name: kind.cluster(frame[frame["fact_type"] == name], config, reference, uf, rules)
-        for name, kind in kinds.items()
-    }
+    # Counters a kind sets even when it has no mention (``quantity_identical: 0``) are kept as they are.
+    baseline: Counter[str] = Counter()
+    for kind in kinds.values():
+        kind.cluster(frame.iloc[:0], config, reference, UnionFind(0), baseline)
+    context = _Context(kinds, articles, config, reference, baseline)
+    if previous is not None:
+        return _build_incrementally(mentions, frame, previous, context)
+    built = _build_units(frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False)
+    return _fact_set(mentions, frame, built.outputs, built, context)
+
+
+@dataclass
+class _Context:
+    """What every step of a build reads: the kinds, the articles, the settings and the reference data,
+    and the merge counters kinds set without any mention."""
+
+    kinds: dict[str, FactKind]
+    articles: pd.DataFrame
+    config: DedupConfig
+    reference: Reference
+    baseline: Counter[str]
+
+
+def _build_incrementally(
+    mentions: pd.DataFrame, frame: pd.DataFrame, previous: FactBlocks, context: _Context
+) -> FactSet:
+    """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks."""
+    keys = block_keys(frame, context.reference)
+    fingerprints = block_fingerprints(frame, context.articles, keys)
+    reused = {name for name, fingerprint in fingerprints.items() if fingerprint in previous.encoded}
+    fresh = ~pd.Series(keys, dtype=object).isin(reused).to_numpy()
+    part = frame[fresh].reset_index(drop=True)
+    built = _build_units(part, keys[fresh], context, keep_mention_ids=True)
+    del part
+    blocks = FactBlocks(previous.key, reused=len(reused), computed=len(built.outputs))
+    outputs = {}
+    for name, fingerprint in fingerprints.items():
+        if name in reused:
+            blocks.encoded[fingerprint] = previous.encoded[fingerprint]
+            outputs[name] = BlockOutput.decode(previous.encoded[fingerprint])
+        else:
+            # Encoded before conflicts add fields to the facts.
+            blocks.encoded[fingerprint] = built.outputs[name].encode()
+            outputs[name] = built.outputs[name]
+    fact_set = _fact_set(mentions, frame, outputs, built, context)
+    fact_set.blocks = blocks
+    return fact_set
+
+
+@dataclass
+class _Built:
+    """Facts made of some units of a canonical frame (blocks, or whole kinds).
+
+    Attributes:
+        outputs: Output of every unit, by its name.
+        input_rows: Input rows (of ``mentions``) of the frame that was clustered.
+        fact_ids: Their fact ids (None: unpublished).
+    """
+
+    outputs: dict[str, BlockOutput]
+    input_rows: np.ndarray
+    fact_ids: np.ndarray
+
+
+def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
+    """Cluster each unit of ``frame`` (rows of one ``units`` value, never related to another unit's) and
+    make the facts (with their working fields, without status) and statistics of every unit.
+
+    Args:
+        frame: A canonical frame, or rows of one taken whole for each unit, in canonical order.
+        units: The unit of each row; a unit holds mentions of one kind.
+        keep_mention_ids: Whether each unit's output lists its mentions' fact ids (to persist it).
+    """
+    codes, names = pd.factorize(units)
+    settings = (context.kinds, context.config, context.reference)
+    try:
+        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings)
+    except Unattributed:
+        uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
+    clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
-    frame, roots = _published(frame, roots, clusters)
+    published, roots = _published(frame, roots, clusters)
     representative_positions = np.unique(roots)
     fact_index = np.searchsorted(representative_positions, roots)
     # The frame's index is its canonical positions (rows of unpublished groups left out).
-    representatives = frame.loc[representative_positions]
+    representatives = published.loc[representative_positions]
     # Missing values become None (string columns would otherwise give NaN, which is truthy).
     rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
+    fact_units = codes[representative_positions].tolist()
     fact_ids = _fact_ids(rows)
-    frame["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
-    totals = _aggregate(frame, fact_index, len(fact_ids), articles)
-    facts = _facts(frame, representative_positions.tolist(), fact_ids, rows, totals, kinds, clusters)
+    published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
+    totals = _aggregate(published, fact_index, len(fact_ids), context.articles)
+    facts = _facts(
+        published, representative_positions.tolist(), fact_ids, rows, totals, context.kinds, clusters
+    )
+    for fact, row in zip(facts, rows, strict=True):
+        fact[_REPRESENTATIVE] = row["mention_id"]
+    row_fact_ids = np.full(len(frame), None, dtype=object)
+    row_fact_ids[published.index.to_numpy()] = np.array(fact_ids, dtype=object)[fact_index]
     # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
     del rows, totals, clusters, representatives, roots, fact_index
-    conflict_rows: list[dict[str, Any]] = []
-    for name, kind in kinds.items():
-        kind_facts = [fact for fact in facts if fact["fact_type"] == name]
-        conflict_rows.extend(kind.conflicts(kind_facts, frame, config, reference))
-    contested = {row["fact_id"] for row in conflict_rows}
-    for fact in facts:
-        fact["status"] = (
-            "contested"
-            if fact["fact_id"] in contested
-            else ("corroborated" if fact["n_articles"] >= 2 else "single_source")
-        )
-    facts_frame = to_frame("facts", facts).sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
-    conflicts_frame = (
-        to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
+    outputs = _split_by_unit(names, fact_units, facts, unit_rules, _merge_scopes(published, codes))
+    if keep_mention_ids:
+        for mention_id, code, fact_id in zip(
+            frame["mention_id"].tolist(), codes.tolist(), row_fact_ids.tolist(), strict=True
+        ):
+            outputs[str(names[code])].fact_ids[mention_id] = fact_id
+    return _Built(
+        outputs=outputs,
+        input_rows=frame[CanonicalMentions.input_row].to_numpy(),
+        fact_ids=row_fact_ids,
     )
-    del facts, conflict_rows
-    stats = {
-        "mentions_in": len(mentions),
-        # Mentions that only support another fact and joined none (event story references).
-        "mentions_unpublished": len(mentions) - len(frame),
-        "facts_out": len(facts_frame),
-        "merges_by_rule": dict(sorted(rules.items())),
-        "scope": _merge_scopes(frame),
-        "conflicts": int(conflicts_frame["conflict_id"].nunique()) if len(conflicts_frame) else 0,
-        "thresholds": dataclasses.asdict(config),
-    }
-    return FactSet(
-        mentions=_with_fact_ids(mentions, frame), facts=facts_frame, conflicts=conflicts_frame, stats=stats
-    )
+
+
+def _split_by_unit(
+    names: np.ndarray,
+    fact_units: list[int],
+    facts: list[dict[str, Any]],
+    unit_rules: list[Counter[str]],
+    scopes: dict[int, dict[str, dict[str, int]]],
+) -> dict[str, BlockOutput]:
+    """The output of every unit: its facts (those whose representative is one of its rows, ``fact_units``
+    tells whose), merges and scopes."""
+    outputs = [
+        BlockOutput(facts=[], fact_ids={}, rules=dict(rules), scope=scopes.get(code, {}))
+        for code, rules in enumerate(unit_rules)
+    ]
+    for fact, unit in zip(facts, fact_units, strict=True):
+        outputs[unit].facts.append(fact)
+    return {str(name): output for name, output in zip(names, outputs, strict=True)}
 
 
 def _published(
@@ -177,24 +283,31 @@ def _published(
     return frame[keep], roots[keep]
 
 
-def _merge_scopes(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Mentions joined to a fact, by kind and scope: ``within_story`` when the mention's story is its
-    representative's, ``cross_story`` otherwise (``merges_by_rule`` names the cross-story rules)."""
-    if frame.empty:
+def _merge_scopes(published: pd.DataFrame, codes: np.ndarray) -> dict[int, dict[str, dict[str, int]]]:
+    """Mentions joined to a fact, by unit (``codes`` of the frame's positions) and kind: ``within_story``
+    when the mention's story is its representative's, ``cross_story`` otherwise (``merges_by_rule``
+    names the cross-story rules). Units without a published mention are left out."""
+    if published.empty:
         return {}
-    positions = pd.Series(np.arange(len(frame)), index=frame.index)
-    representative = positions.groupby(frame["fact_id"].to_numpy(), sort=False).transform("min").to_numpy()
+    positions = pd.Series(np.arange(len(published)), index=published.index)
+    fact_ids = published["fact_id"].to_numpy()
+    representative = positions.groupby(fact_ids, sort=False).transform("min").to_numpy()
     joined = positions.to_numpy() != representative
-    story = frame[CanonicalMentions.story].to_numpy(dtype=object)
+    story = published[CanonicalMentions.story].to_numpy(dtype=object)
     same_story = story == story[representative]
-    scopes: dict[str, dict[str, int]] = {}
-    for fact_type in sorted(frame["fact_type"].unique()):
-        of_type = (frame["fact_type"] == fact_type).to_numpy() & joined
-        scopes[fact_type] = {
-            "within_story": int((of_type & same_story).sum()),
-            "cross_story": int((of_type & ~same_story).sum()),
-        }
-    return scopes
+    unit = codes[published.index.to_numpy()]
+    fact_type = published["fact_type"].to_numpy(dtype=object)
+    within = np.bincount(unit, weights=(joined & same_story).astype(np.float64), minlength=len(codes)).astype(
+        np.int64
+    )
+    across = np.bincount(
+        unit, weights=(joined & ~same_story).astype(np.float64), minlength=len(codes)
+    ).astype(np.int64)
+    kind_of_unit = dict(zip(unit.tolist(), fact_type.tolist(), strict=True))
+    return {
+        code: {kind: {"within_story": int(within[code]), "cross_story": int(across[code])}}
+        for code, kind in kind_of_unit.items()
+    }
 
 
 def _fact_ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -274,16 +387,99 @@ def _fact(
     return fact
 
 
-def _with_fact_ids(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """The input mentions (same rows, same order) with the ``fact_id`` the canonical frame gave them."""
+def _fact_set(
+    mentions: pd.DataFrame,
+    frame: pd.DataFrame,
+    outputs: dict[str, BlockOutput],
+    built: _Built,
+    context: _Context,
+) -> FactSet:
+    """The tables and statistics of a build from the outputs of all its units (by name): those of
+    ``built`` (clustered now) and the others (reused, whose mentions take their fact ids by
+    ``mention_id``). Conflicts and statuses are found over the facts of all units."""
+    position_of = dict(zip(frame["mention_id"].tolist(), frame.index.tolist(), strict=True))
+    facts = [(name, fact) for name, output in outputs.items() for fact in output.facts]
+    # Facts in canonical order of their representatives, as one build over all units makes them.
+    facts.sort(key=lambda item: position_of[item[1][_REPRESENTATIVE]])
+    fact_id_of_row = _fact_ids_of_rows(frame, len(mentions), outputs, built)
+    frame_fact_ids = fact_id_of_row[frame[CanonicalMentions.input_row].to_numpy()]
+    keep = ~pd.isna(frame_fact_ids)
+    # The frame is this build's own: it takes the fact ids in place when every row is published.
+    published = frame if keep.all() else frame[keep].copy()
+    published["fact_id"] = frame_fact_ids[keep]
+    fact_rows = [fact for _, fact in facts]
+    del facts
+    conflict_rows: list[dict[str, Any]] = []
+    for name, kind in context.kinds.items():
+        kind_facts = [fact for fact in fact_rows if fact["fact_type"] == name]
+        for fact in kind_facts:
+            if fact["_period"] is not None:
+                fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
+        conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
+    del published
+    contested = {row["fact_id"] for row in conflict_rows}
+    for fact in fact_rows:
+        fact["status"] = (
+            "contested"
+            if fact["fact_id"] in contested
+            else ("corroborated" if fact["n_articles"] >= 2 else "single_source")
+        )
+    facts_frame = to_frame("facts", fact_rows).sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
+    conflicts_frame = (
+        to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
+    )
+    del fact_rows, conflict_rows
     # A shallow copy: only the fact_id column is new (copy-on-write keeps the caller's frame intact).
     out = mentions.copy(deep=False)
-    fact_id_of_row = np.empty(len(mentions), dtype=object)
-    fact_id_of_row[frame[CanonicalMentions.input_row].to_numpy()] = frame["fact_id"].to_numpy()
     out["fact_id"] = pd.Series(fact_id_of_row, index=out.index, dtype=out["fact_id"].dtype)
-    if len(frame) < len(mentions):
+    unpublished = int(pd.isna(fact_id_of_row).sum())
+    if unpublished:
         out = out[out["fact_id"].notna()]  # mentions of unpublished groups
-    return out
+    stats = {
+        "mentions_in": len(mentions),
+        # Mentions that only support another fact and joined none (event story references).
+        "mentions_unpublished": unpublished,
+        "facts_out": len(facts_frame),
+        **_merges(list(outputs.values()), context.baseline),
+        "conflicts": int(conflicts_frame["conflict_id"].nunique()) if len(conflicts_frame) else 0,
+        "thresholds": dataclasses.asdict(context.config),
+    }
+    return FactSet(mentions=out, facts=facts_frame, conflicts=conflicts_frame, stats=stats)
+
+
+def _fact_ids_of_rows(
+    frame: pd.DataFrame, n_rows: int, outputs: dict[str, BlockOutput], built: _Built
+) -> np.ndarray:
+    """The fact id of each of the ``n_rows`` input rows of the mentions (None: unpublished): those of
+    ``built`` as it made them, the others' by mention id from their reused unit's output."""
+    fact_id_of_row = np.full(n_rows, None, dtype=object)
+    if len(built.input_rows) < len(frame):
+        reused_ids = {
+            mention_id: fact_id
+            for name, output in outputs.items()
+            if name not in built.outputs
+            for mention_id, fact_id in output.fact_ids.items()
+        }
+        reused = ~np.isin(frame[CanonicalMentions.input_row].to_numpy(), built.input_rows)
+        fact_id_of_row[frame.loc[reused, CanonicalMentions.input_row].to_numpy()] = [
+            reused_ids[mention_id] for mention_id in frame.loc[reused, "mention_id"].tolist()
+        ]
+    fact_id_of_row[built.input_rows] = built.fact_ids
+    return fact_id_of_row
+
+
+def _merges(outputs: list[BlockOutput], baseline: Counter[str]) -> dict[str, Any]:
+    """``merges_by_rule`` and ``scope`` of the manifest, summed over the units."""
+    rules: Counter[str] = Counter()
+    rules.update(baseline)
+    scopes: dict[str, dict[str, int]] = {}
+    for output in outputs:
+        rules.update(output.rules)
+        for fact_type, counts in output.scope.items():
+            total = scopes.setdefault(fact_type, {"within_story": 0, "cross_story": 0})
+            for name, count in counts.items():
+                total[name] += count
+    return {"merges_by_rule": dict(sorted(rules.items())), "scope": dict(sorted(scopes.items()))}
 
 
 def _aggregate(

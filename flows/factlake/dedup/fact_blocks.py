@@ -1,0 +1,394 @@
+"""Fact dedup kept between runs: the output of every independent block of mentions, by its inputs' hash.
+
+Fact dedup never relates two mentions of different *blocks*, where a mention's block is
+(:func:`block_keys`):
+
+- a quote: all quotes are one block. Quotes are only compared within one speaker's scope, but which pairs
+  are compared depends on the rarity of their words among *all* quotes (prefix filtering,
+  :func:`factlake.dedup.quotes._quote_candidate_pairs`), and the filter is not exact for every word order:
+  an earlier, longer wording probes only its own prefix, sized for overlaps relative to itself, so it can
+  miss a shorter wording contained in it (on Reuters, two quotes of one speaker in one article merge in
+  a full build and stay apart when that speaker's quotes are clustered alone). Until candidates are
+  probed from both sides, one speaker's quotes are no block of their own;
+- a quantity: the class of its measure (claims cluster within a measure class, unit class and year, and
+  conflicts are only found among facts of one exact measure, :mod:`factlake.dedup.quantities`);
+- an event: the class of its action (events cluster within an action class, modality and year, and an
+  undated event joins only a dated fact of its own story, class and modality, :mod:`factlake.dedup.events`).
+
+A fact's id is made of its representative's content, which holds its block (speaker, measure, action
+class), so two facts of different blocks never compete for one id either. Clustering, corroboration
+counts, conflicts and statuses of a block are therefore a function of that block's canonical rows alone
+(the mentions with their article's publication date, canonical article, story, and the canonical
+article's source and date): :func:`block_fingerprints` hashes exactly those. A block whose fingerprint
+is unchanged since the last build reuses the output persisted then (:class:`BlockOutput`); only the
+blocks that new, changed or removed articles touch are clustered again. The tables then equal those of a
+full rebuild (``tests/test_incremental_dedup.py`` checks it).
+
+Blocks to cluster again are clustered one call per kind, as a build of everything does
+(:func:`cluster_by_kind`; a call per block costs more than the clustering of a small block), with the
+merges of each rule charged to the block they were made in, so that the manifest's ``merges_by_rule`` can
+be summed over reused and new blocks.
+
+The outputs live in ``DIR/.cache/fact_blocks.parquet``, keyed by the code fingerprint of the run (the
+package's source, the settings and the reference data: a change of any of them rebuilds every block), and
+are replaced atomically (written to a temporary file, then renamed). Like the other caches it is only an
+accelerator: a missing, unreadable or differently keyed file means clustering every block again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from factlake.cache import CACHE_DIR
+from factlake.config import DedupConfig
+from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.clustering import Clusters
+from factlake.dedup.frames import CanonicalMentions
+from factlake.dedup.periods import period_of
+from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
+from factlake.extract.events import event_classes
+from factlake.kinds import FactKind
+from factlake.records import stable_id
+from factlake.reference import Reference
+
+FACT_BLOCKS_FILE = "fact_blocks.parquet"
+
+#: Version of the block rules and of a persisted block output; raise it when either changes.
+FACT_BLOCKS_VERSION = "1"
+
+#: Schema metadata field holding the cache's key.
+_KEY_FIELD = b"factlake_fact_blocks_key"
+
+#: Separates a block's kind from its value in a block key.
+_SEPARATOR = "\x1f"
+
+#: Two independent 64-bit row hashes (``hash_pandas_object`` keys are 16 bytes) make a 128-bit row hash.
+_HASH_KEYS = ("factlake-block-1", "factlake-block-2")
+
+
+def fact_blocks_key(code_sha256: str) -> str:
+    """The cache key of the block outputs of a run whose code fingerprint is ``code_sha256``
+    (:func:`factlake.assemble.code_fingerprint`: source, settings and reference data)."""
+    return stable_id("fact-blocks", FACT_BLOCKS_VERSION, code_sha256)
+
+
+@dataclass
+class BlockOutput:
+    """What fact dedup made of one block.
+
+    Attributes:
+        facts: Its fact records: the ``facts`` columns but ``status``, and the working fields conflicts
+            read (:class:`factlake.dedup.frames.FactWorkingFields`).
+        fact_ids: The fact id of each of its mentions, by ``mention_id`` (None: a mention of a group its
+            kind does not publish).
+        rules: Its merges by rule (``merges_by_rule`` of the manifest).
+        scope: Its mentions joined to a fact within and across stories, by kind (absent when the block
+            published no mention).
+    """
+
+    facts: list[dict[str, Any]]
+    fact_ids: dict[str, str | None]
+    rules: dict[str, int]
+    scope: dict[str, dict[str, int]]
+
+    def encode(self) -> str:
+        """The output as JSON (dates tagged, floats written exactly)."""
+        payload = {
+            "facts": self.facts,
+            "fact_ids": self.fact_ids,
+            "rules": self.rules,
+            "scope": self.scope,
+        }
+        return json.dumps(payload, default=_encode_value, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> BlockOutput:
+        """The output :meth:`encode` wrote."""
+        return cls(**json.loads(text, object_hook=_decode_value))
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot persist {type(value).__name__} in a fact block")
+
+
+def _decode_value(value: dict[str, Any]) -> Any:
+    if len(value) == 1 and "$date" in value:
+        return dt.date.fromisoformat(value["$date"])
+    return value
+
+
+@dataclass
+class FactBlocks:
+    """Block outputs by block fingerprint, for one cache key.
+
+    Attributes:
+        key: The cache key (:func:`fact_blocks_key`).
+        encoded: Outputs as persisted (decoded only when a block is reused).
+        reused: Blocks of this run taken from the cache.
+        computed: Blocks of this run clustered again.
+    """
+
+    key: str
+    encoded: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
+    computed: int = 0
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the manifest: blocks of the run, clustered again, taken from the cache."""
+        return {"blocks": self.reused + self.computed, "computed": self.computed, "from_cache": self.reused}
+
+
+def block_keys(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
+    """The block of every row of a canonical frame (see the module docstring), as strings.
+
+    A kind this module does not know is one block: correct for any kind, incremental for none.
+    """
+    keys = frame["fact_type"].astype(object).to_numpy(dtype=object).copy()
+    of_kind = {name: (frame["fact_type"] == name).to_numpy() for name in ("quote", "quantity", "event")}
+    # Quotes stay one block: see the module docstring.
+    keys[of_kind["quote"]] = "quote"
+    keys[of_kind["quantity"]] = _quantity_blocks(frame[of_kind["quantity"]], unit_classes(reference))
+    actions = event_classes(reference)
+    verbs = frame.loc[of_kind["event"], "action"].fillna("").astype(str)
+    keys[of_kind["event"]] = (
+        "event" + _SEPARATOR + verbs.map(lambda verb: actions.get(verb, verb))
+    ).to_numpy(dtype=object)
+    return keys
+
+
+def _quantity_blocks(quantities: pd.DataFrame, classes: UnitClasses) -> np.ndarray:
+    """Block keys of quantity mentions: measure class, unit class and year, as the leader blocks of
+    :mod:`factlake.dedup.quantities` are made; and the story, for a measure class whose figures never
+    join across stories (no measure, or only dimensions: money, shares, a count)."""
+    measures = quantities["measure"].fillna("").astype(str).str.lower().str.strip().map(classes.measure)
+    units = comparable_units(quantities).map(lambda unit: classes.unit(unit)[0])
+    years = [
+        str(dt.date.fromordinal(period[0]).year) if period else ""
+        for period in map(period_of, quantities["event_date"], quantities["date_precision"])
+    ]
+    local = {measure: _story_local(measure, classes) for measure in set(measures.tolist())}
+    stories = quantities[CanonicalMentions.story].astype(str).tolist()
+    return np.array(
+        [
+            _SEPARATOR.join(("quantity", measure, unit, year, story if local[measure] else ""))
+            for measure, unit, year, story in zip(
+                measures.tolist(), units.tolist(), years, stories, strict=True
+            )
+        ],
+        dtype=object,
+    )
+
+
+def _story_local(measure_class: str, classes: UnitClasses) -> bool:
+    """Whether no measure of a class can join a figure of another story: each is empty or a dimension
+    (:data:`~factlake.dedup.units.DIMENSION_MEASURES`)."""
+    members = {measure for measure, of_class in classes.measures.items() if of_class == measure_class}
+    if measure_class not in classes.measures:
+        members.add(measure_class)  # an unlisted measure is its own class
+    return all(measure == "" or measure in DIMENSION_MEASURES for measure in members)
+
+
+def block_fingerprints(frame: pd.DataFrame, articles: pd.DataFrame, keys: np.ndarray) -> dict[str, str]:
+    """The fingerprint of every block: a hash of its block key and of the multiset of its rows.
+
+    A row is every column of the canonical frame but its input position (the build does not depend on
+    the order of its inputs), plus the source and publication date of its canonical article (read by
+    the corroboration counts). Rows are hashed with two independent 64-bit hashes.
+    """
+    info = articles.set_index("article_id")
+    canonical = frame[CanonicalMentions.canonical_article]
+    rows = frame.drop(columns=[CanonicalMentions.input_row]).assign(
+        _source=canonical.map(info["source_name"]).astype(object).to_numpy(),
+        _canonical_published=canonical.map(info["published_date"]).astype(object).to_numpy(),
+    )
+    rows = _hashable(rows)
+    first, second = (
+        pd.util.hash_pandas_object(rows, index=False, hash_key=hash_key).to_numpy() for hash_key in _HASH_KEYS
+    )
+    codes, names = pd.factorize(keys)
+    order = np.lexsort((second, first, codes))
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    fingerprints = {}
+    for code, name in enumerate(names):
+        members = order[bounds[code] : bounds[code + 1]]
+        digest = hashlib.sha256(str(name).encode())
+        digest.update(first[members].tobytes())
+        digest.update(second[members].tobytes())
+        fingerprints[str(name)] = digest.hexdigest()
+    return fingerprints
+
+
+def _hashable(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with collection values (actor lists, subject sets) written as sorted or ordered text, so
+    that ``hash_pandas_object`` hashes what they hold."""
+    converted = {}
+    for name in rows.columns:
+        column = rows[name]
+        if column.dtype != object:
+            continue
+        present = column.dropna()
+        sample = present.iloc[0] if len(present) else None
+        if isinstance(sample, set | frozenset):
+            converted[name] = column.map(lambda values: _SEPARATOR.join(sorted(values)), na_action="ignore")
+        elif isinstance(sample, list | tuple | np.ndarray):
+            converted[name] = column.map(lambda values: _SEPARATOR.join(map(str, values)), na_action="ignore")
+    return rows.assign(**converted) if converted else rows
+
+
+class Unattributed(Exception):
+    """A kind counted merges that cannot be told apart by unit (see :class:`_ChargedRules`)."""
+
+
+class _UnionLog(UnionFind):
+    """A union-find that notes the unit of every mention it merges, for :class:`_ChargedRules`."""
+
+    def __init__(self, size: int, units: np.ndarray) -> None:
+        super().__init__(size)
+        self._units = units
+        self.pending: list[int] = []
+
+    def union(self, first: int, second: int) -> bool:
+        self.pending.append(int(self._units[second]))
+        return super().union(first, second)
+
+    def attach(self, items: np.ndarray, roots: np.ndarray) -> None:
+        self.pending.extend(self._units[items].tolist())
+        super().attach(items, roots)
+
+
+class _ChargedRules(Counter):
+    """Merges by rule of one kind's clustering, each increase charged to the units of the merges made
+    since the last one (kinds count a rule right after its merges: ``rules[rule] += 1`` after a union,
+    ``rules[rule] += n`` after ``n`` of them).
+
+    Raises:
+        Unattributed: When a count does not follow as many merges.
+    """
+
+    def __init__(self, log: _UnionLog, unit_rules: list[Counter[str]]) -> None:
+        super().__init__()
+        self._log = log
+        self._unit_rules = unit_rules
+
+    def __setitem__(self, key: str, value: int) -> None:
+        increase = value - dict.get(self, key, 0)
+        pending = self._log.pending
+        if increase < 0 or increase > len(pending):
+            raise Unattributed
+        for unit in pending[len(pending) - increase :]:
+            self._unit_rules[unit][key] += 1
+        del pending[len(pending) - increase :]
+        super().__setitem__(key, value)
+
+
+def cluster_by_kind(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    n_units: int,
+    kinds: dict[str, FactKind],
+    config: DedupConfig,
+    reference: Reference,
+) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
+    """Cluster each kind's mentions of ``frame`` at once, as a build of all mentions does, charging the
+    merges of each rule to the units (``codes``) they were made in. Units are independent, so this is
+    what clustering each unit alone gives, without the cost of a call per unit.
+
+    Raises:
+        Unattributed: When a kind's merges cannot be charged to units.
+    """
+    log = _UnionLog(len(frame), codes)
+    unit_rules: list[Counter[str]] = [Counter() for _ in range(n_units)]
+    found: dict[str, list[Clusters]] = {}
+    for name, kind in kinds.items():
+        part = frame[frame["fact_type"] == name]
+        if part.empty:
+            continue
+        rules = _ChargedRules(log, unit_rules)
+        found[name] = [kind.cluster(part, config, reference, log, rules)]
+        if log.pending:
+            raise Unattributed
+    return log, unit_rules, found
+
+
+def cluster_by_unit(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    n_units: int,
+    kinds: dict[str, FactKind],
+    config: DedupConfig,
+    reference: Reference,
+) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
+    """Cluster each unit of ``frame`` alone (one call per unit: slower than :func:`cluster_by_kind`, but
+    for any kind)."""
+    uf = UnionFind(len(frame))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_units + 1))
+    unit_rules: list[Counter[str]] = []
+    found: dict[str, list[Clusters]] = {}
+    for code in range(n_units):
+        part = frame.iloc[order[bounds[code] : bounds[code + 1]]]
+        rules: Counter[str] = Counter()
+        fact_type = part["fact_type"].iat[0]
+        kind = kinds[fact_type]
+        found.setdefault(fact_type, []).append(kind.cluster(part, config, reference, uf, rules))
+        unit_rules.append(rules)
+    return uf, unit_rules, found
+
+
+def merged_clusters(parts: list[Clusters]) -> Clusters:
+    """The clusters of several units of one kind as one (their positions never overlap)."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = Clusters()  # also for a kind without mentions
+    for part in parts:
+        merged.groups.update(part.groups)
+        merged.normalized.update(part.normalized)
+        merged.unpublished = merged.unpublished | part.unpublished
+    return merged
+
+
+def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
+    """The persisted block outputs of a dataset for ``key`` (none when missing, unreadable or keyed
+    otherwise)."""
+    try:
+        table = pq.read_table(dataset / CACHE_DIR / FACT_BLOCKS_FILE)
+    except (OSError, pa.ArrowException):
+        return FactBlocks(key)
+    metadata = table.schema.metadata or {}
+    if metadata.get(_KEY_FIELD) != key.encode():
+        return FactBlocks(key)
+    fingerprints = table.column("fingerprint").to_pylist()
+    outputs = table.column("output").to_pylist()
+    return FactBlocks(key, encoded=dict(zip(fingerprints, outputs, strict=True)))
+
+
+def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
+    """Replace the dataset's block outputs with those of ``blocks`` (the latest build's), atomically."""
+    directory = dataset / CACHE_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    fingerprints = sorted(blocks.encoded)
+    table = pa.table(
+        {
+            "fingerprint": pa.array(fingerprints, pa.string()),
+            "output": pa.array([blocks.encoded[name] for name in fingerprints], pa.large_string()),
+        }
+    ).replace_schema_metadata({_KEY_FIELD: blocks.key.encode()})
+    temporary = directory / f".tmp-{FACT_BLOCKS_FILE}.{os.getpid()}"
+    pq.write_table(table, temporary, compression="zstd")
+    os.replace(temporary, directory / FACT_BLOCKS_FILE)

@@ -1,0 +1,160 @@
+"""Incremental fact dedup: blocks whose rows did not change reuse their persisted output, and the result
+equals a full rebuild of the same inputs (:mod:`factlake.dedup.fact_blocks`).
+
+Versions are built from random splits of the synthetic mentions of ``bench/dedup_million.py`` (quotes,
+quantities and events with realistic repetition, duplicate articles and stories): v1 from some articles,
+v2 from v1's articles with some added, some removed and one changed, the second build given the first's
+blocks. Every output (the ``facts``, ``conflicts`` and ``mentions`` tables, bytes of their Parquet files
+included, and the manifest statistics) must equal that of a build from nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from factlake.cache import CACHE_DIR
+from factlake.dedup import build_facts, fact_blocks
+from factlake.dedup.fact_blocks import (
+    FactBlocks,
+    fact_blocks_key,
+    load_fact_blocks,
+    save_fact_blocks,
+)
+from tests.test_dedup_facts import CONFIG, REFERENCE, _bench_module
+
+KEY = fact_blocks_key("code")
+
+
+def synthetic(n_mentions: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    bench = _bench_module()
+    return bench.synthetic_mentions(n_mentions, np.random.default_rng(seed))
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+    return buffer.getvalue()
+
+
+def assert_same_build(incremental, full) -> None:
+    """Equal tables (values, dtypes, row order and Parquet bytes) and equal statistics."""
+    for name in ("facts", "conflicts", "mentions"):
+        expected, actual = getattr(full, name), getattr(incremental, name)
+        pd.testing.assert_frame_equal(actual, expected, check_exact=True, obj=name)
+        assert parquet_bytes(actual) == parquet_bytes(expected), name
+    assert incremental.stats == full.stats
+
+
+def select(mentions: pd.DataFrame, articles: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, ...]:
+    kept = articles[keep].reset_index(drop=True)
+    return mentions[mentions["article_id"].isin(kept["article_id"])].reset_index(drop=True), kept
+
+
+def changed_article(mentions: pd.DataFrame, article_id: str) -> pd.DataFrame:
+    """``mentions`` with every figure of one article doubled and one of its mentions dropped: an article
+    whose text was edited."""
+    of_article = mentions["article_id"] == article_id
+    changed = mentions.copy()
+    changed.loc[of_article, "value"] = changed.loc[of_article, "value"] * 2
+    return changed.drop(index=changed.index[of_article][:1]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_build_equals_a_full_rebuild_of_the_same_inputs(seed: int) -> None:
+    mentions, articles = synthetic(6000, seed)
+    rng = np.random.default_rng(seed)
+    first = rng.random(len(articles)) < 0.9
+    v1_mentions, v1_articles = select(mentions, articles, first)
+    v1 = build_facts(v1_mentions, v1_articles, CONFIG, REFERENCE, FactBlocks(KEY))
+    assert v1.blocks.stats()["from_cache"] == 0
+    assert_same_build(v1, build_facts(v1_mentions, v1_articles, CONFIG, REFERENCE))
+
+    # v2: 1% of v1's articles removed, the other 10% added, one article changed.
+    second = (~first) | (first & (rng.random(len(articles)) >= 0.01))
+    v2_mentions, v2_articles = select(mentions, articles, second)
+    edited = v2_articles["article_id"].iloc[int(rng.integers(0, len(v2_articles)))]
+    v2_mentions = changed_article(v2_mentions, edited)
+    shuffled = v2_mentions.sample(frac=1, random_state=seed).reset_index(drop=True)
+    incremental = build_facts(shuffled, v2_articles, CONFIG, REFERENCE, v1.blocks)
+    full = build_facts(shuffled, v2_articles, CONFIG, REFERENCE)
+    assert_same_build(incremental, full)
+    stats = incremental.blocks.stats()
+    assert stats["from_cache"] > 0 and stats["computed"] > 0
+    assert len(incremental.blocks.encoded) == stats["blocks"]
+
+
+def test_small_change_reuses_most_blocks_and_keeps_untouched_facts() -> None:
+    mentions, articles = synthetic(6000, 7)
+    v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
+    added = synthetic(6000, 8)
+    # One new article: the first article of another synthetic corpus, under a new id.
+    new_article = added[1].iloc[[0]].assign(article_id="new-article", duplicate_of=None, story_id="new-story")
+    new_mentions = added[0][added[0]["article_id"] == added[1]["article_id"].iloc[0]].assign(
+        article_id="new-article"
+    )
+    new_mentions = new_mentions.assign(mention_id=[f"new-{index}" for index in range(len(new_mentions))])
+    v2_mentions = pd.concat([mentions, new_mentions], ignore_index=True)
+    v2_articles = pd.concat([articles, new_article], ignore_index=True)
+    incremental = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE, v1.blocks)
+    assert_same_build(incremental, build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE))
+    stats = incremental.blocks.stats()
+    assert stats["computed"] <= len(new_mentions) < stats["from_cache"]
+    # Facts the new article does not touch keep their rows (same id, same values; statuses are found over
+    # all facts, after the blocks: a conflict may involve a new figure).
+    v1_rows = {row_text(row) for row in v1.facts.drop(columns="status").to_dict("records")}
+    v2_rows = {row_text(row) for row in incremental.facts.drop(columns="status").to_dict("records")}
+    assert len(v1_rows & v2_rows) >= len(v1_rows) - 2 * len(new_mentions)
+
+
+def row_text(row: dict) -> str:
+    return json.dumps(
+        row,
+        sort_keys=True,
+        default=lambda value: repr(list(value)) if hasattr(value, "__len__") else str(value),
+    )
+
+
+def test_blocks_survive_a_save_and_load(tmp_path: Path) -> None:
+    mentions, articles = synthetic(3000, 4)
+    v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
+    save_fact_blocks(tmp_path, v1.blocks)
+    loaded = load_fact_blocks(tmp_path, KEY)
+    assert loaded.encoded == v1.blocks.encoded
+    rebuilt = build_facts(mentions, articles, CONFIG, REFERENCE, loaded)
+    assert rebuilt.blocks.stats() == {
+        "blocks": len(loaded.encoded),
+        "computed": 0,
+        "from_cache": len(loaded.encoded),
+    }
+    assert_same_build(rebuilt, v1)
+
+
+def test_a_code_or_settings_change_or_a_damaged_file_discards_the_blocks(tmp_path: Path) -> None:
+    mentions, articles = synthetic(2000, 5)
+    save_fact_blocks(tmp_path, build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY)).blocks)
+    assert load_fact_blocks(tmp_path, KEY).encoded
+    # Another code fingerprint (source, settings or reference data changed): nothing is reused.
+    other = fact_blocks_key("other code")
+    assert other != KEY
+    assert load_fact_blocks(tmp_path, other).encoded == {}
+    # A write interrupted before its rename leaves a temporary file that the next run never reads.
+    path = tmp_path / CACHE_DIR / fact_blocks.FACT_BLOCKS_FILE
+    (tmp_path / CACHE_DIR / f".tmp-{fact_blocks.FACT_BLOCKS_FILE}.{os.getpid()}").write_bytes(
+        path.read_bytes()[:100]
+    )
+    assert load_fact_blocks(tmp_path, KEY).encoded
+    # A damaged cache file is ignored: every block is clustered again.
+    path.write_bytes(path.read_bytes()[:100])
+    assert load_fact_blocks(tmp_path, KEY).encoded == {}
+    fresh = build_facts(mentions, articles, CONFIG, REFERENCE, load_fact_blocks(tmp_path, KEY))
+    assert fresh.blocks.stats()["from_cache"] == 0
+    assert_same_build(fresh, build_facts(mentions, articles, CONFIG, REFERENCE))
