@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -225,8 +226,9 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     fact_index = np.searchsorted(representative_positions, roots)
     # The frame's index is its canonical positions (rows of unpublished groups left out).
     representatives = published.loc[representative_positions]
-    # Missing values become None (string columns would otherwise give NaN, which is truthy).
-    rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
+    # Missing values become None (string columns would otherwise give NaN, which is truthy). Columns, not
+    # a dict per fact: at a million mentions, half a million dicts take hundreds of MB.
+    rows = _columns(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
     fact_units = codes[representative_positions].tolist()
     fact_ids = _fact_ids(rows)
     published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
@@ -234,8 +236,8 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     facts = _facts(
         published, representative_positions.tolist(), fact_ids, rows, totals, context.kinds, clusters
     )
-    for fact, row in zip(facts, rows, strict=True):
-        fact[_REPRESENTATIVE] = row["mention_id"]
+    for fact, mention_id in zip(facts, rows["mention_id"], strict=True):
+        fact[_REPRESENTATIVE] = mention_id
     row_fact_ids = np.full(len(frame), None, dtype=object)
     row_fact_ids[published.index.to_numpy()] = np.array(fact_ids, dtype=object)[fact_index]
     # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
@@ -310,31 +312,40 @@ def _merge_scopes(published: pd.DataFrame, codes: np.ndarray) -> dict[int, dict[
     }
 
 
-def _fact_ids(rows: list[dict[str, Any]]) -> list[str]:
-    """The id of every fact: ``stable_id(fact_type, mention_id)`` of its representative's row.
+def _fact_ids(rows: dict[str, list[Any]]) -> list[str]:
+    """The id of every fact: ``stable_id(fact_type, mention_id)`` of its representative's row (``rows``:
+    the representatives' columns).
 
     Mention ids are unique, so fact ids are too; and a mention id is its article, kind and offsets, so
     the fact id survives every change of the names, dates or wordings its mentions carry.
     """
-    return [stable_id(row["fact_type"], row["mention_id"]) for row in rows]
+    return [
+        stable_id(fact_type, mention_id)
+        for fact_type, mention_id in zip(rows["fact_type"], rows["mention_id"], strict=True)
+    ]
 
 
 def _facts(
     frame: pd.DataFrame,
     positions: list[int],
     fact_ids: list[str],
-    rows: list[dict[str, Any]],
+    rows: dict[str, list[Any]],
     totals: dict[str, list[Any]],
     kinds: dict[str, FactKind],
     clusters: dict[str, Clusters],
 ) -> list[dict[str, Any]]:
     """Fact records (``facts`` columns but ``status``, and :class:`FactWorkingFields`), one per
-    representative."""
+    representative (``rows``: the representatives' columns)."""
     fields: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
         fields.update(kind.fact_fields(frame[frame["fact_type"] == name]))
     facts: list[dict[str, Any]] = []
-    for number, (position, fact_id, row) in enumerate(zip(positions, fact_ids, rows, strict=True)):
+    names = list(rows)
+    # One representative's row at a time, as a dict: the kinds' statements read facts by name.
+    for number, (position, fact_id, *values) in enumerate(
+        zip(positions, fact_ids, *rows.values(), strict=True)
+    ):
+        row = dict(zip(names, values, strict=True))
         kind = kinds[row["fact_type"]]
         fact = _fact(fact_id, row, clusters[kind.name].groups.get(position), totals, number)
         fact.update(fields.get(fact_id, {}))
@@ -365,7 +376,7 @@ def _fact(
         "actors": [],
         "action": row["action"],
         "location": (group.location if group else None) or row["location"],
-        "event_date": dt.date.fromordinal(period[0]) if period else None,
+        "event_date": _day(period[0]) if period else None,
         "date_precision": period_precision(period) if period else None,
         "n_mentions": totals["n_mentions"][number],
         "n_articles": totals["n_articles"][number],
@@ -543,8 +554,8 @@ def _aggregate(
         "n_articles": np.bincount(supporting_fact, minlength=n_facts).tolist(),
         "sources": sources,
         "n_sources": [len(names) for names in sources],
-        "first_published": [_date_of(value) for value in first.tolist()],
-        "last_published": [_date_of(value) for value in last.tolist()],
+        "first_published": _dates_of(first),
+        "last_published": _dates_of(last),
         "n_mentions": np.bincount(fact_index, minlength=n_facts).tolist(),
         "confidence": confidence.tolist(),
         "value_low": value_low.tolist(),
@@ -552,19 +563,30 @@ def _aggregate(
     }
 
 
-def _date_of(ordinal: float) -> dt.date | None:
-    return None if math.isnan(ordinal) else dt.date.fromordinal(int(ordinal))
+def _dates_of(ordinals: np.ndarray) -> list[dt.date | None]:
+    """The dates of day ``ordinals`` (NaN: None), one object per distinct day (facts share a few thousand
+    days: a date object per fact would take tens of MB at a million mentions)."""
+    known = ~np.isnan(ordinals)
+    days, codes = np.unique(ordinals[known].astype(np.int64), return_inverse=True)
+    dates = np.full(len(ordinals), None, dtype=object)
+    dates[known] = np.array([_day(day) for day in days.tolist()], dtype=object)[codes]
+    return dates.tolist()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as dicts, missing scalars as None (column-wise: far faster than ``to_dict``)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _day(ordinal: int) -> dt.date:
+    """The date of a day ordinal, one object per day (see :func:`_dates_of`)."""
+    return dt.date.fromordinal(ordinal)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Columns of ``frame`` as lists, missing scalars as None."""
     columns = {}
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=object).copy()
         values[pd.isna(values)] = None
         columns[name] = values.tolist()
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    return columns
 
 
 __all__ = ["FactSet", "build_facts"]
