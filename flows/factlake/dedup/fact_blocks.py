@@ -55,6 +55,7 @@ from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters
+from factlake.dedup.fact_columns import FactColumns
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_of
 from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
@@ -66,7 +67,7 @@ from factlake.reference import Reference
 FACT_BLOCKS_FILE = "fact_blocks.parquet"
 
 #: Version of the block rules and of a persisted block output; raise it when either changes.
-FACT_BLOCKS_VERSION = "1"
+FACT_BLOCKS_VERSION = "2"
 
 #: Schema metadata field holding the cache's key.
 _KEY_FIELD = b"factlake_fact_blocks_key"
@@ -89,8 +90,9 @@ class BlockOutput:
     """What fact dedup made of one block.
 
     Attributes:
-        facts: Its fact records: the ``facts`` columns but ``status``, and the working fields conflicts
-            read (:class:`factlake.dedup.frames.FactWorkingFields`).
+        facts: Its fact records as columns (:mod:`factlake.dedup.fact_columns`): the ``facts`` columns
+            but ``status``, and the working fields conflicts read
+            (:class:`factlake.dedup.frames.FactWorkingFields`).
         fact_ids: The fact id of each of its mentions, by ``mention_id`` (None: a mention of a group its
             kind does not publish).
         rules: Its merges by rule (``merges_by_rule`` of the manifest).
@@ -98,7 +100,7 @@ class BlockOutput:
             published no mention).
     """
 
-    facts: list[dict[str, Any]]
+    facts: FactColumns
     fact_ids: dict[str, str | None]
     rules: dict[str, int]
     scope: dict[str, dict[str, int]]
