@@ -53,6 +53,7 @@ import pyarrow.parquet as pq
 
 from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
+from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters
 from factlake.dedup.fact_columns import FactColumns
@@ -299,6 +300,10 @@ class _ChargedRules(Counter):
         super().__setitem__(key, value)
 
 
+#: Mentions clustered in one call at most, unless one unit has more (:func:`cluster_by_kind`).
+BATCH_MENTIONS = 200_000
+
+
 def cluster_by_kind(
     frame: pd.DataFrame,
     codes: np.ndarray,
@@ -307,9 +312,11 @@ def cluster_by_kind(
     config: DedupConfig,
     reference: Reference,
 ) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
-    """Cluster each kind's mentions of ``frame`` at once, as a build of all mentions does, charging the
-    merges of each rule to the units (``codes``) they were made in. Units are independent, so this is
-    what clustering each unit alone gives, without the cost of a call per unit.
+    """Cluster each kind's mentions of ``frame`` in batches of whole units (about
+    :data:`BATCH_MENTIONS` mentions each), charging the merges of each rule to the units (``codes``)
+    they were made in. Units are independent, so this is what clustering each unit alone gives, without
+    the cost of a call per unit, and what clustering the whole kind at once gives, without holding the
+    working data of all its mentions at once.
 
     Raises:
         Unattributed: When a kind's merges cannot be charged to units.
@@ -317,15 +324,36 @@ def cluster_by_kind(
     log = _UnionLog(len(frame), codes)
     unit_rules: list[Counter[str]] = [Counter() for _ in range(n_units)]
     found: dict[str, list[Clusters]] = {}
+    fact_types = frame["fact_type"].to_numpy(dtype=object)
     for name, kind in kinds.items():
-        part = frame[frame["fact_type"] == name]
-        if part.empty:
-            continue
-        rules = _ChargedRules(log, unit_rules)
-        found[name] = [kind.cluster(part, config, reference, log, rules)]
-        if log.pending:
-            raise Unattributed
+        rows = np.flatnonzero(fact_types == name)
+        for batch in unit_batches(codes[rows], BATCH_MENTIONS):
+            rules = _ChargedRules(log, unit_rules)
+            found.setdefault(name, []).append(
+                kind.cluster(frame.iloc[rows[batch]], config, reference, log, rules)
+            )
+            if log.pending:
+                raise Unattributed
+            release_freed_memory()  # the batch's working data, before the next batch makes its own
     return log, unit_rules, found
+
+
+def unit_batches(codes: np.ndarray, limit: int) -> list[np.ndarray]:
+    """Rows (indexes into ``codes``, increasing) of batches of whole units of about ``limit`` rows: units
+    in order of their first row, a batch closed once it holds ``limit`` rows or more."""
+    if not len(codes):
+        return []
+    units, first, sizes = np.unique(codes, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    batch_of_unit = np.empty(len(units), dtype=np.int64)
+    batch, filled = 0, 0
+    for unit, size in zip(order.tolist(), sizes[order].tolist(), strict=True):
+        if filled >= limit:
+            batch, filled = batch + 1, 0
+        batch_of_unit[unit] = batch
+        filled += size
+    batch_of_row = batch_of_unit[np.searchsorted(units, codes)]
+    return [np.flatnonzero(batch_of_row == number) for number in range(batch + 1)]
 
 
 def cluster_by_unit(
@@ -360,7 +388,6 @@ def merged_clusters(parts: list[Clusters]) -> Clusters:
     merged = Clusters()  # also for a kind without mentions
     for part in parts:
         merged.groups.update(part.groups)
-        merged.normalized.update(part.normalized)
         merged.unpublished = merged.unpublished | part.unpublished
     return merged
 

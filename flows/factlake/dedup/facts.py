@@ -43,6 +43,7 @@ import pandas as pd
 from factlake.config import DedupConfig
 from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
+from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group
 from factlake.dedup.fact_blocks import (
@@ -141,6 +142,7 @@ def build_facts(
         # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
     frame = canonical_frame(mentions, articles)
+    release_freed_memory()
     # Counters a kind sets even when it has no mention (``quantity_identical: 0``) are kept as they are.
     baseline: Counter[str] = Counter()
     for kind in kinds.values():
@@ -236,6 +238,7 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     except Unattributed:
         uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
     clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
+    del found
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
     published, roots = _published(frame, roots, clusters)
@@ -257,6 +260,7 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     row_fact_ids[published.index.to_numpy()] = np.array(fact_ids, dtype=object)[fact_index]
     # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
     del rows, totals, clusters, representatives, roots, fact_index
+    release_freed_memory()
     outputs = _outputs(names, unit_rules, _merge_scopes(published, codes))
     if keep_mention_ids:
         for mention_id, code, fact_id in zip(
@@ -432,6 +436,7 @@ def _fact_set(
     published["fact_id"] = frame_fact_ids[keep]
     conflict_rows = _conflicts(facts, published, context)
     del published
+    release_freed_memory()
     contested = {row["fact_id"] for row in conflict_rows}
     facts["status"] = [
         "contested" if fact_id in contested else ("corroborated" if n_articles >= 2 else "single_source")
