@@ -334,12 +334,13 @@ def _quote_candidate_pairs(
     rank = np.empty(len(tokens), dtype=np.int64)
     rank[np.array(ranked, dtype=np.int64)] = np.arange(len(tokens), dtype=np.int64)
 
-    # Prefixes: the first tokens of each (variant, kind) in rank order.
+    # Prefixes: the first tokens of each (variant, kind) in rank order. Arrays over every (variant,
+    # token) row are freed as soon as they are used: at a million mentions each takes tens of MB.
     order = np.lexsort((rank[row_token], variants.row_bigram, row_variant))
     sorted_variant, sorted_bigram = row_variant[order], variants.row_bigram[order]
-    group = sorted_variant * 2 + sorted_bigram
-    boundaries = np.flatnonzero(np.diff(group, prepend=-1))
+    boundaries = np.flatnonzero(np.diff(sorted_variant * 2 + sorted_bigram, prepend=-1))
     within = np.arange(len(order)) - np.repeat(boundaries, np.diff(np.append(boundaries, len(order))))
+    del boundaries
     loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
     word_threshold = np.where(variants.attributed, loose, config.unattributed_quote_threshold)
     word_prefix = _prefix_lengths(variants.n_words[variants.wordings], word_threshold)
@@ -352,14 +353,18 @@ def _quote_candidate_pairs(
         0,
     )
     in_prefix = within < np.where(sorted_bigram, bigram_prefix[sorted_variant], word_prefix[sorted_variant])
+    del within, sorted_bigram
+    # Probes in the order of ``order``: by variant, so a range of probes is a range of earlier variants.
+    probe_rows, probe_variants = order[in_prefix], sorted_variant[in_prefix]
+    del order, sorted_variant, in_prefix
 
     # Postings: (speaker, token) keys of every row; probes: keys of prefix rows.
     key = variants.speakers[row_variant] * len(tokens) + row_token
+    probe_keys = key[probe_rows]
+    del probe_rows
     postings = np.lexsort((row_variant, key))
     posting_keys, posting_variants = key[postings], row_variant[postings]
-    # Probes in the order of ``order``: by variant, so a range of probes is a range of earlier variants.
-    probe_keys, probe_variants = key[order][in_prefix], sorted_variant[in_prefix]
-    del key, postings, order, sorted_variant, sorted_bigram, group, boundaries, within, in_prefix
+    del key, postings
     first = np.searchsorted(posting_keys, probe_keys, side="left")
     counts = np.searchsorted(posting_keys, probe_keys, side="right") - first
     del probe_keys
