@@ -42,7 +42,7 @@ def _content_bigrams(words: list[str]) -> set[str]:
 
 
 #: Candidate pairs expanded at once while probing postings (bounds the memory of one step).
-_PROBE_CHUNK = 4_000_000
+_PROBE_CHUNK = 1_000_000
 
 
 def quote_match(
