@@ -148,10 +148,21 @@ def build_facts(
     for kind in kinds.values():
         kind.cluster(frame.iloc[:0], config, reference, UnionFind(0), baseline)
     context = _Context(kinds, articles, config, reference, baseline)
+    blocks = None
     if previous is not None:
-        return _build_incrementally(mentions, frame, previous, context)
-    built = _build_units(frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False)
-    return _fact_set(mentions, frame, built.outputs, built, context)
+        found, blocks = _build_incrementally(len(mentions), frame, previous, context)
+    else:
+        built = _build_units(
+            frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False
+        )
+        found = _found(len(mentions), frame, built.outputs, built, context)
+        del built
+    # The canonical frame is done with: the tables are made without it.
+    del frame
+    release_freed_memory()
+    fact_set = _fact_set(mentions, found, context)
+    fact_set.blocks = blocks
+    return fact_set
 
 
 @dataclass
@@ -167,9 +178,10 @@ class _Context:
 
 
 def _build_incrementally(
-    mentions: pd.DataFrame, frame: pd.DataFrame, previous: FactBlocks, context: _Context
-) -> FactSet:
-    """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks."""
+    n_mentions: int, frame: pd.DataFrame, previous: FactBlocks, context: _Context
+) -> tuple[_Found, FactBlocks]:
+    """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks, and the
+    block outputs it leaves for the next build."""
     keys = block_keys(frame, context.reference)
     fingerprints = block_fingerprints(frame, context.articles, keys)
     reused = {name for name, fingerprint in fingerprints.items() if fingerprint in previous.encoded}
@@ -191,9 +203,7 @@ def _build_incrementally(
             )
             blocks.encoded[fingerprint] = own.encode()
             outputs[name] = built.outputs[name]
-    fact_set = _fact_set(mentions, frame, outputs, built, context)
-    fact_set.blocks = blocks
-    return fact_set
+    return _found(n_mentions, frame, outputs, built, context), blocks
 
 
 @dataclass
@@ -412,14 +422,27 @@ def _fact(
     return fact
 
 
-def _fact_set(
-    mentions: pd.DataFrame,
-    frame: pd.DataFrame,
-    outputs: dict[str, BlockOutput],
-    built: _Built,
-    context: _Context,
-) -> FactSet:
-    """The tables and statistics of a build from the outputs of all its units (by name): those of
+@dataclass
+class _Found:
+    """What a build found, before its tables are made.
+
+    Attributes:
+        facts: The facts of all units, in canonical order of their representatives, with ``status``.
+        conflict_rows: The ``conflicts`` rows.
+        fact_id_of_row: The fact id of every input row of the mentions (None: unpublished).
+        outputs: The output of every unit (for the merge counts).
+    """
+
+    facts: FactColumns
+    conflict_rows: list[dict[str, Any]]
+    fact_id_of_row: np.ndarray
+    outputs: dict[str, BlockOutput]
+
+
+def _found(
+    n_mentions: int, frame: pd.DataFrame, outputs: dict[str, BlockOutput], built: _Built, context: _Context
+) -> _Found:
+    """The facts, conflicts and fact ids of a build from the outputs of all its units (by name): those of
     ``built`` (clustered now) and the others (reused, whose mentions take their fact ids by
     ``mention_id``). Conflicts and statuses are found over the facts of all units."""
     facts = _in_canonical_order(
@@ -428,7 +451,7 @@ def _fact_set(
             [built.facts, *(output.facts for name, output in outputs.items() if name not in built.outputs)]
         ),
     )
-    fact_id_of_row = _fact_ids_of_rows(frame, len(mentions), outputs, built)
+    fact_id_of_row = _fact_ids_of_rows(frame, n_mentions, outputs, built)
     frame_fact_ids = fact_id_of_row[frame[CanonicalMentions.input_row].to_numpy()]
     keep = ~pd.isna(frame_fact_ids)
     # The frame is this build's own: it takes the fact ids in place when every row is published.
@@ -436,20 +459,27 @@ def _fact_set(
     published["fact_id"] = frame_fact_ids[keep]
     conflict_rows = _conflicts(facts, published, context)
     del published
-    release_freed_memory()
     contested = {row["fact_id"] for row in conflict_rows}
     facts["status"] = [
         "contested" if fact_id in contested else ("corroborated" if n_articles >= 2 else "single_source")
         for fact_id, n_articles in zip(facts.get("fact_id", []), facts.get("n_articles", []), strict=True)
     ]
-    facts_frame = (
-        columns_to_frame("facts", facts).sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
-    )
-    del facts
+    return _Found(facts=facts, conflict_rows=conflict_rows, fact_id_of_row=fact_id_of_row, outputs=outputs)
+
+
+def _fact_set(mentions: pd.DataFrame, found: _Found, context: _Context) -> FactSet:
+    """The tables and statistics of a build from what it found (its facts are dropped as they become the
+    ``facts`` table)."""
+    facts_frame = columns_to_frame("facts", found.facts)
+    found.facts = {}
+    facts_frame = facts_frame.sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
     conflicts_frame = (
-        to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
+        to_frame("conflicts", found.conflict_rows)
+        .sort_values(["conflict_id", "fact_id"])
+        .reset_index(drop=True)
     )
-    del conflict_rows
+    found.conflict_rows = []
+    fact_id_of_row = found.fact_id_of_row
     # A shallow copy: only the fact_id column is new (copy-on-write keeps the caller's frame intact).
     out = mentions.copy(deep=False)
     out["fact_id"] = pd.Series(fact_id_of_row, index=out.index, dtype=out["fact_id"].dtype)
@@ -461,7 +491,7 @@ def _fact_set(
         # Mentions that only support another fact and joined none (event story references).
         "mentions_unpublished": unpublished,
         "facts_out": len(facts_frame),
-        **_merges(list(outputs.values()), context.baseline),
+        **_merges(list(found.outputs.values()), context.baseline),
         "conflicts": int(conflicts_frame["conflict_id"].nunique()) if len(conflicts_frame) else 0,
         "thresholds": dataclasses.asdict(context.config),
     }
