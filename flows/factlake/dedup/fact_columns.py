@@ -1,10 +1,11 @@
 """Fact records held as columns: one list per field, one value per fact.
 
-A build makes one record (a dict) per fact, as the kinds' statements and conflict rules read it, but
-holds them as columns: a dict of about forty fields takes about a kilobyte, so half a million facts (a
-million mentions) would take over half a GB as dicts, and about a third of that as columns. A field a
-fact does not have is None in its column, which every reader of a record takes as missing (records are
-read with ``get`` where a field may be missing, and the ``facts`` table makes both null).
+A build makes one record (a dict) per fact, as the kinds' statements read it, but holds them as
+columns: a dict of about forty fields takes about a kilobyte, so half a million facts (a million
+mentions) would take over half a GB as dicts, and about a third of that as columns. The conflict rules
+read :class:`FactRecord` views of the columns. A field a fact does not have is None in its column, which
+every reader of a record takes as missing (records are read with ``get`` where a field may be missing,
+and the ``facts`` table makes both null).
 """
 
 from __future__ import annotations
