@@ -24,10 +24,11 @@ is unchanged since the last build reuses the output persisted then (:class:`Bloc
 blocks that new, changed or removed articles touch are clustered again. The tables then equal those of a
 full rebuild (``tests/test_incremental_dedup.py`` checks it).
 
-Blocks to cluster again are clustered one call per kind, as a build of everything does
-(:func:`cluster_by_kind`; a call per block costs more than the clustering of a small block), with the
-merges of each rule charged to the block they were made in, so that the manifest's ``merges_by_rule`` can
-be summed over reused and new blocks.
+Blocks to cluster again are clustered a batch of whole blocks per call, as a build of everything does
+(:func:`cluster_by_kind`: a call per block costs more than the clustering of a small block, a call per
+kind holds the working data of all its mentions at once), with the merges of each rule charged to the
+block they were made in, so that the manifest's ``merges_by_rule`` can be summed over reused and new
+blocks.
 
 The outputs live in ``DIR/.cache/fact_blocks.parquet``, keyed by the code fingerprint of the run (the
 package's source, the settings and the reference data: a change of any of them rebuilds every block), and
