@@ -90,9 +90,21 @@ def new_record(table: str, **values: Any) -> dict[str, Any]:
 def to_frame(table: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Records to a DataFrame with exactly the columns of ``table`` and contract-friendly dtypes."""
     schema = TABLES[table].to_schema()
-    columns = list(schema.columns)
-    frame = pd.DataFrame.from_records(list(records), columns=columns)
-    for name, column in schema.columns.items():
+    return _contract_dtypes(pd.DataFrame.from_records(list(records), columns=list(schema.columns)), table)
+
+
+def columns_to_frame(table: str, columns: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """Columns (lists of equal length) to a DataFrame with exactly the columns of ``table`` and
+    contract-friendly dtypes, as :func:`to_frame` makes of the same values as records; a column of
+    ``table`` missing from ``columns`` is null. Other columns are left out."""
+    names = list(TABLES[table].to_schema().columns)
+    frame = pd.DataFrame({name: columns[name] for name in names if name in columns}, columns=names)
+    return _contract_dtypes(frame, table)
+
+
+def _contract_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``frame`` with the dtypes of ``table``'s columns."""
+    for name, column in TABLES[table].to_schema().columns.items():
         dtype = str(column.dtype)
         if dtype.startswith("int"):
             frame[name] = frame[name].astype("int64")

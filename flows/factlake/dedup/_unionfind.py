@@ -10,6 +10,10 @@ class UnionFind:
 
     Keeping the smallest member as the root makes the result independent of the order of ``union``
     calls, so callers that sort their items first get deterministic groups.
+
+    Parents are stored as the integer objects made when the structure is, never as those the caller
+    passes: a million mentions' merges would otherwise leave a million small objects scattered among the
+    clustering's freed temporaries, and the allocator could not give their memory back.
     """
 
     def __init__(self, size: int) -> None:
@@ -28,10 +32,11 @@ class UnionFind:
         root_first, root_second = self.find(first), self.find(second)
         if root_first == root_second:
             return False
+        parent = self._parent
         if root_first < root_second:
-            self._parent[root_second] = root_first
+            parent[root_second] = parent[root_first]
         else:
-            self._parent[root_first] = root_second
+            parent[root_first] = parent[root_second]
         return True
 
     def attach(self, items: np.ndarray, roots: np.ndarray) -> None:
@@ -43,7 +48,7 @@ class UnionFind:
         """
         parent = self._parent
         for item, root in zip(items.tolist(), roots.tolist(), strict=True):
-            parent[item] = root
+            parent[item] = parent[root]  # the root's own object (it is its own parent)
 
     def roots(self) -> np.ndarray:
         """Representative of every item, as an integer array (pointer jumping over the whole forest)."""

@@ -59,7 +59,8 @@ class _Scopes:
     @classmethod
     def of(cls, frame: pd.DataFrame, fact_ids: set[str]) -> _Scopes:
         """The scopes of ``fact_ids`` from the canonical mentions ``frame``."""
-        involved = frame.loc[frame["fact_id"].isin(fact_ids)]
+        columns = ["fact_id", CanonicalMentions.story, CanonicalMentions.subject, "date_text"]
+        involved = frame.loc[frame["fact_id"].isin(fact_ids), columns]
         stories: defaultdict[str, set[object]] = defaultdict(set)
         subjects: defaultdict[str, set[str]] = defaultdict(set)
         for fact_id, story, names in zip(

@@ -24,10 +24,11 @@ is unchanged since the last build reuses the output persisted then (:class:`Bloc
 blocks that new, changed or removed articles touch are clustered again. The tables then equal those of a
 full rebuild (``tests/test_incremental_dedup.py`` checks it).
 
-Blocks to cluster again are clustered one call per kind, as a build of everything does
-(:func:`cluster_by_kind`; a call per block costs more than the clustering of a small block), with the
-merges of each rule charged to the block they were made in, so that the manifest's ``merges_by_rule`` can
-be summed over reused and new blocks.
+Blocks to cluster again are clustered a batch of whole blocks per call, as a build of everything does
+(:func:`cluster_by_kind`: a call per block costs more than the clustering of a small block, a call per
+kind holds the working data of all its mentions at once), with the merges of each rule charged to the
+block they were made in, so that the manifest's ``merges_by_rule`` can be summed over reused and new
+blocks.
 
 The outputs live in ``DIR/.cache/fact_blocks.parquet``, keyed by the code fingerprint of the run (the
 package's source, the settings and the reference data: a change of any of them rebuilds every block), and
@@ -53,8 +54,10 @@ import pyarrow.parquet as pq
 
 from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
+from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters
+from factlake.dedup.fact_columns import FactColumns
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_of
 from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
@@ -66,7 +69,7 @@ from factlake.reference import Reference
 FACT_BLOCKS_FILE = "fact_blocks.parquet"
 
 #: Version of the block rules and of a persisted block output; raise it when either changes.
-FACT_BLOCKS_VERSION = "1"
+FACT_BLOCKS_VERSION = "2"
 
 #: Schema metadata field holding the cache's key.
 _KEY_FIELD = b"factlake_fact_blocks_key"
@@ -89,8 +92,9 @@ class BlockOutput:
     """What fact dedup made of one block.
 
     Attributes:
-        facts: Its fact records: the ``facts`` columns but ``status``, and the working fields conflicts
-            read (:class:`factlake.dedup.frames.FactWorkingFields`).
+        facts: Its fact records as columns (:mod:`factlake.dedup.fact_columns`): the ``facts`` columns
+            but ``status``, and the working fields conflicts read
+            (:class:`factlake.dedup.frames.FactWorkingFields`).
         fact_ids: The fact id of each of its mentions, by ``mention_id`` (None: a mention of a group its
             kind does not publish).
         rules: Its merges by rule (``merges_by_rule`` of the manifest).
@@ -98,7 +102,7 @@ class BlockOutput:
             published no mention).
     """
 
-    facts: list[dict[str, Any]]
+    facts: FactColumns
     fact_ids: dict[str, str | None]
     rules: dict[str, int]
     scope: dict[str, dict[str, int]]
@@ -297,6 +301,10 @@ class _ChargedRules(Counter):
         super().__setitem__(key, value)
 
 
+#: Mentions clustered in one call at most, unless one unit has more (:func:`cluster_by_kind`).
+BATCH_MENTIONS = 200_000
+
+
 def cluster_by_kind(
     frame: pd.DataFrame,
     codes: np.ndarray,
@@ -305,9 +313,11 @@ def cluster_by_kind(
     config: DedupConfig,
     reference: Reference,
 ) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
-    """Cluster each kind's mentions of ``frame`` at once, as a build of all mentions does, charging the
-    merges of each rule to the units (``codes``) they were made in. Units are independent, so this is
-    what clustering each unit alone gives, without the cost of a call per unit.
+    """Cluster each kind's mentions of ``frame`` in batches of whole units (about
+    :data:`BATCH_MENTIONS` mentions each), charging the merges of each rule to the units (``codes``)
+    they were made in. Units are independent, so this is what clustering each unit alone gives, without
+    the cost of a call per unit, and what clustering the whole kind at once gives, without holding the
+    working data of all its mentions at once.
 
     Raises:
         Unattributed: When a kind's merges cannot be charged to units.
@@ -315,15 +325,36 @@ def cluster_by_kind(
     log = _UnionLog(len(frame), codes)
     unit_rules: list[Counter[str]] = [Counter() for _ in range(n_units)]
     found: dict[str, list[Clusters]] = {}
+    fact_types = frame["fact_type"].to_numpy(dtype=object)
     for name, kind in kinds.items():
-        part = frame[frame["fact_type"] == name]
-        if part.empty:
-            continue
-        rules = _ChargedRules(log, unit_rules)
-        found[name] = [kind.cluster(part, config, reference, log, rules)]
-        if log.pending:
-            raise Unattributed
+        rows = np.flatnonzero(fact_types == name)
+        for batch in unit_batches(codes[rows], BATCH_MENTIONS):
+            rules = _ChargedRules(log, unit_rules)
+            found.setdefault(name, []).append(
+                kind.cluster(frame.iloc[rows[batch]], config, reference, log, rules)
+            )
+            if log.pending:
+                raise Unattributed
+            release_freed_memory()  # the batch's working data, before the next batch makes its own
     return log, unit_rules, found
+
+
+def unit_batches(codes: np.ndarray, limit: int) -> list[np.ndarray]:
+    """Rows (indexes into ``codes``, increasing) of batches of whole units of about ``limit`` rows: units
+    in order of their first row, a batch closed once it holds ``limit`` rows or more."""
+    if not len(codes):
+        return []
+    units, first, sizes = np.unique(codes, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    batch_of_unit = np.empty(len(units), dtype=np.int64)
+    batch, filled = 0, 0
+    for unit, size in zip(order.tolist(), sizes[order].tolist(), strict=True):
+        if filled >= limit:
+            batch, filled = batch + 1, 0
+        batch_of_unit[unit] = batch
+        filled += size
+    batch_of_row = batch_of_unit[np.searchsorted(units, codes)]
+    return [np.flatnonzero(batch_of_row == number) for number in range(batch + 1)]
 
 
 def cluster_by_unit(
@@ -358,7 +389,6 @@ def merged_clusters(parts: list[Clusters]) -> Clusters:
     merged = Clusters()  # also for a kind without mentions
     for part in parts:
         merged.groups.update(part.groups)
-        merged.normalized.update(part.normalized)
         merged.unpublished = merged.unpublished | part.unpublished
     return merged
 

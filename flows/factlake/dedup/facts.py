@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ import numpy as np
 import pandas as pd
 
 from factlake.config import DedupConfig
+from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
+from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters, Group
 from factlake.dedup.fact_blocks import (
@@ -53,11 +56,12 @@ from factlake.dedup.fact_blocks import (
     cluster_by_unit,
     merged_clusters,
 )
+from factlake.dedup.fact_columns import FactColumns, take
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
-from factlake.records import stable_id, to_frame
+from factlake.records import columns_to_frame, stable_id, to_frame
 from factlake.reference import Reference
 
 
@@ -138,15 +142,27 @@ def build_facts(
         # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
     frame = canonical_frame(mentions, articles)
+    release_freed_memory()
     # Counters a kind sets even when it has no mention (``quantity_identical: 0``) are kept as they are.
     baseline: Counter[str] = Counter()
     for kind in kinds.values():
         kind.cluster(frame.iloc[:0], config, reference, UnionFind(0), baseline)
     context = _Context(kinds, articles, config, reference, baseline)
+    blocks = None
     if previous is not None:
-        return _build_incrementally(mentions, frame, previous, context)
-    built = _build_units(frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False)
-    return _fact_set(mentions, frame, built.outputs, built, context)
+        found, blocks = _build_incrementally(len(mentions), frame, previous, context)
+    else:
+        built = _build_units(
+            frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False
+        )
+        found = _found(len(mentions), frame, built.outputs, built, context)
+        del built
+    # The canonical frame is done with: the tables are made without it.
+    del frame
+    release_freed_memory()
+    fact_set = _fact_set(mentions, found, context)
+    fact_set.blocks = blocks
+    return fact_set
 
 
 @dataclass
@@ -162,9 +178,10 @@ class _Context:
 
 
 def _build_incrementally(
-    mentions: pd.DataFrame, frame: pd.DataFrame, previous: FactBlocks, context: _Context
-) -> FactSet:
-    """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks."""
+    n_mentions: int, frame: pd.DataFrame, previous: FactBlocks, context: _Context
+) -> tuple[_Found, FactBlocks]:
+    """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks, and the
+    block outputs it leaves for the next build."""
     keys = block_keys(frame, context.reference)
     fingerprints = block_fingerprints(frame, context.articles, keys)
     reused = {name for name, fingerprint in fingerprints.items() if fingerprint in previous.encoded}
@@ -173,18 +190,20 @@ def _build_incrementally(
     built = _build_units(part, keys[fresh], context, keep_mention_ids=True)
     del part
     blocks = FactBlocks(previous.key, reused=len(reused), computed=len(built.outputs))
+    facts_of_unit = built.facts_by_unit()
     outputs = {}
     for name, fingerprint in fingerprints.items():
         if name in reused:
             blocks.encoded[fingerprint] = previous.encoded[fingerprint]
             outputs[name] = BlockOutput.decode(previous.encoded[fingerprint])
         else:
-            # Encoded before conflicts add fields to the facts.
-            blocks.encoded[fingerprint] = built.outputs[name].encode()
+            # The block's own facts are persisted with it (the build keeps them in ``built.facts``).
+            own = dataclasses.replace(
+                built.outputs[name], facts=take(built.facts, facts_of_unit.get(name, []))
+            )
+            blocks.encoded[fingerprint] = own.encode()
             outputs[name] = built.outputs[name]
-    fact_set = _fact_set(mentions, frame, outputs, built, context)
-    fact_set.blocks = blocks
-    return fact_set
+    return _found(n_mentions, frame, outputs, built, context), blocks
 
 
 @dataclass
@@ -192,14 +211,25 @@ class _Built:
     """Facts made of some units of a canonical frame (blocks, or whole kinds).
 
     Attributes:
-        outputs: Output of every unit, by its name.
+        outputs: Output of every unit, by its name (without its facts: they are in ``facts``).
+        facts: The facts of all units, in canonical order of their representatives.
+        fact_units: The unit (its name) of every fact.
         input_rows: Input rows (of ``mentions``) of the frame that was clustered.
         fact_ids: Their fact ids (None: unpublished).
     """
 
     outputs: dict[str, BlockOutput]
+    facts: FactColumns
+    fact_units: list[str]
     input_rows: np.ndarray
     fact_ids: np.ndarray
+
+    def facts_by_unit(self) -> dict[str, list[int]]:
+        """The indexes (in ``facts``) of every unit's facts, by unit name."""
+        indexes: dict[str, list[int]] = {}
+        for index, unit in enumerate(self.fact_units):
+            indexes.setdefault(unit, []).append(index)
+        return indexes
 
 
 def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
@@ -218,6 +248,7 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     except Unattributed:
         uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
     clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
+    del found
 
     roots = uf.roots() if len(frame) else np.array([], dtype=np.int64)
     published, roots = _published(frame, roots, clusters)
@@ -225,22 +256,22 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     fact_index = np.searchsorted(representative_positions, roots)
     # The frame's index is its canonical positions (rows of unpublished groups left out).
     representatives = published.loc[representative_positions]
-    # Missing values become None (string columns would otherwise give NaN, which is truthy).
-    rows = _records(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
-    fact_units = codes[representative_positions].tolist()
+    # Missing values become None (string columns would otherwise give NaN, which is truthy). Columns, not
+    # a dict per fact: at a million mentions, half a million dicts take hundreds of MB.
+    rows = _columns(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
+    fact_units = codes[representative_positions]
     fact_ids = _fact_ids(rows)
     published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
     totals = _aggregate(published, fact_index, len(fact_ids), context.articles)
     facts = _facts(
         published, representative_positions.tolist(), fact_ids, rows, totals, context.kinds, clusters
     )
-    for fact, row in zip(facts, rows, strict=True):
-        fact[_REPRESENTATIVE] = row["mention_id"]
     row_fact_ids = np.full(len(frame), None, dtype=object)
     row_fact_ids[published.index.to_numpy()] = np.array(fact_ids, dtype=object)[fact_index]
     # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
     del rows, totals, clusters, representatives, roots, fact_index
-    outputs = _split_by_unit(names, fact_units, facts, unit_rules, _merge_scopes(published, codes))
+    release_freed_memory()
+    outputs = _outputs(names, unit_rules, _merge_scopes(published, codes))
     if keep_mention_ids:
         for mention_id, code, fact_id in zip(
             frame["mention_id"].tolist(), codes.tolist(), row_fact_ids.tolist(), strict=True
@@ -248,27 +279,21 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
             outputs[str(names[code])].fact_ids[mention_id] = fact_id
     return _Built(
         outputs=outputs,
+        facts=facts,
+        fact_units=[str(name) for name in names[fact_units]],
         input_rows=frame[CanonicalMentions.input_row].to_numpy(),
         fact_ids=row_fact_ids,
     )
 
 
-def _split_by_unit(
-    names: np.ndarray,
-    fact_units: list[int],
-    facts: list[dict[str, Any]],
-    unit_rules: list[Counter[str]],
-    scopes: dict[int, dict[str, dict[str, int]]],
+def _outputs(
+    names: np.ndarray, unit_rules: list[Counter[str]], scopes: dict[int, dict[str, dict[str, int]]]
 ) -> dict[str, BlockOutput]:
-    """The output of every unit: its facts (those whose representative is one of its rows, ``fact_units``
-    tells whose), merges and scopes."""
-    outputs = [
-        BlockOutput(facts=[], fact_ids={}, rules=dict(rules), scope=scopes.get(code, {}))
-        for code, rules in enumerate(unit_rules)
-    ]
-    for fact, unit in zip(facts, fact_units, strict=True):
-        outputs[unit].facts.append(fact)
-    return {str(name): output for name, output in zip(names, outputs, strict=True)}
+    """The output of every unit, by name: its merges and scopes (its facts are left to :class:`_Built`)."""
+    return {
+        str(name): BlockOutput(facts={}, fact_ids={}, rules=dict(rules), scope=scopes.get(code, {}))
+        for code, (name, rules) in enumerate(zip(names, unit_rules, strict=True))
+    }
 
 
 def _published(
@@ -310,36 +335,46 @@ def _merge_scopes(published: pd.DataFrame, codes: np.ndarray) -> dict[int, dict[
     }
 
 
-def _fact_ids(rows: list[dict[str, Any]]) -> list[str]:
-    """The id of every fact: ``stable_id(fact_type, mention_id)`` of its representative's row.
+def _fact_ids(rows: dict[str, list[Any]]) -> list[str]:
+    """The id of every fact: ``stable_id(fact_type, mention_id)`` of its representative's row (``rows``:
+    the representatives' columns).
 
     Mention ids are unique, so fact ids are too; and a mention id is its article, kind and offsets, so
     the fact id survives every change of the names, dates or wordings its mentions carry.
     """
-    return [stable_id(row["fact_type"], row["mention_id"]) for row in rows]
+    return [
+        stable_id(fact_type, mention_id)
+        for fact_type, mention_id in zip(rows["fact_type"], rows["mention_id"], strict=True)
+    ]
 
 
 def _facts(
     frame: pd.DataFrame,
     positions: list[int],
     fact_ids: list[str],
-    rows: list[dict[str, Any]],
+    rows: dict[str, list[Any]],
     totals: dict[str, list[Any]],
     kinds: dict[str, FactKind],
     clusters: dict[str, Clusters],
-) -> list[dict[str, Any]]:
-    """Fact records (``facts`` columns but ``status``, and :class:`FactWorkingFields`), one per
-    representative."""
+) -> FactColumns:
+    """Fact records (``facts`` columns but ``status``, :class:`FactWorkingFields` and their
+    representative's mention id), one per representative (``rows``: the representatives' columns)."""
     fields: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
         fields.update(kind.fact_fields(frame[frame["fact_type"] == name]))
-    facts: list[dict[str, Any]] = []
-    for number, (position, fact_id, row) in enumerate(zip(positions, fact_ids, rows, strict=True)):
+    facts: FactColumns = {}
+    names = list(rows)
+    # One representative's row at a time, as a dict: the kinds' statements read facts by name.
+    for number, (position, fact_id, *values) in enumerate(
+        zip(positions, fact_ids, *rows.values(), strict=True)
+    ):
+        row = dict(zip(names, values, strict=True))
         kind = kinds[row["fact_type"]]
         fact = _fact(fact_id, row, clusters[kind.name].groups.get(position), totals, number)
-        fact.update(fields.get(fact_id, {}))
+        fact.update(fields.pop(fact_id, {}))
         fact["statement"] = kind.statement(fact)
-        facts.append(fact)
+        fact[_REPRESENTATIVE] = row["mention_id"]
+        fact_columns.append(facts, fact)
     return facts
 
 
@@ -365,7 +400,7 @@ def _fact(
         "actors": [],
         "action": row["action"],
         "location": (group.location if group else None) or row["location"],
-        "event_date": dt.date.fromordinal(period[0]) if period else None,
+        "event_date": _day(period[0]) if period else None,
         "date_precision": period_precision(period) if period else None,
         "n_mentions": totals["n_mentions"][number],
         "n_articles": totals["n_articles"][number],
@@ -387,48 +422,64 @@ def _fact(
     return fact
 
 
-def _fact_set(
-    mentions: pd.DataFrame,
-    frame: pd.DataFrame,
-    outputs: dict[str, BlockOutput],
-    built: _Built,
-    context: _Context,
-) -> FactSet:
-    """The tables and statistics of a build from the outputs of all its units (by name): those of
+@dataclass
+class _Found:
+    """What a build found, before its tables are made.
+
+    Attributes:
+        facts: The facts of all units, in canonical order of their representatives, with ``status``.
+        conflict_rows: The ``conflicts`` rows.
+        fact_id_of_row: The fact id of every input row of the mentions (None: unpublished).
+        outputs: The output of every unit (for the merge counts).
+    """
+
+    facts: FactColumns
+    conflict_rows: list[dict[str, Any]]
+    fact_id_of_row: np.ndarray
+    outputs: dict[str, BlockOutput]
+
+
+def _found(
+    n_mentions: int, frame: pd.DataFrame, outputs: dict[str, BlockOutput], built: _Built, context: _Context
+) -> _Found:
+    """The facts, conflicts and fact ids of a build from the outputs of all its units (by name): those of
     ``built`` (clustered now) and the others (reused, whose mentions take their fact ids by
     ``mention_id``). Conflicts and statuses are found over the facts of all units."""
-    position_of = dict(zip(frame["mention_id"].tolist(), frame.index.tolist(), strict=True))
-    facts = [(name, fact) for name, output in outputs.items() for fact in output.facts]
-    # Facts in canonical order of their representatives, as one build over all units makes them.
-    facts.sort(key=lambda item: position_of[item[1][_REPRESENTATIVE]])
-    fact_id_of_row = _fact_ids_of_rows(frame, len(mentions), outputs, built)
+    facts = _in_canonical_order(
+        frame,
+        fact_columns.concat(
+            [built.facts, *(output.facts for name, output in outputs.items() if name not in built.outputs)]
+        ),
+    )
+    fact_id_of_row = _fact_ids_of_rows(frame, n_mentions, outputs, built)
     frame_fact_ids = fact_id_of_row[frame[CanonicalMentions.input_row].to_numpy()]
     keep = ~pd.isna(frame_fact_ids)
     # The frame is this build's own: it takes the fact ids in place when every row is published.
     published = frame if keep.all() else frame[keep].copy()
     published["fact_id"] = frame_fact_ids[keep]
-    fact_rows = [fact for _, fact in facts]
-    del facts
-    conflict_rows: list[dict[str, Any]] = []
-    for name, kind in context.kinds.items():
-        kind_facts = [fact for fact in fact_rows if fact["fact_type"] == name]
-        for fact in kind_facts:
-            if fact["_period"] is not None:
-                fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
-        conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
+    conflict_rows = _conflicts(facts, published, context)
     del published
     contested = {row["fact_id"] for row in conflict_rows}
-    for fact in fact_rows:
-        fact["status"] = (
-            "contested"
-            if fact["fact_id"] in contested
-            else ("corroborated" if fact["n_articles"] >= 2 else "single_source")
-        )
-    facts_frame = to_frame("facts", fact_rows).sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
+    facts["status"] = [
+        "contested" if fact_id in contested else ("corroborated" if n_articles >= 2 else "single_source")
+        for fact_id, n_articles in zip(facts.get("fact_id", []), facts.get("n_articles", []), strict=True)
+    ]
+    return _Found(facts=facts, conflict_rows=conflict_rows, fact_id_of_row=fact_id_of_row, outputs=outputs)
+
+
+def _fact_set(mentions: pd.DataFrame, found: _Found, context: _Context) -> FactSet:
+    """The tables and statistics of a build from what it found (its facts are dropped as they become the
+    ``facts`` table)."""
+    facts_frame = columns_to_frame("facts", found.facts)
+    found.facts = {}
+    facts_frame = facts_frame.sort_values(["fact_type", "fact_id"]).reset_index(drop=True)
     conflicts_frame = (
-        to_frame("conflicts", conflict_rows).sort_values(["conflict_id", "fact_id"]).reset_index(drop=True)
+        to_frame("conflicts", found.conflict_rows)
+        .sort_values(["conflict_id", "fact_id"])
+        .reset_index(drop=True)
     )
-    del fact_rows, conflict_rows
+    found.conflict_rows = []
+    fact_id_of_row = found.fact_id_of_row
     # A shallow copy: only the fact_id column is new (copy-on-write keeps the caller's frame intact).
     out = mentions.copy(deep=False)
     out["fact_id"] = pd.Series(fact_id_of_row, index=out.index, dtype=out["fact_id"].dtype)
@@ -440,11 +491,39 @@ def _fact_set(
         # Mentions that only support another fact and joined none (event story references).
         "mentions_unpublished": unpublished,
         "facts_out": len(facts_frame),
-        **_merges(list(outputs.values()), context.baseline),
+        **_merges(list(found.outputs.values()), context.baseline),
         "conflicts": int(conflicts_frame["conflict_id"].nunique()) if len(conflicts_frame) else 0,
         "thresholds": dataclasses.asdict(context.config),
     }
     return FactSet(mentions=out, facts=facts_frame, conflicts=conflicts_frame, stats=stats)
+
+
+def _in_canonical_order(frame: pd.DataFrame, facts: FactColumns) -> FactColumns:
+    """``facts`` in canonical order of their representatives (the frame's positions), as one build over
+    all units makes them."""
+    if not facts:
+        return facts
+    positions = pd.Index(frame["mention_id"]).get_indexer(facts[_REPRESENTATIVE])
+    order = np.argsort(positions, kind="stable")
+    if (order == np.arange(len(order))).all():
+        return facts
+    return fact_columns.take(facts, order.tolist())
+
+
+def _conflicts(facts: FactColumns, published: pd.DataFrame, context: _Context) -> list[dict[str, Any]]:
+    """The ``conflicts`` rows of every kind among its facts, as records (only for kinds that find any:
+    :meth:`FactKind.conflicts` finds none unless a kind says how)."""
+    conflict_rows: list[dict[str, Any]] = []
+    fact_types = facts.get("fact_type", [])
+    for name, kind in context.kinds.items():
+        if type(kind).conflicts is FactKind.conflicts:
+            continue
+        kind_facts = fact_columns.records(facts, [index for index, of in enumerate(fact_types) if of == name])
+        for fact in kind_facts:
+            if fact["_period"] is not None:
+                fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
+        conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
+    return conflict_rows
 
 
 def _fact_ids_of_rows(
@@ -543,8 +622,8 @@ def _aggregate(
         "n_articles": np.bincount(supporting_fact, minlength=n_facts).tolist(),
         "sources": sources,
         "n_sources": [len(names) for names in sources],
-        "first_published": [_date_of(value) for value in first.tolist()],
-        "last_published": [_date_of(value) for value in last.tolist()],
+        "first_published": _dates_of(first),
+        "last_published": _dates_of(last),
         "n_mentions": np.bincount(fact_index, minlength=n_facts).tolist(),
         "confidence": confidence.tolist(),
         "value_low": value_low.tolist(),
@@ -552,19 +631,30 @@ def _aggregate(
     }
 
 
-def _date_of(ordinal: float) -> dt.date | None:
-    return None if math.isnan(ordinal) else dt.date.fromordinal(int(ordinal))
+def _dates_of(ordinals: np.ndarray) -> list[dt.date | None]:
+    """The dates of day ``ordinals`` (NaN: None), one object per distinct day (facts share a few thousand
+    days: a date object per fact would take tens of MB at a million mentions)."""
+    known = ~np.isnan(ordinals)
+    days, codes = np.unique(ordinals[known].astype(np.int64), return_inverse=True)
+    dates = np.full(len(ordinals), None, dtype=object)
+    dates[known] = np.array([_day(day) for day in days.tolist()], dtype=object)[codes]
+    return dates.tolist()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as dicts, missing scalars as None (column-wise: far faster than ``to_dict``)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _day(ordinal: int) -> dt.date:
+    """The date of a day ordinal, one object per day (see :func:`_dates_of`)."""
+    return dt.date.fromordinal(ordinal)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Columns of ``frame`` as lists, missing scalars as None."""
     columns = {}
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=object).copy()
         values[pd.isna(values)] = None
         columns[name] = values.tolist()
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    return columns
 
 
 __all__ = ["FactSet", "build_facts"]

@@ -252,7 +252,8 @@ class QuantityKind(FactKind):
         past of its articles.
         """
         classes = unit_classes(reference)
-        recent = _recent_facts(frame[frame["fact_type"] == self.name], config)
+        columns = ["fact_id", "event_date", "date_precision", "date_text", CanonicalMentions.published]
+        recent = _recent_facts(frame.loc[frame["fact_type"] == self.name, columns], config)
         for fact in facts:
             unit_class, scope = classes.unit((fact["unit"] or "").lower().strip())
             if fact["measure"] in DIMENSION_MEASURES and fact.get("unit_normalized"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ def _content_bigrams(words: list[str]) -> set[str]:
 
 
 #: Candidate pairs expanded at once while probing postings (bounds the memory of one step).
-_PROBE_CHUNK = 4_000_000
+_PROBE_CHUNK = 1_000_000
 
 
 def quote_match(
@@ -117,14 +118,13 @@ def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rule
         wording_words,
         attributed_speakers,
     )
-    pairs = _quote_candidate_pairs(variants, config)
-    matched, rule_names, closeness = _matching_quote_pairs(variants, pairs, config)
+    pairs, rule_names, closeness = _matching_quote_pairs(variants, config)
     story_at = part[CanonicalMentions.story]
     _join_representatives(
         variants,
-        (pairs[0][matched], pairs[1][matched]),
-        rule_names[matched],
-        closeness[matched],
+        pairs,
+        rule_names,
+        closeness,
         story_at.loc[variants.positions].to_numpy(dtype=object),
         uf,
         rules,
@@ -311,9 +311,15 @@ def _prefix_lengths(sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.where(sizes > 0, lengths, 0)
 
 
-def _quote_candidate_pairs(variants: _QuoteVariants, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+def _quote_candidate_pairs(
+    variants: _QuoteVariants, config: DedupConfig
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Pairs (earlier, later) of variants of one speaker where the later one holds a token of the earlier
-    one's prefix, sorted; as two arrays of variant indexes.
+    one's prefix, sorted; as batches of two arrays of variant indexes.
+
+    A batch holds every pair of a range of earlier variants (the ranges follow one another), so the
+    batches in turn are all pairs in sorted order, each pair once, and the memory of one step is that
+    of one batch (about :data:`_PROBE_CHUNK` postings read) however many pairs there are in all.
 
     Tokens are words and content bigrams, ranked rarest first (ties by the token itself) over all
     variants. An attributed variant's prefix is its rarest words under the looser of the containment and
@@ -322,18 +328,19 @@ def _quote_candidate_pairs(variants: _QuoteVariants, config: DedupConfig) -> tup
     """
     tokens, row_variant, row_token = variants.tokens, variants.row_variant, variants.row_token
     if not tokens:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return
     frequency = np.bincount(row_token, minlength=len(tokens)).tolist()
     ranked = sorted(range(len(tokens)), key=lambda token: (frequency[token], tokens[token]))
     rank = np.empty(len(tokens), dtype=np.int64)
     rank[np.array(ranked, dtype=np.int64)] = np.arange(len(tokens), dtype=np.int64)
 
-    # Prefixes: the first tokens of each (variant, kind) in rank order.
+    # Prefixes: the first tokens of each (variant, kind) in rank order. Arrays over every (variant,
+    # token) row are freed as soon as they are used: at a million mentions each takes tens of MB.
     order = np.lexsort((rank[row_token], variants.row_bigram, row_variant))
     sorted_variant, sorted_bigram = row_variant[order], variants.row_bigram[order]
-    group = sorted_variant * 2 + sorted_bigram
-    boundaries = np.flatnonzero(np.diff(group, prepend=-1))
+    boundaries = np.flatnonzero(np.diff(sorted_variant * 2 + sorted_bigram, prepend=-1))
     within = np.arange(len(order)) - np.repeat(boundaries, np.diff(np.append(boundaries, len(order))))
+    del boundaries
     loose = min(config.quote_containment_threshold, config.quote_similarity_threshold)
     word_threshold = np.where(variants.attributed, loose, config.unattributed_quote_threshold)
     word_prefix = _prefix_lengths(variants.n_words[variants.wordings], word_threshold)
@@ -346,29 +353,37 @@ def _quote_candidate_pairs(variants: _QuoteVariants, config: DedupConfig) -> tup
         0,
     )
     in_prefix = within < np.where(sorted_bigram, bigram_prefix[sorted_variant], word_prefix[sorted_variant])
+    del within, sorted_bigram
+    # Probes in the order of ``order``: by variant, so a range of probes is a range of earlier variants.
+    probe_rows, probe_variants = order[in_prefix], sorted_variant[in_prefix]
+    del order, sorted_variant, in_prefix
 
     # Postings: (speaker, token) keys of every row; probes: keys of prefix rows.
     key = variants.speakers[row_variant] * len(tokens) + row_token
+    probe_keys = key[probe_rows]
+    del probe_rows
     postings = np.lexsort((row_variant, key))
     posting_keys, posting_variants = key[postings], row_variant[postings]
-    probe_keys, probe_variants = key[order][in_prefix], sorted_variant[in_prefix]
+    del key, postings
     first = np.searchsorted(posting_keys, probe_keys, side="left")
     counts = np.searchsorted(posting_keys, probe_keys, side="right") - first
+    del probe_keys
     n_variants = len(variants.positions)
-    found = [np.empty(0, dtype=np.int64)]
     ends = np.cumsum(counts)
     start = 0
-    while start < len(probe_keys):
+    while start < len(probe_variants):
         stop = max(int(np.searchsorted(ends, ends[start] - counts[start] + _PROBE_CHUNK)), start + 1)
+        # Whole earlier variants: the batch takes every probe of its last one.
+        stop = int(np.searchsorted(probe_variants, probe_variants[stop - 1], side="right"))
         chunk_counts = counts[start:stop]
         earlier = np.repeat(probe_variants[start:stop], chunk_counts)
         offsets = np.repeat(first[start:stop] - (np.cumsum(chunk_counts) - chunk_counts), chunk_counts)
         later = posting_variants[np.arange(len(earlier), dtype=np.int64) + offsets]
         keep = later > earlier
-        found.append(sorted_unique(earlier[keep] * n_variants + later[keep]))
+        pairs = sorted_unique(earlier[keep] * n_variants + later[keep])
+        del earlier, offsets, later, keep
+        yield pairs // n_variants, pairs % n_variants
         start = stop
-    pairs = sorted_unique(np.concatenate(found))
-    return pairs // n_variants, pairs % n_variants
 
 
 #: Speakers with at most this many 64-bit words of distinct tokens (of one kind) have their variants'
@@ -377,46 +392,68 @@ _BITSET_WORDS = 8
 _BITSET_CHUNK = 1_000_000
 
 
+@dataclass
+class _TokenBits:
+    """The token sets (words, or content bigrams) of every variant as bit sets, where they fit.
+
+    Each speaker's distinct tokens are numbered from 0, so a variant's set fits in a few 64-bit words
+    when the speaker's vocabulary is small (always, for most speakers). Made once per kind of token and
+    read by every batch of pairs (:func:`_shared_tokens`).
+
+    Attributes:
+        bigram: Whether the tokens are content bigrams (else words).
+        bits: ``width`` 64-bit words per variant (zero for variants of speakers that do not fit).
+        fits_speaker: Whether each speaker's vocabulary fits in ``width`` words.
+    """
+
+    bigram: bool
+    bits: np.ndarray
+    fits_speaker: np.ndarray
+
+    @classmethod
+    def of(cls, variants: _QuoteVariants, bigram: bool) -> _TokenBits:
+        """The bit sets of every variant's words (or bigrams)."""
+        rows = variants.row_bigram == bigram
+        row_variant = variants.row_variant[rows]
+        row_speaker = variants.speakers[row_variant]
+        key = row_speaker * max(len(variants.tokens), 1) + variants.row_token[rows]
+        distinct = sorted_unique(key)
+        speaker_of_distinct = distinct // max(len(variants.tokens), 1)
+        local = np.searchsorted(distinct, key) - np.searchsorted(speaker_of_distinct, row_speaker)
+        vocabulary = np.bincount(speaker_of_distinct, minlength=int(variants.speakers.max(initial=0)) + 1)
+        n_words = np.minimum((vocabulary + 63) // 64, _BITSET_WORDS + 1)
+        width = int(n_words[n_words <= _BITSET_WORDS].max(initial=1))
+        fits_speaker = n_words <= width
+
+        bits = np.zeros((len(variants.positions), width), dtype=np.uint64)
+        fits_row = fits_speaker[row_speaker]
+        np.bitwise_or.at(
+            bits.reshape(-1),
+            row_variant[fits_row] * width + local[fits_row] // 64,
+            np.left_shift(np.uint64(1), (local[fits_row] % 64).astype(np.uint64)),
+        )
+        return cls(bigram=bigram, bits=bits, fits_speaker=fits_speaker)
+
+
 def _shared_tokens(
     variants: _QuoteVariants,
-    bigram: bool,
+    token_bits: _TokenBits,
     earlier: np.ndarray,
     later: np.ndarray,
 ) -> np.ndarray:
-    """Number of words (or bigrams) two variants of one speaker share, for every pair of indexes.
-
-    Each speaker's distinct tokens are numbered from 0, so a variant's set fits in a few 64-bit words
-    when the speaker's vocabulary is small (always, for most speakers) and pairs are counted with
-    vectorized AND and bit counts.
-    """
-    rows = variants.row_bigram == bigram
-    row_variant = variants.row_variant[rows]
-    row_speaker = variants.speakers[row_variant]
-    key = row_speaker * max(len(variants.tokens), 1) + variants.row_token[rows]
-    distinct = sorted_unique(key)
-    speaker_of_distinct = distinct // max(len(variants.tokens), 1)
-    local = np.searchsorted(distinct, key) - np.searchsorted(speaker_of_distinct, row_speaker)
-    vocabulary = np.bincount(speaker_of_distinct, minlength=int(variants.speakers.max(initial=0)) + 1)
-    n_words = np.minimum((vocabulary + 63) // 64, _BITSET_WORDS + 1)
-    width = int(n_words[n_words <= _BITSET_WORDS].max(initial=1))
-    fits_speaker = n_words <= width
-
-    bits = np.zeros((len(variants.positions), width), dtype=np.uint64)
-    fits_row = fits_speaker[row_speaker]
-    np.bitwise_or.at(
-        bits.reshape(-1),
-        row_variant[fits_row] * width + local[fits_row] // 64,
-        np.left_shift(np.uint64(1), (local[fits_row] % 64).astype(np.uint64)),
-    )
+    """Number of words (or bigrams, as ``token_bits`` holds) two variants of one speaker share, for every
+    pair of indexes: vectorized AND and bit counts where the speaker's tokens fit in bit sets, Python set
+    intersections otherwise."""
+    bits = token_bits.bits
     shared = np.zeros(len(earlier), dtype=np.int64)
-    as_bits = fits_speaker[variants.speakers[earlier]]
+    as_bits = token_bits.fits_speaker[variants.speakers[earlier]]
     pairs = np.flatnonzero(as_bits)
     for start in range(0, len(pairs), _BITSET_CHUNK):
         chunk = pairs[start : start + _BITSET_CHUNK]
         common = bits[earlier[chunk]] & bits[later[chunk]]
         shared[chunk] = np.bitwise_count(common).sum(axis=1, dtype=np.int64)
     others = np.flatnonzero(~as_bits)
-    sets = variants.bigrams if bigram else variants.words
+    sets = variants.bigrams if token_bits.bigram else variants.words
     wordings = variants.wordings
     shared[others] = np.fromiter(
         (
@@ -433,18 +470,38 @@ _QUOTE_RULES = np.array([None, "near_identical", "containment", "translation"], 
 
 
 def _matching_quote_pairs(
-    variants: _QuoteVariants, pairs: tuple[np.ndarray, np.ndarray], config: DedupConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which candidate pairs match and under which rule, exactly as :func:`quote_match` decides.
+    variants: _QuoteVariants, config: DedupConfig
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """The candidate pairs (:func:`_quote_candidate_pairs`) that match, exactly as :func:`quote_match`
+    decides, found batch by batch so that only the matching ones are held.
 
     Returns:
-        A boolean mask over the pairs, the rule name of every pair (None where they do not match) and
+        The matching (earlier, later) variant indexes, sorted; the rule name of every matching pair; and
         its closeness: the share of the shorter wording's words found in the other.
     """
-    earlier, later = variants.wordings[pairs[0]], variants.wordings[pairs[1]]
-    shared = _shared_tokens(variants, False, pairs[0], pairs[1])
+    words, bigrams = _TokenBits.of(variants, bigram=False), _TokenBits.of(variants, bigram=True)
+    found = [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), _QUOTE_RULES[:0], np.empty(0))]
+    for earlier, later in _quote_candidate_pairs(variants, config):
+        matched, rule_names, closeness = _matching_batch(variants, (words, bigrams), earlier, later, config)
+        found.append((earlier[matched], later[matched], rule_names[matched], closeness[matched]))
+    earlier, later, rule_names, closeness = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return (earlier, later), rule_names, closeness
+
+
+def _matching_batch(
+    variants: _QuoteVariants,
+    token_bits: tuple[_TokenBits, _TokenBits],
+    earlier_variants: np.ndarray,
+    later_variants: np.ndarray,
+    config: DedupConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which pairs of a batch match (a mask), under which rule (None where none does) and how closely
+    (see :func:`_matching_quote_pairs`); ``token_bits`` holds the variants' words and bigrams."""
+    words, bigrams = token_bits
+    earlier, later = variants.wordings[earlier_variants], variants.wordings[later_variants]
+    shared = _shared_tokens(variants, words, earlier_variants, later_variants)
     n_words_earlier, n_words_later = variants.n_words[earlier], variants.n_words[later]
-    attributed = variants.attributed[pairs[0]]
+    attributed = variants.attributed[earlier_variants]
     rule = np.zeros(len(earlier), dtype=np.int64)
 
     union = n_words_earlier + n_words_later - shared
@@ -460,7 +517,7 @@ def _matching_quote_pairs(
     rule[contained] = 2
 
     pending = np.flatnonzero(long_enough & ~contained)
-    shared_bigrams = _shared_tokens(variants, True, pairs[0][pending], pairs[1][pending])
+    shared_bigrams = _shared_tokens(variants, bigrams, earlier_variants[pending], later_variants[pending])
     smaller_bigrams = np.minimum(variants.n_bigrams[earlier[pending]], variants.n_bigrams[later[pending]])
     overlap = np.divide(
         shared_bigrams, smaller_bigrams, out=np.zeros(len(pending)), where=smaller_bigrams > 0

@@ -1,0 +1,105 @@
+"""Fact records held as columns: one list per field, one value per fact.
+
+A build makes one record (a dict) per fact, as the kinds' statements read it, but holds them as
+columns: a dict of about forty fields takes about a kilobyte, so half a million facts (a million
+mentions) would take over half a GB as dicts, and about a third of that as columns. The conflict rules
+read :class:`FactRecord` views of the columns. A field a fact does not have is None in its column, which
+every reader of a record takes as missing (records are read with ``get`` where a field may be missing,
+and the ``facts`` table makes both null).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any
+
+#: Fact records as columns: every field's values, one per fact, in one order.
+FactColumns = dict[str, list[Any]]
+
+
+def n_facts(columns: FactColumns) -> int:
+    """The number of facts ``columns`` holds."""
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def append(columns: FactColumns, fact: Mapping[str, Any]) -> None:
+    """Add the record ``fact`` as the last fact of ``columns`` (a field new to ``columns`` is None for the
+    facts before it; a field ``fact`` lacks is None for it)."""
+    if not fact.keys() <= columns.keys():
+        count = n_facts(columns)
+        for name in fact:
+            if name not in columns:
+                columns[name] = [None] * count
+    for name, values in columns.items():
+        values.append(fact.get(name))
+
+
+def take(columns: FactColumns, indexes: Sequence[int]) -> FactColumns:
+    """The facts at ``indexes`` (in that order)."""
+    return {name: [values[index] for index in indexes] for name, values in columns.items()}
+
+
+def concat(pieces: Iterable[FactColumns]) -> FactColumns:
+    """The facts of every piece, one piece after the other; each piece is emptied as it is read, so that
+    a field is held twice at most while it is copied."""
+    pieces = [piece for piece in pieces if n_facts(piece)]
+    if len(pieces) == 1:
+        return pieces[0]
+    names = list(dict.fromkeys(name for piece in pieces for name in piece))
+    counts = [n_facts(piece) for piece in pieces]
+    joined: FactColumns = {}
+    for name in names:
+        values: list[Any] = []
+        for piece, count in zip(pieces, counts, strict=True):
+            values.extend(piece.pop(name, None) or [None] * count)
+        joined[name] = values
+    return joined
+
+
+def records(columns: FactColumns, indexes: Iterable[int]) -> list[FactRecord]:
+    """The facts at ``indexes`` as records (:class:`FactRecord`: every field, read from ``columns``)."""
+    return [FactRecord(columns, index) for index in indexes]
+
+
+class FactRecord(MutableMapping[str, Any]):
+    """One fact of fact columns, read and written as a dict.
+
+    Fields are read from the columns; a field written (a working field a conflict rule adds) is kept by
+    the record itself and never changes the columns. A record takes about a tenth of a dict of all
+    fields, which matters when conflicts read hundreds of thousands of facts.
+    """
+
+    __slots__ = ("_columns", "_index", "_own")
+
+    def __init__(self, columns: FactColumns, index: int) -> None:
+        self._columns = columns
+        self._index = index
+        self._own: dict[str, Any] | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        own = self._own
+        if own is not None and name in own:
+            return own[name]
+        return self._columns[name][self._index]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The field ``name``, ``default`` when the record has no such field."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if self._own is None:
+            self._own = {}
+        self._own[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("fields of a fact record cannot be removed")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._columns
+        yield from (name for name in self._own or {} if name not in self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns) + sum(1 for name in self._own or {} if name not in self._columns)
