@@ -143,12 +143,20 @@ def to_arrow(table: str, frame: pd.DataFrame, groups: pd.Series | None = None) -
         ordered = frame.assign(_part_group=groups.to_numpy())
         ordered = ordered.sort_values(["_part_group", *sort_keys(table)], kind="stable")
         ordered = ordered.reset_index(drop=True)
-    columns = []
-    for field in schema:
-        values = ordered[field.name].tolist()
-        values = [None if _is_missing(value) else value for value in values]
-        columns.append(pa.array(values, type=field.type))
+    columns = [column_array(ordered[field.name], field.type) for field in schema]
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def column_array(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
+    """One column as an Arrow array of ``arrow_type``, every missing value (None, NaN, NA, NaT) a null.
+
+    Arrow converts the column whole; a column it cannot convert so (a value of another type than its
+    neighbours) goes value by value, which gives the same array, only slower.
+    """
+    try:
+        return pa.array(values, type=arrow_type, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return pa.array([None if _is_missing(value) else value for value in values.tolist()], type=arrow_type)
 
 
 def _is_missing(value: Any) -> bool:
@@ -543,18 +551,31 @@ def write_tables(
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
-        the version, and those written anew (the rest are links to parts of earlier versions).
+        the version, and those written anew (the rest are links to parts of earlier versions). The rows'
+        generations are kept in the dataset's cache folder (:func:`factlake.parts.save_generations`), so
+        the next version matches its rows without reading these parts back.
     """
+    from factlake.cache import CACHE_DIR  # the run's caches; reading a dataset never needs them
+
     entries: dict[str, Any] = {}
     storage = {"parts": 0, "bytes": 0, "new_parts": 0, "new_bytes": 0}
     parent_tables = parent_table_entries(parent)
+    kept = parts.load_generations(dataset / CACHE_DIR) if layout.generational and parent else {}
+    written_rows: dict[str, parts.KeptGenerations] = {}
     for table, frame in tables.items():
         placement = None
         if layout.generational:
             parent_parts = (parent_tables.get(table) or {}).get("parts")
             parent_folder = parent.path / table if parent is not None else None
             arrow_table, groups, placement = parts.place_table(
-                table, to_arrow(table, frame), sort_keys(table), version, parent_folder, parent_parts, layout
+                table,
+                to_arrow(table, frame),
+                sort_keys(table),
+                version,
+                parent_folder,
+                parent_parts,
+                layout,
+                kept.get(table),
             )
         else:
             first_versions = parts.row_groups(table, frame, tables)
@@ -571,6 +592,8 @@ def write_tables(
             layout.text_statistics,
         )
         _fsync_dir(folder / table)
+        if layout.generational:
+            written_rows[table] = parts.kept_generations(arrow_table, groups, written.parts)
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
         storage["parts"] += len(written.parts)
         storage["bytes"] += written.bytes
@@ -579,6 +602,8 @@ def write_tables(
     for table_folder in {dataset / parts.PARTS_DIR / table for table in tables}:
         if table_folder.is_dir():
             _fsync_dir(table_folder)
+    if written_rows:
+        parts.save_generations(dataset / CACHE_DIR, written_rows)
     return entries, storage
 
 
