@@ -159,19 +159,16 @@ def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = publish_facts(tmp_path, facts(40))
-    real_store = parts.store_part
-    calls = []
+    real_store = parts.store_parts
 
-    def crash_on_the_second_part(dataset: Path, table: str, data: bytes):
-        calls.append(table)
-        if len(calls) == 2:
-            raise OSError(5, "Input/output error")
-        return real_store(dataset, table, data)
+    def crash_after_the_first_part(dataset: Path, table: str, contents: list[bytes]):
+        real_store(dataset, table, contents[:1])
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parts, "store_part", crash_on_the_second_part)
+    monkeypatch.setattr(parts, "store_parts", crash_after_the_first_part)
     with pytest.raises(TransientError):
         publish_facts(tmp_path, facts(40, changed={1: 3}))
-    monkeypatch.setattr(parts, "store_part", real_store)
+    monkeypatch.setattr(parts, "store_parts", real_store)
     assert [version.name for version in publish.version_dirs(tmp_path)] == ["v1"]
     second = publish_facts(tmp_path, facts(40, changed={1: 3}))
     shared = {part["file"] for part in facts_parts(first)} & {part["file"] for part in facts_parts(second)}

@@ -553,25 +553,54 @@ def store_part(dataset: Path, table: str, data: bytes) -> tuple[Path, bool]:
     Returns:
         Its path in the store, and whether it was written now.
     """
-    name = hashlib.sha256(data).hexdigest() + PART_SUFFIX
+    return store_parts(dataset, table, [data])[0]
+
+
+def store_parts(dataset: Path, table: str, contents: list[bytes]) -> list[tuple[Path, bool]]:
+    """Put parts into the store unless they are there already: each is written under a temporary name,
+    fsynced and renamed into place, so a part in the store is always whole.
+
+    All are written before the first is fsynced: the file system then flushes them together, where a
+    flush per part made a run wait for the disk once per new part.
+
+    Returns:
+        Per part, its path in the store and whether it was written now.
+    """
     folder = store_dir(dataset, table)
-    path = folder / name
-    if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data):
-        return path, False
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f"{TEMP_PREFIX}{name}.{os.getpid()}"
-    temporary.unlink(missing_ok=True)
+    stored: list[tuple[Path, bool]] = []
+    pending: dict[Path, Path] = {}  # store path → temporary
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        with os.fdopen(os.open(temporary, flags, 0o444), "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        for data in contents:
+            path = folder / (hashlib.sha256(data).hexdigest() + PART_SUFFIX)
+            present = path.is_file() and not path.is_symlink() and path.stat().st_size == len(data)
+            if present or path in pending:
+                stored.append((path, False))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = folder / f"{TEMP_PREFIX}{path.name}.{os.getpid()}"
+            temporary.unlink(missing_ok=True)
+            pending[path] = temporary
+            with os.fdopen(os.open(temporary, flags, 0o444), "wb") as handle:
+                handle.write(data)
+            stored.append((path, True))
+        for temporary in pending.values():
+            _fsync_file(temporary)
+        for path, temporary in pending.items():
+            os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        for temporary in pending.values():
+            temporary.unlink(missing_ok=True)
         raise
-    return path, True
+    return stored
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def link_part(stored: Path, target: Path) -> None:
@@ -625,10 +654,14 @@ def write_table_parts(
     else:
         ends = cut_ends(hashes, placement.targets, placement.forced) or [0]
     written = WrittenTable()
-    start = 0
-    for end in ends:
-        data = parquet_bytes(arrow_table.slice(start, end - start), text_statistics)
-        stored, new = store_part(dataset, table, data)
+    starts = [0, *ends[:-1]]
+    contents = [
+        parquet_bytes(arrow_table.slice(start, end - start), text_statistics)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    for start, end, data, (stored, new) in zip(
+        starts, ends, contents, store_parts(dataset, table, contents), strict=True
+    ):
         target = folder / stored.name
         if not target.exists():  # two identical parts in one table (identical rows) are one file
             link_part(stored, target)
@@ -638,7 +671,6 @@ def write_table_parts(
         written.parts.append(entry)
         written.new_parts += int(new)
         written.new_bytes += len(data) if new else 0
-        start = end
     return written
 
 
