@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -515,8 +516,31 @@ def tag(
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script: the command, then the end of the process.
+
+    The process ends without finalizing the interpreter: a run imports some 3,500 modules, whose
+    teardown took a second after every run, with nothing left to do by then (versions are written and
+    fsynced, Prefect's events sent, its server and the extraction workers stopped). Output and logs are
+    flushed first and the exit code is the command's. An exception other than an exit (a bug) ends the
+    process the usual way, with its traceback.
+    """
+    try:
+        app()
+    except SystemExit as stop:
+        _end_process(stop.code)
+    _end_process(0)
+
+
+def _end_process(code: int | str | None) -> None:
+    """Flush output and logs, then end the process with ``code`` as ``sys.exit`` would."""
+    if isinstance(code, str):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    logging.shutdown()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":
