@@ -107,7 +107,8 @@ def _add_version(
     statements += _view_statements(schema, folder, version) + _comment_statements(schema, version)
     try:
         connection.execute("BEGIN TRANSACTION")
-        connection.execute(";\n".join(statements))
+        if statements:
+            connection.execute(";\n".join(statements))
         connection.execute("COMMIT")
     except duckdb.Error as error:
         connection.execute("ROLLBACK")

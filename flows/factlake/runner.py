@@ -142,7 +142,8 @@ def _build(
     deployment_name: str | None,
     server: LocalPrefectServer | None,
 ) -> RunSummary:
-    """:func:`run_build` without stopping ``server``."""
+    """:func:`run_build`: launches the local server once the run is known to build (when none was launched
+    early) and stops whichever server it ran with."""
     from factlake import assemble, catalog, workers
     from factlake.prefect_server import configured_api_url
     from factlake.reference import load_reference
