@@ -139,6 +139,26 @@ def test_a_damaged_old_version_blocks_neither_the_catalog_nor_queries(
     one_error_line(stderr, "v1 is damaged")
 
 
+def test_a_version_duckdb_cannot_read_leaves_nothing_of_it_in_the_catalog(dataset: Path) -> None:
+    """A part of the recorded size but garbage bytes passes the quick check; DuckDB refuses its views,
+    and the version's schema is rolled back whole while the other versions stay."""
+    for table in catalog.version_tables(publish.resolve_version(dataset, 1)):
+        path = part_of(dataset, 1, table)
+        size = path.stat().st_size
+        path.unlink()  # a new file: the part stays whole in the store and in v2
+        path.write_bytes(b"\0" * size)
+    refreshed = catalog.refresh_catalog(dataset)
+    assert set(refreshed.skipped) == {"v1"} and refreshed.error is None
+    import duckdb
+
+    stored = duckdb.connect(str(dataset / "catalog.duckdb"), read_only=True)
+    schemas = {row[0] for row in stored.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    views = stored.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    stored.close()
+    assert "v1" not in schemas and "v2" in schemas
+    assert {schema for schema, _ in views} == {"main", "v2"}
+
+
 def test_publishing_after_a_damaged_old_version_succeeds(dataset: Path) -> None:
     from factlake.flow import publish_task
 

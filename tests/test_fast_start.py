@@ -99,6 +99,16 @@ def test_a_first_run_records_its_flow_on_its_own_server_then_stops_it(tmp_path: 
         assert database.execute("select count(*) from flow_run").fetchone()[0] == flow_runs
     assert processes_with_home(home) == []
 
+    # a run with something new launches its server once the up-to-date check says it builds
+    first_input = sorted(source.iterdir())[0]
+    (source / f"new-{first_input.name}").write_text(first_input.read_text() + "\nOne more line.\n")
+    second = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=RUN_TIMEOUT)
+    assert second.returncode == 0, second.stderr
+    assert "published:" in second.stdout and "/v2" in second.stdout
+    with sqlite3.connect(home / "prefect.db") as database:
+        assert database.execute("select count(*) from flow_run").fetchone()[0] == flow_runs + 1
+    assert processes_with_home(home) == []
+
 
 def test_publish_modules_are_imported_only_while_the_server_boots() -> None:
     """A server that does not answer (here: never launched) leaves time to import; one that answers

@@ -247,3 +247,17 @@ def test_a_version_without_articles_or_facts_still_has_a_report(tmp_path: Path) 
     assert "No fact is reported by more than one article." in text
     assert "No story of this version has a publication date" in text
     assert "parse file is empty 1" in text  # the reject, grouped by stage and reason
+
+
+def test_the_page_rendered_while_publishing_is_the_page_rendered_from_the_published_parts(
+    tmp_path: Path,
+) -> None:
+    """While publishing, the report reads the version's rows from memory; read back from its parts
+    afterwards they give the same page, byte for byte (also with a parent to compare with)."""
+    first = publish_with_report(tmp_path, valid_tables(2), "2026-01-01")
+    second = publish_with_report(tmp_path, tables_with_conflict(), "2026-01-02")
+    for page, number in ((first, 1), (second, 2)):
+        version = publish.resolve_version(tmp_path, number)
+        parent = publish.resolve_version(tmp_path, number - 1) if number > 1 else None
+        assert render_report(version, parent) == page.read_text(encoding="utf-8")
+    assert publish._being_written == {}

@@ -218,3 +218,23 @@ def test_empty_tables_are_one_part_with_the_schema(tmp_path: Path) -> None:
     assert pq.read_metadata(conflicts).num_rows == 0
     assert pq.read_schema(conflicts).names == publish.arrow_schema("conflicts").names
     assert isinstance(pq.read_table(conflicts), pa.Table)
+
+
+def test_parts_reach_the_store_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts are stored together: the ones already there are not written again, identical ones are one
+    file, and a failure before they are flushed leaves neither a part nor a temporary file."""
+    contents = [b"first part", b"second part", b"first part"]
+    stored = parts.store_parts(tmp_path, "facts", contents)
+    assert [new for _, new in stored] == [True, True, False]
+    assert [path.read_bytes() for path, _ in stored] == contents
+    again = parts.store_parts(tmp_path, "facts", [b"second part", b"third part"])
+    assert again[0] == (stored[1][0], False) and again[1][1]
+
+    def failing_flush(path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(parts, "_fsync_file", failing_flush)
+    with pytest.raises(OSError):
+        parts.store_parts(tmp_path, "facts", [b"fourth part", b"fifth part"])
+    names = sorted(path.name for path in (tmp_path / parts.PARTS_DIR / "facts").iterdir())
+    assert names == sorted(path.name for path, _ in [*stored[:2], again[1]])  # nothing of the failed call

@@ -159,19 +159,16 @@ def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = publish_facts(tmp_path, facts(40))
-    real_store = parts.store_part
-    calls = []
+    real_store = parts.store_parts
 
-    def crash_on_the_second_part(dataset: Path, table: str, data: bytes):
-        calls.append(table)
-        if len(calls) == 2:
-            raise OSError(5, "Input/output error")
-        return real_store(dataset, table, data)
+    def crash_after_the_first_part(dataset: Path, table: str, contents: list[bytes]):
+        real_store(dataset, table, contents[:1])
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parts, "store_part", crash_on_the_second_part)
+    monkeypatch.setattr(parts, "store_parts", crash_after_the_first_part)
     with pytest.raises(TransientError):
         publish_facts(tmp_path, facts(40, changed={1: 3}))
-    monkeypatch.setattr(parts, "store_part", real_store)
+    monkeypatch.setattr(parts, "store_parts", real_store)
     assert [version.name for version in publish.version_dirs(tmp_path)] == ["v1"]
     second = publish_facts(tmp_path, facts(40, changed={1: 3}))
     shared = {part["file"] for part in facts_parts(first)} & {part["file"] for part in facts_parts(second)}
@@ -220,3 +217,44 @@ def test_parts_keep_statistics_on_ids_and_numbers_but_not_on_free_text(tmp_path:
     assert found.fetchall() == [(1,)]
     with_statistics = parts.parquet_bytes(publish.to_arrow("facts", facts(40)), text_statistics=True)
     assert len(parts.parquet_bytes(publish.to_arrow("facts", facts(40)))) < len(with_statistics)
+
+
+def test_a_version_matched_against_the_kept_rows_has_the_parts_of_one_that_reads_its_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generations kept in the cache folder give the same parts as reading the parent's parts back,
+    and the parent's parts are not read when they are kept."""
+    histories = [facts(40), facts(40, {3: 3, 17: 4}), facts(38, {3: 3, 17: 5, 30: 6})]
+    kept_run, read_run = tmp_path / "kept", tmp_path / "read"
+    for frame in histories[:2]:
+        publish_facts(kept_run, frame)
+        publish_facts(read_run, frame)
+    (read_run / ".cache" / parts.GENERATIONS_FILE).unlink()
+    read_parents = []
+    original = parts.known_generations
+    monkeypatch.setattr(
+        parts, "known_generations", lambda *args: read_parents.append(args) or original(*args)
+    )
+    from_kept = publish_facts(kept_run, histories[2])
+    assert read_parents == []
+    from_parts = publish_facts(read_run, histories[2])
+    assert len(read_parents) == 1
+    assert facts_parts(from_kept) == facts_parts(from_parts)
+    assert facts_parts(from_kept) != facts_parts(publish.resolve_version(kept_run, 2))
+
+
+def test_kept_rows_of_other_parts_or_another_hash_are_not_used(tmp_path: Path) -> None:
+    publish_facts(tmp_path, facts(12))
+    folder = tmp_path / ".cache"
+    kept = parts.load_generations(folder)["facts"]
+    parent = publish.resolve_version(tmp_path, 1)
+    assert kept.parts_sha256 == parts.parts_digest(facts_parts(parent))
+    assert kept.generations.tolist() == [1] * 12
+    other = parts.KeptGenerations("0" * 64, kept.fingerprints, np.full(12, 7))
+    arrow_table = publish.to_arrow("facts", facts(12))
+    reread = parts.generations_of("facts", arrow_table, 2, parent.path / "facts", facts_parts(parent), other)
+    assert reread.tolist() == [1] * 12  # read from the parent's parts, not the record of other parts
+    table = pq.read_table(folder / parts.GENERATIONS_FILE)
+    pq.write_table(table.replace_schema_metadata({parts.SCHEME_KEY: b"another hash"}), folder / "x.parquet")
+    (folder / "x.parquet").replace(folder / parts.GENERATIONS_FILE)
+    assert parts.load_generations(folder) == {}

@@ -94,23 +94,24 @@ def _view_statements(schema: str, folder: str, version: PublishedVersion) -> lis
 def _add_version(
     connection: duckdb.DuckDBPyConnection, schema: str, folder: str, version: PublishedVersion
 ) -> str | None:
-    """Create the views of ``version`` in ``schema``; the reason it is damaged instead (nothing created)."""
+    """Create the views of ``version`` in ``schema``; the reason it is damaged instead (nothing created).
+
+    One transaction per version, sent as one script: committed statement by statement, the views and
+    their column comments cost a commit each, three quarters of a refresh's time.
+    """
     problems = version_problems(version)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         return problems[0] + more
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {schema}"] if schema != "main" else []
+    statements += _view_statements(schema, folder, version) + _comment_statements(schema, version)
     try:
-        if schema != "main":
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for statement in _view_statements(schema, folder, version):
-            connection.execute(statement)
-        for statement in _comment_statements(schema, version):
-            connection.execute(statement)
+        connection.execute("BEGIN TRANSACTION")
+        if statements:
+            connection.execute(";\n".join(statements))
+        connection.execute("COMMIT")
     except duckdb.Error as error:
-        for table in PUBLISHED_TABLES:
-            connection.execute(f"DROP VIEW IF EXISTS {schema}.{table}")
-        if schema != "main":
-            connection.execute(f"DROP SCHEMA IF EXISTS {schema}")
+        connection.execute("ROLLBACK")
         return str(error).strip().splitlines()[0]
     return None
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -66,6 +68,15 @@ TEXT_COLUMNS = frozenset(
     {"body", "title", "text", "sentence", "statement", "quote_text", "label"}
     | {"date_text", "date_note", "detail"}
 )
+#: Seed of :func:`row_fingerprints`, and what a fingerprint kept across runs is valid with (the hash
+#: changes with Polars' version).
+FINGERPRINT_SEED = 0
+FINGERPRINT_SCHEME = f"polars-{pl.__version__}-hash_rows-{FINGERPRINT_SEED}"
+#: The fingerprint and generation of every row of the last version written, by table: the next version
+#: matches its rows against them instead of reading its parent's parts back (:class:`KeptGenerations`).
+GENERATIONS_FILE = "generations.parquet"
+SCHEME_KEY = b"fingerprint_scheme"
+IDENTITY_KEY_PREFIX = "parts_sha256:"
 #: Link errors after which a part is copied instead (file systems without hard links, or across devices).
 COPY_INSTEAD = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
 
@@ -185,20 +196,14 @@ class Placement:
 def row_fingerprints(arrow_table: pa.Table) -> np.ndarray:
     """A 64-bit hash of every row's whole content: equal rows, whatever part they came from, hash equal.
 
-    Only placement depends on it (a collision could put a row in the wrong generation, never change
-    a value).
+    Polars hashes the columns natively (a tenth of the time of hashing them as Python strings). Its hash
+    is stable within one Polars version only: a fingerprint kept across runs is kept with
+    :data:`FINGERPRINT_SCHEME`. Only placement and skipped checks depend on it (a collision could put a
+    row in the wrong generation, never change a value).
     """
     if arrow_table.num_rows == 0:
         return np.zeros(0, dtype="uint64")
-    texts = {}
-    for name in arrow_table.column_names:
-        column = arrow_table.column(name)
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-            column = pc.binary_join(column, "\x1f")
-        elif not pa.types.is_string(column.type):
-            column = pc.cast(column, pa.string())
-        texts[name] = pc.fill_null(column, "\x00").to_numpy(zero_copy_only=False)
-    return pd.util.hash_pandas_object(pd.DataFrame(texts), index=False).to_numpy()
+    return pl.from_arrow(arrow_table).hash_rows(seed=FINGERPRINT_SEED).to_numpy()
 
 
 def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
@@ -235,6 +240,93 @@ def known_generations(folder: Path, entries: list[dict[str, Any]]) -> pd.Series:
     return known[~known.index.duplicated(keep="first")]
 
 
+@dataclass(frozen=True)
+class KeptGenerations:
+    """The rows of one table of a written version, as the next version matches rows against them.
+
+    Attributes:
+        parts_sha256: :func:`parts_digest` of the table's manifest parts: the record holds for a parent
+            whose manifest lists exactly these parts (files named by their content, and generations).
+        fingerprints: :func:`row_fingerprints` of the rows in part order.
+        generations: The generation of every row, in the same order.
+    """
+
+    parts_sha256: str
+    fingerprints: np.ndarray
+    generations: np.ndarray
+
+    def known(self) -> pd.Series:
+        """Generation by fingerprint, as :func:`known_generations` reads it from the parts."""
+        known = pd.Series(self.generations, index=self.fingerprints, dtype="int64")
+        return known[~known.index.duplicated(keep="first")]
+
+
+def parts_digest(entries: Any) -> str:
+    """The SHA-256 of a table's manifest parts (files, rows, bytes, generations) as canonical JSON."""
+    return hashlib.sha256(json.dumps(entries, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def kept_generations(
+    arrow_table: pa.Table, groups: list[int], entries: list[dict[str, Any]]
+) -> KeptGenerations:
+    """What the next version needs of a table just written: its rows (in part order) and their groups."""
+    return KeptGenerations(
+        parts_digest(entries), row_fingerprints(arrow_table), np.asarray(groups, dtype="int64")
+    )
+
+
+def save_generations(folder: Path, kept: dict[str, KeptGenerations]) -> None:
+    """Replace ``folder/generations.parquet`` with ``kept`` (by table), atomically.
+
+    Only an accelerator: a missing, unreadable or outdated file makes the next version read its parent's
+    parts instead (:func:`known_generations`), with the same outcome.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    names = sorted(kept)
+    metadata = {SCHEME_KEY: FINGERPRINT_SCHEME.encode()}
+    metadata.update(
+        {f"{IDENTITY_KEY_PREFIX}{name}".encode(): kept[name].parts_sha256.encode() for name in names}
+    )
+    table = pa.table(
+        {
+            "table": pa.array(
+                np.repeat(names, [len(kept[name].generations) for name in names]).tolist(), pa.string()
+            ),
+            "fingerprint": pa.array(
+                np.concatenate([kept[name].fingerprints for name in names] or [[]]), pa.uint64()
+            ),
+            "generation": pa.array(
+                np.concatenate([kept[name].generations for name in names] or [[]]), pa.int64()
+            ),
+        }
+    ).replace_schema_metadata(metadata)
+    temporary = folder / f"{TEMP_PREFIX}{GENERATIONS_FILE}.{os.getpid()}"
+    pq.write_table(table, temporary, compression="zstd")
+    os.replace(temporary, folder / GENERATIONS_FILE)
+
+
+def load_generations(folder: Path) -> dict[str, KeptGenerations]:
+    """The record :func:`save_generations` kept, by table (empty when missing, unreadable or computed by
+    another fingerprint hash)."""
+    try:
+        table = pq.read_table(folder / GENERATIONS_FILE)
+    except (OSError, pa.ArrowException):
+        return {}
+    metadata = table.schema.metadata or {}
+    if metadata.get(SCHEME_KEY) != FINGERPRINT_SCHEME.encode():
+        return {}
+    names = table.column("table").to_numpy(zero_copy_only=False)
+    fingerprints = table.column("fingerprint").to_numpy()
+    generations = table.column("generation").to_numpy()
+    kept = {}
+    for name in dict.fromkeys(names.tolist()):
+        digest = metadata.get(f"{IDENTITY_KEY_PREFIX}{name}".encode())
+        if digest is not None:
+            rows = names == name
+            kept[name] = KeptGenerations(digest.decode(), fingerprints[rows], generations[rows])
+    return kept
+
+
 def lay_out(
     table: str, arrow_table: pa.Table, generations: np.ndarray, keys: list[str], change_order: bool = True
 ) -> tuple[pa.Table, np.ndarray]:
@@ -265,11 +357,19 @@ def generations_of(
     version: int,
     parent_folder: Path | None,
     parent_parts: list[dict[str, Any]] | None,
+    kept: KeptGenerations | None = None,
 ) -> np.ndarray:
-    """The generation of every row: its parent's for a row the parent has unchanged, else ``version``."""
+    """The generation of every row: its parent's for a row the parent has unchanged, else ``version``.
+
+    The parent's rows come from ``kept`` when it records exactly the parent's parts, else from reading
+    the parts.
+    """
     if parent_folder is None or not parent_parts:
         return np.full(arrow_table.num_rows, version, dtype="int64")
-    known = known_generations(parent_folder, parent_parts)
+    if kept is not None and kept.parts_sha256 == parts_digest(parent_parts):
+        known = kept.known()
+    else:
+        known = known_generations(parent_folder, parent_parts)
     if known.empty:
         return np.full(arrow_table.num_rows, version, dtype="int64")
     found = pd.Series(row_fingerprints(arrow_table)).map(known)
@@ -322,6 +422,7 @@ def place_table(
     parent_folder: Path | None,
     parent_parts: list[dict[str, Any]] | None,
     layout: Layout = DEFAULT_LAYOUT,
+    kept: KeptGenerations | None = None,
 ) -> tuple[pa.Table, list[int], Placement]:
     """A table's rows in part order, their generations and where parts end (the generational layout).
 
@@ -333,12 +434,13 @@ def place_table(
         parent_folder: The parent version's folder of this table (None for a first version).
         parent_parts: The parent manifest's parts of this table (with their generations).
         layout: The hot tier's settings.
+        kept: The parent's rows as :func:`save_generations` kept them (None: read from its parts).
 
     Returns:
         The rows in part order, the generation of every row, and the placement for
         :func:`write_table_parts`.
     """
-    generations = generations_of(table, arrow_table, version, parent_folder, parent_parts)
+    generations = generations_of(table, arrow_table, version, parent_folder, parent_parts, kept)
     ordered, ordered_generations = lay_out(table, arrow_table, generations, keys, layout.change_order)
     base_rows = layout.part_rows.get(table, PART_ROWS.get(table, DEFAULT_PART_ROWS))
     hot = hot_rows(ordered_generations, version, layout.hot_versions)
@@ -451,25 +553,54 @@ def store_part(dataset: Path, table: str, data: bytes) -> tuple[Path, bool]:
     Returns:
         Its path in the store, and whether it was written now.
     """
-    name = hashlib.sha256(data).hexdigest() + PART_SUFFIX
+    return store_parts(dataset, table, [data])[0]
+
+
+def store_parts(dataset: Path, table: str, contents: list[bytes]) -> list[tuple[Path, bool]]:
+    """Put parts into the store unless they are there already: each is written under a temporary name,
+    fsynced and renamed into place, so a part in the store is always whole.
+
+    All are written before the first is fsynced: the file system then flushes them together, where a
+    flush per part made a run wait for the disk once per new part.
+
+    Returns:
+        Per part, its path in the store and whether it was written now.
+    """
     folder = store_dir(dataset, table)
-    path = folder / name
-    if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data):
-        return path, False
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f"{TEMP_PREFIX}{name}.{os.getpid()}"
-    temporary.unlink(missing_ok=True)
+    stored: list[tuple[Path, bool]] = []
+    pending: dict[Path, Path] = {}  # store path → temporary
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        with os.fdopen(os.open(temporary, flags, 0o444), "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        for data in contents:
+            path = folder / (hashlib.sha256(data).hexdigest() + PART_SUFFIX)
+            present = path.is_file() and not path.is_symlink() and path.stat().st_size == len(data)
+            if present or path in pending:
+                stored.append((path, False))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = folder / f"{TEMP_PREFIX}{path.name}.{os.getpid()}"
+            temporary.unlink(missing_ok=True)
+            pending[path] = temporary
+            with os.fdopen(os.open(temporary, flags, 0o444), "wb") as handle:
+                handle.write(data)
+            stored.append((path, True))
+        for temporary in pending.values():
+            _fsync_file(temporary)
+        for path, temporary in pending.items():
+            os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        for temporary in pending.values():
+            temporary.unlink(missing_ok=True)
         raise
-    return path, True
+    return stored
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def link_part(stored: Path, target: Path) -> None:
@@ -523,10 +654,14 @@ def write_table_parts(
     else:
         ends = cut_ends(hashes, placement.targets, placement.forced) or [0]
     written = WrittenTable()
-    start = 0
-    for end in ends:
-        data = parquet_bytes(arrow_table.slice(start, end - start), text_statistics)
-        stored, new = store_part(dataset, table, data)
+    starts = [0, *ends[:-1]]
+    contents = [
+        parquet_bytes(arrow_table.slice(start, end - start), text_statistics)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    for start, end, data, (stored, new) in zip(
+        starts, ends, contents, store_parts(dataset, table, contents), strict=True
+    ):
         target = folder / stored.name
         if not target.exists():  # two identical parts in one table (identical rows) are one file
             link_part(stored, target)
@@ -536,7 +671,6 @@ def write_table_parts(
         written.parts.append(entry)
         written.new_parts += int(new)
         written.new_bytes += len(data) if new else 0
-        start = end
     return written
 
 

@@ -199,26 +199,33 @@ def top_corroborated(facts: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
 
 
 def conflict_groups(conflicts: pd.DataFrame, facts: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
-    """Conflicts (largest first) with their competing facts, each with the value it claims."""
-    by_id = facts.set_index("fact_id", drop=False)
-    groups = []
-    for conflict_id, rows in conflicts.groupby("conflict_id", sort=True):
-        members = []
-        for member in rows.sort_values(["value", "fact_id"], kind="stable").to_dict("records"):
-            if member["fact_id"] in by_id.index:
-                members.append(
-                    {**fact_row(by_id.loc[member["fact_id"]].to_dict()), "claimed": member["value"]}
-                )
-        groups.append(
+    """Conflicts (largest first) with their competing facts, each with the value it claims.
+
+    One pass over the conflicts sorted by id, value and fact: a pass per conflict cost a second on a few
+    hundred conflicts.
+    """
+    involved = facts[facts["fact_id"].isin(set(conflicts["fact_id"]))]
+    rows_by_id = {fact["fact_id"]: fact_row(fact) for fact in involved.to_dict("records")}
+    first_rows = conflicts.drop_duplicates("conflict_id")
+    descriptions = dict(zip(first_rows["conflict_id"], first_rows["description"], strict=True))
+    groups: dict[str, dict[str, Any]] = {}
+    ordered = conflicts.sort_values(["conflict_id", "value", "fact_id"], kind="stable")
+    for member in ordered.to_dict("records"):
+        conflict_id = member["conflict_id"]
+        group = groups.setdefault(
+            conflict_id,
             {
                 "conflict_id": conflict_id,
-                "description": rows["description"].iloc[0],
-                "facts": members,
-                "n_articles": sum(member["n_articles"] for member in members),
-            }
+                "description": descriptions[conflict_id],
+                "facts": [],
+                "n_articles": 0,
+            },
         )
-    groups.sort(key=lambda group: (-group["n_articles"], group["conflict_id"]))
-    return groups[:limit]
+        if member["fact_id"] in rows_by_id:
+            group["facts"].append({**rows_by_id[member["fact_id"]], "claimed": member["value"]})
+            group["n_articles"] += rows_by_id[member["fact_id"]]["n_articles"]
+    ordered_groups = sorted(groups.values(), key=lambda group: (-group["n_articles"], group["conflict_id"]))
+    return ordered_groups[:limit]
 
 
 def mark_conflict_anchors(groups: list[dict[str, Any]]) -> set[str]:

@@ -100,14 +100,12 @@ def launch_server_early(config: FactlakeConfig) -> LocalPrefectServer | None:
     this server. The server keeps its database in Prefect's home (``PREFECT_HOME``, else ``~/.prefect``),
     where Prefect's ephemeral API would keep it: created and migrated once, reused by the next runs.
     """
-    from factlake.prefect_server import LocalPrefectServer, home_from_environment
-
     if os.environ.get("PREFECT_API_URL"):
         return None
     latest = Path(config.dataset) / LATEST_LINK
     if latest.is_symlink() or latest.exists():
         return None
-    server = LocalPrefectServer(home_from_environment(), services=False, ui=False)
+    server = _local_server()
     server.launch()
     return server
 
@@ -125,11 +123,11 @@ def run_build(
     the same decision, after parsing, for runs started by a schedule).
 
     Without a configured Prefect API, a local Prefect server is launched (no services, no UI; the
-    database in Prefect's home, where its ephemeral API keeps it) and boots on the other core while this
-    process imports the flow's modules; it is stopped by its process id when the run ends. Prefect's
-    ephemeral API would start only when the flow is called, after importing the whole server into this
-    process. ``server`` is one :func:`launch_server_early` launched already: this function stops it in
-    every case.
+    database in Prefect's home, where its ephemeral API keeps it) as soon as the run is known to build,
+    and boots on the other core while this process imports Prefect and the flow's modules; it is stopped
+    by its process id when the run ends. Prefect's ephemeral API would start only when the flow is
+    called, after importing the whole server into this process. ``server`` is one
+    :func:`launch_server_early` launched already: this function stops it in every case.
     """
     try:
         return _build(config, progress, deployment_name, server)
@@ -144,7 +142,8 @@ def _build(
     deployment_name: str | None,
     server: LocalPrefectServer | None,
 ) -> RunSummary:
-    """:func:`run_build` without stopping ``server``."""
+    """:func:`run_build`: launches the local server once the run is known to build (when none was launched
+    early) and stops whichever server it ran with."""
     from factlake import assemble, catalog, workers
     from factlake.prefect_server import configured_api_url
     from factlake.reference import load_reference
@@ -153,6 +152,10 @@ def _build(
     if unchanged is not None:
         catalog.refresh_catalog(config.dataset)
         return assemble.RunSummary(str(config.dataset), unchanged, up_to_date=True)
+    if server is None and not os.environ.get("PREFECT_API_URL"):
+        # the run builds: the server boots while Prefect and the flow's modules are imported
+        server = _local_server()
+        server.launch()
     try:
         if configured_api_url():
             if server is not None:
@@ -160,7 +163,16 @@ def _build(
             return _run_flow(config, progress, deployment_name)
         return _run_with_local_server(config, progress, deployment_name, server)
     finally:
+        if server is not None:
+            server.stop()
         workers.shut_down()
+
+
+def _local_server() -> LocalPrefectServer:
+    """The run's local Prefect server (not launched yet): API only, its database in Prefect's home."""
+    from factlake.prefect_server import LocalPrefectServer, home_from_environment
+
+    return LocalPrefectServer(home_from_environment(), services=False, ui=False)
 
 
 def _run_with_local_server(
@@ -170,15 +182,10 @@ def _run_with_local_server(
     server: LocalPrefectServer | None,
 ) -> RunSummary:
     """Run the flow against a local Prefect server started for this run (see :func:`run_build`)."""
-    from factlake.prefect_server import (
-        LocalPrefectServer,
-        deliver_pending_events,
-        home_from_environment,
-        prefect_api,
-    )
+    from factlake.prefect_server import deliver_pending_events, prefect_api
 
     if server is None:
-        server = LocalPrefectServer(home_from_environment(), services=False, ui=False)
+        server = _local_server()
         server.launch()
     try:
         import factlake.flow  # noqa: F401  (imported while the server boots)

@@ -29,8 +29,14 @@ from factlake.cache import CACHE_DIR
 from schemas.tables import TABLES
 
 VALIDATED_FILE = "validated_rows.parquet"
-#: Key of the schema metadata that records the code the rows were validated by.
+#: Key of the schema metadata that records the code the rows were validated by (and the fingerprints'
+#: hash, :data:`factlake.parts.FINGERPRINT_SCHEME`).
 CODE_KEY = b"code_sha256"
+
+
+def _validity(code_sha256: str) -> bytes:
+    """What the recorded fingerprints are valid for: the code and the hash that computed them."""
+    return f"{code_sha256} {parts.FINGERPRINT_SCHEME}".encode()
 
 
 def table_fingerprints(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -70,7 +76,7 @@ def load_validated(dataset: Path, code_sha256: str) -> dict[str, np.ndarray]:
         table = pq.read_table(dataset / CACHE_DIR / VALIDATED_FILE)
     except (OSError, pa.ArrowException):
         return {}
-    if (table.schema.metadata or {}).get(CODE_KEY) != code_sha256.encode():
+    if (table.schema.metadata or {}).get(CODE_KEY) != _validity(code_sha256):
         return {}
     frame = table.to_pandas()
     return {
@@ -91,7 +97,7 @@ def save_validated(dataset: Path, code_sha256: str, fingerprints: dict[str, np.n
             "table": pa.array(np.repeat(names, [len(rows) for rows in unique]).tolist(), pa.string()),
             "fingerprint": pa.array(np.concatenate(unique) if unique else [], pa.uint64()),
         }
-    ).replace_schema_metadata({CODE_KEY: code_sha256.encode()})
+    ).replace_schema_metadata({CODE_KEY: _validity(code_sha256)})
     temporary = directory / f".tmp-{VALIDATED_FILE}.{os.getpid()}"
     pq.write_table(table, temporary, compression="zstd")
     os.replace(temporary, directory / VALIDATED_FILE)
