@@ -28,6 +28,19 @@ PROJECT_ROOT = BENCH_DIR.parent
 CORPORA_DIR = PROJECT_ROOT.parent / "shared" / "corpora"
 CORPORA = {"bbc": "bbc_news.jsonl", "reuters": "reuters21578.jsonl"}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+#: Stages of a run's profile tables, as :func:`stage_seconds` derives them from its manifest (``stories``
+#: is part of ``dedup`` in runs of code that does not time it apart).
+STAGES = (
+    "startup",
+    "parse",
+    "fingerprint",
+    "extract",
+    "link",
+    "stories",
+    "dedup",
+    "validate",
+    "publish+exit",
+)
 
 
 @dataclass

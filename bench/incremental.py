@@ -16,6 +16,7 @@ import argparse
 import os
 
 from _common import (
+    STAGES,
     check,
     cleanup,
     corpus_lines,
@@ -28,19 +29,6 @@ from _common import (
     stage_seconds,
     work_dir,
     write_source,
-)
-
-#: Stages of the profile table (``stories`` is part of ``dedup`` in runs of code that does not time it).
-STAGES = (
-    "startup",
-    "parse",
-    "fingerprint",
-    "extract",
-    "link",
-    "stories",
-    "dedup",
-    "validate",
-    "publish+exit",
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from _common import (
     BENCH_DIR,
+    STAGES,
     check,
     cleanup,
     corpus_lines,
@@ -33,18 +34,6 @@ from _common import (
     work_dir,
     write_source,
 )
-
-STAGES = [
-    "startup",
-    "parse",
-    "fingerprint",
-    "extract",
-    "link",
-    "stories",
-    "dedup",
-    "validate",
-    "publish+exit",
-]
 
 
 def measure_corpus(corpus: str, limit: int | None, processes: int, runner: str = "default") -> dict[str, Any]:
