@@ -187,10 +187,13 @@ class Placement:
         forced: Rows after which a part ends whatever their hash: the last row before a hot generation
             or a new block of cold ones (:data:`COLD_BLOCK_VERSIONS`), so the parts before it stay
             shared.
+        fingerprints: :func:`row_fingerprints` of the rows in part order (what the next version matches
+            its rows against: :func:`kept_generations`).
     """
 
     targets: list[int]
     forced: list[bool]
+    fingerprints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
 
 
 def row_fingerprints(arrow_table: pa.Table) -> np.ndarray:
@@ -267,12 +270,11 @@ def parts_digest(entries: Any) -> str:
 
 
 def kept_generations(
-    arrow_table: pa.Table, groups: list[int], entries: list[dict[str, Any]]
+    fingerprints: np.ndarray, groups: list[int], entries: list[dict[str, Any]]
 ) -> KeptGenerations:
-    """What the next version needs of a table just written: its rows (in part order) and their groups."""
-    return KeptGenerations(
-        parts_digest(entries), row_fingerprints(arrow_table), np.asarray(groups, dtype="int64")
-    )
+    """What the next version needs of a table just written: its rows' fingerprints and generations (in
+    part order) and the digest of its manifest parts."""
+    return KeptGenerations(parts_digest(entries), fingerprints, np.asarray(groups, dtype="int64"))
 
 
 def save_generations(folder: Path, kept: dict[str, KeptGenerations]) -> None:
@@ -329,8 +331,8 @@ def load_generations(folder: Path) -> dict[str, KeptGenerations]:
 
 def lay_out(
     table: str, arrow_table: pa.Table, generations: np.ndarray, keys: list[str], change_order: bool = True
-) -> tuple[pa.Table, np.ndarray]:
-    """Rows in part order: by generation, then as :data:`CHANGE_ORDER` says, then by sort key.
+) -> np.ndarray:
+    """The order of the rows in parts: by generation, then as :data:`CHANGE_ORDER` says, then by sort key.
 
     Args:
         table: The table's name.
@@ -340,15 +342,14 @@ def lay_out(
         change_order: Whether rows are ordered by :data:`CHANGE_ORDER` before the sort key.
 
     Returns:
-        The reordered rows and their groups in the same order.
+        The positions of the rows in part order.
     """
     order = [("_generation", "ascending")]
     if change_order:
         order += [item for item in CHANGE_ORDER.get(table, []) if item[0] in arrow_table.column_names]
     order += [(key, "ascending") for key in keys if key in arrow_table.column_names]
     with_generation = arrow_table.append_column("_generation", pa.array(generations, type=pa.int64()))
-    indices = pc.sort_indices(with_generation, sort_keys=order)  # nulls last
-    return arrow_table.take(indices), np.asarray(generations)[indices.to_numpy()]
+    return pc.sort_indices(with_generation, sort_keys=order).to_numpy()  # nulls last
 
 
 def generations_of(
@@ -358,11 +359,12 @@ def generations_of(
     parent_folder: Path | None,
     parent_parts: list[dict[str, Any]] | None,
     kept: KeptGenerations | None = None,
+    fingerprints: np.ndarray | None = None,
 ) -> np.ndarray:
     """The generation of every row: its parent's for a row the parent has unchanged, else ``version``.
 
     The parent's rows come from ``kept`` when it records exactly the parent's parts, else from reading
-    the parts.
+    the parts. ``fingerprints``: the rows' :func:`row_fingerprints`, when already computed.
     """
     if parent_folder is None or not parent_parts:
         return np.full(arrow_table.num_rows, version, dtype="int64")
@@ -372,7 +374,9 @@ def generations_of(
         known = known_generations(parent_folder, parent_parts)
     if known.empty:
         return np.full(arrow_table.num_rows, version, dtype="int64")
-    found = pd.Series(row_fingerprints(arrow_table)).map(known)
+    if fingerprints is None:
+        fingerprints = row_fingerprints(arrow_table)
+    found = pd.Series(fingerprints).map(known)
     return found.fillna(version).astype("int64").to_numpy()
 
 
@@ -440,13 +444,15 @@ def place_table(
         The rows in part order, the generation of every row, and the placement for
         :func:`write_table_parts`.
     """
-    generations = generations_of(table, arrow_table, version, parent_folder, parent_parts, kept)
-    ordered, ordered_generations = lay_out(table, arrow_table, generations, keys, layout.change_order)
+    fingerprints = row_fingerprints(arrow_table)
+    generations = generations_of(table, arrow_table, version, parent_folder, parent_parts, kept, fingerprints)
+    order = lay_out(table, arrow_table, generations, keys, layout.change_order)
+    ordered, ordered_generations = arrow_table.take(order), generations[order]
     base_rows = layout.part_rows.get(table, PART_ROWS.get(table, DEFAULT_PART_ROWS))
     hot = hot_rows(ordered_generations, version, layout.hot_versions)
     targets = np.where(hot, max(1, base_rows // max(1, layout.hot_divisor)), base_rows).tolist()
     forced = generation_cuts(ordered_generations, hot, base_rows)
-    return ordered, ordered_generations.tolist(), Placement(targets, forced.tolist())
+    return ordered, ordered_generations.tolist(), Placement(targets, forced.tolist(), fingerprints[order])
 
 
 def generation_cuts(generations: np.ndarray, hot: np.ndarray, base_rows: int) -> np.ndarray:

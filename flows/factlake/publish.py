@@ -615,7 +615,7 @@ def write_tables(
         )
         _fsync_dir(folder / table)
         if layout.generational:
-            written_rows[table] = parts.kept_generations(arrow_table, groups, written.parts)
+            written_rows[table] = parts.kept_generations(placement.fingerprints, groups, written.parts)
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
         arrow_tables[table] = arrow_table
         storage["parts"] += len(written.parts)

@@ -10,19 +10,19 @@ Fact dedup never relates two mentions of different *blocks*, where a mention's b
   miss a shorter wording contained in it (on Reuters, two quotes of one speaker in one article merge in
   a full build and stay apart when that speaker's quotes are clustered alone). Until candidates are
   probed from both sides, one speaker's quotes are no block of their own;
-- a quantity: the class of its measure (claims cluster within a measure class, unit class and year, and
-  conflicts are only found among facts of one exact measure, :mod:`factlake.dedup.quantities`);
+- a quantity: its measure class, unit class and year, as :mod:`factlake.dedup.quantities` makes its
+  leader blocks, and its story for a class whose figures never join across stories (:func:`_quantity_blocks`);
 - an event: the class of its action (events cluster within an action class, modality and year, and an
   undated event joins only a dated fact of its own story, class and modality, :mod:`factlake.dedup.events`).
 
-A fact's id is made of its representative's content, which holds its block (speaker, measure, action
-class), so two facts of different blocks never compete for one id either. Clustering, corroboration
+A fact's id is its earliest mention's (:func:`factlake.dedup.facts._fact_ids`), so facts of different
+blocks never share one either. Clustering, corroboration
 counts, conflicts and statuses of a block are therefore a function of that block's canonical rows alone
 (the mentions with their article's publication date, canonical article, story, and the canonical
 article's source and date): :func:`block_fingerprints` hashes exactly those. A block whose fingerprint
 is unchanged since the last build reuses the output persisted then (:class:`BlockOutput`); only the
 blocks that new, changed or removed articles touch are clustered again. The tables then equal those of a
-full rebuild (``tests/test_incremental_dedup.py`` checks it).
+full rebuild (``tests/test_incremental_facts.py`` checks it).
 
 Blocks to cluster again are clustered a batch of whole blocks per call, as a build of everything does
 (:func:`cluster_by_kind`: a call per block costs more than the clustering of a small block, a call per

@@ -22,9 +22,9 @@ pandas operations; only the distinct variants are compared. Conflicting numbers:
 :mod:`factlake.dedup.conflicts`.
 
 Given the blocks of the previous build (:mod:`factlake.dedup.fact_blocks`), a build clusters only the
-blocks whose rows changed and reuses the others' facts; ids of equal content in different blocks are told
-apart, and conflicts and statuses found, over the facts of all blocks, in canonical order as a build of
-everything does, so the result is the same.
+blocks whose rows changed and reuses the others' facts (fact ids come from mention ids, so they are unique
+across blocks); conflicts and statuses are found over the facts of all blocks, in canonical order as a
+build of everything does, so the result is the same.
 """
 
 from __future__ import annotations
