@@ -72,11 +72,23 @@ def single_file_bytes_by_table(version: Any) -> dict[str, int]:
     return sizes
 
 
+#: Part sizes of the layout before smaller parts (2026-12-01 morning).
+EARLIER_PART_ROWS = {"facts": 128, "mentions": 256, "entities": 256}
 #: Candidate layouts replayed on the same versions: name → ``factlake.parts.Layout`` arguments.
 LAYOUTS: dict[str, dict[str, Any]] = {
-    "first version": {"generational": False, "part_rows": {"mentions": 1024}, "text_statistics": True},
-    "generational, statistics on free text": {"text_statistics": True},
-    "default: generational, no statistics on free text": {},
+    "first version": {
+        "generational": False,
+        "part_rows": {**EARLIER_PART_ROWS, "mentions": 1024},
+        "statistics": "all",
+        "compression_level": None,
+    },
+    "generational, zstd 1, statistics but on text (before)": {
+        "part_rows": EARLIER_PART_ROWS,
+        "statistics": "all but text",
+        "compression_level": None,
+    },
+    "+ zstd 6, statistics on ids, kinds and dates": {"part_rows": EARLIER_PART_ROWS},
+    "default: + facts and entities parts of 64 rows, mentions 128": {},
 }
 #: Tables reported one by one (the others count in "all").
 REPORTED_TABLES = ("articles", "facts", "mentions", "entities", "stories", "inputs")
@@ -119,7 +131,7 @@ def replay_layouts(dataset: Path, label: str = "") -> None:
             on_disk = disk_bytes(target / "parts")
             all_files = sum(len(entry["parts"]) for entry in publish.read_manifest(last)["tables"].values())
         steps = ratios[1:]
-        if not arguments:
+        if not arguments:  # the default layout
             default_steps = steps
         per_version_all = [step["all"] for step in steps]
         written = sum(step["new_bytes"] for step in steps)

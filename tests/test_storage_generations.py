@@ -191,32 +191,59 @@ def test_small_cold_generations_share_parts_within_a_block_never_with_a_large_on
     assert parts.generation_cuts(generations, hot, base_rows=4).tolist()[9] is True
 
 
-def test_parts_keep_statistics_on_ids_and_numbers_but_not_on_free_text(tmp_path: Path) -> None:
-    """Min/max of statements and source lists prune nothing and were part of every rewritten part."""
+def part_statistics(path: Path) -> dict[str, bool]:
+    """Whether each column of a part's first row group has min/max statistics."""
+    metadata = pq.ParquetFile(path).metadata.row_group(0)
+    return {
+        metadata.column(index).path_in_schema: metadata.column(index).is_stats_set
+        for index in range(metadata.num_columns)
+    }
+
+
+def test_parts_keep_statistics_on_ids_kinds_and_dates_only(tmp_path: Path) -> None:
+    """Min/max of statements, source lists and counts prune nothing and were part of every rewritten part."""
     import duckdb
 
     version = publish_facts(tmp_path, facts(40))
     files = [version.path / "facts" / part["file"] for part in facts_parts(version)]
-    metadata = pq.ParquetFile(files[0]).metadata.row_group(0)
-    statistics = {
-        metadata.column(index).path_in_schema: metadata.column(index).is_stats_set
-        for index in range(metadata.num_columns)
-    }
-    assert statistics["fact_id"] and statistics["n_articles"] and statistics["first_published"]
+    statistics = part_statistics(files[0])
+    assert statistics["fact_id"] and statistics["story_id"] and statistics["first_published"]
+    assert statistics["fact_type"] and statistics["status"] and statistics["event_date"]
     assert not statistics["statement"] and not statistics["sources.list.element"]
+    assert not statistics["n_articles"] and not statistics["confidence"] and not statistics["speaker"]
     assert parts.statistics_columns(publish.arrow_schema("facts")) == [
-        name
-        for name in publish.arrow_schema("facts").names
-        if name not in ("statement", "quote_text", "actors", "sources")
+        "fact_id",
+        "fact_type",
+        "event_date",
+        "first_published",
+        "last_published",
+        "story_id",
+        "status",
     ]
+    assert "n_articles" in parts.statistics_columns(publish.arrow_schema("facts"), parts.UNTEXT_STATISTICS)
     # Plain DuckDB still reads and filters the folder.
     wanted = stable_id("fact", 7)
     found = duckdb.sql(
         f"select count(*) from '{version.path / 'facts'}/*.parquet' where fact_id = '{wanted}'"
     )
     assert found.fetchall() == [(1,)]
-    with_statistics = parts.parquet_bytes(publish.to_arrow("facts", facts(40)), text_statistics=True)
-    assert len(parts.parquet_bytes(publish.to_arrow("facts", facts(40)))) < len(with_statistics)
+    arrow_table = publish.to_arrow("facts", facts(40))
+    with_statistics = parts.parquet_bytes(arrow_table, parts.ALL_STATISTICS)
+    assert len(parts.parquet_bytes(arrow_table)) < len(with_statistics)
+
+
+def test_the_layout_decides_the_parts_format(tmp_path: Path) -> None:
+    """A layout's statistics and zstd level reach the parts it writes; both read back the same rows."""
+    earlier = parts.Layout(statistics=parts.UNTEXT_STATISTICS, compression_level=None)
+    first = publish_facts(tmp_path / "earlier", facts(40), earlier)
+    second = publish_facts(tmp_path / "default", facts(40))
+    first_files = sorted((first.path / "facts").iterdir())
+    second_files = sorted((second.path / "facts").iterdir())
+    assert part_statistics(first_files[0])["n_articles"]
+    assert not part_statistics(second_files[0])["n_articles"]
+    sizes = [sum(path.stat().st_size for path in files) for files in (first_files, second_files)]
+    assert sizes[1] < sizes[0]
+    pd.testing.assert_frame_equal(publish.read_table(first, "facts"), publish.read_table(second, "facts"))
 
 
 def test_a_version_matched_against_the_kept_rows_has_the_parts_of_one_that_reads_its_parent(

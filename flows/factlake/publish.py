@@ -611,7 +611,7 @@ def write_tables(
             folder / table,
             placement,
             layout.part_rows.get(table),
-            layout.text_statistics,
+            layout,
         )
         _fsync_dir(folder / table)
         if layout.generational:
