@@ -73,7 +73,7 @@ def single_file_bytes_by_table(version: Any) -> dict[str, int]:
 
 
 #: Part sizes of the layout before smaller parts (2026-12-01 morning).
-EARLIER_PART_ROWS = {"facts": 128, "mentions": 256, "entities": 256}
+EARLIER_PART_ROWS = {"facts": 128, "mentions": 256, "entities": 256, "stories": 128, "conflicts": 1024}
 #: Candidate layouts replayed on the same versions: name → ``factlake.parts.Layout`` arguments.
 LAYOUTS: dict[str, dict[str, Any]] = {
     "first version": {
@@ -88,7 +88,7 @@ LAYOUTS: dict[str, dict[str, Any]] = {
         "compression_level": None,
     },
     "+ zstd 6, statistics on ids, kinds and dates": {"part_rows": EARLIER_PART_ROWS},
-    "default: + facts and entities parts of 64 rows, mentions 128": {},
+    "default: + parts of 64 rows (facts, entities, conflicts), 32 (stories), 128 (mentions)": {},
 }
 #: Tables reported one by one (the others count in "all").
 REPORTED_TABLES = ("articles", "facts", "mentions", "entities", "stories", "inputs")

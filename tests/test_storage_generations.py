@@ -155,6 +155,16 @@ def test_a_version_after_one_of_the_first_parts_layout_rewrites_once_then_shares
     assert len(publish.read_table(first, "facts")) == len(publish.read_table(third, "facts")) == 40
 
 
+def test_a_version_after_a_change_of_part_format_rewrites_once_and_keeps_generations(tmp_path: Path) -> None:
+    earlier = parts.Layout(statistics=parts.UNTEXT_STATISTICS, compression_level=None)
+    first = publish_facts(tmp_path, facts(40), earlier)
+    second = publish_facts(tmp_path, facts(40, changed={1: 3}))
+    assert not {part["file"] for part in facts_parts(first)} & {part["file"] for part in facts_parts(second)}
+    assert sorted(generation_of(second).values()) == [1] * 39 + [2]  # the rows keep their generations
+    third = publish_facts(tmp_path, facts(40, changed={1: 4}))
+    assert publish.read_manifest(third)["storage"]["new_parts"] <= 2
+
+
 def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
