@@ -25,11 +25,15 @@ from factlake.cache import CACHE_DIR
 from factlake.dedup import build_facts, fact_blocks
 from factlake.dedup.fact_blocks import (
     FactBlocks,
+    block_keys,
     fact_blocks_key,
     load_fact_blocks,
     save_fact_blocks,
 )
-from tests.test_dedup_facts import CONFIG, REFERENCE, _bench_module
+from factlake.dedup.frames import canonical_frame
+from factlake.records import to_frame
+from tests.test_dedup import quote
+from tests.test_dedup_facts import ARTICLES, CONFIG, DATED, OTHER_UNDATED, REFERENCE, UNDATED, _bench_module
 
 KEY = fact_blocks_key("code")
 
@@ -158,3 +162,40 @@ def test_a_code_or_settings_change_or_a_damaged_file_discards_the_blocks(tmp_pat
     fresh = build_facts(mentions, articles, CONFIG, REFERENCE, load_fact_blocks(tmp_path, KEY))
     assert fresh.blocks.stats()["from_cache"] == 0
     assert_same_build(fresh, build_facts(mentions, articles, CONFIG, REFERENCE))
+
+
+def test_one_new_article_reclusters_only_the_blocks_of_its_speakers_and_stories() -> None:
+    """Blocks are a speaker's quotes and the connected parts of a leader block (mentions sharing a story
+    or what joins two stories): one new article touches few mentions' blocks, not whole kinds."""
+    mentions, articles = synthetic(6000, 9)
+    frame = canonical_frame(mentions, articles)
+    keys = block_keys(frame, REFERENCE)
+    article_id = articles["article_id"].iloc[len(articles) // 2]
+    touched = set(keys[(frame["article_id"] == article_id).to_numpy()].tolist())
+    reclustered = pd.Series(keys).isin(touched).to_numpy()
+    assert 0 < reclustered.sum() < 0.1 * len(frame)
+    for kind in ("quote", "quantity", "event"):
+        of_kind = (frame["fact_type"] == kind).to_numpy()
+        assert len(set(keys[of_kind].tolist())) > 1, kind
+
+
+def test_a_shorter_later_wording_held_in_a_longer_earlier_one_merges_whatever_the_other_speakers() -> None:
+    """The earlier, longer wording's prefix is its rarest words (sized for shares of itself), all outside
+    the shorter wording; the shorter one finds it by probing its own prefix backwards. The speaker's
+    facts are the same with or without other speakers' quotes, whose words change the ranking."""
+    shared = "alpha bravo charlie delta"
+    own = " ".join(f"word{index:02d}" for index in range(16))
+    base = [
+        quote(DATED["article_id"], f"{shared} {own}", speaker="Speaker A", start=10),
+        quote(UNDATED["article_id"], shared, speaker="Speaker A", start=10),
+    ]
+    others = [
+        quote(OTHER_UNDATED["article_id"], f"{shared} other{index}", speaker=f"Speaker {index}", start=index)
+        for index in range(5)
+    ]
+    alone = build_facts(to_frame("mentions", base), ARTICLES, CONFIG, REFERENCE)
+    with_others = build_facts(to_frame("mentions", base + others), ARTICLES, CONFIG, REFERENCE)
+    assert alone.mentions["fact_id"].nunique() == 1
+    assert alone.stats["merges_by_rule"]["quote_containment"] == 1
+    speaker_a = with_others.mentions[with_others.mentions["speaker"] == "Speaker A"]
+    assert speaker_a["fact_id"].tolist() == alone.mentions["fact_id"].tolist()

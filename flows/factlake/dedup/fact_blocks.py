@@ -3,17 +3,21 @@
 Fact dedup never relates two mentions of different *blocks*, where a mention's block is
 (:func:`block_keys`):
 
-- a quote: all quotes are one block. Quotes are only compared within one speaker's scope, but which pairs
-  are compared depends on the rarity of their words among *all* quotes (prefix filtering,
-  :func:`factlake.dedup.quotes._quote_candidate_pairs`), and the filter is not exact for every word order:
-  an earlier, longer wording probes only its own prefix, sized for overlaps relative to itself, so it can
-  miss a shorter wording contained in it (on Reuters, two quotes of one speaker in one article merge in
-  a full build and stay apart when that speaker's quotes are clustered alone). Until candidates are
-  probed from both sides, one speaker's quotes are no block of their own;
-- a quantity: its measure class, unit class and year, as :mod:`factlake.dedup.quantities` makes its
-  leader blocks, and its story for a class whose figures never join across stories (:func:`_quantity_blocks`);
-- an event: the class of its action (events cluster within an action class, modality and year, and an
-  undated event joins only a dated fact of its own story, class and modality, :mod:`factlake.dedup.events`).
+- a quote: its speaker (an unattributed quote: its story). Quotes are only compared within one speaker's
+  scope, and which pairs match does not depend on the quotes of other scopes: candidates are probed from
+  both sides, each pair by the prefix of its smaller wording
+  (:func:`factlake.dedup.quotes._quote_candidate_pairs`), so the rarity ranking over all quotes changes
+  only the work, never the pairs found;
+- a quantity or an event: a connected part of its leader block. A leader block is what
+  :mod:`factlake.dedup.quantities` (measure class, unit class and year; and the story for a class whose
+  figures never join across stories, :func:`_quantity_blocks`) or :mod:`factlake.dedup.events` (action
+  class with its distributive marker, and modality, :func:`_event_blocks`) compares within; a mention
+  joins only a fact whose representative shares its story or a key that lets two stories' mentions be one
+  fact (a quantity's explicit period and subject name, an event's period, place and actors: the meeting
+  keys of :class:`factlake.dedup.clustering.LeaderRules`), and undated events join only dated facts of
+  their story. Mentions of one leader block linked, directly or through others, by a shared story or
+  key are one block (:func:`_connected_blocks`); one new article thus touches the blocks of its stories
+  and of what its mentions share with other stories, not a whole measure or action class.
 
 A fact's id is its earliest mention's (:func:`factlake.dedup.facts._fact_ids`), so facts of different
 blocks never share one either. Clustering, corroboration
@@ -51,12 +55,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.clustering import Clusters
+from factlake.dedup.events import ASSERTED, distributive_marker
 from factlake.dedup.fact_columns import FactColumns
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_of
@@ -69,7 +76,7 @@ from factlake.reference import Reference
 FACT_BLOCKS_FILE = "fact_blocks.parquet"
 
 #: Version of the block rules and of a persisted block output; raise it when either changes.
-FACT_BLOCKS_VERSION = "2"
+FACT_BLOCKS_VERSION = "3"
 
 #: Schema metadata field holding the cache's key.
 _KEY_FIELD = b"factlake_fact_blocks_key"
@@ -165,27 +172,59 @@ def block_keys(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
     """
     keys = frame["fact_type"].astype(object).to_numpy(dtype=object).copy()
     of_kind = {name: (frame["fact_type"] == name).to_numpy() for name in ("quote", "quantity", "event")}
-    # Quotes stay one block: see the module docstring.
-    keys[of_kind["quote"]] = "quote"
-    keys[of_kind["quantity"]] = _quantity_blocks(frame[of_kind["quantity"]], unit_classes(reference))
-    actions = event_classes(reference)
-    verbs = frame.loc[of_kind["event"], "action"].fillna("").astype(str)
-    keys[of_kind["event"]] = (
-        "event" + _SEPARATOR + verbs.map(lambda verb: actions.get(verb, verb))
-    ).to_numpy(dtype=object)
+    keys[of_kind["quote"]] = _quote_blocks(frame[of_kind["quote"]])
+    quantities = frame[of_kind["quantity"]]
+    quantity_periods = _periods(quantities)
+    keys[of_kind["quantity"]] = _connected_blocks(
+        _quantity_blocks(quantities, quantity_periods, unit_classes(reference)),
+        quantities[CanonicalMentions.story].astype(str).to_numpy(dtype=object),
+        _quantity_links(quantities, quantity_periods),
+    )
+    events = frame[of_kind["event"]]
+    event_periods = _periods(events)
+    keys[of_kind["event"]] = _connected_blocks(
+        _event_blocks(events, event_classes(reference)),
+        events[CanonicalMentions.story].astype(str).to_numpy(dtype=object),
+        _event_links(events, event_periods),
+    )
     return keys
 
 
-def _quantity_blocks(quantities: pd.DataFrame, classes: UnitClasses) -> np.ndarray:
-    """Block keys of quantity mentions: measure class, unit class and year, as the leader blocks of
-    :mod:`factlake.dedup.quantities` are made; and the story, for a measure class whose figures never
+def _periods(part: pd.DataFrame) -> list[tuple[int, int] | None]:
+    """The period (first and last day ordinals) of every mention, None when undated."""
+    return [
+        period[:2] if period else None
+        for period in map(period_of, part["event_date"], part["date_precision"])
+    ]
+
+
+def _quote_blocks(quotes: pd.DataFrame) -> np.ndarray:
+    """Block keys of quote mentions: the speaker, or the story of an unattributed quote.
+
+    Quotes are compared only within a speaker's scope (:func:`factlake.dedup.quotes._speaker_scopes`:
+    the speaker, or the speaker and the story), and which of them match does not depend on other scopes
+    (:func:`factlake.dedup.quotes._quote_candidate_pairs`); a speaker holds all of their scopes.
+    """
+    speakers = quotes["speaker"].fillna("").astype(str).tolist()
+    stories = quotes[CanonicalMentions.story].astype(str).tolist()
+    return np.array(
+        [
+            _SEPARATOR.join(("quote", speaker) if speaker else ("quote", "", story))
+            for speaker, story in zip(speakers, stories, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def _quantity_blocks(
+    quantities: pd.DataFrame, periods: list[tuple[int, int] | None], classes: UnitClasses
+) -> np.ndarray:
+    """Leader blocks of quantity mentions: measure class, unit class and year, as
+    :mod:`factlake.dedup.quantities` makes them; and the story, for a measure class whose figures never
     join across stories (no measure, or only dimensions: money, shares, a count)."""
     measures = quantities["measure"].fillna("").astype(str).str.lower().str.strip().map(classes.measure)
     units = comparable_units(quantities).map(lambda unit: classes.unit(unit)[0])
-    years = [
-        str(dt.date.fromordinal(period[0]).year) if period else ""
-        for period in map(period_of, quantities["event_date"], quantities["date_precision"])
-    ]
+    years = [str(dt.date.fromordinal(period[0]).year) if period else "" for period in periods]
     local = {measure: _story_local(measure, classes) for measure in set(measures.tolist())}
     stories = quantities[CanonicalMentions.story].astype(str).tolist()
     return np.array(
@@ -206,6 +245,91 @@ def _story_local(measure_class: str, classes: UnitClasses) -> bool:
     if measure_class not in classes.measures:
         members.add(measure_class)  # an unlisted measure is its own class
     return all(measure == "" or measure in DIMENSION_MEASURES for measure in members)
+
+
+def _quantity_links(quantities: pd.DataFrame, periods: list[tuple[int, int] | None]) -> list[list[str]]:
+    """What lets a quantity mention join a fact of another story, besides its story
+    (:func:`factlake.dedup.quantities._meeting_keys`): an explicit period with each name of its subject."""
+    explicit = quantities["date_text"].notna().tolist()
+    subjects = quantities[CanonicalMentions.subject].tolist()
+    return [
+        [_SEPARATOR.join(("subject", str(period), name)) for name in sorted(subject)]
+        if stated and period is not None
+        else []
+        for stated, period, subject in zip(explicit, periods, subjects, strict=True)
+    ]
+
+
+def _event_blocks(events: pd.DataFrame, classes: dict[str, str]) -> np.ndarray:
+    """Leader blocks of event mentions, but their year: the action class (with its distributive
+    marker) and the modality, as :mod:`factlake.dedup.events` keys them."""
+    actions = events["action"].fillna("").astype(str).tolist()
+    texts = events["text"].fillna("").astype(str).tolist()
+    modalities = (
+        events["modality"] if "modality" in events.columns else pd.Series(ASSERTED, index=events.index)
+    )
+    return np.array(
+        [
+            _SEPARATOR.join(("event", classes.get(action, action) + distributive_marker(text), modality))
+            for action, text, modality in zip(
+                actions, texts, modalities.fillna(ASSERTED).astype(str).tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+
+
+def _event_links(events: pd.DataFrame, periods: list[tuple[int, int] | None]) -> list[list[str]]:
+    """What lets an event mention join a fact of another story, besides its story
+    (:func:`factlake.dedup.events._meeting_keys`): its period, place and actors, when all are known."""
+    locations = events["location"].fillna("").astype(str).tolist()
+    actors = [
+        sorted(set(names)) if isinstance(names, list | np.ndarray) else [] for names in events["actors"]
+    ]
+    return [
+        [_SEPARATOR.join(("occurrence", str(period), location, *names))]
+        if period is not None and location and names
+        else []
+        for period, location, names in zip(periods, locations, actors, strict=True)
+    ]
+
+
+def _connected_blocks(leader_blocks: np.ndarray, stories: np.ndarray, links: list[list[str]]) -> np.ndarray:
+    """Blocks of mentions of one kind: the mentions of one leader block that are connected by sharing a
+    story or another link (what lets mentions of two stories be one fact), named after the leader block
+    and the first of their stories.
+
+    Leader clustering offers a mention only the facts whose representative shares its block and one of
+    its meeting keys (:attr:`factlake.dedup.clustering.LeaderRules.meeting_keys_at`); identical mentions
+    are folded within a story; undated events join dated ones of their story. So no fact spans two
+    connected parts, and each part is clustered alike alone or with the others.
+    """
+    if not len(leader_blocks):
+        return leader_blocks
+    rows = np.concatenate(
+        [np.arange(len(stories)), np.repeat(np.arange(len(links)), [len(row) for row in links])]
+    )
+    named = np.concatenate(
+        [
+            leader_blocks + (_SEPARATOR + "story" + _SEPARATOR) + stories,
+            np.array(
+                [
+                    f"{leader_blocks[row]}{_SEPARATOR}{link}"
+                    for row, row_links in enumerate(links)
+                    for link in row_links
+                ],
+                dtype=object,
+            ),
+        ]
+    )
+    link_codes, link_names = pd.factorize(named)
+    graph = sparse.coo_matrix(
+        (np.ones(len(rows), dtype=np.int8), (rows, len(stories) + link_codes)),
+        shape=(len(stories) + len(link_names), len(stories) + len(link_names)),
+    )
+    _, labels = csgraph.connected_components(graph, directed=False)
+    first_story = pd.Series(stories).groupby(labels[: len(stories)]).transform("min").to_numpy(dtype=object)
+    return leader_blocks + _SEPARATOR + first_story
 
 
 def block_fingerprints(frame: pd.DataFrame, articles: pd.DataFrame, keys: np.ndarray) -> dict[str, str]:

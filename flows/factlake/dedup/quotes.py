@@ -77,9 +77,10 @@ def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rule
 
     Mentions of one speaker with identical normalized words are grouped first; the earliest of each group
     is a *variant*. Distinct variants of one speaker are then compared pairwise with :func:`quote_match`
-    semantics, but only pairs that prefix filtering proposes: a later variant sharing a token (word or
-    content bigram) with the earlier one's prefix of rarest tokens. A variant then joins the earliest
-    matching variant that leads a fact, within the scopes of :func:`_join_representatives`.
+    semantics, but only pairs that prefix filtering proposes: a variant sharing a token (word or content
+    bigram) with the other's prefix of rarest tokens (:func:`_quote_candidate_pairs`, which misses no
+    match). A variant then joins the earliest matching variant that leads a fact, within the scopes of
+    :func:`_join_representatives`.
 
     """
     if part.empty:
@@ -187,7 +188,6 @@ def _join_representatives(
     earlier, later = pairs
     allowed = (variant_story[earlier] == variant_story[later]) | (rule_names == "containment")
     leader = np.arange(len(variants.positions), dtype=np.int64)
-    merges: Counter[str] = Counter()
     order = np.lexsort((earlier, later))
     order = order[allowed[order]]
     boundaries = np.flatnonzero(np.diff(later[order], prepend=-1, append=-1))
@@ -208,8 +208,8 @@ def _join_representatives(
         uf.union(int(variants.positions[fact]), int(variants.positions[second]))
         rule = rule_names[matches[fact]]
         cross = variant_story[fact] != variant_story[second]
-        merges[f"quote_{rule}_cross_story" if cross else f"quote_{rule}"] += 1
-    rules.update(merges)
+        # Counted right after its union, so that the merge can be charged to its block.
+        rules[f"quote_{rule}_cross_story" if cross else f"quote_{rule}"] += 1
 
 
 @dataclass
@@ -311,20 +311,50 @@ def _prefix_lengths(sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.where(sizes > 0, lengths, 0)
 
 
+def _set_sizes(variants: _QuoteVariants, of_variants: np.ndarray, bigram: np.ndarray) -> np.ndarray:
+    """The size of the bigram set (where ``bigram``) or word set of each of ``of_variants``."""
+    wordings = variants.wordings[of_variants]
+    return np.where(bigram, variants.n_bigrams[wordings], variants.n_words[wordings])
+
+
+def _probe_keeps(
+    variants: _QuoteVariants,
+    probing: np.ndarray,
+    found: np.ndarray,
+    probe_sizes: np.ndarray,
+    probe_bigram: np.ndarray,
+) -> np.ndarray:
+    """Which (probing variant, found variant) postings make a candidate pair: every later variant found,
+    and an earlier one when the probing variant is attributed and its set of the probed kind (words or
+    bigrams) is the smaller of the two (the probing variant is ``probe_sizes`` large)."""
+    backward = (
+        (found < probing)
+        & variants.attributed[probing]
+        & (probe_sizes < _set_sizes(variants, found, probe_bigram))
+    )
+    return (found > probing) | backward
+
+
 def _quote_candidate_pairs(
     variants: _QuoteVariants, config: DedupConfig
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Pairs (earlier, later) of variants of one speaker where the later one holds a token of the earlier
-    one's prefix, sorted; as batches of two arrays of variant indexes.
+    """Pairs (earlier, later) of variants of one speaker where one holds a token of the other's prefix
+    (below), as batches of two arrays of variant indexes, each batch sorted and without repeats.
 
-    A batch holds every pair of a range of earlier variants (the ranges follow one another), so the
-    batches in turn are all pairs in sorted order, each pair once, and the memory of one step is that
-    of one batch (about :data:`_PROBE_CHUNK` postings read) however many pairs there are in all.
+    A batch holds the pairs found by the probes of a range of variants (the ranges follow one another),
+    so the memory of one step is that of one batch (about :data:`_PROBE_CHUNK` postings read) however
+    many pairs there are in all. A pair may be found by both of its variants, in two batches.
 
     Tokens are words and content bigrams, ranked rarest first (ties by the token itself) over all
     variants. An attributed variant's prefix is its rarest words under the looser of the containment and
     similarity thresholds plus its rarest bigrams under the similarity threshold; an unattributed one's is
-    its rarest words under the unattributed threshold. No pair can match without sharing such a token.
+    its rarest words under the unattributed threshold. Every variant probes its prefix for the later
+    variants holding one of its tokens, and an attributed one also for the earlier variants with a larger
+    word (or bigram) set: containment and similarity are shares of the *smaller* set, and only the
+    smaller set's prefix is sized for them (a prefix sized for the larger set's share can miss a shorter
+    wording held in it). No pair can match without being found (Jaccard similarity, for unattributed
+    quotes, is bounded by a share of either set), whatever the other variants: which pairs match, and so
+    the clusters of one speaker's quotes, do not depend on the quotes of other speakers.
     """
     tokens, row_variant, row_token = variants.tokens, variants.row_variant, variants.row_token
     if not tokens:
@@ -353,10 +383,14 @@ def _quote_candidate_pairs(
         0,
     )
     in_prefix = within < np.where(sorted_bigram, bigram_prefix[sorted_variant], word_prefix[sorted_variant])
-    del within, sorted_bigram
-    # Probes in the order of ``order``: by variant, so a range of probes is a range of earlier variants.
+    del within
+    # Probes in the order of ``order``: by variant, so a range of probes is a range of probing variants.
     probe_rows, probe_variants = order[in_prefix], sorted_variant[in_prefix]
-    del order, sorted_variant, in_prefix
+    # The size of each probe's token set (words or bigrams) in its variant: a probe finds an earlier
+    # variant only for a larger set of that kind (see :func:`_probe_keeps`).
+    probe_bigram = sorted_bigram[in_prefix]
+    probe_sizes = _set_sizes(variants, probe_variants, probe_bigram)
+    del order, sorted_variant, in_prefix, sorted_bigram
 
     # Postings: (speaker, token) keys of every row; probes: keys of prefix rows.
     key = variants.speakers[row_variant] * len(tokens) + row_token
@@ -376,12 +410,20 @@ def _quote_candidate_pairs(
         # Whole earlier variants: the batch takes every probe of its last one.
         stop = int(np.searchsorted(probe_variants, probe_variants[stop - 1], side="right"))
         chunk_counts = counts[start:stop]
-        earlier = np.repeat(probe_variants[start:stop], chunk_counts)
+        probing = np.repeat(probe_variants[start:stop], chunk_counts)
         offsets = np.repeat(first[start:stop] - (np.cumsum(chunk_counts) - chunk_counts), chunk_counts)
-        later = posting_variants[np.arange(len(earlier), dtype=np.int64) + offsets]
-        keep = later > earlier
-        pairs = sorted_unique(earlier[keep] * n_variants + later[keep])
-        del earlier, offsets, later, keep
+        found = posting_variants[np.arange(len(probing), dtype=np.int64) + offsets]
+        del offsets
+        keep = _probe_keeps(
+            variants,
+            probing,
+            found,
+            np.repeat(probe_sizes[start:stop], chunk_counts),
+            np.repeat(probe_bigram[start:stop], chunk_counts),
+        )
+        probing, found = probing[keep], found[keep]
+        pairs = sorted_unique(np.minimum(probing, found) * n_variants + np.maximum(probing, found))
+        del probing, found, keep
         yield pairs // n_variants, pairs % n_variants
         start = stop
 
@@ -485,7 +527,9 @@ def _matching_quote_pairs(
         matched, rule_names, closeness = _matching_batch(variants, (words, bigrams), earlier, later, config)
         found.append((earlier[matched], later[matched], rule_names[matched], closeness[matched]))
     earlier, later, rule_names, closeness = (np.concatenate(parts) for parts in zip(*found, strict=True))
-    return (earlier, later), rule_names, closeness
+    # A pair found by both of its variants was matched twice (the same way): keep it once, sorted.
+    _, once = np.unique(earlier * max(len(variants.positions), 1) + later, return_index=True)
+    return (earlier[once], later[once]), rule_names[once], closeness[once]
 
 
 def _matching_batch(
