@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
-from factlake.dedup import build_facts, fact_blocks, fact_columns, facts, quotes
+from factlake.dedup import build_facts, fact_blocks, fact_columns, quotes
 from factlake.dedup.fact_blocks import unit_batches
 from factlake.dedup.frames import compact_mentions
 from factlake.records import columns_to_frame, contract_frame, to_frame
@@ -99,17 +99,3 @@ def test_compact_mentions_give_the_build_of_the_contract_frame(synthetic):
     result = build_facts(compact, articles, CONFIG, REFERENCE)
     result.mentions = contract_frame("mentions", result.mentions)
     assert_same_build(expected, result)
-
-
-def test_blocks_built_in_batches_give_the_build_of_each_kind_at_once(synthetic, monkeypatch):
-    mentions, articles, expected = synthetic
-    monkeypatch.setattr(fact_blocks, "BATCH_MENTIONS", 500)
-    batched = build_facts(mentions, articles, CONFIG, REFERENCE)
-    # Each kind one unit: the build before blocks were built a batch at a time.
-    monkeypatch.setattr(fact_blocks, "BATCH_MENTIONS", 10**9)
-    monkeypatch.setattr(
-        facts, "block_keys", lambda frame, reference: frame["fact_type"].to_numpy(dtype=object)
-    )
-    by_kind = build_facts(mentions, articles, CONFIG, REFERENCE)
-    assert_same_build(by_kind, batched)
-    assert_same_build(expected, batched)

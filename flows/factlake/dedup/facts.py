@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from factlake.config import DedupConfig
-from factlake.dedup import fact_blocks, fact_columns
+from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
@@ -55,7 +55,6 @@ from factlake.dedup.fact_blocks import (
     cluster_by_kind,
     cluster_by_unit,
     merged_clusters,
-    unit_batches,
 )
 from factlake.dedup.fact_columns import FactColumns, take
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
@@ -153,8 +152,9 @@ def build_facts(
     if previous is not None:
         found, blocks = _build_incrementally(len(mentions), frame, previous, context)
     else:
-        # Blocks are the units: they are built a batch at a time (see :func:`_build_units`).
-        built = _build_units(frame, block_keys(frame, context.reference), context, keep_mention_ids=False)
+        built = _build_units(
+            frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False
+        )
         found = _found(len(mentions), frame, built.outputs, built, context)
         del built
     # The canonical frame is done with: the tables are made without it.
@@ -175,19 +175,6 @@ class _Context:
     config: DedupConfig
     reference: Reference
     baseline: Counter[str]
-
-    @functools.cached_property
-    def article_info(self) -> pd.DataFrame:
-        """``source_name`` and ``published_ordinal`` (day ordinal of ``published_date``, NaN when unknown)
-        of every article, by ``article_id``: made once, read by the aggregates of every batch."""
-        info = self.articles.set_index("article_id")
-        ordinals = [
-            date.toordinal() if isinstance(date, dt.date) else np.nan for date in info["published_date"]
-        ]
-        return pd.DataFrame(
-            {"source_name": info["source_name"], "published_ordinal": np.array(ordinals, dtype=np.float64)},
-            index=info.index,
-        )
 
 
 def _build_incrementally(
@@ -237,17 +224,6 @@ class _Built:
     input_rows: np.ndarray
     fact_ids: np.ndarray
 
-    @classmethod
-    def concat(cls, parts: list[_Built]) -> _Built:
-        """The units of every part (parts of disjoint units) as one build; facts in order of the parts."""
-        return cls(
-            outputs={name: output for part in parts for name, output in part.outputs.items()},
-            facts=fact_columns.concat(part.facts for part in parts),
-            fact_units=[unit for part in parts for unit in part.fact_units],
-            input_rows=np.concatenate([part.input_rows for part in parts]),
-            fact_ids=np.concatenate([part.fact_ids for part in parts]),
-        )
-
     def facts_by_unit(self) -> dict[str, list[int]]:
         """The indexes (in ``facts``) of every unit's facts, by unit name."""
         indexes: dict[str, list[int]] = {}
@@ -257,27 +233,6 @@ class _Built:
 
 
 def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
-    """The build of every unit of ``frame`` (see :func:`_build_batch`), a batch of whole units at a time.
-
-    Units never relate to one another, so building them in batches of about
-    :data:`~factlake.dedup.fact_blocks.BATCH_MENTIONS` mentions (:func:`unit_batches`) gives the build of
-    all at once, while the working data of clustering, aggregating and making facts exists for one batch
-    at a time: only the facts made are kept from one batch to the next.
-    """
-    codes, _ = pd.factorize(units)
-    batches = unit_batches(codes, fact_blocks.BATCH_MENTIONS)
-    if len(batches) <= 1:
-        return _build_batch(frame, units, context, keep_mention_ids)
-    built = []
-    for rows in batches:
-        part = frame.iloc[rows].reset_index(drop=True)
-        built.append(_build_batch(part, units[rows], context, keep_mention_ids))
-        del part
-        release_freed_memory()
-    return _Built.concat(built)
-
-
-def _build_batch(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
     """Cluster each unit of ``frame`` (rows of one ``units`` value, never related to another unit's) and
     make the facts (with their working fields, without status) and statistics of every unit.
 
@@ -307,7 +262,7 @@ def _build_batch(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     fact_units = codes[representative_positions]
     fact_ids = _fact_ids(rows)
     published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
-    totals = _aggregate(published, fact_index, len(fact_ids), context.article_info)
+    totals = _aggregate(published, fact_index, len(fact_ids), context.articles)
     facts = _facts(
         published, representative_positions.tolist(), fact_ids, rows, totals, context.kinds, clusters
     )
@@ -607,7 +562,7 @@ def _merges(outputs: list[BlockOutput], baseline: Counter[str]) -> dict[str, Any
 
 
 def _aggregate(
-    frame: pd.DataFrame, fact_index: np.ndarray, n_facts: int, article_info: pd.DataFrame
+    frame: pd.DataFrame, fact_index: np.ndarray, n_facts: int, articles: pd.DataFrame
 ) -> dict[str, list[Any]]:
     """Per-fact corroboration over canonical articles: counts, sources and publication span.
 
@@ -615,13 +570,19 @@ def _aggregate(
         frame: The canonical frame.
         fact_index: Fact number (0 .. n_facts-1) of every row of ``frame``.
         n_facts: Number of facts.
-        article_info: Source and publication day of every article (:attr:`_Context.article_info`).
+        articles: The ``articles`` table.
 
     Returns:
         Columns (one value per fact number): ``n_articles``, ``sources`` (sorted distinct known outlets),
         ``n_sources``, ``first_published``, ``last_published``, ``n_mentions``, ``confidence`` (highest),
         ``value_low`` (lowest) and ``value_high`` (highest); missing numbers are NaN.
     """
+    info = articles.set_index("article_id")
+    ordinals = pd.Series(
+        [date.toordinal() if isinstance(date, dt.date) else np.nan for date in info["published_date"]],
+        index=info.index,
+        dtype="float64",
+    )
     article_codes, article_names = pd.factorize(
         frame[CanonicalMentions.canonical_article].to_numpy(dtype=object)
     )
@@ -630,8 +591,8 @@ def _aggregate(
     supporting = sorted_unique(fact_index[known_article] * width + article_codes[known_article])
     supporting_fact, supporting_article = supporting // width, supporting % width
     article_names = pd.Index(article_names)
-    source_of_article = article_names.map(article_info["source_name"]).to_numpy(dtype=object)
-    published_of_article = article_names.map(article_info["published_ordinal"]).to_numpy(dtype=np.float64)
+    source_of_article = article_names.map(info["source_name"]).to_numpy(dtype=object)
+    published_of_article = article_names.map(ordinals).to_numpy(dtype=np.float64)
 
     # Distinct known sources of each fact, in string order.
     source_of_pair = source_of_article[supporting_article]
