@@ -14,7 +14,8 @@ import pytest
 from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
 from factlake.dedup import build_facts, fact_blocks, fact_columns, quotes
 from factlake.dedup.fact_blocks import unit_batches
-from factlake.records import columns_to_frame, to_frame
+from factlake.dedup.frames import compact_mentions
+from factlake.records import columns_to_frame, contract_frame, to_frame
 from factlake.reference import load_reference
 
 CONFIG = DedupConfig()
@@ -89,3 +90,12 @@ def test_columns_make_the_frame_records_make(synthetic):
     pd.testing.assert_frame_equal(to_frame("facts", records), from_columns, check_exact=True)
     assert from_columns["story_id"].isna().all()
     assert math.isnan(from_columns["value"].iloc[facts["value"].isna().argmax()])
+
+
+def test_compact_mentions_give_the_build_of_the_contract_frame(synthetic):
+    mentions, articles, expected = synthetic
+    compact = compact_mentions(mentions)
+    assert isinstance(compact["fact_type"].dtype, pd.CategoricalDtype)
+    result = build_facts(compact, articles, CONFIG, REFERENCE)
+    result.mentions = contract_frame("mentions", result.mentions)
+    assert_same_build(expected, result)

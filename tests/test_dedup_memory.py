@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from factlake.dedup.frames import CanonicalMentions, canonical_frame
-from factlake.records import to_frame
+from factlake.dedup.frames import CanonicalMentions, canonical_frame, compact_mentions
+from factlake.records import contract_frame, to_frame
 from tests.test_dedup import article, articles_frame, event, quantity, quote
 
 FIRST = article(0, "first body " * 5, dt.date(2022, 11, 1), "Outlet A")
@@ -59,3 +59,26 @@ def test_columns_dedup_never_reads_are_left_out():
     unread = {"sentence", "extractor", "source_actors", "target_actors", "polarity"}
     assert not columns & unread
     assert {"actors", "action", "location", "modality", "event_date", "date_source", "theme"} <= columns
+
+
+def test_compact_mentions_hold_repeated_values_once_and_give_the_contract_frame_back():
+    mentions = [
+        quote(record["article_id"], WORDS, speaker="Vladimir Putin", start=start)
+        for record in (FIRST, SECOND)
+        for start in (10, 200)
+    ] + [
+        event(record["article_id"], ["Putin", "Aliyev"], "Sochi", dt.date(2022, 10, 31), start=start)
+        for record in (FIRST, SECOND)
+        for start in (500, 700)
+    ]
+    contract = to_frame("mentions", mentions)
+    compact = compact_mentions(contract)
+    for name in ("fact_type", "speaker", "article_id", "action"):
+        assert isinstance(compact[name].dtype, pd.CategoricalDtype), name
+    for name in ("mention_id", "fact_id"):
+        assert compact[name].dtype == contract[name].dtype, name
+    for name in ("event_date", "actors"):
+        values = compact.loc[compact["fact_type"] == "event", name].tolist()
+        assert len({id(value) for value in values}) == 1, name
+    pd.testing.assert_frame_equal(contract_frame("mentions", compact), contract, check_exact=True)
+    assert canonical_frame(compact, ARTICLES).equals(canonical_frame(contract, ARTICLES))

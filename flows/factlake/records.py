@@ -102,6 +102,12 @@ def columns_to_frame(table: str, columns: Mapping[str, list[Any]]) -> pd.DataFra
     return _contract_dtypes(frame, table)
 
 
+def contract_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the columns of ``table``, some perhaps held compact, as categoricals) with the dtypes
+    of ``table``'s contract, as :func:`to_frame` makes them; ``frame`` itself is left as it is."""
+    return _contract_dtypes(frame.copy(deep=False), table)
+
+
 def _contract_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """``frame`` with the dtypes of ``table``'s columns."""
     for name, column in TABLES[table].to_schema().columns.items():

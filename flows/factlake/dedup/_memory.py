@@ -14,6 +14,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow as pa
+
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], Any] | None:
@@ -31,6 +33,8 @@ def release_freed_memory() -> bool:
     Returns:
         Whether the allocator was asked to (glibc); False where it has no such call.
     """
+    # Arrow keeps the buffers it freed (string columns of the frames) in its own pool.
+    pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is None:
         return False

@@ -134,6 +134,64 @@ def shared_objects(column: pd.Series) -> pd.Series:
     return pd.Series(values, index=column.index, dtype=object, name=column.name)
 
 
+def compact_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
+    """The ``mentions`` table with repeated values held once, for fact dedup.
+
+    A million mentions name a few kinds, units, speakers and labels, and every fact is reported by
+    several mentions, so most string columns hold few distinct values: they become categoricals (a small
+    integer code per row). Dates and lists are shared objects (one object per distinct day or list),
+    since a Python object per row takes more than the value's code. Columns of distinct values
+    (``mention_id``) are left as they are, and so is ``fact_id``, which dedup fills.
+    :func:`canonical_frame` reads either form, and :func:`factlake.records.contract_frame` gives the
+    contract's dtypes back.
+
+    Args:
+        mentions: The ``mentions`` table (contract dtypes, or already compact).
+
+    Returns:
+        A new frame with the same rows, values and index.
+    """
+    compact = {}
+    for name in mentions.columns:
+        column = mentions[name]
+        if name in (*_DISTINCT_COLUMNS, "fact_id") or isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        if _held_compact(column.dtype):
+            codes, distinct = pd.factorize(column)
+            if len(distinct) * _REPEATED <= len(column):
+                compact[name] = pd.Categorical.from_codes(codes, categories=distinct)
+        elif pd.api.types.is_object_dtype(column.dtype):
+            compact[name] = _shared_values(column)
+    return mentions.assign(
+        **{name: pd.Series(values, index=mentions.index) for name, values in compact.items()}
+    )
+
+
+#: A string column becomes a categorical when each distinct value is on this many rows on average.
+_REPEATED = 2
+
+
+def _shared_values(column: pd.Series) -> np.ndarray:
+    """An object column's values with equal dates or lists (by content) as one object, None kept."""
+    values = column.to_numpy(dtype=object)
+    shared: dict[object, object] = {}
+    out = np.empty(len(values), dtype=object)
+    for row, value in enumerate(values.tolist()):
+        key = (list, *value) if isinstance(value, list) else value
+        try:
+            out[row] = shared.setdefault(key, value)
+        except TypeError:  # unhashable: kept as it is
+            out[row] = value
+    return out
+
+
+def _held_compact(dtype: object) -> bool:
+    """Whether a column of ``dtype`` holds strings other than as Python objects (Arrow, categorical)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    return pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
+
+
 def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Mentions joined with their article facts, sorted into canonical order, positions 0..n-1
     (:class:`CanonicalMentions`).
@@ -151,11 +209,7 @@ def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFr
     # Evidence sentences and provenance are not needed to cluster: leaving them out halves the copy.
     frame = mentions.drop(columns=[name for name in _UNUSED_COLUMNS if name in mentions.columns])
     for name in frame.columns:
-        if (
-            pd.api.types.is_string_dtype(frame[name].dtype)
-            and frame[name].dtype != object
-            and name not in _DISTINCT_COLUMNS
-        ):
+        if _held_compact(frame[name].dtype) and name not in _DISTINCT_COLUMNS:
             # Python loops below iterate these columns; object arrays iterate far faster than Arrow ones.
             frame[name] = shared_objects(frame[name])
     columns = CanonicalMentions
