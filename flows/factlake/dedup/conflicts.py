@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +36,15 @@ import numpy as np
 import pandas as pd
 
 from factlake.config import DedupConfig
+from factlake.dedup._arrays import sorted_unique
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_label, period_precision
 from factlake.dedup.units import DIMENSION_MEASURES
 from factlake.dedup.values import quantity_phrase, value_ratio
 from factlake.records import stable_id
+
+#: The canonical articles supporting each fact, by fact id.
+_ArticlesOf = Mapping[str, AbstractSet[str]]
 
 
 @dataclass
@@ -52,27 +58,71 @@ class _Scopes:
         subjects: The subject names of each fact: the names of its mentions' sentences.
     """
 
-    stories: dict[str, set[object]]
+    stories: Mapping[str, AbstractSet[object]]
     explicit: set[str]
-    subjects: dict[str, set[str]]
+    subjects: Mapping[str, AbstractSet[str]]
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, fact_ids: set[str]) -> _Scopes:
-        """The scopes of ``fact_ids`` from the canonical mentions ``frame``."""
-        columns = ["fact_id", CanonicalMentions.story, CanonicalMentions.subject, "date_text"]
-        involved = frame.loc[frame["fact_id"].isin(fact_ids), columns]
-        stories: defaultdict[str, set[object]] = defaultdict(set)
-        subjects: defaultdict[str, set[str]] = defaultdict(set)
-        for fact_id, story, names in zip(
-            involved["fact_id"].tolist(),
-            involved[CanonicalMentions.story].tolist(),
-            involved[CanonicalMentions.subject].tolist(),
-            strict=True,
-        ):
-            stories[fact_id].add(story)
-            subjects[fact_id].update(names)
+    def of(cls, involved: pd.DataFrame) -> _Scopes:
+        """The scopes of the facts of ``involved``: their rows of the canonical mentions frame (with
+        ``fact_id``, see :func:`_involved_rows`)."""
+        fact_ids = involved["fact_id"].to_numpy(dtype=object)
         explicit = set(involved.loc[involved["date_text"].notna(), "fact_id"].tolist())
-        return cls(stories=stories, explicit=explicit, subjects=subjects)
+        return cls(
+            stories=_distinct_by_fact(fact_ids, involved[CanonicalMentions.story].to_numpy(dtype=object)),
+            explicit=explicit,
+            subjects=_distinct_by_fact(
+                fact_ids, involved[CanonicalMentions.subject].to_numpy(dtype=object), union=True
+            ),
+        )
+
+
+def _involved_rows(frame: pd.DataFrame, fact_ids: set[str]) -> pd.DataFrame:
+    """The rows of the canonical mentions ``frame`` of ``fact_ids``, with the columns the conflict rules
+    read."""
+    columns = [
+        "fact_id",
+        CanonicalMentions.canonical_article,
+        CanonicalMentions.story,
+        CanonicalMentions.subject,
+        "date_text",
+    ]
+    return frame.loc[frame["fact_id"].isin(fact_ids), columns]
+
+
+def _distinct_by_fact(
+    fact_ids: np.ndarray, values: np.ndarray, union: bool = False
+) -> defaultdict[str, frozenset[Any]]:
+    """The distinct ``values`` of the rows of each fact id, as one frozenset per fact (the union of the
+    values, when they are sets and ``union``); a fact without rows has an empty one.
+
+    Most facts have one mention, or mentions of one story or article: their frozenset is one object
+    shared by every fact of that value (for a union, the value itself), so that the scopes of hundreds of
+    thousands of facts take a pointer each rather than a set each (about 200 bytes).
+    """
+    by_fact: defaultdict[str, frozenset[Any]] = defaultdict(frozenset)
+    if not len(fact_ids):
+        return by_fact
+    fact_codes, fact_names = pd.factorize(fact_ids)
+    value_codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    width = max(len(distinct), 1)
+    pairs = sorted_unique(fact_codes.astype(np.int64) * width + value_codes)
+    bounds = np.searchsorted(pairs // width, np.arange(len(fact_names) + 1)).tolist()
+    pair_values = (pairs % width).tolist()
+    distinct = list(distinct)
+    shared: dict[int, frozenset[Any]] = {}
+    for fact_id, start, stop in zip(fact_names.tolist(), bounds[:-1], bounds[1:], strict=True):
+        if stop - start == 1:
+            code = pair_values[start]
+            value = shared.get(code)
+            if value is None:
+                value = shared[code] = frozenset(distinct[code]) if union else frozenset((distinct[code],))
+        elif union:
+            value = frozenset().union(*(distinct[code] for code in pair_values[start:stop]))
+        else:
+            value = frozenset(distinct[code] for code in pair_values[start:stop])
+        by_fact[fact_id] = value
+    return by_fact
 
 
 def _disjoint(first: dict[str, Any], second: dict[str, Any]) -> bool:
@@ -108,9 +158,13 @@ def find_conflicts(
     by_block = _conflict_blocks(facts)
     if not by_block:
         return []
-    involved_ids = {fact["fact_id"] for block in by_block.values() for fact in block}
-    articles_of = _articles_of(frame, involved_ids)
-    scopes = _Scopes.of(frame, involved_ids)
+    involved = _involved_rows(frame, {fact["fact_id"] for block in by_block.values() for fact in block})
+    articles_of = _distinct_by_fact(
+        involved["fact_id"].to_numpy(dtype=object),
+        involved[CanonicalMentions.canonical_article].to_numpy(dtype=object),
+    )
+    scopes = _Scopes.of(involved)
+    del involved
     rows: list[dict[str, Any]] = []
     for (measure, unit_class, _scope), block in sorted(by_block.items()):
         rows.extend(_block_conflicts(block, measure, unit_class, articles_of, scopes, config))
@@ -131,17 +185,7 @@ def _conflict_blocks(facts: list[dict[str, Any]]) -> dict[tuple[str, str, str], 
     return {key: block for key, block in by_block.items() if len(block) >= 2}
 
 
-def _articles_of(frame: pd.DataFrame, fact_ids: set[str]) -> defaultdict[str, set[str]]:
-    """The canonical articles supporting each of ``fact_ids``."""
-    articles_of: defaultdict[str, set[str]] = defaultdict(set)
-    article_column = CanonicalMentions.canonical_article
-    involved = frame.loc[frame["fact_id"].isin(fact_ids), ["fact_id", article_column]]
-    for fact_id, article in zip(involved["fact_id"].tolist(), involved[article_column].tolist(), strict=True):
-        articles_of[fact_id].add(article)
-    return articles_of
-
-
-def _headlines(block: list[dict[str, Any]], articles_of: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+def _headlines(block: list[dict[str, Any]], articles_of: _ArticlesOf) -> tuple[set[str], set[str]]:
     """Ids of the facts of ``block`` that are the headline figure of at least one of their articles: the
     largest for an overlapping period (dated), and the largest recent one (recent)."""
     headline: set[str] = set()
@@ -173,7 +217,7 @@ def _block_conflicts(
     block: list[dict[str, Any]],
     measure: str,
     unit_class: str,
-    articles_of: dict[str, set[str]],
+    articles_of: _ArticlesOf,
     scopes: _Scopes,
     config: DedupConfig,
 ) -> list[dict[str, Any]]:
@@ -202,7 +246,7 @@ def _block_conflicts(
 def _recent_conflict_edges(
     eligible: list[dict[str, Any]],
     recent_headline: set[str],
-    articles_of: dict[str, set[str]],
+    articles_of: _ArticlesOf,
     scopes: _Scopes,
     config: DedupConfig,
 ) -> list[np.ndarray]:
@@ -231,7 +275,7 @@ def _recent_conflict_edges(
 
 
 def _recent_conflict(
-    fact: dict[str, Any], other: dict[str, Any], articles_of: dict[str, set[str]], config: DedupConfig
+    fact: dict[str, Any], other: dict[str, Any], articles_of: _ArticlesOf, config: DedupConfig
 ) -> bool:
     """Whether two recent claims of partner articles disagree: disjoint values, close enough in size
     (``recent_conflict_value_ratio``), no shared article."""
@@ -250,7 +294,7 @@ def _recent_conflict(
 def _dated_conflict_edges(
     facts: list[dict[str, Any]],
     dated: list[int],
-    articles_of: dict[str, set[str]],
+    articles_of: _ArticlesOf,
     scopes: _Scopes,
     measure: str,
 ) -> np.ndarray:
@@ -312,7 +356,7 @@ def _meeting_keys(fact_id: str, scopes: _Scopes, measure: str) -> list[tuple[obj
 
 
 def _pairs_in_conflict(
-    facts: list[dict[str, Any]], members: list[int], articles_of: dict[str, set[str]]
+    facts: list[dict[str, Any]], members: list[int], articles_of: _ArticlesOf
 ) -> np.ndarray:
     """Pairs (rows of positions in ``facts``) among ``members`` with overlapping periods, disjoint values
     and no shared article."""

@@ -57,29 +57,63 @@ def concat(pieces: Iterable[FactColumns]) -> FactColumns:
 
 
 def records(columns: FactColumns, indexes: Iterable[int]) -> list[FactRecord]:
-    """The facts at ``indexes`` as records (:class:`FactRecord`: every field, read from ``columns``)."""
-    return [FactRecord(columns, index) for index in indexes]
+    """The facts at ``indexes`` as records (:class:`FactRecord`: every field, read from ``columns``).
+
+    The fields the records are given are kept apart from ``columns``, as columns shared by these records
+    (one list per field written, one value per record), not as a dict per record.
+    """
+    indexes = list(indexes)
+    written = _Written(len(indexes))
+    return [FactRecord(columns, index, written, number) for number, index in enumerate(indexes)]
+
+
+#: The value of a field not written to a record (a written field may be None).
+_UNWRITTEN = object()
+
+
+class _Written:
+    """Fields written to some records (:func:`records`), as columns: one list per field, one value per
+    record (:data:`_UNWRITTEN` where a record was not given that field)."""
+
+    __slots__ = ("count", "fields")
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.fields: dict[str, list[Any]] = {}
+
+    def set(self, name: str, number: int, value: Any) -> None:
+        """Write ``value`` as field ``name`` of record ``number``."""
+        values = self.fields.get(name)
+        if values is None:
+            values = self.fields[name] = [_UNWRITTEN] * self.count
+        values[number] = value
 
 
 class FactRecord(MutableMapping[str, Any]):
     """One fact of fact columns, read and written as a dict.
 
-    Fields are read from the columns; a field written (a working field a conflict rule adds) is kept by
-    the record itself and never changes the columns. A record takes about a tenth of a dict of all
-    fields, which matters when conflicts read hundreds of thousands of facts.
+    Fields are read from the columns; a field written (a working field a conflict rule adds) is kept
+    apart, in columns shared by the records made together (:func:`records`), and never changes the fact
+    columns. A record takes about a tenth of a dict of all fields, and writing a few fields to each of
+    hundreds of thousands of records (conflicts) adds a pointer per field and record, not a dict each.
     """
 
-    __slots__ = ("_columns", "_index", "_own")
+    __slots__ = ("_columns", "_index", "_number", "_written")
 
-    def __init__(self, columns: FactColumns, index: int) -> None:
+    def __init__(
+        self, columns: FactColumns, index: int, written: _Written | None = None, number: int = 0
+    ) -> None:
         self._columns = columns
         self._index = index
-        self._own: dict[str, Any] | None = None
+        self._written = written if written is not None else _Written(1)
+        self._number = number
 
     def __getitem__(self, name: str) -> Any:
-        own = self._own
-        if own is not None and name in own:
-            return own[name]
+        written = self._written.fields.get(name)
+        if written is not None:
+            value = written[self._number]
+            if value is not _UNWRITTEN:
+                return value
         return self._columns[name][self._index]
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -90,16 +124,23 @@ class FactRecord(MutableMapping[str, Any]):
             return default
 
     def __setitem__(self, name: str, value: Any) -> None:
-        if self._own is None:
-            self._own = {}
-        self._own[name] = value
+        self._written.set(name, self._number, value)
 
     def __delitem__(self, name: str) -> None:
         raise TypeError("fields of a fact record cannot be removed")
 
+    def _own(self) -> list[str]:
+        """The fields written to this record that the columns lack."""
+        number = self._number
+        return [
+            name
+            for name, values in self._written.fields.items()
+            if name not in self._columns and values[number] is not _UNWRITTEN
+        ]
+
     def __iter__(self) -> Iterator[str]:
         yield from self._columns
-        yield from (name for name in self._own or {} if name not in self._columns)
+        yield from self._own()
 
     def __len__(self) -> int:
-        return len(self._columns) + sum(1 for name in self._own or {} if name not in self._columns)
+        return len(self._columns) + len(self._own())

@@ -520,8 +520,8 @@ def _conflicts(facts: FactColumns, published: pd.DataFrame, context: _Context) -
             continue
         kind_facts = fact_columns.records(facts, [index for index, of in enumerate(fact_types) if of == name])
         for fact in kind_facts:
-            if fact["_period"] is not None:
-                fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
+            if isinstance(fact["_period"], list):  # as read back from a persisted block
+                fact["_period"] = tuple(fact["_period"])
         conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
     return conflict_rows
 
