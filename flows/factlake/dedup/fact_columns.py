@@ -105,15 +105,16 @@ class FactRecord(MutableMapping[str, Any]):
     ) -> None:
         self._columns = columns
         self._index = index
-        self._written = written if written is not None else _Written(1)
+        self._written = written
         self._number = number
 
     def __getitem__(self, name: str) -> Any:
-        written = self._written.fields.get(name)
-        if written is not None:
-            value = written[self._number]
-            if value is not _UNWRITTEN:
-                return value
+        if self._written is not None:
+            written = self._written.fields.get(name)
+            if written is not None:
+                value = written[self._number]
+                if value is not _UNWRITTEN:
+                    return value
         return self._columns[name][self._index]
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -124,6 +125,8 @@ class FactRecord(MutableMapping[str, Any]):
             return default
 
     def __setitem__(self, name: str, value: Any) -> None:
+        if self._written is None:
+            self._written, self._number = _Written(1), 0
         self._written.set(name, self._number, value)
 
     def __delitem__(self, name: str) -> None:
@@ -131,6 +134,8 @@ class FactRecord(MutableMapping[str, Any]):
 
     def _own(self) -> list[str]:
         """The fields written to this record that the columns lack."""
+        if self._written is None:
+            return []
         number = self._number
         return [
             name

@@ -56,8 +56,8 @@ from factlake.dedup.fact_blocks import (
     cluster_by_unit,
     merged_clusters,
 )
-from factlake.dedup.fact_columns import FactColumns, take
-from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
+from factlake.dedup.fact_columns import FactColumns, FactRecord, take
+from factlake.dedup.frames import CanonicalMentions, canonical_frame
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
@@ -358,68 +358,92 @@ def _facts(
     clusters: dict[str, Clusters],
 ) -> FactColumns:
     """Fact records (``facts`` columns but ``status``, :class:`FactWorkingFields` and their
-    representative's mention id), one per representative (``rows``: the representatives' columns)."""
+    representative's mention id), one per representative (``rows``: the representatives' columns).
+
+    Made column by column: a field taken as it is from the representative (``rows``) or from the totals
+    is that very list, not a copy, and no record is made per fact but the views the statements read.
+    """
     fields: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
         fields.update(kind.fact_fields(frame[frame["fact_type"] == name]))
-    facts: FactColumns = {}
-    names = list(rows)
-    # One representative's row at a time, as a dict: the kinds' statements read facts by name.
-    for number, (position, fact_id, *values) in enumerate(
-        zip(positions, fact_ids, *rows.values(), strict=True)
-    ):
-        row = dict(zip(names, values, strict=True))
-        kind = kinds[row["fact_type"]]
-        fact = _fact(fact_id, row, clusters[kind.name].groups.get(position), totals, number)
-        fact.update(fields.pop(fact_id, {}))
-        fact["statement"] = kind.statement(fact)
-        fact[_REPRESENTATIVE] = row["mention_id"]
-        fact_columns.append(facts, fact)
+    n_facts = len(fact_ids)
+    if not n_facts:
+        return {}
+    groups = [
+        clusters[fact_type].groups.get(position)
+        for fact_type, position in zip(rows["fact_type"], positions, strict=True)
+    ]
+    periods = [
+        _fact_period(group, event_date, precision)
+        for group, event_date, precision in zip(
+            groups, rows["event_date"], rows["date_precision"], strict=True
+        )
+    ]
+    facts: FactColumns = {
+        "fact_id": fact_ids,
+        "fact_type": rows["fact_type"],
+        "speaker": rows["speaker"],
+        "quote_text": [None] * n_facts,
+        "value": rows["value"],
+        "value_low": totals["value_low"],
+        "value_high": totals["value_high"],
+        "qualifier": rows["qualifier"],
+        "unit": rows["unit"],
+        "unit_normalized": rows["unit_normalized"] if "unit_normalized" in rows else [None] * n_facts,
+        "measure": rows["measure"],
+        "actors": [[] for _ in range(n_facts)],
+        "action": rows["action"],
+        "location": [
+            (group.location if group else None) or location
+            for group, location in zip(groups, rows["location"], strict=True)
+        ],
+        "event_date": [_day(period[0]) if period else None for period in periods],
+        "date_precision": [period_precision(period) if period else None for period in periods],
+        "n_mentions": totals["n_mentions"],
+        "n_articles": totals["n_articles"],
+        "n_sources": totals["n_sources"],
+        "sources": totals["sources"],
+        "first_published": totals["first_published"],
+        "last_published": totals["last_published"],
+        "confidence": totals["confidence"],
+        "_period": periods,
+        "_period_inferred": [bool(inferred) for inferred in _column(rows, CanonicalMentions.date_inferred)],
+        "_date_text": rows["date_text"],
+        "_low": [group.low if group else -math.inf for group in groups],
+        "_high": [group.high if group else math.inf for group in groups],
+    }
+    del groups
+    # Fields the kinds draw from all mentions replace the representative's. The fields come in the order
+    # a record per fact gives them: those above, the first fact's own, its statement and representative,
+    # then those first given to a later fact.
+    for number, fact_id in enumerate(fact_ids):
+        own = fields.pop(fact_id, None)
+        if own:
+            for name, value in own.items():
+                values = facts.get(name)
+                if values is None:
+                    values = facts[name] = [None] * n_facts
+                values[number] = value
+        if number == 0:
+            facts["statement"], facts[_REPRESENTATIVE] = [], []
+    # The kinds' statements read one fact at a time, by name, as the table will show it.
+    facts["statement"] = [
+        kinds[fact_type].statement(FactRecord(facts, number))
+        for number, fact_type in enumerate(facts["fact_type"])
+    ]
+    facts[_REPRESENTATIVE] = rows["mention_id"]
     return facts
 
 
-def _fact(
-    fact_id: str, row: dict[str, Any], group: Group | None, totals: dict[str, list[Any]], number: int
-) -> dict[str, Any]:
-    """The record of one fact from its representative ``row``, its group (for leader-clustered kinds) and
-    its corroboration ``totals`` (at ``number``); fields drawn from all mentions are left empty."""
-    period = group.period if group else (period_of(row["event_date"], row["date_precision"]) or (None,))[:2]
-    period = period if period and period[0] is not None else None
-    fact = {
-        "fact_id": fact_id,
-        "fact_type": row["fact_type"],
-        "speaker": row["speaker"],
-        "quote_text": None,
-        "value": row["value"],
-        "value_low": totals["value_low"][number],
-        "value_high": totals["value_high"][number],
-        "qualifier": row["qualifier"],
-        "unit": row["unit"],
-        "unit_normalized": row.get("unit_normalized"),
-        "measure": row["measure"],
-        "actors": [],
-        "action": row["action"],
-        "location": (group.location if group else None) or row["location"],
-        "event_date": _day(period[0]) if period else None,
-        "date_precision": period_precision(period) if period else None,
-        "n_mentions": totals["n_mentions"][number],
-        "n_articles": totals["n_articles"][number],
-        "n_sources": totals["n_sources"][number],
-        "sources": totals["sources"][number],
-        "first_published": totals["first_published"][number],
-        "last_published": totals["last_published"][number],
-        "confidence": totals["confidence"][number],
-    }
-    fact.update(
-        FactWorkingFields(
-            _period=period,
-            _period_inferred=bool(row.get(CanonicalMentions.date_inferred)),
-            _date_text=row["date_text"],
-            _low=group.low if group else -math.inf,
-            _high=group.high if group else math.inf,
-        )
-    )
-    return fact
+def _fact_period(group: Group | None, event_date: Any, precision: Any) -> tuple[int, int] | None:
+    """The period of a fact: its group's (leader-clustered kinds), else its representative's date's."""
+    period = group.period if group else (period_of(event_date, precision) or (None,))[:2]
+    return period if period and period[0] is not None else None
+
+
+def _column(rows: dict[str, list[Any]], name: str) -> list[Any]:
+    """The column ``name`` of ``rows``, None for every row when there is no such column."""
+    return rows[name] if name in rows else [None] * len(next(iter(rows.values())))
 
 
 @dataclass
