@@ -255,10 +255,12 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     representative_positions = np.unique(roots)
     fact_index = np.searchsorted(representative_positions, roots)
     # The frame's index is its canonical positions (rows of unpublished groups left out).
-    representatives = published.loc[representative_positions]
     # Missing values become None (string columns would otherwise give NaN, which is truthy). Columns, not
-    # a dict per fact: at a million mentions, half a million dicts take hundreds of MB.
-    rows = _columns(representatives[[name for name in _FACT_COLUMNS if name in representatives.columns]])
+    # a dict per fact: at a million mentions, half a million dicts take hundreds of MB. Only the columns
+    # a fact is made of are taken, and no frame of the representatives is kept.
+    rows = _columns(
+        published.loc[representative_positions, [name for name in _FACT_COLUMNS if name in published.columns]]
+    )
     fact_units = codes[representative_positions]
     fact_ids = _fact_ids(rows)
     published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
@@ -269,7 +271,7 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     row_fact_ids = np.full(len(frame), None, dtype=object)
     row_fact_ids[published.index.to_numpy()] = np.array(fact_ids, dtype=object)[fact_index]
     # Working data is freed as soon as it is used: at a million mentions these hold hundreds of MB.
-    del rows, totals, clusters, representatives, roots, fact_index
+    del rows, totals, clusters, roots, fact_index
     release_freed_memory()
     outputs = _outputs(names, unit_rules, _merge_scopes(published, codes))
     if keep_mention_ids:
