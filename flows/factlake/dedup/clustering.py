@@ -424,6 +424,16 @@ def _by_root(offered: list[list[Group]]) -> list[Group]:
     return [distinct[root] for root in sorted(distinct)]
 
 
+def positions_of(part: pd.DataFrame) -> list[int]:
+    """The positions (index) of ``part`` as one list of ints, for the lookups of a kind's leader rules.
+
+    Reading ``part.index`` makes a new int object per position each time; the dozen lookups by position
+    of one kind's rules share these, which saves tens of bytes per position and lookup (over a hundred MB
+    at a million mentions).
+    """
+    return part.index.tolist()
+
+
 def identical_variants(
     part: pd.DataFrame, key_columns: list[str], uf: UnionFind, rules: Counter[str], rule: str
 ) -> list[int]:

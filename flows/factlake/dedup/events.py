@@ -33,7 +33,14 @@ import pandas as pd
 
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
-from factlake.dedup.clustering import Clusters, Group, LeaderRules, identical_variants, leader_assign
+from factlake.dedup.clustering import (
+    Clusters,
+    Group,
+    LeaderRules,
+    identical_variants,
+    leader_assign,
+    positions_of,
+)
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import narrower_period, period_label, period_of
 from factlake.extract import events as extractor
@@ -145,24 +152,23 @@ def _leader_rules(
 ) -> LeaderRules:
     """Blocks, compatibility and merge of events (see the module docstring); ``themes`` receives the theme
     keys of every group's mentions, by the group's root."""
-    theme_at = dict(zip(part.index, map(theme_key, _themes(part)), strict=True))
-    period_at = dict(zip(part.index, keyed["period"], strict=True))
-    actors_at = dict(zip(part.index, actor_sets, strict=True))
+    positions = positions_of(part)
+    theme_at = dict(zip(positions, map(theme_key, _themes(part)), strict=True))
+    period_at = dict(zip(positions, keyed["period"], strict=True))
+    actors_at = dict(zip(positions, actor_sets, strict=True))
     location_at = {
-        position: (place or None) for position, place in zip(part.index, keyed["location"], strict=True)
+        position: (place or None) for position, place in zip(positions, keyed["location"], strict=True)
     }
     published_at = {
         position: (None if no_date else key)
         for position, no_date, key in zip(
-            part.index, part[CanonicalMentions.no_date], part[CanonicalMentions.date_key], strict=True
+            positions, part[CanonicalMentions.no_date], part[CanonicalMentions.date_key], strict=True
         )
     }
-    article_at = dict(zip(part.index, part["article_id"], strict=True))
-    action_at = dict(zip(part.index, zip(keyed["action"], keyed["modality"], strict=True), strict=True))
-    story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
-    date_text_at = dict(
-        zip(part.index, part["date_text"].where(part["date_text"].notna(), None), strict=True)
-    )
+    article_at = dict(zip(positions, part["article_id"], strict=True))
+    action_at = dict(zip(positions, zip(keyed["action"], keyed["modality"], strict=True), strict=True))
+    story_at = dict(zip(positions, part[CanonicalMentions.story], strict=True))
+    date_text_at = dict(zip(positions, part["date_text"].where(part["date_text"].notna(), None), strict=True))
 
     def one_event_across_stories(root: int, position: int) -> bool:
         # Events of two stories are one only when both say when (to the same precision), where and who.
@@ -177,7 +183,7 @@ def _leader_rules(
 
     # Undated events never join across stories (see ``one_event_across_stories``): they are blocked by story.
     # A story reference ("the summit") is a block of its own: it joins a dated occurrence or nothing.
-    reference_at = dict(zip(part.index, keyed[REFERENCE_KEY], strict=True))
+    reference_at = dict(zip(positions, keyed[REFERENCE_KEY], strict=True))
 
     def block(position: int) -> tuple[Any, ...]:
         if reference_at[position]:

@@ -27,7 +27,15 @@ import pandas as pd
 
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
-from factlake.dedup.clustering import ANY_KEY, Clusters, Group, LeaderRules, identical_variants, leader_assign
+from factlake.dedup.clustering import (
+    ANY_KEY,
+    Clusters,
+    Group,
+    LeaderRules,
+    identical_variants,
+    leader_assign,
+    positions_of,
+)
 from factlake.dedup.conflicts import find_conflicts
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import claim_is_recent, narrower_period, period_of
@@ -74,11 +82,12 @@ def _leader_rules(
     part: pd.DataFrame, keyed: pd.DataFrame, variants: list[int], config: DedupConfig, classes: UnitClasses
 ) -> LeaderRules:
     """Blocks, compatibility and merge of numeric claims (see the module docstring)."""
-    period_at = dict(zip(part.index, keyed["period"], strict=True))
-    interval_at = dict(zip(part.index, keyed["interval"], strict=True))
-    measure_at = dict(zip(part.index, keyed["measure"], strict=True))
-    value_at = dict(zip(part.index, part["value"].astype(float), strict=True))
-    unit_at = dict(zip(part.index, keyed["unit"], strict=True))
+    positions = positions_of(part)
+    period_at = dict(zip(positions, keyed["period"], strict=True))
+    interval_at = dict(zip(positions, keyed["interval"], strict=True))
+    measure_at = dict(zip(positions, keyed["measure"], strict=True))
+    value_at = dict(zip(positions, part["value"].astype(float), strict=True))
+    unit_at = dict(zip(positions, keyed["unit"], strict=True))
     block_of = {
         position: (
             classes.measure(measure_at[position]),
@@ -87,11 +96,11 @@ def _leader_rules(
         )
         for position in variants
     }
-    has_value = dict(zip(part.index, ~part["value"].isna(), strict=True))
-    stated_range_at = dict(zip(part.index, part["qualifier"] == "range", strict=True))
-    story_at = dict(zip(part.index, part[CanonicalMentions.story], strict=True))
-    subject_at = dict(zip(part.index, part[CanonicalMentions.subject], strict=True))
-    explicit_at = dict(zip(part.index, part["date_text"].notna(), strict=True))
+    has_value = dict(zip(positions, ~part["value"].isna(), strict=True))
+    stated_range_at = dict(zip(positions, part["qualifier"] == "range", strict=True))
+    story_at = dict(zip(positions, part[CanonicalMentions.story], strict=True))
+    subject_at = dict(zip(positions, part[CanonicalMentions.subject], strict=True))
+    explicit_at = dict(zip(positions, part["date_text"].notna(), strict=True))
 
     def one_claim_across_stories(root: int, position: int) -> bool:
         # A figure of another story is the same claim only when it says what it counts, about what and
