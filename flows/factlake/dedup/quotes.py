@@ -90,13 +90,17 @@ def _cluster_quotes(part: pd.DataFrame, config: DedupConfig, uf: UnionFind, rule
     wording_of_text: dict[str, int] = {}
     wording_of_words: dict[str, int] = {}
     wording_words: list[list[str]] = []
+    # One string object per distinct word, shared by every wording using it (a speaker's wordings
+    # draw on a small vocabulary: a string per word and wording would take most of their memory).
+    vocabulary: dict[str, str] = {}
     for text in dict.fromkeys(texts):
-        words = quote_words(text)
+        words = [vocabulary.setdefault(word, word) for word in quote_words(text)]
         wording = wording_of_words.setdefault(" ".join(words), len(wording_words))
         if wording == len(wording_words):
             wording_words.append(words)
         wording_of_text[text] = wording
     wordings = np.fromiter((wording_of_text[text] for text in texts), dtype=np.int64, count=len(texts))
+    del wording_of_text, wording_of_words, vocabulary
     speaker_codes, attributed_speakers = _speaker_scopes(part, wordings, wording_words, config)
 
     # Identical wording of one speaker: the earliest mention is the variant, the others join it.
@@ -264,10 +268,14 @@ class _QuoteVariants:
         bigrams: list[frozenset[str]] = [frozenset()] * len(wording_words)
         n_content = np.zeros(len(wording_words), dtype=np.int64)
         used = np.unique(wordings).tolist()
+        # One string object per distinct bigram, shared by the wordings holding it.
+        vocabulary: dict[str, str] = {}
         for wording in used:
             tokens = wording_words[wording]
             words[wording] = frozenset(tokens)
-            bigrams[wording] = frozenset(_content_bigrams(tokens))
+            bigrams[wording] = frozenset(
+                vocabulary.setdefault(bigram, bigram) for bigram in _content_bigrams(tokens)
+            )
             n_content[wording] = len(words[wording] - STOP_WORDS)
         n_words = np.array([len(tokens) for tokens in words], dtype=np.int64)
         n_bigrams = np.array([len(tokens) for tokens in bigrams], dtype=np.int64)
