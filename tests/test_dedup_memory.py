@@ -1,14 +1,21 @@
-"""The canonical frame of fact dedup holds one object per distinct value, not one per mention."""
+"""Fact dedup holds one object per distinct value, not one per mention or fact: in the canonical frame,
+the lookups of the leader rules, the quote vocabularies, the scopes the conflict rules read, and the fact
+records (columns taken as they are, fields written to views kept as shared columns)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
+from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
+from factlake.dedup import build_facts, conflicts, fact_columns, facts, quotes
 from factlake.dedup.frames import CanonicalMentions, canonical_frame, compact_mentions
 from factlake.records import contract_frame, to_frame
+from factlake.reference import load_reference
 from tests.test_dedup import article, articles_frame, event, quantity, quote
+from tests.test_dedup_scaling import _event_leaders, _quantity_leaders, _random_mentions
 
 FIRST = article(0, "first body " * 5, dt.date(2022, 11, 1), "Outlet A")
 SECOND = article(1, "second body " * 5, dt.date(2022, 11, 2), "Outlet B")
@@ -82,3 +89,77 @@ def test_compact_mentions_hold_repeated_values_once_and_give_the_contract_frame_
         assert len({id(value) for value in values}) == 1, name
     pd.testing.assert_frame_equal(contract_frame("mentions", compact), contract, check_exact=True)
     assert canonical_frame(compact, ARTICLES).equals(canonical_frame(contract, ARTICLES))
+
+
+def test_the_lookups_of_leader_rules_share_one_int_object_per_position():
+    mentions, articles = _random_mentions(0)
+    frame = canonical_frame(mentions, articles)
+    for kind, leaders in (("quantity", _quantity_leaders), ("event", _event_leaders)):
+        _, leader, _ = leaders(frame[frame["fact_type"] == kind])()
+        positions = list(leader.period_at)
+        # Ints above 256 are made anew each time they are read from an index: these must not be.
+        assert max(positions) > 256, kind
+        for lookup in [leader.story_at] + ([leader.interval_at] if kind == "quantity" else []):
+            assert all(key is position for key, position in zip(lookup, positions, strict=True)), kind
+
+
+def test_scopes_of_facts_of_one_value_share_one_frozenset():
+    fact_ids = np.array(["f1", "f1", "f2", "f3", "f3"], dtype=object)
+    stories = np.array(["story 1", "story 2", "story 1", "story 1", "story 1"], dtype=object)
+    by_fact = conflicts._distinct_by_fact(fact_ids, stories)
+    assert by_fact == {"f1": {"story 1", "story 2"}, "f2": {"story 1"}, "f3": {"story 1"}}
+    assert by_fact["f2"] is by_fact["f3"]
+    assert by_fact["no such fact"] == frozenset()
+
+    armenia, baku = frozenset({"Armenia"}), frozenset({"Baku", "Armenia"})
+    subjects = np.array([armenia, baku, baku, frozenset(), frozenset()], dtype=object)
+    by_fact = conflicts._distinct_by_fact(fact_ids, subjects, union=True)
+    assert by_fact == {"f1": {"Armenia", "Baku"}, "f2": baku, "f3": frozenset()}
+    assert by_fact["f2"] is baku
+
+
+def test_fields_written_to_fact_records_are_kept_apart_as_shared_columns():
+    columns = {"fact_id": ["a", "b", "c"], "value": [1.0, None, 3.0]}
+    first, second = fact_columns.records(columns, [2, 0])
+    first["_recent"] = None
+    first["value"] = 4.0
+    second["_scope"] = "soldiers"
+    assert columns == {"fact_id": ["a", "b", "c"], "value": [1.0, None, 3.0]}
+    assert dict(first) == {"fact_id": "c", "value": 4.0, "_recent": None}
+    assert dict(second) == {"fact_id": "a", "value": 1.0, "_scope": "soldiers"}
+    # No dict per record: the written fields are one list per field for all records made together.
+    assert not hasattr(first, "__dict__")
+    assert first._written is second._written
+    assert second._written.fields["_recent"][1] is not None
+
+
+def test_fact_columns_are_the_lists_of_the_representatives_and_totals(monkeypatch):
+    made = {}
+    real_facts = facts._facts
+
+    def spying(frame, positions, fact_ids, rows, totals, kinds, clusters):
+        made.update(
+            rows=rows,
+            totals=totals,
+            facts=real_facts(frame, positions, fact_ids, rows, totals, kinds, clusters),
+        )
+        return made["facts"]
+
+    monkeypatch.setattr(facts, "_facts", spying)
+    mentions, articles = _random_mentions(1)
+    build_facts(mentions, articles, DedupConfig(), load_reference(DEFAULT_REFERENCE_DIR))
+    for name in ("fact_type", "speaker", "value", "unit", "measure", "action", "date_text"):
+        assert made["facts"][name if name != "date_text" else "_date_text"] is made["rows"][name], name
+    for name in ("n_mentions", "n_articles", "sources", "first_published", "confidence", "value_low"):
+        assert made["facts"][name] is made["totals"][name], name
+
+
+def test_quote_wordings_share_one_object_per_bigram():
+    wording_words = [["border", "talks", "resumed"], ["the", "border", "talks", "stalled"]]
+    variants = quotes._QuoteVariants.of(
+        np.array([0, 1]), np.array([0, 0]), np.array([0, 1]), wording_words, np.array([True])
+    )
+    first, second = (
+        next(bigram for bigram in bigrams if bigram == "border talks") for bigrams in variants.bigrams
+    )
+    assert first is second
