@@ -22,11 +22,12 @@ that share a bridge article).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,6 +134,12 @@ def months_mentioned(text: str) -> frozenset[str]:
     return frozenset(month.lower() for month in _MONTH.findall(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _token_words(token: str) -> tuple[str, ...]:
+    """:func:`~factlake.dedup.articles.words_of` of one token, remembered (names recur across articles)."""
+    return tuple(words_of(token))
+
+
 def subject_names(text: str, min_mentions: int, names_of_text: list[str] | None = None) -> frozenset[str]:
     """The name words ``text`` mentions most often: who or what the article is about.
 
@@ -147,7 +154,7 @@ def subject_names(text: str, min_mentions: int, names_of_text: list[str] | None 
     counts: Counter[str] = Counter()
     for token in _TOKEN.findall(text):
         if token[:1].isupper():
-            counts.update(word for word in words_of(token) if word in names)
+            counts.update(word for word in _token_words(token) if word in names)
     if not counts or max(counts.values()) < min_mentions:
         return frozenset()
     most = max(counts.values())
@@ -237,23 +244,113 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
     articles the publication-date gate is the better time signal, and a text may well mention last
     year's or next month's events.
     """
-    factor = 1.0
     if first.quotations & second.quotations:
-        return factor
-    if not dated:
-        if (
-            _disjoint(first.years, second.years)
-            or _written_later(first, second)
-            or _written_later(second, first)
-        ):
-            factor *= config.story_year_conflict_factor
-        if _disjoint(first.months, second.months):
-            factor *= config.story_month_conflict_factor
+        return 1.0
+    factor = 1.0 if dated else _time_conflict_factor(first, second, config)
     if (first.subjects and not first.subjects & second.words) or (
         second.subjects and not second.subjects & first.words
     ):
         factor *= config.story_subject_conflict_factor
     return factor
+
+
+def _time_conflict_factor(first: StorySignals, second: StorySignals, config: DedupConfig) -> float:
+    """The years and months part of :func:`conflict_factor` (for a pair with an undated article)."""
+    factor = 1.0
+    if _disjoint(first.years, second.years) or _written_later(first, second) or _written_later(second, first):
+        factor *= config.story_year_conflict_factor
+    if _disjoint(first.months, second.months):
+        factor *= config.story_month_conflict_factor
+    return factor
+
+
+#: Pairs whose shared words are looked up at once (bounds the memory of :func:`_share_any`).
+PAIR_CHUNK = 1 << 18
+
+
+def _member_matrix(sets: list[frozenset], vocabulary: dict) -> sparse.csr_matrix:
+    """One row per set, a 1 in the column of every member that ``vocabulary`` numbers (others dropped)."""
+    known = frozenset(vocabulary)
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, members in enumerate(sets):
+        found = sorted(vocabulary[member] for member in members & known)
+        rows.extend([row] * len(found))
+        columns.extend(found)
+    data = np.ones(len(rows), dtype=np.int8)
+    shape = (len(sets), max(1, len(vocabulary)))
+    return sparse.csr_matrix((data, (rows, columns)), shape=shape)
+
+
+def _share_any(
+    left: sparse.csr_matrix, right: sparse.csr_matrix, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """Whether row ``first[k]`` of ``left`` and row ``second[k]`` of ``right`` share a column, per pair k.
+
+    Every column of the left row is looked up among the right row's, as sorted (row, column) keys.
+    """
+    shared = np.zeros(len(first), dtype=bool)
+    width = np.int64(left.shape[1])
+    right_rows = np.repeat(np.arange(right.shape[0], dtype=np.int64), np.diff(right.indptr))
+    right_keys = np.sort(right_rows * width + right.indices.astype(np.int64))
+    if not len(right_keys):
+        return shared
+    for start in range(0, len(first), PAIR_CHUNK):
+        rows, others = first[start : start + PAIR_CHUNK], second[start : start + PAIR_CHUNK]
+        counts = left.indptr[rows + 1] - left.indptr[rows]
+        pair_of = np.repeat(np.arange(len(rows)), counts)
+        offsets = np.arange(len(pair_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+        wanted = others[pair_of] * width + left.indices[np.repeat(left.indptr[rows], counts) + offsets]
+        found = np.minimum(np.searchsorted(right_keys, wanted), len(right_keys) - 1)
+        hits = pair_of[right_keys[found] == wanted]
+        shared[start + np.unique(hits)] = True
+    return shared
+
+
+def conflict_factors(
+    first: np.ndarray,
+    second: np.ndarray,
+    dated: np.ndarray,
+    signals_of: Callable[[int], StorySignals],
+    config: DedupConfig,
+) -> np.ndarray:
+    """:func:`conflict_factor` of many pairs of articles at once, value for value.
+
+    Quotations and subjects, which every pair needs, are looked up as arrays; the years and months of
+    pairs with an undated article (few in news) go through :func:`conflict_factor` itself. The factors
+    are multiplied in the same order as there, so every result is the same float.
+
+    Args:
+        first: Position of one article of every pair.
+        second: Position of the other.
+        dated: Whether both articles of the pair have a publication date.
+        signals_of: The :class:`StorySignals` of an article position.
+        config: The conflict factors.
+    """
+    positions = np.unique(np.concatenate([first, second]))
+    signals = [signals_of(position) for position in positions.tolist()]
+    left, right = np.searchsorted(positions, first), np.searchsorted(positions, second)
+    factors = np.ones(len(first), dtype=np.float64)
+    for pair in np.flatnonzero(~dated).tolist():
+        factors[pair] = _time_conflict_factor(signals[left[pair]], signals[right[pair]], config)
+    subject_ids: dict[str, int] = {}
+    for signal in signals:
+        for subject in sorted(signal.subjects):
+            subject_ids.setdefault(subject, len(subject_ids))
+    has_subjects = np.array([bool(signal.subjects) for signal in signals], dtype=bool)
+    subjects = _member_matrix([signal.subjects for signal in signals], subject_ids)
+    words = _member_matrix([signal.words for signal in signals], subject_ids)
+    unsaid = (has_subjects[left] & ~_share_any(subjects, words, left, right)) | (
+        has_subjects[right] & ~_share_any(subjects, words, right, left)
+    )
+    factors[unsaid] *= config.story_subject_conflict_factor
+    quotation_ids: dict[tuple[str, ...], int] = {}
+    for signal in signals:
+        for run in signal.quotations:
+            quotation_ids.setdefault(run, len(quotation_ids))
+    quotations = _member_matrix([signal.quotations for signal in signals], quotation_ids)
+    factors[_share_any(quotations, quotations, left, right)] = 1.0
+    return factors
 
 
 def tfidf_matrix(documents: list[list[str]]) -> sparse.csr_matrix:
@@ -357,7 +454,7 @@ def story_similarities(
         return found
 
     day = np.array([-1 if ordinal is None else ordinal for ordinal in ordinals], dtype=np.int64)
-    similarities: dict[tuple[int, int], float] = {}
+    parts: list[tuple[np.ndarray, ...]] = []
     for rows, block_columns in comparison_blocks(ordinals, config.story_max_date_gap_days, STORY_BLOCK_ROWS):
         columns = block_columns
         if involved is not None and not involved[rows].any():
@@ -375,16 +472,17 @@ def story_similarities(
         keep &= ~dated | (np.abs(day[first] - day[second]) <= config.story_max_date_gap_days)
         if involved is not None:
             keep &= involved[first] | involved[second]
-        for one, other, value, both_dated in zip(
-            first[keep], second[keep], values[keep], dated[keep], strict=True
-        ):
-            pair = (int(min(one, other)), int(max(one, other)))
-            similarity = float(value) * conflict_factor(
-                signals_of(pair[0]), signals_of(pair[1]), bool(both_dated), config
-            )
-            if similarity >= config.story_min_pair_similarity:
-                similarities[pair] = similarity
-    return similarities
+        low, high = np.minimum(first[keep], second[keep]), np.maximum(first[keep], second[keep])
+        parts.append((low, high, values[keep], dated[keep]))
+    if not parts:
+        return {}
+    first, second, values, dated = (np.concatenate(columns) for columns in zip(*parts, strict=True))
+    scores = values * conflict_factors(first, second, dated, signals_of, config)
+    kept = scores >= config.story_min_pair_similarity
+    # Pairs in the order of the blocks (a pair met twice keeps its first place): the order in which
+    # average linkage sums the similarities of fixed groups.
+    pairs = zip(first[kept].tolist(), second[kept].tolist(), strict=True)
+    return dict(zip(pairs, scores[kept].tolist(), strict=True))
 
 
 def _merge_candidates(
