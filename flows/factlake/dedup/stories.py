@@ -38,6 +38,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from factlake.config import DedupConfig
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import canonical_order, words_of
+from factlake.dedup.story_terms import DocumentTerms, TermCache, article_terms
 from factlake.extract.dates import CALENDAR_WORDS
 
 #: Rows of one block of pairwise comparisons (a block holds this many rows times its columns).
@@ -362,21 +363,21 @@ def tfidf_matrix(documents: list[list[str]]) -> sparse.csr_matrix:
     Args:
         documents: The terms of every document (e.g. :func:`content_words` of its text).
     """
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    columns: list[int] = []
-    frequencies: list[int] = []
-    for row, terms in enumerate(documents):
-        for term, frequency in Counter(terms).items():
-            rows.append(row)
-            columns.append(vocabulary.setdefault(term, len(vocabulary)))
-            frequencies.append(frequency)
-    column_of = np.asarray(columns, dtype=np.int64)
+    return tfidf_of_terms(DocumentTerms.of(documents))
+
+
+def tfidf_of_terms(documents: DocumentTerms) -> sparse.csr_matrix:
+    """:func:`tfidf_matrix` of documents given by their distinct terms and counts (the same matrix)."""
+    n_documents = len(documents.lengths)
+    rows = np.repeat(np.arange(n_documents, dtype=np.int64), documents.lengths)
+    # Columns in the order in which terms first occur, document after document.
+    column_of, vocabulary = pd.factorize(documents.terms)
+    column_of = column_of.astype(np.int64)
     document_frequency = np.bincount(column_of, minlength=len(vocabulary))
-    weights = (1.0 + np.log(np.asarray(frequencies, dtype=np.float64))) * (
-        np.log((1 + len(documents)) / (1 + document_frequency[column_of])) + 1.0
+    weights = (1.0 + np.log(documents.counts.astype(np.float64))) * (
+        np.log((1 + n_documents) / (1 + document_frequency[column_of])) + 1.0
     )
-    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(len(documents), len(vocabulary)))
+    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(n_documents, len(vocabulary)))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
@@ -411,12 +412,26 @@ def comparison_blocks(
         yield undated[start : start + block_size], everyone
 
 
+def _cut_terms(texts: list[str], bodies: list[str]) -> tuple[DocumentTerms, DocumentTerms]:
+    """The content words of every text and the names of every body."""
+    return (
+        DocumentTerms.of([content_words(text) for text in texts]),
+        DocumentTerms.of([name_terms(body) for body in bodies]),
+    )
+
+
+def _article_text_terms(title: str, body: str) -> tuple[list[str], list[str]]:
+    """The content words of an article's title and body (as one text) and the names of its body."""
+    return content_words(f"{title}\n{body}"), name_terms(body)
+
+
 def story_similarities(
     texts: list[str],
     bodies: list[str],
     ordinals: list[int | None],
     config: DedupConfig,
     involved: np.ndarray | None = None,
+    terms: tuple[DocumentTerms, DocumentTerms] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Similarity of every pair of articles that may be one story: weighted content-word and name cosines.
 
@@ -435,13 +450,15 @@ def story_similarities(
             compared (an incremental run needs only the pairs of its new articles); their similarities
             are those of comparing every pair, bit for bit, since one pair's cosine does not depend on
             the other rows and columns of its block. None: every pair.
+        terms: The content words of every text and the names of every body (see
+            :func:`factlake.dedup.story_terms.article_terms`), when the caller has them already.
 
     Returns:
         Pair (first, second) with first < second → similarity, for the pairs kept.
     """
-    words = tfidf_matrix([content_words(text) for text in texts])
-    names_of_bodies = [name_terms(body) for body in bodies]
-    names = tfidf_matrix(names_of_bodies)
+    if terms is None:
+        terms = _cut_terms(texts, bodies)
+    words, names = tfidf_of_terms(terms[0]), tfidf_of_terms(terms[1])
     weight = config.story_entity_weight
     signals: dict[int, StorySignals] = {}
 
@@ -449,7 +466,7 @@ def story_similarities(
         found = signals.get(position)
         if found is None:
             found = signals[position] = story_signals(
-                texts[position], bodies[position], ordinals[position], config, names_of_bodies[position]
+                texts[position], bodies[position], ordinals[position], config, terms[1].distinct(position)
             )
         return found
 
@@ -599,7 +616,10 @@ def average_linkage(
 
 
 def ordered_similarities(
-    articles: pd.DataFrame, config: DedupConfig, involved: np.ndarray | None = None
+    articles: pd.DataFrame,
+    config: DedupConfig,
+    involved: np.ndarray | None = None,
+    terms: TermCache | None = None,
 ) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
     """The canonical order of ``articles`` and the story similarities of its candidate pairs.
 
@@ -608,6 +628,8 @@ def ordered_similarities(
         config: The settings of :func:`story_similarities`.
         involved: One flag per row of ``articles``: only pairs with a flagged article are compared
             (see :func:`story_similarities`). None: every pair.
+        terms: Terms of earlier runs' texts (only texts it lacks are cut, and are added to it); None
+            cuts every text. The result is the same either way.
 
     Returns:
         Positions of ``articles`` in :func:`~factlake.dedup.articles.canonical_order`, and
@@ -620,7 +642,8 @@ def ordered_similarities(
     ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
     texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
     in_order = None if involved is None else np.asarray(involved, dtype=bool)[order]
-    return order, story_similarities(texts, list(bodies), ordinals, config, in_order)
+    cut = article_terms(titles.tolist(), bodies.tolist(), _article_text_terms, terms)
+    return order, story_similarities(texts, list(bodies), ordinals, config, in_order, cut)
 
 
 def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:
