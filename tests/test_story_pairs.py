@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
+import math
 import random
+from collections import defaultdict
 
 import numpy as np
 import pytest
 
 from factlake.config import DedupConfig
+from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.stories import (
     StorySignals,
+    average_linkage,
     conflict_factor,
     conflict_factors,
     content_words,
@@ -144,3 +149,80 @@ def test_array_conflict_factors_equal_conflict_factor_on_every_kind_of_pair() ->
     ]
     assert found.tolist() == expected
     assert len(set(expected)) >= 4
+
+
+def linkage_by_dicts(
+    n_items: int, similarities: dict, threshold: float, fixed_groups: list[list[int]]
+) -> list[int]:
+    """Average linkage as first written: union-find components, then every merge on dicts of group links."""
+    root_of = list(range(n_items))
+    fixed = set()
+    for group in fixed_groups:
+        fixed.add(min(group))
+        for item in group:
+            root_of[item] = min(group)
+    components = UnionFind(n_items)
+    for item, root in enumerate(root_of):
+        components.union(item, root)
+    for (first, second), similarity in similarities.items():
+        if similarity >= threshold:
+            components.union(first, second)
+    members = defaultdict(list)
+    for item in range(n_items):
+        members[root_of[item]].append(item)
+    links = defaultdict(dict)
+    for (first, second), similarity in similarities.items():
+        if components.find(first) != components.find(second):
+            continue
+        first, second = root_of[first], root_of[second]
+        if first != second:
+            links[first][second] = links[first].get(second, 0.0) + similarity
+            links[second][first] = links[first][second]
+    heap = []
+    for first, neighbours in links.items():
+        for second, total in neighbours.items():
+            mean = total / (len(members[first]) * len(members[second]))
+            if first < second and not (first in fixed and second in fixed) and mean >= threshold:
+                heap.append((-mean, first, second))
+    heapq.heapify(heap)
+    while heap:
+        negative_mean, first, second = heapq.heappop(heap)
+        if first not in members or second not in members or second not in links[first]:
+            continue
+        mean = links[first][second] / (len(members[first]) * len(members[second]))
+        if not math.isclose(mean, -negative_mean):
+            continue
+        merged, absorbed = min(first, second), max(first, second)
+        members[merged].extend(members.pop(absorbed))
+        if absorbed in fixed:
+            fixed.add(merged)
+        for neighbour, total in links.pop(absorbed).items():
+            links[neighbour].pop(absorbed, None)
+            if neighbour != merged:
+                links[merged][neighbour] = links[merged].get(neighbour, 0.0) + total
+                links[neighbour][merged] = links[merged][neighbour]
+        for neighbour, total in links[merged].items():
+            mean = total / (len(members[merged]) * len(members[neighbour]))
+            if not (merged in fixed and neighbour in fixed) and mean >= threshold:
+                heapq.heappush(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
+    group = [0] * n_items
+    for items in members.values():
+        for item in items:
+            group[item] = min(items)
+    return group
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_average_linkage_equals_the_dict_definition_with_and_without_fixed_groups(seed: int) -> None:
+    rng = random.Random(seed)
+    n_items = 120
+    similarities = {}
+    for _ in range(900):
+        first, second = sorted(rng.sample(range(n_items), 2))
+        similarities[(first, second)] = rng.choice([0.05, 0.1, 0.2, 0.3, 0.6]) * rng.uniform(0.5, 1.5)
+    items = rng.sample(range(n_items), 30)
+    fixed_groups = [items[start : start + 5] for start in range(0, 30, 5)]
+    for groups in ([], fixed_groups):
+        expected = linkage_by_dicts(n_items, similarities, 0.19, groups)
+        assert average_linkage(n_items, similarities, 0.19, groups) == expected
+        assert 1 < len(set(expected)) < n_items

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -33,10 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from factlake.config import DedupConfig
-from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import canonical_order, words_of
 from factlake.dedup.story_terms import DocumentTerms, TermCache, article_terms
 from factlake.extract.dates import CALENDAR_WORDS
@@ -520,25 +521,29 @@ def _merge_candidates(
 
 def _within_reach(
     n_items: int, similarities: dict[tuple[int, int], float], threshold: float, root_of: list[int]
-) -> dict[tuple[int, int], float]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of ``similarities`` whose items may end in one group under average linkage.
 
     Two groups merge only when their mean similarity reaches ``threshold``, so at least one pair between
     them must reach it: every group lies inside one connected component of the pairs at or above the
     threshold (with the starting groups of ``root_of`` joined). Pairs across components can never count
     toward a merge and are left out, which keeps the linkage loop to the few pairs that matter.
+
+    Returns:
+        The first items, second items and similarities of the pairs kept, in the order of
+        ``similarities``.
     """
-    components = UnionFind(n_items)
-    for item, root in enumerate(root_of):
-        components.union(item, root)
-    for (first, second), similarity in similarities.items():
-        if similarity >= threshold:
-            components.union(first, second)
-    return {
-        pair: similarity
-        for pair, similarity in similarities.items()
-        if components.find(pair[0]) == components.find(pair[1])
-    }
+    count = len(similarities)
+    pairs = np.fromiter(itertools.chain.from_iterable(similarities), dtype=np.int64, count=2 * count)
+    first, second = pairs[0::2], pairs[1::2]
+    values = np.fromiter(similarities.values(), dtype=np.float64, count=count)
+    strong = values >= threshold
+    starts = np.concatenate([np.arange(n_items, dtype=np.int64), first[strong]])
+    ends = np.concatenate([np.asarray(root_of, dtype=np.int64), second[strong]])
+    graph = sparse.coo_matrix((np.ones(len(starts), dtype=np.int8), (starts, ends)), shape=(n_items, n_items))
+    _, component = csgraph.connected_components(graph, directed=False)
+    keep = component[first] == component[second]
+    return first[keep], second[keep], values[keep]
 
 
 def average_linkage(
@@ -573,40 +578,48 @@ def average_linkage(
     members: dict[int, list[int]] = defaultdict(list)
     for item in range(n_items):
         members[root_of[item]].append(item)
+    size_of = {root: len(items) for root, items in members.items()}
     links: dict[int, dict[int, float]] = defaultdict(dict)
-    for (first, second), similarity in _within_reach(n_items, similarities, threshold, root_of).items():
-        first, second = root_of[first], root_of[second]
-        if first != second:
-            links[first][second] = links[first].get(second, 0.0) + similarity
-            links[second][first] = links[first][second]
+    first, second, values = _within_reach(n_items, similarities, threshold, root_of)
+    roots = np.asarray(root_of, dtype=np.int64)
+    # Pairs of a starting group's items add up in the order of ``similarities``.
+    for one, other, similarity in zip(
+        roots[first].tolist(), roots[second].tolist(), values.tolist(), strict=True
+    ):
+        if one != other:
+            total = links[one].get(other, 0.0) + similarity
+            links[one][other] = total
+            links[other][one] = total
     heap = _merge_candidates(members, links, fixed, threshold)
+    pop, push, isclose = heapq.heappop, heapq.heappush, math.isclose
     while heap:
-        negative_mean, first, second = heapq.heappop(heap)
-        if first not in members or second not in members:
+        negative_mean, one, other = pop(heap)
+        if one not in size_of or other not in size_of:
             continue
-        total = links[first].get(second)
-        if total is None:
+        total = links[one].get(other)
+        if total is None or not isclose(total / (size_of[one] * size_of[other]), -negative_mean):
             continue
-        mean = total / (len(members[first]) * len(members[second]))
-        if not math.isclose(mean, -negative_mean):
-            continue
-        merged, absorbed = min(first, second), max(first, second)
+        merged, absorbed = min(one, other), max(one, other)
         members[merged].extend(members.pop(absorbed))
+        size = size_of[merged] = size_of[merged] + size_of.pop(absorbed)
         if absorbed in fixed:
             fixed.add(merged)
+        merged_links = links[merged]
         for neighbour, neighbour_total in links.pop(absorbed).items():
-            links[neighbour].pop(absorbed, None)
+            neighbour_links = links[neighbour]
+            neighbour_links.pop(absorbed, None)
             if neighbour == merged:
                 continue
-            links[merged][neighbour] = links[merged].get(neighbour, 0.0) + neighbour_total
-            links[neighbour][merged] = links[merged][neighbour]
-        size = len(members[merged])
-        for neighbour, neighbour_total in links[merged].items():
-            if merged in fixed and neighbour in fixed:
+            total = merged_links.get(neighbour, 0.0) + neighbour_total
+            merged_links[neighbour] = total
+            neighbour_links[merged] = total
+        merged_fixed = merged in fixed
+        for neighbour, neighbour_total in merged_links.items():
+            if merged_fixed and neighbour in fixed:
                 continue
-            mean = neighbour_total / (size * len(members[neighbour]))
+            mean = neighbour_total / (size * size_of[neighbour])
             if mean >= threshold:
-                heapq.heappush(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
+                push(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
     group = [0] * n_items
     for items in members.values():
         smallest = min(items)
