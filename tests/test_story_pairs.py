@@ -220,8 +220,8 @@ def test_average_linkage_equals_the_dict_definition_with_and_without_fixed_group
     for _ in range(900):
         first, second = sorted(rng.sample(range(n_items), 2))
         similarities[(first, second)] = rng.choice([0.05, 0.1, 0.2, 0.3, 0.6]) * rng.uniform(0.5, 1.5)
-    items = rng.sample(range(n_items), 30)
-    fixed_groups = [items[start : start + 5] for start in range(0, 30, 5)]
+    items = rng.sample(range(n_items), 60)
+    fixed_groups = [items[start : start + 1 + start % 2] for start in range(0, 60, 3)]
     for groups in ([], fixed_groups):
         expected = linkage_by_dicts(n_items, similarities, 0.19, groups)
         assert average_linkage(n_items, similarities, 0.19, groups) == expected
