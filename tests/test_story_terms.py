@@ -96,9 +96,9 @@ def test_cached_terms_equal_cut_terms_and_only_new_texts_are_cut(tmp_path: Path)
     fresh_words, fresh_names = story_terms.article_terms(titles, bodies, _article_text_terms, None)
     for cached, fresh in ((words, fresh_words), (names, fresh_names)):
         assert cached.lengths.tolist() == fresh.lengths.tolist()
-        assert cached.terms.tolist() == fresh.terms.tolist()
+        assert cached.terms.to_pylist() == fresh.terms.to_pylist()
         assert cached.counts.tolist() == fresh.counts.tolist()
-    assert words.terms.tolist() == [term for text in texts for term in Counter(content_words(text))]
+    assert words.terms.to_pylist() == [term for text in texts for term in Counter(content_words(text))]
     assert names.distinct(3) == list(Counter(name_terms(bodies[3])))
 
 

@@ -372,13 +372,12 @@ def tfidf_of_terms(documents: DocumentTerms) -> sparse.csr_matrix:
     n_documents = len(documents.lengths)
     rows = np.repeat(np.arange(n_documents, dtype=np.int64), documents.lengths)
     # Columns in the order in which terms first occur, document after document.
-    column_of, vocabulary = pd.factorize(documents.terms)
-    column_of = column_of.astype(np.int64)
-    document_frequency = np.bincount(column_of, minlength=len(vocabulary))
+    column_of, n_terms = documents.numbered()
+    document_frequency = np.bincount(column_of, minlength=n_terms)
     weights = (1.0 + np.log(documents.counts.astype(np.float64))) * (
         np.log((1 + n_documents) / (1 + document_frequency[column_of])) + 1.0
     )
-    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(n_documents, len(vocabulary)))
+    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(n_documents, n_terms))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)

@@ -60,12 +60,13 @@ class DocumentTerms:
 
     Attributes:
         lengths: Distinct terms of each document.
-        terms: All documents' distinct terms, one document after the other.
+        terms: All documents' distinct terms, one document after the other (Arrow strings: they are
+            numbered in C, never turned into Python strings but for the few documents that need it).
         counts: How often each of ``terms`` occurs in its document.
     """
 
     lengths: np.ndarray
-    terms: np.ndarray
+    terms: pa.Array
     counts: np.ndarray
 
     @classmethod
@@ -73,9 +74,14 @@ class DocumentTerms:
         """The terms of documents given as term lists (in order, repeats included)."""
         counted = [Counter(terms) for terms in documents]
         lengths = np.array([len(counter) for counter in counted], dtype=np.int64)
-        terms = np.array([term for counter in counted for term in counter], dtype=object)
+        terms = pa.array([term for counter in counted for term in counter], pa.string())
         counts = np.array([count for counter in counted for count in counter.values()], dtype=np.int64)
         return cls(lengths, terms, counts)
+
+    def numbered(self) -> tuple[np.ndarray, int]:
+        """Every term's number, terms numbered in the order they first occur, and how many there are."""
+        encoded = pc.dictionary_encode(self.terms)
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
 
     @functools.cached_property
     def _starts(self) -> np.ndarray:
@@ -83,7 +89,8 @@ class DocumentTerms:
 
     def distinct(self, document: int) -> list[str]:
         """The distinct terms of one document."""
-        return self.terms[self._starts[document] : self._starts[document + 1]].tolist()
+        start = int(self._starts[document])
+        return self.terms.slice(start, int(self.lengths[document])).to_pylist()
 
 
 @dataclass
@@ -112,7 +119,7 @@ def _table(keys: list[str], words: DocumentTerms, names: DocumentTerms) -> pa.Ta
     columns: dict[str, pa.Array] = {"text_key": pa.array(keys, pa.string())}
     for kind, terms in zip(KINDS, (words, names), strict=True):
         offsets = pa.array(np.concatenate(([0], np.cumsum(terms.lengths))), pa.int32())
-        columns[kind] = pa.ListArray.from_arrays(offsets, pa.array(terms.terms.tolist(), pa.string()))
+        columns[kind] = pa.ListArray.from_arrays(offsets, terms.terms)
         columns[f"{kind}_counts"] = pa.ListArray.from_arrays(offsets, pa.array(terms.counts, pa.int32()))
     return pa.table(columns)
 
@@ -121,7 +128,7 @@ def _terms_of_rows(table: pa.Table, kind: str) -> DocumentTerms:
     """The ``kind`` terms of every row of a cache table, in row order."""
     terms = table.column(kind).combine_chunks()
     lengths = pc.list_value_length(terms).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat = pc.list_flatten(terms).to_numpy(zero_copy_only=False).astype(object)
+    flat = pc.list_flatten(terms)
     counts = pc.list_flatten(table.column(f"{kind}_counts").combine_chunks()).to_numpy(zero_copy_only=False)
     return DocumentTerms(lengths, flat, counts.astype(np.int64))
 
