@@ -78,6 +78,18 @@ def test_only_bodies_not_seen_before_are_signed_for_near_duplicates(history: dic
     assert rebuilt == {"bodies": 4, "signed": 4, "from_cache": 0}
 
 
+def test_only_texts_not_seen_before_are_cut_into_story_terms(history: dict) -> None:
+    dataset = history["dataset"]
+    cut = [manifest_of(dataset, number)["story_term_cache"] for number in (1, 2, 3, 4)]
+    assert cut == [
+        {"texts": 5, "cut": 5, "from_cache": 0},
+        {"texts": 5, "cut": 1, "from_cache": 4},  # the changed file
+        {"texts": 4, "cut": 0, "from_cache": 4},  # a file removed
+        {"texts": 4, "cut": 0, "from_cache": 4},  # extraction settings do not change terms
+    ]
+    assert manifest_of(history["rebuilt"], 1)["story_term_cache"] == {"texts": 4, "cut": 4, "from_cache": 0}
+
+
 def test_only_rows_not_validated_by_this_code_before_are_validated(history: dict) -> None:
     dataset = history["dataset"]
     counts = [manifest_of(dataset, number)["validated_rows"] for number in (1, 2, 3, 4)]

@@ -63,7 +63,9 @@ def assert_incremental_equals_full(first: list[dict], added: list[dict]) -> pd.D
         patch.setattr(
             story_table,
             "ordered_similarities",
-            lambda articles, config, involved=None: stories.ordered_similarities(articles, config),
+            lambda articles, config, involved=None, terms=None: stories.ordered_similarities(
+                articles, config, terms=terms
+            ),
         )
         full = mark_articles(to_frame("articles", first + added), carried, 2, CONFIG)
     pd.testing.assert_series_equal(v2["story_id"], full["story_id"])

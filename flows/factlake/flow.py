@@ -34,7 +34,7 @@ from factlake import (
     workers,
 )
 from factlake.config import FactlakeConfig
-from factlake.dedup import fact_blocks, signatures, story_table
+from factlake.dedup import fact_blocks, signatures, story_table, story_terms
 from factlake.dedup.frames import compact_mentions
 from factlake.errors import TransientError
 from factlake.extract import Extraction
@@ -265,6 +265,7 @@ def build_dataset(
         del extraction, mentions
         timings.lap("link")
         near_signatures = signatures.load_signatures(dataset, config.dedup)
+        terms = story_terms.load_terms(dataset)
         articles_frame, mentions_frame = story_table.place_in_stories(
             to_frame("articles", articles),
             mentions_frame,
@@ -273,8 +274,12 @@ def build_dataset(
             publish.next_version_number(dataset),
             config.dedup,
             near_signatures,
+            terms,
         )
         signatures.save_signatures(dataset, near_signatures)
+        story_terms.save_terms(dataset, terms)
+        terms_stats = terms.stats()
+        del terms
         timings.lap("stories")
         del articles
         blocks_key = fact_blocks.fact_blocks_key(code_sha256)
@@ -318,6 +323,7 @@ def build_dataset(
         )
         manifest["extraction_cache"] = cache_stats
         manifest["signature_cache"] = near_signatures.stats()
+        manifest["story_term_cache"] = terms_stats
         manifest["validated_rows"] = validated_rows.validation_counts(tables, known_valid)
         manifest["fact_blocks"] = fact_set.blocks.stats()
         manifest["timings"] = timings.record()

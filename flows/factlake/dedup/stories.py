@@ -22,21 +22,24 @@ that share a bridge article).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from factlake.config import DedupConfig
-from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.articles import canonical_order, words_of
+from factlake.dedup.story_terms import DocumentTerms, TermCache, article_terms
 from factlake.extract.dates import CALENDAR_WORDS
 
 #: Rows of one block of pairwise comparisons (a block holds this many rows times its columns).
@@ -133,6 +136,12 @@ def months_mentioned(text: str) -> frozenset[str]:
     return frozenset(month.lower() for month in _MONTH.findall(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _token_words(token: str) -> tuple[str, ...]:
+    """:func:`~factlake.dedup.articles.words_of` of one token, remembered (names recur across articles)."""
+    return tuple(words_of(token))
+
+
 def subject_names(text: str, min_mentions: int, names_of_text: list[str] | None = None) -> frozenset[str]:
     """The name words ``text`` mentions most often: who or what the article is about.
 
@@ -147,7 +156,7 @@ def subject_names(text: str, min_mentions: int, names_of_text: list[str] | None 
     counts: Counter[str] = Counter()
     for token in _TOKEN.findall(text):
         if token[:1].isupper():
-            counts.update(word for word in words_of(token) if word in names)
+            counts.update(word for word in _token_words(token) if word in names)
     if not counts or max(counts.values()) < min_mentions:
         return frozenset()
     most = max(counts.values())
@@ -237,23 +246,113 @@ def conflict_factor(first: StorySignals, second: StorySignals, dated: bool, conf
     articles the publication-date gate is the better time signal, and a text may well mention last
     year's or next month's events.
     """
-    factor = 1.0
     if first.quotations & second.quotations:
-        return factor
-    if not dated:
-        if (
-            _disjoint(first.years, second.years)
-            or _written_later(first, second)
-            or _written_later(second, first)
-        ):
-            factor *= config.story_year_conflict_factor
-        if _disjoint(first.months, second.months):
-            factor *= config.story_month_conflict_factor
+        return 1.0
+    factor = 1.0 if dated else _time_conflict_factor(first, second, config)
     if (first.subjects and not first.subjects & second.words) or (
         second.subjects and not second.subjects & first.words
     ):
         factor *= config.story_subject_conflict_factor
     return factor
+
+
+def _time_conflict_factor(first: StorySignals, second: StorySignals, config: DedupConfig) -> float:
+    """The years and months part of :func:`conflict_factor` (for a pair with an undated article)."""
+    factor = 1.0
+    if _disjoint(first.years, second.years) or _written_later(first, second) or _written_later(second, first):
+        factor *= config.story_year_conflict_factor
+    if _disjoint(first.months, second.months):
+        factor *= config.story_month_conflict_factor
+    return factor
+
+
+#: Pairs whose shared words are looked up at once (bounds the memory of :func:`_share_any`).
+PAIR_CHUNK = 1 << 18
+
+
+def _member_matrix(sets: list[frozenset], vocabulary: dict) -> sparse.csr_matrix:
+    """One row per set, a 1 in the column of every member that ``vocabulary`` numbers (others dropped)."""
+    known = frozenset(vocabulary)
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, members in enumerate(sets):
+        found = sorted(vocabulary[member] for member in members & known)
+        rows.extend([row] * len(found))
+        columns.extend(found)
+    data = np.ones(len(rows), dtype=np.int8)
+    shape = (len(sets), max(1, len(vocabulary)))
+    return sparse.csr_matrix((data, (rows, columns)), shape=shape)
+
+
+def _share_any(
+    left: sparse.csr_matrix, right: sparse.csr_matrix, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """Whether row ``first[k]`` of ``left`` and row ``second[k]`` of ``right`` share a column, per pair k.
+
+    Every column of the left row is looked up among the right row's, as sorted (row, column) keys.
+    """
+    shared = np.zeros(len(first), dtype=bool)
+    width = np.int64(left.shape[1])
+    right_rows = np.repeat(np.arange(right.shape[0], dtype=np.int64), np.diff(right.indptr))
+    right_keys = np.sort(right_rows * width + right.indices.astype(np.int64))
+    if not len(right_keys):
+        return shared
+    for start in range(0, len(first), PAIR_CHUNK):
+        rows, others = first[start : start + PAIR_CHUNK], second[start : start + PAIR_CHUNK]
+        counts = left.indptr[rows + 1] - left.indptr[rows]
+        pair_of = np.repeat(np.arange(len(rows)), counts)
+        offsets = np.arange(len(pair_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+        wanted = others[pair_of] * width + left.indices[np.repeat(left.indptr[rows], counts) + offsets]
+        found = np.minimum(np.searchsorted(right_keys, wanted), len(right_keys) - 1)
+        hits = pair_of[right_keys[found] == wanted]
+        shared[start + np.unique(hits)] = True
+    return shared
+
+
+def conflict_factors(
+    first: np.ndarray,
+    second: np.ndarray,
+    dated: np.ndarray,
+    signals_of: Callable[[int], StorySignals],
+    config: DedupConfig,
+) -> np.ndarray:
+    """:func:`conflict_factor` of many pairs of articles at once, value for value.
+
+    Quotations and subjects, which every pair needs, are looked up as arrays; the years and months of
+    pairs with an undated article (few in news) go through :func:`conflict_factor` itself. The factors
+    are multiplied in the same order as there, so every result is the same float.
+
+    Args:
+        first: Position of one article of every pair.
+        second: Position of the other.
+        dated: Whether both articles of the pair have a publication date.
+        signals_of: The :class:`StorySignals` of an article position.
+        config: The conflict factors.
+    """
+    positions = np.unique(np.concatenate([first, second]))
+    signals = [signals_of(position) for position in positions.tolist()]
+    left, right = np.searchsorted(positions, first), np.searchsorted(positions, second)
+    factors = np.ones(len(first), dtype=np.float64)
+    for pair in np.flatnonzero(~dated).tolist():
+        factors[pair] = _time_conflict_factor(signals[left[pair]], signals[right[pair]], config)
+    subject_ids: dict[str, int] = {}
+    for signal in signals:
+        for subject in sorted(signal.subjects):
+            subject_ids.setdefault(subject, len(subject_ids))
+    has_subjects = np.array([bool(signal.subjects) for signal in signals], dtype=bool)
+    subjects = _member_matrix([signal.subjects for signal in signals], subject_ids)
+    words = _member_matrix([signal.words for signal in signals], subject_ids)
+    unsaid = (has_subjects[left] & ~_share_any(subjects, words, left, right)) | (
+        has_subjects[right] & ~_share_any(subjects, words, right, left)
+    )
+    factors[unsaid] *= config.story_subject_conflict_factor
+    quotation_ids: dict[tuple[str, ...], int] = {}
+    for signal in signals:
+        for run in signal.quotations:
+            quotation_ids.setdefault(run, len(quotation_ids))
+    quotations = _member_matrix([signal.quotations for signal in signals], quotation_ids)
+    factors[_share_any(quotations, quotations, left, right)] = 1.0
+    return factors
 
 
 def tfidf_matrix(documents: list[list[str]]) -> sparse.csr_matrix:
@@ -265,21 +364,20 @@ def tfidf_matrix(documents: list[list[str]]) -> sparse.csr_matrix:
     Args:
         documents: The terms of every document (e.g. :func:`content_words` of its text).
     """
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    columns: list[int] = []
-    frequencies: list[int] = []
-    for row, terms in enumerate(documents):
-        for term, frequency in Counter(terms).items():
-            rows.append(row)
-            columns.append(vocabulary.setdefault(term, len(vocabulary)))
-            frequencies.append(frequency)
-    column_of = np.asarray(columns, dtype=np.int64)
-    document_frequency = np.bincount(column_of, minlength=len(vocabulary))
-    weights = (1.0 + np.log(np.asarray(frequencies, dtype=np.float64))) * (
-        np.log((1 + len(documents)) / (1 + document_frequency[column_of])) + 1.0
+    return tfidf_of_terms(DocumentTerms.of(documents))
+
+
+def tfidf_of_terms(documents: DocumentTerms) -> sparse.csr_matrix:
+    """:func:`tfidf_matrix` of documents given by their distinct terms and counts (the same matrix)."""
+    n_documents = len(documents.lengths)
+    rows = np.repeat(np.arange(n_documents, dtype=np.int64), documents.lengths)
+    # Columns in the order in which terms first occur, document after document.
+    column_of, n_terms = documents.numbered()
+    document_frequency = np.bincount(column_of, minlength=n_terms)
+    weights = (1.0 + np.log(documents.counts.astype(np.float64))) * (
+        np.log((1 + n_documents) / (1 + document_frequency[column_of])) + 1.0
     )
-    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(len(documents), len(vocabulary)))
+    matrix = sparse.csr_matrix((weights, (rows, column_of)), shape=(n_documents, n_terms))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
@@ -314,12 +412,26 @@ def comparison_blocks(
         yield undated[start : start + block_size], everyone
 
 
+def _cut_terms(texts: list[str], bodies: list[str]) -> tuple[DocumentTerms, DocumentTerms]:
+    """The content words of every text and the names of every body."""
+    return (
+        DocumentTerms.of([content_words(text) for text in texts]),
+        DocumentTerms.of([name_terms(body) for body in bodies]),
+    )
+
+
+def _article_text_terms(title: str, body: str) -> tuple[list[str], list[str]]:
+    """The content words of an article's title and body (as one text) and the names of its body."""
+    return content_words(f"{title}\n{body}"), name_terms(body)
+
+
 def story_similarities(
     texts: list[str],
     bodies: list[str],
     ordinals: list[int | None],
     config: DedupConfig,
     involved: np.ndarray | None = None,
+    terms: tuple[DocumentTerms, DocumentTerms] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Similarity of every pair of articles that may be one story: weighted content-word and name cosines.
 
@@ -338,13 +450,15 @@ def story_similarities(
             compared (an incremental run needs only the pairs of its new articles); their similarities
             are those of comparing every pair, bit for bit, since one pair's cosine does not depend on
             the other rows and columns of its block. None: every pair.
+        terms: The content words of every text and the names of every body (see
+            :func:`factlake.dedup.story_terms.article_terms`), when the caller has them already.
 
     Returns:
         Pair (first, second) with first < second → similarity, for the pairs kept.
     """
-    words = tfidf_matrix([content_words(text) for text in texts])
-    names_of_bodies = [name_terms(body) for body in bodies]
-    names = tfidf_matrix(names_of_bodies)
+    if terms is None:
+        terms = _cut_terms(texts, bodies)
+    words, names = tfidf_of_terms(terms[0]), tfidf_of_terms(terms[1])
     weight = config.story_entity_weight
     signals: dict[int, StorySignals] = {}
 
@@ -352,12 +466,12 @@ def story_similarities(
         found = signals.get(position)
         if found is None:
             found = signals[position] = story_signals(
-                texts[position], bodies[position], ordinals[position], config, names_of_bodies[position]
+                texts[position], bodies[position], ordinals[position], config, terms[1].distinct(position)
             )
         return found
 
     day = np.array([-1 if ordinal is None else ordinal for ordinal in ordinals], dtype=np.int64)
-    similarities: dict[tuple[int, int], float] = {}
+    parts: list[tuple[np.ndarray, ...]] = []
     for rows, block_columns in comparison_blocks(ordinals, config.story_max_date_gap_days, STORY_BLOCK_ROWS):
         columns = block_columns
         if involved is not None and not involved[rows].any():
@@ -375,16 +489,17 @@ def story_similarities(
         keep &= ~dated | (np.abs(day[first] - day[second]) <= config.story_max_date_gap_days)
         if involved is not None:
             keep &= involved[first] | involved[second]
-        for one, other, value, both_dated in zip(
-            first[keep], second[keep], values[keep], dated[keep], strict=True
-        ):
-            pair = (int(min(one, other)), int(max(one, other)))
-            similarity = float(value) * conflict_factor(
-                signals_of(pair[0]), signals_of(pair[1]), bool(both_dated), config
-            )
-            if similarity >= config.story_min_pair_similarity:
-                similarities[pair] = similarity
-    return similarities
+        low, high = np.minimum(first[keep], second[keep]), np.maximum(first[keep], second[keep])
+        parts.append((low, high, values[keep], dated[keep]))
+    if not parts:
+        return {}
+    first, second, values, dated = (np.concatenate(columns) for columns in zip(*parts, strict=True))
+    scores = values * conflict_factors(first, second, dated, signals_of, config)
+    kept = scores >= config.story_min_pair_similarity
+    # Pairs in the order of the blocks (a pair met twice keeps its first place): the order in which
+    # average linkage sums the similarities of fixed groups.
+    pairs = zip(first[kept].tolist(), second[kept].tolist(), strict=True)
+    return dict(zip(pairs, scores[kept].tolist(), strict=True))
 
 
 def _merge_candidates(
@@ -405,25 +520,29 @@ def _merge_candidates(
 
 def _within_reach(
     n_items: int, similarities: dict[tuple[int, int], float], threshold: float, root_of: list[int]
-) -> dict[tuple[int, int], float]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of ``similarities`` whose items may end in one group under average linkage.
 
     Two groups merge only when their mean similarity reaches ``threshold``, so at least one pair between
     them must reach it: every group lies inside one connected component of the pairs at or above the
     threshold (with the starting groups of ``root_of`` joined). Pairs across components can never count
     toward a merge and are left out, which keeps the linkage loop to the few pairs that matter.
+
+    Returns:
+        The first items, second items and similarities of the pairs kept, in the order of
+        ``similarities``.
     """
-    components = UnionFind(n_items)
-    for item, root in enumerate(root_of):
-        components.union(item, root)
-    for (first, second), similarity in similarities.items():
-        if similarity >= threshold:
-            components.union(first, second)
-    return {
-        pair: similarity
-        for pair, similarity in similarities.items()
-        if components.find(pair[0]) == components.find(pair[1])
-    }
+    count = len(similarities)
+    pairs = np.fromiter(itertools.chain.from_iterable(similarities), dtype=np.int64, count=2 * count)
+    first, second = pairs[0::2], pairs[1::2]
+    values = np.fromiter(similarities.values(), dtype=np.float64, count=count)
+    strong = values >= threshold
+    starts = np.concatenate([np.arange(n_items, dtype=np.int64), first[strong]])
+    ends = np.concatenate([np.asarray(root_of, dtype=np.int64), second[strong]])
+    graph = sparse.coo_matrix((np.ones(len(starts), dtype=np.int8), (starts, ends)), shape=(n_items, n_items))
+    _, component = csgraph.connected_components(graph, directed=False)
+    keep = component[first] == component[second]
+    return first[keep], second[keep], values[keep]
 
 
 def average_linkage(
@@ -458,40 +577,48 @@ def average_linkage(
     members: dict[int, list[int]] = defaultdict(list)
     for item in range(n_items):
         members[root_of[item]].append(item)
+    size_of = {root: len(items) for root, items in members.items()}
     links: dict[int, dict[int, float]] = defaultdict(dict)
-    for (first, second), similarity in _within_reach(n_items, similarities, threshold, root_of).items():
-        first, second = root_of[first], root_of[second]
-        if first != second:
-            links[first][second] = links[first].get(second, 0.0) + similarity
-            links[second][first] = links[first][second]
+    first, second, values = _within_reach(n_items, similarities, threshold, root_of)
+    roots = np.asarray(root_of, dtype=np.int64)
+    # Pairs of a starting group's items add up in the order of ``similarities``.
+    for one, other, similarity in zip(
+        roots[first].tolist(), roots[second].tolist(), values.tolist(), strict=True
+    ):
+        if one != other:
+            total = links[one].get(other, 0.0) + similarity
+            links[one][other] = total
+            links[other][one] = total
     heap = _merge_candidates(members, links, fixed, threshold)
+    pop, push, isclose = heapq.heappop, heapq.heappush, math.isclose
     while heap:
-        negative_mean, first, second = heapq.heappop(heap)
-        if first not in members or second not in members:
+        negative_mean, one, other = pop(heap)
+        if one not in size_of or other not in size_of:
             continue
-        total = links[first].get(second)
-        if total is None:
+        total = links[one].get(other)
+        if total is None or not isclose(total / (size_of[one] * size_of[other]), -negative_mean):
             continue
-        mean = total / (len(members[first]) * len(members[second]))
-        if not math.isclose(mean, -negative_mean):
-            continue
-        merged, absorbed = min(first, second), max(first, second)
+        merged, absorbed = min(one, other), max(one, other)
         members[merged].extend(members.pop(absorbed))
+        size = size_of[merged] = size_of[merged] + size_of.pop(absorbed)
         if absorbed in fixed:
             fixed.add(merged)
+        merged_links = links[merged]
         for neighbour, neighbour_total in links.pop(absorbed).items():
-            links[neighbour].pop(absorbed, None)
+            neighbour_links = links[neighbour]
+            neighbour_links.pop(absorbed, None)
             if neighbour == merged:
                 continue
-            links[merged][neighbour] = links[merged].get(neighbour, 0.0) + neighbour_total
-            links[neighbour][merged] = links[merged][neighbour]
-        size = len(members[merged])
-        for neighbour, neighbour_total in links[merged].items():
-            if merged in fixed and neighbour in fixed:
+            total = merged_links.get(neighbour, 0.0) + neighbour_total
+            merged_links[neighbour] = total
+            neighbour_links[merged] = total
+        merged_fixed = merged in fixed
+        for neighbour, neighbour_total in merged_links.items():
+            if merged_fixed and neighbour in fixed:
                 continue
-            mean = neighbour_total / (size * len(members[neighbour]))
+            mean = neighbour_total / (size * size_of[neighbour])
             if mean >= threshold:
-                heapq.heappush(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
+                push(heap, (-mean, min(merged, neighbour), max(merged, neighbour)))
     group = [0] * n_items
     for items in members.values():
         smallest = min(items)
@@ -501,7 +628,10 @@ def average_linkage(
 
 
 def ordered_similarities(
-    articles: pd.DataFrame, config: DedupConfig, involved: np.ndarray | None = None
+    articles: pd.DataFrame,
+    config: DedupConfig,
+    involved: np.ndarray | None = None,
+    terms: TermCache | None = None,
 ) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
     """The canonical order of ``articles`` and the story similarities of its candidate pairs.
 
@@ -510,6 +640,8 @@ def ordered_similarities(
         config: The settings of :func:`story_similarities`.
         involved: One flag per row of ``articles``: only pairs with a flagged article are compared
             (see :func:`story_similarities`). None: every pair.
+        terms: Terms of earlier runs' texts (only texts it lacks are cut, and are added to it); None
+            cuts every text. The result is the same either way.
 
     Returns:
         Positions of ``articles`` in :func:`~factlake.dedup.articles.canonical_order`, and
@@ -522,7 +654,8 @@ def ordered_similarities(
     ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
     texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
     in_order = None if involved is None else np.asarray(involved, dtype=bool)[order]
-    return order, story_similarities(texts, list(bodies), ordinals, config, in_order)
+    cut = article_terms(titles.tolist(), bodies.tolist(), _article_text_terms, terms)
+    return order, story_similarities(texts, list(bodies), ordinals, config, in_order, cut)
 
 
 def cluster_stories(articles: pd.DataFrame, config: DedupConfig) -> pd.Series:

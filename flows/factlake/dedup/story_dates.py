@@ -56,11 +56,19 @@ def with_inferred_dates(articles: pd.DataFrame, mentions: pd.DataFrame, max_gap_
         max_gap_days: ``config.story_max_date_gap_days``.
     """
     result = articles.copy()
-    dated = result[result["published_date"].notna() & result["story_id"].notna()]
+    # Only the stories and the events of undated articles matter (few in news): the rest is left out
+    # before grouping, which on dates held as objects runs row by row.
+    missing = result["published_date"].isna()
+    stories_of_undated = result.loc[missing, "story_id"].dropna().unique()
+    dated = result[~missing & result["story_id"].isin(stories_of_undated)]
     dates_by_story = dated.groupby("story_id")["published_date"]
     first = result["story_id"].map(dates_by_story.min())
     last = result["story_id"].map(dates_by_story.max())
-    events = mentions[(mentions["fact_type"] == "event") & mentions["event_date"].notna()]
+    events = mentions[
+        (mentions["fact_type"] == "event")
+        & mentions["event_date"].notna()
+        & mentions["article_id"].isin(result.loc[missing, "article_id"])
+    ]
     latest_event = result["article_id"].map(events.groupby("article_id")["event_date"].max())
     gap = dt.timedelta(days=max_gap_days)
     contradicted = [

@@ -32,6 +32,7 @@ from factlake.dedup import story_dates
 from factlake.dedup.articles import canonical_order, mark_duplicate_articles
 from factlake.dedup.signatures import SignatureCache
 from factlake.dedup.stories import average_linkage, ordered_similarities
+from factlake.dedup.story_terms import TermCache
 from factlake.link import resolve_roles_in_stories
 from factlake.publish import latest_version, read_table, table_schema
 from factlake.records import stable_id, to_frame
@@ -89,7 +90,10 @@ def with_first_versions(articles: pd.DataFrame, previous: pd.DataFrame | None, v
 
 
 def assign_stories(
-    articles: pd.DataFrame, previous: pd.DataFrame | None, config: DedupConfig
+    articles: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    config: DedupConfig,
+    terms: TermCache | None = None,
 ) -> pd.DataFrame:
     """Copy of ``articles`` (after duplicate marking) with ``story_id`` filled in for every article.
 
@@ -97,6 +101,7 @@ def assign_stories(
         articles: The ``articles`` frame with ``duplicate_of`` (and ``first_version``) set.
         previous: :func:`previous_assignment` of the previous version, or None for a first version.
         config: The story similarity settings of :func:`factlake.dedup.stories.story_similarities`.
+        terms: Story terms of earlier runs (see :mod:`factlake.dedup.story_terms`), or None.
 
     Returns:
         The frame with ``story_id``; see the module docstring for how ids stay stable.
@@ -112,7 +117,7 @@ def assign_stories(
         published = dict(zip(known["article_id"], known["story_id"], strict=True))
     # Published stories never merge with one another, so only pairs with an unpublished article count.
     unpublished = ~canonical["article_id"].isin(published.keys()).to_numpy()
-    order, similarities = ordered_similarities(canonical, config, unpublished)
+    order, similarities = ordered_similarities(canonical, config, unpublished, terms)
     ids = canonical["article_id"].to_numpy(dtype=object)[order]
     positions_of_story: dict[str, list[int]] = defaultdict(list)
     for position, article_id in enumerate(ids):
@@ -140,6 +145,7 @@ def mark_articles(
     version: int,
     config: DedupConfig,
     signatures: SignatureCache | None = None,
+    terms: TermCache | None = None,
 ) -> pd.DataFrame:
     """First versions, duplicates and stories of ``articles``: what the flow does before fact dedup.
 
@@ -150,9 +156,11 @@ def mark_articles(
         config: Duplicate and story settings.
         signatures: Near-duplicate signatures of earlier runs (see
             :func:`factlake.dedup.mark_duplicate_articles`), or None.
+        terms: Story terms of earlier runs (see :mod:`factlake.dedup.story_terms`), or None. Both caches
+            only save work: the result is the same without them.
     """
     marked = mark_duplicate_articles(with_first_versions(articles, previous, version), config, signatures)
-    return assign_stories(marked, previous, config)
+    return assign_stories(marked, previous, config, terms)
 
 
 def place_in_stories(
@@ -163,6 +171,7 @@ def place_in_stories(
     version: int,
     config: DedupConfig,
     signatures: SignatureCache | None = None,
+    terms: TermCache | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Articles marked with their story (:func:`mark_articles`) and the mentions their story completes:
     bare-role speakers resolved to the holder the story names, then dates inferred for undated articles
@@ -176,11 +185,12 @@ def place_in_stories(
         version: Number of the version being built.
         config: Duplicate, story and date-gap settings.
         signatures: Near-duplicate signatures of earlier runs, or None (see :func:`mark_articles`).
+        terms: Story terms of earlier runs, or None (see :func:`mark_articles`).
 
     Returns:
         The marked articles and the completed mentions, ready for fact deduplication.
     """
-    marked = mark_articles(articles, previous, version, config, signatures)
+    marked = mark_articles(articles, previous, version, config, signatures, terms)
     mentions = resolve_roles_in_stories(mentions, holders, marked)
     marked = story_dates.with_inferred_dates(marked, mentions, config.story_max_date_gap_days)
     return marked, story_dates.resolve_inferred_dates(mentions, marked)
