@@ -93,7 +93,7 @@ def test_incremental_build_equals_a_full_rebuild_of_the_same_inputs(seed: int) -
     assert_same_build(incremental, full)
     stats = incremental.blocks.stats()
     assert stats["from_cache"] > 0 and stats["computed"] > 0
-    assert len(incremental.blocks.encoded) == stats["blocks"]
+    assert len(incremental.blocks.fingerprints) == stats["blocks"]
 
 
 def test_small_change_reuses_most_blocks_and_keeps_untouched_facts() -> None:
@@ -127,17 +127,33 @@ def row_text(row: dict) -> str:
     )
 
 
+def outputs_text(blocks: FactBlocks) -> str:
+    """Every value of the blocks' outputs, with its Python type (NaN equal to NaN)."""
+    output = blocks.output()
+    typed = {
+        "facts": {
+            name: [[type(value).__name__, value] for value in values] for name, values in output.facts.items()
+        },
+        "fact_ids": output.fact_ids,
+        "rules": output.rules,
+        "scope": output.scope,
+    }
+    return json.dumps(typed, sort_keys=True, default=str)
+
+
 def test_blocks_survive_a_save_and_load(tmp_path: Path) -> None:
     mentions, articles = synthetic(3000, 4)
     v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
     save_fact_blocks(tmp_path, v1.blocks)
     loaded = load_fact_blocks(tmp_path, KEY)
-    assert loaded.encoded == v1.blocks.encoded
+    assert loaded.fingerprints == v1.blocks.fingerprints
+    assert outputs_text(loaded) == outputs_text(v1.blocks)
+    assert loaded.subjects == v1.blocks.subjects and loaded.subjects
     rebuilt = build_facts(mentions, articles, CONFIG, REFERENCE, loaded)
     assert rebuilt.blocks.stats() == {
-        "blocks": len(loaded.encoded),
+        "blocks": len(loaded.fingerprints),
         "computed": 0,
-        "from_cache": len(loaded.encoded),
+        "from_cache": len(loaded.fingerprints),
     }
     assert_same_build(rebuilt, v1)
 
@@ -145,20 +161,20 @@ def test_blocks_survive_a_save_and_load(tmp_path: Path) -> None:
 def test_a_code_or_settings_change_or_a_damaged_file_discards_the_blocks(tmp_path: Path) -> None:
     mentions, articles = synthetic(2000, 5)
     save_fact_blocks(tmp_path, build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY)).blocks)
-    assert load_fact_blocks(tmp_path, KEY).encoded
+    assert load_fact_blocks(tmp_path, KEY).fingerprints
     # Another code fingerprint (source, settings or reference data changed): nothing is reused.
     other = fact_blocks_key("other code")
     assert other != KEY
-    assert load_fact_blocks(tmp_path, other).encoded == {}
+    assert load_fact_blocks(tmp_path, other).fingerprints == set()
     # A write interrupted before its rename leaves a temporary file that the next run never reads.
     path = tmp_path / CACHE_DIR / fact_blocks.FACT_BLOCKS_FILE
     (tmp_path / CACHE_DIR / f".tmp-{fact_blocks.FACT_BLOCKS_FILE}.{os.getpid()}").write_bytes(
         path.read_bytes()[:100]
     )
-    assert load_fact_blocks(tmp_path, KEY).encoded
+    assert load_fact_blocks(tmp_path, KEY).fingerprints
     # A damaged cache file is ignored: every block is clustered again.
     path.write_bytes(path.read_bytes()[:100])
-    assert load_fact_blocks(tmp_path, KEY).encoded == {}
+    assert load_fact_blocks(tmp_path, KEY).fingerprints == set()
     fresh = build_facts(mentions, articles, CONFIG, REFERENCE, load_fact_blocks(tmp_path, KEY))
     assert fresh.blocks.stats()["from_cache"] == 0
     assert_same_build(fresh, build_facts(mentions, articles, CONFIG, REFERENCE))

@@ -45,10 +45,9 @@ from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.block_store import BlockOutput, FactBlocks
 from factlake.dedup.clustering import Clusters, Group
 from factlake.dedup.fact_blocks import (
-    BlockOutput,
-    FactBlocks,
     Unattributed,
     block_fingerprints,
     block_keys,
@@ -57,7 +56,7 @@ from factlake.dedup.fact_blocks import (
     merged_clusters,
 )
 from factlake.dedup.fact_columns import FactColumns, take
-from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame
+from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
@@ -141,7 +140,9 @@ def build_facts(
     if "story_id" not in articles.columns or articles["story_id"].isna().all():
         # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
-    frame = canonical_frame(mentions, articles)
+    # Subject names by sentence: those the previous build kept are not computed again.
+    subjects = subject_names(mentions, previous.subjects) if previous is not None else None
+    frame = canonical_frame(mentions, articles, subjects)
     release_freed_memory()
     # Counters a kind sets even when it has no mention (``quantity_identical: 0``) are kept as they are.
     baseline: Counter[str] = Counter()
@@ -161,6 +162,8 @@ def build_facts(
     del frame
     release_freed_memory()
     fact_set = _fact_set(mentions, found, context)
+    if blocks is not None and subjects is not None:
+        blocks.subjects = subjects
     fact_set.blocks = blocks
     return fact_set
 
@@ -181,28 +184,26 @@ def _build_incrementally(
     n_mentions: int, frame: pd.DataFrame, previous: FactBlocks, context: _Context
 ) -> tuple[_Found, FactBlocks]:
     """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks, and the
-    block outputs it leaves for the next build."""
+    block outputs it leaves for the next build (the reused blocks' state rows taken as they are)."""
     keys = block_keys(frame, context.reference)
     fingerprints = block_fingerprints(frame, context.articles, keys)
-    reused = {name for name, fingerprint in fingerprints.items() if fingerprint in previous.encoded}
+    held = previous.fingerprints
+    reused = {name for name, fingerprint in fingerprints.items() if fingerprint in held}
     fresh = ~pd.Series(keys, dtype=object).isin(reused).to_numpy()
     part = frame[fresh].reset_index(drop=True)
     built = _build_units(part, keys[fresh], context, keep_mention_ids=True)
     del part
-    blocks = FactBlocks(previous.key, reused=len(reused), computed=len(built.outputs))
+    kept = previous.kept(fingerprints[name] for name in reused)
+    kept.reused, kept.computed = len(reused), len(built.outputs)
     facts_of_unit = built.facts_by_unit()
-    outputs = {}
-    for name, fingerprint in fingerprints.items():
-        if name in reused:
-            blocks.encoded[fingerprint] = previous.encoded[fingerprint]
-            outputs[name] = BlockOutput.decode(previous.encoded[fingerprint])
-        else:
-            # The block's own facts are persisted with it (the build keeps them in ``built.facts``).
-            own = dataclasses.replace(
-                built.outputs[name], facts=take(built.facts, facts_of_unit.get(name, []))
-            )
-            blocks.encoded[fingerprint] = own.encode()
-            outputs[name] = built.outputs[name]
+    # The block's own facts are persisted with it (the build keeps them in ``built.facts``).
+    own = {
+        fingerprints[name]: dataclasses.replace(output, facts=take(built.facts, facts_of_unit.get(name, [])))
+        for name, output in built.outputs.items()
+    }
+    blocks = kept.with_outputs(own)
+    # The reused blocks as one unit (its name is no block key: keys start with a kind).
+    outputs = {**built.outputs, "": kept.output()}
     return _found(n_mentions, frame, outputs, built, context), blocks
 
 
