@@ -326,6 +326,8 @@ def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
     unreadable or keyed otherwise; either file alone is used when only it is right)."""
     directory = dataset / CACHE_DIR
     table = _read(directory / FACT_BLOCKS_FILE, key)
+    if table is not None and not set(_BLOCK_COLUMNS) <= set(table.column_names):
+        table = None  # keyed right but written otherwise: never read
     blocks = FactBlocks(key, table)
     subjects = _read(directory / FACT_SUBJECTS_FILE, key)
     if subjects is not None:
@@ -372,6 +374,8 @@ def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
     _write(directory, FACT_SUBJECTS_FILE, subjects, blocks.key)
 
 
+#: Columns every state table has, besides fact fields.
+_BLOCK_COLUMNS = ("fingerprint", "summary", "mention_ids", "mention_fact_ids")
 _EMPTY = BlockOutput(facts={}, fact_ids={}, rules={}, scope={})
 
 
