@@ -78,13 +78,21 @@ def test_every_field_reads_back_as_the_same_python_values(tmp_path: Path) -> Non
 
 
 def test_kept_blocks_and_new_ones_join_when_a_field_is_stored_differently() -> None:
-    first = FactBlocks(KEY).with_outputs({"a": output({"value": [1, 2]}), "b": output({"value": [3]})})
+    first = FactBlocks(KEY).with_outputs(
+        {
+            "0": output({"value": [0], "names": [["z"]]}),
+            "a": output({"value": [1, 2], "names": [["x", "y"], None]}),
+            "b": output({"value": [3], "names": [[]]}),
+        }
+    )
     # The next build: "a" is reused, "c" is new and its values are floats, so the field's type differs.
     joined = first.kept(["a"]).with_outputs({"c": output({"value": [4.5], "extra": ["e"]})})
     assert joined.fingerprints == {"a", "c"}
     facts = joined.output().facts
     assert typed(facts["value"]) == typed([1, 2, 4.5])
     assert facts["extra"] == [None, None, "e"]
+    assert facts["names"] == [["x", "y"], None, None]
+    assert first.kept(["b", "a"]).output().facts["names"] == [["x", "y"], None, []]
     assert joined.kept(["c"]).output().facts["value"] == [4.5]
 
 
