@@ -31,6 +31,7 @@ from factlake.dedup.fact_blocks import (
     save_fact_blocks,
 )
 from factlake.dedup.frames import canonical_frame
+from factlake.dedup.quantities import QuantityKind
 from factlake.records import to_frame
 from tests.test_dedup import quote
 from tests.test_dedup_facts import ARTICLES, CONFIG, DATED, OTHER_UNDATED, REFERENCE, UNDATED, _bench_module
@@ -215,3 +216,34 @@ def test_a_shorter_later_wording_held_in_a_longer_earlier_one_merges_whatever_th
     assert alone.stats["merges_by_rule"]["quote_containment"] == 1
     speaker_a = with_others.mentions[with_others.mentions["speaker"] == "Speaker A"]
     assert speaker_a["fact_id"].tolist() == alone.mentions["fact_id"].tolist()
+
+
+def test_conflicts_are_searched_again_only_among_the_facts_a_change_touched(monkeypatch) -> None:
+    """Conflict units (:mod:`factlake.dedup.conflict_units`) untouched by the change keep their conflicts;
+    removing an article of a conflicting fact and editing another gives the conflicts of a full rebuild."""
+    mentions, articles = synthetic(6000, 11)
+    v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
+    assert len(v1.conflicts) and v1.blocks.conflicts
+    in_conflict = v1.mentions[v1.mentions["fact_id"].isin(v1.conflicts["fact_id"])]
+    removed = in_conflict["article_id"].iloc[0]
+    keep = (articles["article_id"] != removed).to_numpy()
+    v2_mentions, v2_articles = select(mentions, articles, keep)
+    v2_mentions = changed_article(v2_mentions, v2_articles["article_id"].iloc[len(v2_articles) // 3])
+    searched: list[int] = []
+    original = QuantityKind.conflicts
+
+    def counting(self, facts, frame, config, reference):
+        searched.append(len(facts))
+        return original(self, facts, frame, config, reference)
+
+    monkeypatch.setattr(QuantityKind, "conflicts", counting)
+    incremental = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE, v1.blocks)
+    quantity_facts = int((incremental.facts["fact_type"] == "quantity").sum())
+    assert 0 < searched[0] < quantity_facts / 4
+    full = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE)
+    assert_same_build(incremental, full)
+    assert set(v1.conflicts["conflict_id"]) != set(full.conflicts["conflict_id"])
+    # Built again from the state it left, nothing changed: no conflict is searched.
+    again = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE, incremental.blocks)
+    assert len(searched) == 2  # the incremental build's and the full rebuild's
+    assert_same_build(again, full)

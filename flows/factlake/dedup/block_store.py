@@ -40,6 +40,10 @@ from factlake.dedup.fact_columns import FactColumns
 
 FACT_BLOCKS_FILE = "fact_blocks.parquet"
 FACT_SUBJECTS_FILE = "fact_subjects.parquet"
+FACT_CONFLICTS_FILE = "fact_conflicts.parquet"
+
+#: Conflict rows (``conflicts`` columns) of conflict units, by the unit's hash.
+ConflictRows = dict[str, list[dict[str, Any]]]
 
 #: Schema metadata field holding a file's key.
 _KEY_FIELD = b"factlake_fact_blocks_key"
@@ -48,6 +52,8 @@ _KEY_FIELD = b"factlake_fact_blocks_key"
 _CODEC_FIELD = b"factlake_codec"
 #: Prefix of the columns of fact fields.
 _FACT_PREFIX = "facts."
+#: Working field of the facts of :meth:`FactBlocks.output`: the fingerprint of each fact's block.
+BLOCK_FIELD = "_block"
 
 
 @dataclass
@@ -79,6 +85,7 @@ class FactBlocks:
         key: The cache key (:func:`factlake.dedup.fact_blocks.fact_blocks_key`).
         table: One row per block (see the module docstring); None when there is none.
         subjects: Subject names by sentence (:func:`factlake.dedup.frames.canonical_frame`).
+        conflicts: Conflict rows of every conflict unit, by its hash (:mod:`factlake.dedup.conflict_units`).
         reused: Blocks of this run taken from the cache.
         computed: Blocks of this run clustered again.
     """
@@ -86,6 +93,7 @@ class FactBlocks:
     key: str
     table: pa.Table | None = None
     subjects: dict[str, frozenset[str]] = field(default_factory=dict)
+    conflicts: ConflictRows = field(default_factory=dict)
     reused: int = 0
     computed: int = 0
 
@@ -116,6 +124,9 @@ class FactBlocks:
             for name in table.column_names
             if name.startswith(_FACT_PREFIX)
         }
+        if facts:
+            fingerprints = table.column("fingerprint").to_numpy().astype(object)
+            facts[BLOCK_FIELD] = np.repeat(fingerprints, _fact_counts(table)).tolist()
         fact_ids = dict(
             zip(
                 _flat(table.column("mention_ids")).to_pylist(),
@@ -255,37 +266,16 @@ def _decode(array: pa.Array, arrow_field: pa.Field) -> list[Any]:
 
 
 def _python_values(array: pa.Array) -> list[Any]:
-    """``array.to_pylist()``, through NumPy where that is faster: numbers, strings, dates (one object per
-    distinct day) and lists of them."""
-    kind = array.type
-    if pa.types.is_null(kind):
-        return [None] * len(array)
-    if pa.types.is_list(kind):
-        offsets = np.asarray(array.offsets).tolist()
-        items = _python_values(array.values)
-        valid = np.asarray(array.is_valid()).tolist()
-        return [
-            items[start:end] if present else None
-            for start, end, present in zip(offsets[:-1], offsets[1:], valid, strict=True)
-        ]
-    if pa.types.is_date32(kind):
-        days = array.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
-        distinct, codes = np.unique(days, return_inverse=True)
-        dates = np.array([_DAY_ZERO + dt.timedelta(days=int(day)) for day in distinct.tolist()], dtype=object)
-        values = dates[codes]
-        values[np.asarray(array.is_null())] = None
-        return values.tolist()
-    if array.null_count or not (
-        pa.types.is_floating(kind)
-        or pa.types.is_integer(kind)
-        or pa.types.is_boolean(kind)
-        or pa.types.is_string(kind)
-    ):
-        if pa.types.is_string(kind):
-            values = array.to_numpy(zero_copy_only=False)  # nulls become None
-            return values.tolist()
+    """``array.to_pylist()``; dates through NumPy, one object per distinct day (fifteen times faster, and a
+    few thousand days make hundreds of thousands of facts' dates)."""
+    if not pa.types.is_date32(array.type):
         return array.to_pylist()
-    return array.to_numpy(zero_copy_only=False).tolist()
+    days = array.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
+    distinct, codes = np.unique(days, return_inverse=True)
+    dates = np.array([_DAY_ZERO + dt.timedelta(days=int(day)) for day in distinct.tolist()], dtype=object)
+    values = dates[codes]
+    values[np.asarray(array.is_null())] = None
+    return values.tolist()
 
 
 #: Day zero of Arrow's ``date32``.
@@ -379,7 +369,66 @@ def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
             )
         except (KeyError, pa.ArrowException, ValueError, TypeError):
             blocks.subjects = {}
+    conflicts = _read(directory / FACT_CONFLICTS_FILE, key)
+    if conflicts is not None:
+        try:
+            blocks.conflicts = _conflict_rows(conflicts)
+        except (KeyError, pa.ArrowException, ValueError, TypeError):
+            blocks.conflicts = {}
     return blocks
+
+
+def _conflict_rows(table: pa.Table) -> ConflictRows:
+    """Conflict rows by unit from their table (a unit without conflicts is one row without a fact)."""
+    rows: ConflictRows = {}
+    values = _decode(table.column("value").combine_chunks(), table.schema.field("value"))
+    for unit, conflict_id, fact_id, value, description in zip(
+        table.column("unit").to_pylist(),
+        table.column("conflict_id").to_pylist(),
+        table.column("fact_id").to_pylist(),
+        values,
+        table.column("description").to_pylist(),
+        strict=True,
+    ):
+        unit_rows = rows.setdefault(unit, [])
+        if fact_id is not None:
+            unit_rows.append(
+                {"conflict_id": conflict_id, "fact_id": fact_id, "value": value, "description": description}
+            )
+    return rows
+
+
+def _conflicts_table(conflicts: ConflictRows) -> pa.Table:
+    """The table :func:`_conflict_rows` reads."""
+    units, ids, fact_ids, values, descriptions = [], [], [], [], []
+    for unit in sorted(conflicts):
+        for row in conflicts[unit] or [
+            {"conflict_id": None, "fact_id": None, "value": None, "description": None}
+        ]:
+            units.append(unit)
+            ids.append(row["conflict_id"])
+            fact_ids.append(row["fact_id"])
+            values.append(row["value"])
+            descriptions.append(row["description"])
+    value_array, codec = _encode(values)
+    return pa.Table.from_arrays(
+        [
+            pa.array(units, pa.string()),
+            pa.array(ids, pa.string()),
+            pa.array(fact_ids, pa.string()),
+            value_array,
+            pa.array(descriptions, pa.string()),
+        ],
+        schema=pa.schema(
+            [
+                pa.field("unit", pa.string()),
+                pa.field("conflict_id", pa.string()),
+                pa.field("fact_id", pa.string()),
+                pa.field("value", value_array.type, metadata={_CODEC_FIELD: codec}),
+                pa.field("description", pa.string()),
+            ]
+        ),
+    )
 
 
 def _read(path: Path, key: str) -> pa.Table | None:
@@ -410,6 +459,7 @@ def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
         }
     )
     _write(directory, FACT_SUBJECTS_FILE, subjects, blocks.key)
+    _write(directory, FACT_CONFLICTS_FILE, _conflicts_table(blocks.conflicts), blocks.key)
 
 
 #: Columns every state table has, besides fact fields.

@@ -45,8 +45,9 @@ from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
-from factlake.dedup.block_store import BlockOutput, FactBlocks
+from factlake.dedup.block_store import BLOCK_FIELD, BlockOutput, ConflictRows, FactBlocks
 from factlake.dedup.clustering import Clusters, Group
+from factlake.dedup.conflict_units import conflicts_by_unit
 from factlake.dedup.fact_blocks import (
     Unattributed,
     block_fingerprints,
@@ -58,6 +59,7 @@ from factlake.dedup.fact_blocks import (
 from factlake.dedup.fact_columns import FactColumns, take
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
+from factlake.dedup.quantities import KIND as QUANTITY_KIND
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
 from factlake.records import columns_to_frame, stable_id, to_frame
@@ -178,6 +180,9 @@ class _Context:
     config: DedupConfig
     reference: Reference
     baseline: Counter[str]
+    #: Conflict rows of the last build's conflict units; this build's once its conflicts are found (None:
+    #: every conflict is searched, none kept).
+    conflicts: ConflictRows | None = None
 
 
 def _build_incrementally(
@@ -202,9 +207,13 @@ def _build_incrementally(
         for name, output in built.outputs.items()
     }
     blocks = kept.with_outputs(own)
+    built.facts[BLOCK_FIELD] = [fingerprints[unit] for unit in built.fact_units]
     # The reused blocks as one unit (its name is no block key: keys start with a kind).
     outputs = {**built.outputs, "": kept.output()}
-    return _found(n_mentions, frame, outputs, built, context), blocks
+    context = dataclasses.replace(context, conflicts=previous.conflicts)
+    found = _found(n_mentions, frame, outputs, built, context)
+    blocks.conflicts = context.conflicts or {}
+    return found, blocks
 
 
 @dataclass
@@ -519,12 +528,25 @@ def _conflicts(facts: FactColumns, published: pd.DataFrame, context: _Context) -
     for name, kind in context.kinds.items():
         if type(kind).conflicts is FactKind.conflicts:
             continue
-        kind_facts = fact_columns.records(facts, [index for index, of in enumerate(fact_types) if of == name])
-        for fact in kind_facts:
-            if fact["_period"] is not None:
-                fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
-        conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
+        indexes = [index for index, of in enumerate(fact_types) if of == name]
+        find = functools.partial(_kind_conflicts, kind, facts, context)
+        if context.conflicts is not None and name == QUANTITY_KIND.name and BLOCK_FIELD in facts:
+            rows, context.conflicts = conflicts_by_unit(facts, published, indexes, context.conflicts, find)
+            conflict_rows.extend(rows)
+        else:
+            conflict_rows.extend(find(indexes, published))
     return conflict_rows
+
+
+def _kind_conflicts(
+    kind: FactKind, facts: FactColumns, context: _Context, indexes: list[int], published: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """The ``conflicts`` rows of one kind among its facts at ``indexes``."""
+    kind_facts = fact_columns.records(facts, indexes)
+    for fact in kind_facts:
+        if fact["_period"] is not None:
+            fact["_period"] = tuple(fact["_period"])  # a list when read back from a persisted block
+    return kind.conflicts(kind_facts, published, context.config, context.reference)
 
 
 def _fact_ids_of_rows(
