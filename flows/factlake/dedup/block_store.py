@@ -309,12 +309,15 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
     columns, fields = [], []
     for name in names:
         present = [table for table in tables if name in table.column_names]
-        kinds = {(str(table.schema.field(name).type), _codec(table.schema.field(name))) for table in present}
+        kinds = {
+            (_type_key(table.schema.field(name).type), _codec(table.schema.field(name))) for table in present
+        }
         if len(present) == len(tables) and len(kinds) == 1:
-            columns.append(
-                pa.chunked_array([chunk for table in tables for chunk in table.column(name).chunks])
-            )
-            fields.append(tables[0].schema.field(name))
+            # Types equal but for the names of list items (Parquet names them ``element``).
+            target = tables[0].schema.field(name)
+            chunks = [chunk.cast(target.type) for table in tables for chunk in table.column(name).chunks]
+            columns.append(pa.chunked_array(chunks, target.type))
+            fields.append(target)
             continue
         if not name.startswith(_FACT_PREFIX):
             raise ValueError(f"block tables differ in column {name}")
@@ -335,6 +338,13 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
         columns.append(pa.chunked_array([column]))
         fields.append(pa.field(name, column.type, metadata={_CODEC_FIELD: codec}))
     return pa.Table.from_arrays(columns, schema=pa.schema(fields))
+
+
+def _type_key(kind: pa.DataType) -> str:
+    """An Arrow type written without the names of list items."""
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return f"list<{_type_key(kind.value_type)}>"
+    return str(kind)
 
 
 def _codec(arrow_field: pa.Field) -> bytes:
