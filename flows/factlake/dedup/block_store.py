@@ -229,7 +229,8 @@ def _encode(values: list[Any]) -> tuple[pa.Array, bytes]:
     values = [value.item() if isinstance(value, np.generic) else value for value in values]
     kinds = {type(value) for value in values if value is not None}
     if not kinds:
-        return pa.nulls(len(values), pa.null()), b"plain"
+        # As strings, not Arrow's null type (whose lists do not survive Parquet and a cast together).
+        return pa.nulls(len(values), pa.string()), b"plain"
     if len(kinds) == 1:
         (kind,) = kinds
         if kind in _PLAIN_TYPES and _fits(values, kind):
