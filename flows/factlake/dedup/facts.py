@@ -23,8 +23,9 @@ pandas operations; only the distinct variants are compared. Conflicting numbers:
 
 Given the blocks of the previous build (:mod:`factlake.dedup.fact_blocks`), a build clusters only the
 blocks whose rows changed and reuses the others' facts (fact ids come from mention ids, so they are unique
-across blocks); conflicts and statuses are found over the facts of all blocks, in canonical order as a
-build of everything does, so the result is the same.
+across blocks); conflicts are searched again only in the conflict units a change touched
+(:mod:`factlake.dedup.conflict_units`), in canonical order as a build of everything does, and statuses
+are found over all facts, so the result is the same.
 """
 
 from __future__ import annotations
