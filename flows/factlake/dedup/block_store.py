@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -146,10 +147,22 @@ class FactBlocks:
                     total[name] = total.get(name, 0) + count
         return BlockOutput(facts=facts, fact_ids=fact_ids, rules=rules, scope=scope)
 
-    def with_outputs(self, outputs: Mapping[str, BlockOutput]) -> FactBlocks:
-        """These blocks and the blocks of ``outputs`` (by fingerprint; each with its own facts), rows in
-        order of fingerprint."""
-        added = _blocks_table(outputs)
+    def with_outputs(
+        self,
+        outputs: Mapping[str, BlockOutput],
+        facts: FactColumns | None = None,
+        fact_blocks: list[str] | None = None,
+    ) -> FactBlocks:
+        """These blocks and the blocks of ``outputs`` (by fingerprint), rows in order of fingerprint.
+
+        Args:
+            outputs: Outputs of the blocks to add, by fingerprint.
+            facts: The facts of all of them (their outputs' own facts are then not read), with
+                ``fact_blocks``, the fingerprint of each fact's block. None: each output's own facts.
+        """
+        if facts is None or fact_blocks is None:
+            facts, fact_blocks = _gathered(outputs)
+        added = _blocks_table(outputs, facts, fact_blocks)
         tables = [table for table in (self.table, added) if table is not None and table.num_rows]
         if not tables:
             return FactBlocks(self.key, added, reused=self.reused, computed=self.computed)
@@ -158,13 +171,31 @@ class FactBlocks:
         return FactBlocks(self.key, table, reused=self.reused, computed=self.computed)
 
 
+def _gathered(outputs: Mapping[str, BlockOutput]) -> tuple[FactColumns, list[str]]:
+    """The own facts of all ``outputs``, one block after the other, and the fingerprint of each."""
+    counts = {name: _n_facts(output.facts) for name, output in outputs.items()}
+    fields = dict.fromkeys(field for output in outputs.values() for field in output.facts)
+    facts = {
+        field: [
+            value
+            for name, output in outputs.items()
+            for value in output.facts.get(field) or [None] * counts[name]
+        ]
+        for field in fields
+    }
+    return facts, [name for name, count in counts.items() for _ in range(count)]
+
+
 def _flat(column: pa.ChunkedArray) -> pa.Array:
     """The values of a list column, the lists of one row after the other."""
     return column.combine_chunks().flatten() if column.num_chunks else pa.array([], column.type.value_type)
 
 
-def _blocks_table(outputs: Mapping[str, BlockOutput]) -> pa.Table | None:
-    """The state rows of ``outputs`` (by fingerprint)."""
+def _blocks_table(
+    outputs: Mapping[str, BlockOutput], facts: FactColumns, fact_blocks: list[str]
+) -> pa.Table | None:
+    """The state rows of ``outputs`` (by fingerprint) and of their ``facts`` (``fact_blocks``: the
+    fingerprint of each fact's block), a block's facts in their order in ``facts``."""
     if not outputs:
         return None
     fingerprints = sorted(outputs)
@@ -187,17 +218,13 @@ def _blocks_table(outputs: Mapping[str, BlockOutput]) -> pa.Table | None:
         mention_offsets,
         pa.array([fact for name in fingerprints for fact in outputs[name].fact_ids.values()], pa.string()),
     )
-    fact_counts = [_n_facts(outputs[name].facts) for name in fingerprints]
-    fact_offsets = _offsets(fact_counts)
-    fields = list(dict.fromkeys(name for block in fingerprints for name in outputs[block].facts))
+    # Facts grouped by block (rows in order of fingerprint), each block's in their order.
+    row_of_fact = pd.Index(fingerprints).get_indexer(pd.Index(fact_blocks, dtype=object))
+    order = np.argsort(row_of_fact, kind="stable").tolist()
+    fact_offsets = _offsets(np.bincount(row_of_fact, minlength=len(fingerprints)).tolist())
     schema_fields = [pa.field(name, columns[name].type) for name in columns]
-    for name in fields:
-        values = [
-            value
-            for block, count in zip(fingerprints, fact_counts, strict=True)
-            for value in (outputs[block].facts.get(name) or [None] * count)
-        ]
-        array, codec = _encode(values)
+    for name, values in facts.items():
+        array, codec = _encode([values[index] for index in order])
         column = pa.ListArray.from_arrays(fact_offsets, array)
         columns[_FACT_PREFIX + name] = column
         schema_fields.append(pa.field(_FACT_PREFIX + name, column.type, metadata={_CODEC_FIELD: codec}))
@@ -458,7 +485,7 @@ def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
     build's), each file atomically."""
     directory = dataset / CACHE_DIR
     directory.mkdir(parents=True, exist_ok=True)
-    table = blocks.table if blocks.table is not None else _blocks_table({"": _EMPTY}).slice(0, 0)
+    table = blocks.table if blocks.table is not None else _blocks_table({"": _EMPTY}, {}, []).slice(0, 0)
     _write(directory, FACT_BLOCKS_FILE, table, blocks.key)
     sentences = sorted(blocks.subjects)
     subjects = pa.table(

@@ -57,7 +57,7 @@ from factlake.dedup.fact_blocks import (
     cluster_by_unit,
     merged_clusters,
 )
-from factlake.dedup.fact_columns import FactColumns, take
+from factlake.dedup.fact_columns import FactColumns
 from factlake.dedup.frames import CanonicalMentions, FactWorkingFields, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.quantities import KIND as QUANTITY_KIND
@@ -201,14 +201,13 @@ def _build_incrementally(
     del part
     kept = previous.kept(fingerprints[name] for name in reused)
     kept.reused, kept.computed = len(reused), len(built.outputs)
-    facts_of_unit = built.facts_by_unit()
-    # The block's own facts are persisted with it (the build keeps them in ``built.facts``).
-    own = {
-        fingerprints[name]: dataclasses.replace(output, facts=take(built.facts, facts_of_unit.get(name, [])))
-        for name, output in built.outputs.items()
-    }
-    blocks = kept.with_outputs(own)
+    # The blocks' own facts are persisted with them (the build keeps them in ``built.facts``).
     built.facts[BLOCK_FIELD] = [fingerprints[unit] for unit in built.fact_units]
+    blocks = kept.with_outputs(
+        {fingerprints[name]: output for name, output in built.outputs.items()},
+        {name: values for name, values in built.facts.items() if name != BLOCK_FIELD},
+        built.facts[BLOCK_FIELD],
+    )
     # The reused blocks as one unit (its name is no block key: keys start with a kind).
     outputs = {**built.outputs, "": kept.output()}
     context = dataclasses.replace(context, conflicts=previous.conflicts)
