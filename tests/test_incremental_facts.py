@@ -31,6 +31,7 @@ from factlake.dedup.fact_blocks import (
     save_fact_blocks,
 )
 from factlake.dedup.frames import canonical_frame
+from factlake.dedup.quantities import QuantityKind
 from factlake.records import to_frame
 from tests.test_dedup import quote
 from tests.test_dedup_facts import ARTICLES, CONFIG, DATED, OTHER_UNDATED, REFERENCE, UNDATED, _bench_module
@@ -73,7 +74,7 @@ def changed_article(mentions: pd.DataFrame, article_id: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_incremental_build_equals_a_full_rebuild_of_the_same_inputs(seed: int) -> None:
+def test_incremental_build_equals_a_full_rebuild_of_the_same_inputs(seed: int, tmp_path: Path) -> None:
     mentions, articles = synthetic(6000, seed)
     rng = np.random.default_rng(seed)
     first = rng.random(len(articles)) < 0.9
@@ -88,12 +89,14 @@ def test_incremental_build_equals_a_full_rebuild_of_the_same_inputs(seed: int) -
     edited = v2_articles["article_id"].iloc[int(rng.integers(0, len(v2_articles)))]
     v2_mentions = changed_article(v2_mentions, edited)
     shuffled = v2_mentions.sample(frac=1, random_state=seed).reset_index(drop=True)
-    incremental = build_facts(shuffled, v2_articles, CONFIG, REFERENCE, v1.blocks)
+    # The state as the next run reads it: through its files (Parquet names list items otherwise).
+    save_fact_blocks(tmp_path, v1.blocks)
+    incremental = build_facts(shuffled, v2_articles, CONFIG, REFERENCE, load_fact_blocks(tmp_path, KEY))
     full = build_facts(shuffled, v2_articles, CONFIG, REFERENCE)
     assert_same_build(incremental, full)
     stats = incremental.blocks.stats()
     assert stats["from_cache"] > 0 and stats["computed"] > 0
-    assert len(incremental.blocks.encoded) == stats["blocks"]
+    assert len(incremental.blocks.fingerprints) == stats["blocks"]
 
 
 def test_small_change_reuses_most_blocks_and_keeps_untouched_facts() -> None:
@@ -127,17 +130,33 @@ def row_text(row: dict) -> str:
     )
 
 
+def outputs_text(blocks: FactBlocks) -> str:
+    """Every value of the blocks' outputs, with its Python type (NaN equal to NaN)."""
+    output = blocks.output()
+    typed = {
+        "facts": {
+            name: [[type(value).__name__, value] for value in values] for name, values in output.facts.items()
+        },
+        "fact_ids": output.fact_ids,
+        "rules": output.rules,
+        "scope": output.scope,
+    }
+    return json.dumps(typed, sort_keys=True, default=str)
+
+
 def test_blocks_survive_a_save_and_load(tmp_path: Path) -> None:
     mentions, articles = synthetic(3000, 4)
     v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
     save_fact_blocks(tmp_path, v1.blocks)
     loaded = load_fact_blocks(tmp_path, KEY)
-    assert loaded.encoded == v1.blocks.encoded
+    assert loaded.fingerprints == v1.blocks.fingerprints
+    assert outputs_text(loaded) == outputs_text(v1.blocks)
+    assert loaded.subjects == v1.blocks.subjects and loaded.subjects
     rebuilt = build_facts(mentions, articles, CONFIG, REFERENCE, loaded)
     assert rebuilt.blocks.stats() == {
-        "blocks": len(loaded.encoded),
+        "blocks": len(loaded.fingerprints),
         "computed": 0,
-        "from_cache": len(loaded.encoded),
+        "from_cache": len(loaded.fingerprints),
     }
     assert_same_build(rebuilt, v1)
 
@@ -145,20 +164,20 @@ def test_blocks_survive_a_save_and_load(tmp_path: Path) -> None:
 def test_a_code_or_settings_change_or_a_damaged_file_discards_the_blocks(tmp_path: Path) -> None:
     mentions, articles = synthetic(2000, 5)
     save_fact_blocks(tmp_path, build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY)).blocks)
-    assert load_fact_blocks(tmp_path, KEY).encoded
+    assert load_fact_blocks(tmp_path, KEY).fingerprints
     # Another code fingerprint (source, settings or reference data changed): nothing is reused.
     other = fact_blocks_key("other code")
     assert other != KEY
-    assert load_fact_blocks(tmp_path, other).encoded == {}
+    assert load_fact_blocks(tmp_path, other).fingerprints == set()
     # A write interrupted before its rename leaves a temporary file that the next run never reads.
     path = tmp_path / CACHE_DIR / fact_blocks.FACT_BLOCKS_FILE
     (tmp_path / CACHE_DIR / f".tmp-{fact_blocks.FACT_BLOCKS_FILE}.{os.getpid()}").write_bytes(
         path.read_bytes()[:100]
     )
-    assert load_fact_blocks(tmp_path, KEY).encoded
+    assert load_fact_blocks(tmp_path, KEY).fingerprints
     # A damaged cache file is ignored: every block is clustered again.
     path.write_bytes(path.read_bytes()[:100])
-    assert load_fact_blocks(tmp_path, KEY).encoded == {}
+    assert load_fact_blocks(tmp_path, KEY).fingerprints == set()
     fresh = build_facts(mentions, articles, CONFIG, REFERENCE, load_fact_blocks(tmp_path, KEY))
     assert fresh.blocks.stats()["from_cache"] == 0
     assert_same_build(fresh, build_facts(mentions, articles, CONFIG, REFERENCE))
@@ -199,3 +218,34 @@ def test_a_shorter_later_wording_held_in_a_longer_earlier_one_merges_whatever_th
     assert alone.stats["merges_by_rule"]["quote_containment"] == 1
     speaker_a = with_others.mentions[with_others.mentions["speaker"] == "Speaker A"]
     assert speaker_a["fact_id"].tolist() == alone.mentions["fact_id"].tolist()
+
+
+def test_conflicts_are_searched_again_only_among_the_facts_a_change_touched(monkeypatch) -> None:
+    """Conflict units (:mod:`factlake.dedup.conflict_units`) untouched by the change keep their conflicts;
+    removing an article of a conflicting fact and editing another gives the conflicts of a full rebuild."""
+    mentions, articles = synthetic(6000, 11)
+    v1 = build_facts(mentions, articles, CONFIG, REFERENCE, FactBlocks(KEY))
+    assert len(v1.conflicts) and v1.blocks.conflicts
+    in_conflict = v1.mentions[v1.mentions["fact_id"].isin(v1.conflicts["fact_id"])]
+    removed = in_conflict["article_id"].iloc[0]
+    keep = (articles["article_id"] != removed).to_numpy()
+    v2_mentions, v2_articles = select(mentions, articles, keep)
+    v2_mentions = changed_article(v2_mentions, v2_articles["article_id"].iloc[len(v2_articles) // 3])
+    searched: list[int] = []
+    original = QuantityKind.conflicts
+
+    def counting(self, facts, frame, config, reference):
+        searched.append(len(facts))
+        return original(self, facts, frame, config, reference)
+
+    monkeypatch.setattr(QuantityKind, "conflicts", counting)
+    incremental = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE, v1.blocks)
+    quantity_facts = int((incremental.facts["fact_type"] == "quantity").sum())
+    assert 0 < searched[0] < quantity_facts / 4
+    full = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE)
+    assert_same_build(incremental, full)
+    assert set(v1.conflicts["conflict_id"]) != set(full.conflicts["conflict_id"])
+    # Built again from the state it left, nothing changed: no conflict is searched.
+    again = build_facts(v2_mentions, v2_articles, CONFIG, REFERENCE, incremental.blocks)
+    assert len(searched) == 2  # the incremental build's and the full rebuild's
+    assert_same_build(again, full)

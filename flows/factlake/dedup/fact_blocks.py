@@ -34,37 +34,34 @@ kind holds the working data of all its mentions at once), with the merges of eac
 block they were made in, so that the manifest's ``merges_by_rule`` can be summed over reused and new
 blocks.
 
-The outputs live in ``DIR/.cache/fact_blocks.parquet``, keyed by the code fingerprint of the run (the
-package's source, the settings and the reference data: a change of any of them rebuilds every block), and
-are replaced atomically (written to a temporary file, then renamed). Like the other caches it is only an
-accelerator: a missing, unreadable or differently keyed file means clustering every block again.
+The outputs live in ``DIR/.cache/fact_blocks.parquet`` as Arrow columns (:mod:`factlake.dedup.block_store`),
+keyed by the code fingerprint of the run (the package's source, the settings and the reference data: a
+change of any of them rebuilds every block), and are replaced atomically (written to a temporary file,
+then renamed). Like the other caches it is only an accelerator: a missing, unreadable or differently keyed
+file means clustering every block again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.block_store import FACT_BLOCKS_FILE as FACT_BLOCKS_FILE
+from factlake.dedup.block_store import BlockOutput as BlockOutput
+from factlake.dedup.block_store import FactBlocks as FactBlocks
+from factlake.dedup.block_store import load_fact_blocks as load_fact_blocks
+from factlake.dedup.block_store import save_fact_blocks as save_fact_blocks
 from factlake.dedup.clustering import Clusters
 from factlake.dedup.events import ASSERTED, distributive_marker
-from factlake.dedup.fact_columns import FactColumns
 from factlake.dedup.frames import CanonicalMentions
 from factlake.dedup.periods import period_of
 from factlake.dedup.units import DIMENSION_MEASURES, UnitClasses, comparable_units, unit_classes
@@ -73,13 +70,9 @@ from factlake.kinds import FactKind
 from factlake.records import stable_id
 from factlake.reference import Reference
 
-FACT_BLOCKS_FILE = "fact_blocks.parquet"
-
-#: Version of the block rules and of a persisted block output; raise it when either changes.
-FACT_BLOCKS_VERSION = "3"
-
-#: Schema metadata field holding the cache's key.
-_KEY_FIELD = b"factlake_fact_blocks_key"
+#: Version of the block rules and of the persisted state (:mod:`factlake.dedup.block_store`); raise it when
+#: either changes.
+FACT_BLOCKS_VERSION = "4"
 
 #: Separates a block's kind from its value in a block key.
 _SEPARATOR = "\x1f"
@@ -92,77 +85,6 @@ def fact_blocks_key(code_sha256: str) -> str:
     """The cache key of the block outputs of a run whose code fingerprint is ``code_sha256``
     (:func:`factlake.assemble.code_fingerprint`: source, settings and reference data)."""
     return stable_id("fact-blocks", FACT_BLOCKS_VERSION, code_sha256)
-
-
-@dataclass
-class BlockOutput:
-    """What fact dedup made of one block.
-
-    Attributes:
-        facts: Its fact records as columns (:mod:`factlake.dedup.fact_columns`): the ``facts`` columns
-            but ``status``, and the working fields conflicts read
-            (:class:`factlake.dedup.frames.FactWorkingFields`).
-        fact_ids: The fact id of each of its mentions, by ``mention_id`` (None: a mention of a group its
-            kind does not publish).
-        rules: Its merges by rule (``merges_by_rule`` of the manifest).
-        scope: Its mentions joined to a fact within and across stories, by kind (absent when the block
-            published no mention).
-    """
-
-    facts: FactColumns
-    fact_ids: dict[str, str | None]
-    rules: dict[str, int]
-    scope: dict[str, dict[str, int]]
-
-    def encode(self) -> str:
-        """The output as JSON (dates tagged, floats written exactly)."""
-        payload = {
-            "facts": self.facts,
-            "fact_ids": self.fact_ids,
-            "rules": self.rules,
-            "scope": self.scope,
-        }
-        return json.dumps(payload, default=_encode_value, ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, text: str) -> BlockOutput:
-        """The output :meth:`encode` wrote."""
-        return cls(**json.loads(text, object_hook=_decode_value))
-
-
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot persist {type(value).__name__} in a fact block")
-
-
-def _decode_value(value: dict[str, Any]) -> Any:
-    if len(value) == 1 and "$date" in value:
-        return dt.date.fromisoformat(value["$date"])
-    return value
-
-
-@dataclass
-class FactBlocks:
-    """Block outputs by block fingerprint, for one cache key.
-
-    Attributes:
-        key: The cache key (:func:`fact_blocks_key`).
-        encoded: Outputs as persisted (decoded only when a block is reused).
-        reused: Blocks of this run taken from the cache.
-        computed: Blocks of this run clustered again.
-    """
-
-    key: str
-    encoded: dict[str, str] = field(default_factory=dict)
-    reused: int = 0
-    computed: int = 0
-
-    def stats(self) -> dict[str, int]:
-        """Counts for the manifest: blocks of the run, clustered again, taken from the cache."""
-        return {"blocks": self.reused + self.computed, "computed": self.computed, "from_cache": self.reused}
 
 
 def block_keys(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
@@ -515,34 +437,3 @@ def merged_clusters(parts: list[Clusters]) -> Clusters:
         merged.groups.update(part.groups)
         merged.unpublished = merged.unpublished | part.unpublished
     return merged
-
-
-def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
-    """The persisted block outputs of a dataset for ``key`` (none when missing, unreadable or keyed
-    otherwise)."""
-    try:
-        table = pq.read_table(dataset / CACHE_DIR / FACT_BLOCKS_FILE)
-    except (OSError, pa.ArrowException):
-        return FactBlocks(key)
-    metadata = table.schema.metadata or {}
-    if metadata.get(_KEY_FIELD) != key.encode():
-        return FactBlocks(key)
-    fingerprints = table.column("fingerprint").to_pylist()
-    outputs = table.column("output").to_pylist()
-    return FactBlocks(key, encoded=dict(zip(fingerprints, outputs, strict=True)))
-
-
-def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
-    """Replace the dataset's block outputs with those of ``blocks`` (the latest build's), atomically."""
-    directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    fingerprints = sorted(blocks.encoded)
-    table = pa.table(
-        {
-            "fingerprint": pa.array(fingerprints, pa.string()),
-            "output": pa.array([blocks.encoded[name] for name in fingerprints], pa.large_string()),
-        }
-    ).replace_schema_metadata({_KEY_FIELD: blocks.key.encode()})
-    temporary = directory / f".tmp-{FACT_BLOCKS_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / FACT_BLOCKS_FILE)

@@ -23,8 +23,9 @@ pandas operations; only the distinct variants are compared. Conflicting numbers:
 
 Given the blocks of the previous build (:mod:`factlake.dedup.fact_blocks`), a build clusters only the
 blocks whose rows changed and reuses the others' facts (fact ids come from mention ids, so they are unique
-across blocks); conflicts and statuses are found over the facts of all blocks, in canonical order as a
-build of everything does, so the result is the same.
+across blocks); conflicts are searched again only in the conflict units a change touched
+(:mod:`factlake.dedup.conflict_units`), in canonical order as a build of everything does, and statuses
+are found over all facts, so the result is the same.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ from factlake.dedup import fact_columns
 from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
+from factlake.dedup.block_store import BLOCK_FIELD, BlockOutput, ConflictRows, FactBlocks
 from factlake.dedup.clustering import Clusters, Group
+from factlake.dedup.conflict_units import conflicts_by_unit
 from factlake.dedup.fact_blocks import (
-    BlockOutput,
-    FactBlocks,
     Unattributed,
     block_fingerprints,
     block_keys,
@@ -56,9 +57,10 @@ from factlake.dedup.fact_blocks import (
     cluster_by_unit,
     merged_clusters,
 )
-from factlake.dedup.fact_columns import FactColumns, FactRecord, take
-from factlake.dedup.frames import CanonicalMentions, canonical_frame
+from factlake.dedup.fact_columns import FactColumns, FactRecord
+from factlake.dedup.frames import CanonicalMentions, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
+from factlake.dedup.quantities import KIND as QUANTITY_KIND
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
 from factlake.records import columns_to_frame, stable_id, to_frame
@@ -141,7 +143,9 @@ def build_facts(
     if "story_id" not in articles.columns or articles["story_id"].isna().all():
         # No stories assigned yet (evaluation, a first build): cluster them here.
         articles = articles.assign(story_id=cluster_stories(articles, config))
-    frame = canonical_frame(mentions, articles)
+    # Subject names by sentence: those the previous build kept are not computed again.
+    subjects = subject_names(mentions, previous.subjects) if previous is not None else None
+    frame = canonical_frame(mentions, articles, subjects)
     release_freed_memory()
     # Counters a kind sets even when it has no mention (``quantity_identical: 0``) are kept as they are.
     baseline: Counter[str] = Counter()
@@ -161,6 +165,8 @@ def build_facts(
     del frame
     release_freed_memory()
     fact_set = _fact_set(mentions, found, context)
+    if blocks is not None and subjects is not None:
+        blocks.subjects = subjects
     fact_set.blocks = blocks
     return fact_set
 
@@ -175,35 +181,39 @@ class _Context:
     config: DedupConfig
     reference: Reference
     baseline: Counter[str]
+    #: Conflict rows of the last build's conflict units; this build's once its conflicts are found (None:
+    #: every conflict is searched, none kept).
+    conflicts: ConflictRows | None = None
 
 
 def _build_incrementally(
     n_mentions: int, frame: pd.DataFrame, previous: FactBlocks, context: _Context
 ) -> tuple[_Found, FactBlocks]:
     """The build of ``frame`` that clusters only blocks whose fingerprint ``previous`` lacks, and the
-    block outputs it leaves for the next build."""
+    block outputs it leaves for the next build (the reused blocks' state rows taken as they are)."""
     keys = block_keys(frame, context.reference)
     fingerprints = block_fingerprints(frame, context.articles, keys)
-    reused = {name for name, fingerprint in fingerprints.items() if fingerprint in previous.encoded}
+    held = previous.fingerprints
+    reused = {name for name, fingerprint in fingerprints.items() if fingerprint in held}
     fresh = ~pd.Series(keys, dtype=object).isin(reused).to_numpy()
     part = frame[fresh].reset_index(drop=True)
     built = _build_units(part, keys[fresh], context, keep_mention_ids=True)
     del part
-    blocks = FactBlocks(previous.key, reused=len(reused), computed=len(built.outputs))
-    facts_of_unit = built.facts_by_unit()
-    outputs = {}
-    for name, fingerprint in fingerprints.items():
-        if name in reused:
-            blocks.encoded[fingerprint] = previous.encoded[fingerprint]
-            outputs[name] = BlockOutput.decode(previous.encoded[fingerprint])
-        else:
-            # The block's own facts are persisted with it (the build keeps them in ``built.facts``).
-            own = dataclasses.replace(
-                built.outputs[name], facts=take(built.facts, facts_of_unit.get(name, []))
-            )
-            blocks.encoded[fingerprint] = own.encode()
-            outputs[name] = built.outputs[name]
-    return _found(n_mentions, frame, outputs, built, context), blocks
+    kept = previous.kept(fingerprints[name] for name in reused)
+    kept.reused, kept.computed = len(reused), len(built.outputs)
+    # The blocks' own facts are persisted with them (the build keeps them in ``built.facts``).
+    built.facts[BLOCK_FIELD] = [fingerprints[unit] for unit in built.fact_units]
+    blocks = kept.with_outputs(
+        {fingerprints[name]: output for name, output in built.outputs.items()},
+        {name: values for name, values in built.facts.items() if name != BLOCK_FIELD},
+        built.facts[BLOCK_FIELD],
+    )
+    # The reused blocks as one unit (its name is no block key: keys start with a kind).
+    outputs = {**built.outputs, "": kept.output()}
+    context = dataclasses.replace(context, conflicts=previous.conflicts)
+    found = _found(n_mentions, frame, outputs, built, context)
+    blocks.conflicts = context.conflicts or {}
+    return found, blocks
 
 
 @dataclass
@@ -544,12 +554,25 @@ def _conflicts(facts: FactColumns, published: pd.DataFrame, context: _Context) -
     for name, kind in context.kinds.items():
         if type(kind).conflicts is FactKind.conflicts:
             continue
-        kind_facts = fact_columns.records(facts, [index for index, of in enumerate(fact_types) if of == name])
-        for fact in kind_facts:
-            if isinstance(fact["_period"], list):  # as read back from a persisted block
-                fact["_period"] = tuple(fact["_period"])
-        conflict_rows.extend(kind.conflicts(kind_facts, published, context.config, context.reference))
+        indexes = [index for index, of in enumerate(fact_types) if of == name]
+        find = functools.partial(_kind_conflicts, kind, facts, context)
+        if context.conflicts is not None and name == QUANTITY_KIND.name and BLOCK_FIELD in facts:
+            rows, context.conflicts = conflicts_by_unit(facts, published, indexes, context.conflicts, find)
+            conflict_rows.extend(rows)
+        else:
+            conflict_rows.extend(find(indexes, published))
     return conflict_rows
+
+
+def _kind_conflicts(
+    kind: FactKind, facts: FactColumns, context: _Context, indexes: list[int], published: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """The ``conflicts`` rows of one kind among its facts at ``indexes``."""
+    kind_facts = fact_columns.records(facts, indexes)
+    for fact in kind_facts:
+        if isinstance(fact["_period"], list):  # as read back from a persisted block
+            fact["_period"] = tuple(fact["_period"])
+    return kind.conflicts(kind_facts, published, context.config, context.reference)
 
 
 def _fact_ids_of_rows(

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TypedDict
 
 import numpy as np
@@ -104,22 +105,39 @@ class FactWorkingFields(TypedDict, total=False):
     _recent: bool
 
 
-def _subjects(mentions: pd.DataFrame) -> list[frozenset[str]]:
-    """What each quantity mention's figure is about: the names of its sentence
-    (:func:`factlake.dedup.stories.name_terms`, numbers left out); empty for other kinds."""
+def subject_names(
+    mentions: pd.DataFrame, known: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, frozenset[str]]:
+    """The subject names of the sentence of every quantity mention, by sentence: the names of the
+    sentence (:func:`factlake.dedup.stories.name_terms`, numbers left out).
+
+    Args:
+        mentions: The ``mentions`` table.
+        known: Names already found by sentence (a previous build's): taken as they are, since they
+            depend on the sentence alone.
+    """
+    known = known or {}
+    of_quantities = (mentions["fact_type"] == "quantity").to_numpy()
     names_of: dict[str, frozenset[str]] = {}
-    subjects: list[frozenset[str]] = []
-    for fact_type, sentence in zip(mentions["fact_type"], mentions["sentence"], strict=True):
-        if fact_type != "quantity" or not isinstance(sentence, str):
-            subjects.append(_NO_SUBJECT)
+    for sentence in pd.unique(mentions["sentence"].to_numpy(dtype=object)[of_quantities]).tolist():
+        if not isinstance(sentence, str):
             continue
-        names = names_of.get(sentence)
+        names = known.get(sentence)
         if names is None:
-            names = names_of[sentence] = frozenset(
-                term for term in name_terms(sentence) if not term[:1].isdigit()
-            )
-        subjects.append(names)
-    return subjects
+            names = frozenset(term for term in name_terms(sentence) if not term[:1].isdigit())
+        names_of[sentence] = names
+    return names_of
+
+
+def _subjects(mentions: pd.DataFrame, names_of: Mapping[str, frozenset[str]] | None) -> list[frozenset[str]]:
+    """What each quantity mention's figure is about: the names of its sentence (:func:`subject_names`,
+    or ``names_of`` when given); empty for other kinds."""
+    if names_of is None:
+        names_of = subject_names(mentions)
+    return [
+        names_of[sentence] if fact_type == "quantity" and isinstance(sentence, str) else _NO_SUBJECT
+        for fact_type, sentence in zip(mentions["fact_type"], mentions["sentence"], strict=True)
+    ]
 
 
 def shared_objects(column: pd.Series) -> pd.Series:
@@ -192,16 +210,19 @@ def _held_compact(dtype: object) -> bool:
     return pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
 
 
-def canonical_frame(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+def canonical_frame(
+    mentions: pd.DataFrame, articles: pd.DataFrame, subjects: Mapping[str, frozenset[str]] | None = None
+) -> pd.DataFrame:
     """Mentions joined with their article facts, sorted into canonical order, positions 0..n-1
     (:class:`CanonicalMentions`).
 
-    ``articles`` needs a ``story_id`` column; an article without one is a story of its own.
+    ``articles`` needs a ``story_id`` column; an article without one is a story of its own. ``subjects``:
+    the subject names of every quantity mention's sentence (:func:`subject_names`), computed when None.
     """
     info = articles.set_index("article_id")
     canonical_article = info["duplicate_of"].where(info["duplicate_of"].notna(), info.index.to_series())
     story_of_article = info["story_id"].where(info["story_id"].notna(), info.index.to_series())
-    subjects = _subjects(mentions)
+    subjects = _subjects(mentions, subjects)
     notes = (
         mentions["date_note"] if "date_note" in mentions.columns else pd.Series(None, index=mentions.index)
     )
