@@ -518,7 +518,10 @@ def write_version(
     temporary = dataset / f"{TEMP_PREFIX}{name}-{os.getpid()}"
     try:
         temporary.mkdir(parents=True)
-        table_entries, storage, written = write_tables(dataset, temporary, tables, number, parent, layout)
+        code_sha256 = (manifest.get("code_version") or {}).get("code_sha256")
+        table_entries, storage, written = write_tables(
+            dataset, temporary, tables, number, parent, layout, code_sha256
+        )
         full_manifest = {
             **manifest,
             "version": number,
@@ -558,6 +561,7 @@ def write_tables(
     version: int = 1,
     parent: PublishedVersion | None = None,
     layout: parts.Layout = parts.DEFAULT_LAYOUT,
+    code_sha256: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, pa.Table]]:
     """Write every table into the version folder being built, as parts shared through the store.
 
@@ -568,6 +572,9 @@ def write_tables(
         version: Its number (the generation of its new and changed rows).
         parent: The version it follows (its parts' generations place the unchanged rows).
         layout: How rows are placed into parts (:class:`factlake.parts.Layout`).
+        code_sha256: The code writing the version: a part the parent has with the same rows, written by
+            the same code, is linked without being encoded again (:func:`factlake.parts.reusable_parts`;
+            None encodes every part).
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
@@ -585,7 +592,7 @@ def write_tables(
     written_rows: dict[str, parts.KeptGenerations] = {}
     arrow_tables: dict[str, pa.Table] = {}
     for table, frame in tables.items():
-        placement = None
+        placement, reusable, encoding = None, None, ""
         if layout.generational:
             parent_parts = (parent_tables.get(table) or {}).get("parts")
             parent_folder = parent.path / table if parent is not None else None
@@ -599,6 +606,8 @@ def write_tables(
                 layout,
                 kept.get(table),
             )
+            encoding = parts.encoding_identity(arrow_table.schema, layout, code_sha256)
+            reusable = parts.reusable_parts(kept.get(table), parent_parts, encoding)
         else:
             first_versions = parts.row_groups(table, frame, tables)
             arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
@@ -612,10 +621,13 @@ def write_tables(
             placement,
             layout.part_rows.get(table),
             layout,
+            reusable,
         )
         _fsync_dir(folder / table)
         if layout.generational:
-            written_rows[table] = parts.kept_generations(placement.fingerprints, groups, written.parts)
+            written_rows[table] = parts.kept_generations(
+                placement.fingerprints, groups, written.parts, encoding
+            )
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
         arrow_tables[table] = arrow_table
         storage["parts"] += len(written.parts)
