@@ -277,9 +277,13 @@ def _part_entries(version: PublishedVersion, table: str) -> list[dict[str, Any]]
 
 
 def _without_parts(arrow_table: pa.Table, entries: list[dict[str, Any]], skip: frozenset[str]) -> pa.Table:
-    """The rows of a table in part order (``entries``) that are in none of the parts ``skip`` names."""
+    """The rows of a table in part order (``entries``) that are in none of the parts ``skip`` names.
+
+    Raises:
+        RunError: when the parts do not hold the table's rows (never for a table as written with them).
+    """
     if sum(int(part.get("rows", 0)) for part in entries) != arrow_table.num_rows:
-        return arrow_table  # not this table's parts: every row
+        raise RunError("a table being written does not match its manifest's parts")
     kept, start = [], 0
     for part in entries:
         rows = int(part.get("rows", 0))
