@@ -64,12 +64,9 @@ def link_entities(
 
     plain_name_of = _plain_names(full_names)
     full_name_of = _FullNameIndex(sorted({plain_name_of.get(name, name) for name in full_names}))
-    # Counted as (text, type) pairs first (in C), then per text: one Counter per distinct text, not per
-    # mention. Votes are order-free (ties break by type priority and by name), so counts suffice.
     written_types: dict[str, Counter[str]] = defaultdict(Counter)
-    pairs = Counter((mention["text"], mention["entity_type"]) for mention in entity_mentions)
-    for (text, entity_type), count in pairs.items():
-        written_types[text][entity_type] += count
+    for mention in entity_mentions:
+        written_types[mention["text"]][mention["entity_type"]] += 1
 
     def canonical_of(mention: dict[str, Any]) -> str:
         name = aliases.get(normalize_key(mention["name"]), mention["name"])
@@ -84,12 +81,8 @@ def link_entities(
     type_votes: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, set[str]] = defaultdict(set)
     articles: dict[str, set[str]] = defaultdict(set)
-    canonical_by_name: dict[tuple[str, str], str] = {}  # a mention's canonical name: of its name and type
     for mention in entity_mentions:
-        written_as = (mention["name"], mention["entity_type"])
-        canonical = canonical_by_name.get(written_as)
-        if canonical is None:
-            canonical = canonical_by_name[written_as] = canonical_of(mention)
+        canonical = canonical_of(mention)
         type_votes[canonical][mention["entity_type"]] += 1
         articles[canonical].add(mention["article_id"])
         surface_forms = {mention["text"], mention["name"]}
