@@ -131,37 +131,3 @@ def test_batches_and_batch_sizes() -> None:
     assert extract_batch_size(300, RunConfig(batch_size=200, workers=1)) == 200
     assert extract_batch_size(300, RunConfig(task_runner="dask", dask_workers=2, batch_size=200)) == 75
     assert extract_batch_size(3, RunConfig(task_runner="dask", dask_workers=4, batch_size=200)) == 1
-
-
-def test_carried_over_articles_are_bound_before_the_new_ones_are_waited_for(
-    nlp: Any, reference: Reference, pool: ThreadPoolExecutor, key: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The flow binds the cache's articles while the workers extract the new ones, and the extraction
-    still lists every article's records in article order."""
-    articles = [article_record(uri, body) for uri, body in BODIES.items()]
-    _, entries, _ = extract_incrementally(
-        articles[:3], {}, key, Extractor(nlp, reference, pool).submit, RunConfig(), ignore
-    )
-    bound: list[str] = []
-    bind = cache.bind
-    monkeypatch.setattr(
-        cache, "bind", lambda entry, article_id: bound.append(article_id) or bind(entry, article_id)
-    )
-    bound_when_waiting: list[list[str]] = []
-
-    class Pending:
-        def __init__(self, future: Future[Extraction]) -> None:
-            self.future = future
-
-        def result(self) -> Extraction:
-            bound_when_waiting.append(list(bound))
-            return self.future.result()
-
-    extractor = Extractor(nlp, reference, pool)
-    extraction, _, _ = extract_incrementally(
-        articles, entries, key, lambda batch: Pending(extractor.submit(batch)), RunConfig(), ignore
-    )
-    assert bound_when_waiting == [[article["article_id"] for article in articles[:3]]]
-    order = [article["article_id"] for article in articles]
-    positions = [order.index(mention["article_id"]) for mention in extraction.mentions]
-    assert positions == sorted(positions) and positions[-1] == 3

@@ -77,20 +77,16 @@ def extract_batch_size(n_articles: int, run: RunConfig) -> int:
     return max(1, min(size, per_worker))
 
 
-def articles_to_extract(
-    articles: list[dict[str, Any]], cached: dict[str, str], key: str, keys: list[str] | None = None
-) -> list[dict]:
+def articles_to_extract(articles: list[dict[str, Any]], cached: dict[str, str], key: str) -> list[dict]:
     """The articles whose extraction the cache does not hold, each distinct body once.
 
     Articles with the same cache key and the very same body text (syndicated copies, re-sent stories)
-    get the same extraction, so only the first of them goes through spaCy. ``keys``: the articles'
-    :func:`factlake.cache.article_key` under ``key``, when already computed.
+    get the same extraction, so only the first of them goes through spaCy.
     """
-    if keys is None:
-        keys = [cache.article_key(article, key) for article in articles]
     misses: list[dict[str, Any]] = []
     pending: set[tuple[str, str]] = set()
-    for article, article_key in zip(articles, keys, strict=True):
+    for article in articles:
+        article_key = cache.article_key(article, key)
         if article_key not in cached and (article_key, article["body"]) not in pending:
             pending.add((article_key, article["body"]))
             misses.append(article)
@@ -118,20 +114,13 @@ def extract_incrementally(
     Returns:
         The extraction of every article, the cache entries of every article and the counts.
     """
-    keys = [cache.article_key(article, key) for article in articles]
-    misses = articles_to_extract(articles, cached, key, keys)
+    misses = articles_to_extract(articles, cached, key)
     batch_size = extract_batch_size(len(misses), run)
     submitted = deque((batch, submit(batch)) for batch in batches(misses, batch_size))
     n_batches = len(submitted)
-    # Carried-over articles are bound while the batches are extracted (in worker processes, where
-    # there are any): a run of few new articles otherwise waits for the workers, then binds thousands.
-    bound = [
-        cache.bind(cached[article_key], article["article_id"]) if article_key in cached else None
-        for article, article_key in zip(articles, keys, strict=True)
-    ]
     entries = dict(cached)
     # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
-    # its pending result; the extraction of every extracted article is bound from its entry below.
+    # its pending result; the extraction of every article is bound from the entries below.
     failed: dict[str, dict[str, Any]] = {}
     for done in range(1, n_batches + 1):
         batch, pending = submitted.popleft()
@@ -142,16 +131,14 @@ def extract_incrementally(
         report("extract", done, n_batches)
     extraction = Extraction()
     used: dict[str, str] = {}
-    for position, (article, article_key) in enumerate(zip(articles, keys, strict=True)):
+    for article in articles:
+        article_key = cache.article_key(article, key)
         if article_key in failed:  # its extraction failed (or that of a copy with the same body)
             source = {"source_uri": article["source_uri"], "content_sha256": article["content_sha256"]}
             extraction.failed[article["article_id"]] = {**failed[article_key], **source}
             continue
         used[article_key] = entries[article_key]
-        part = bound[position]
-        if part is None:  # extracted in this run
-            part = cache.bind(entries[article_key], article["article_id"])
-        bound[position] = None  # each article's records are held once: in the extraction
+        part = cache.bind(entries[article_key], article["article_id"])
         extraction.mentions.extend(part.mentions)
         extraction.entity_mentions.extend(part.entity_mentions)
     stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
