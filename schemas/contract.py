@@ -7,6 +7,8 @@ together as one :class:`ContractError`; nothing is published when any table fail
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,9 @@ import pandera.pandas as pa
 
 from factlake.errors import FactlakeError
 from schemas.tables import TABLES
+
+#: pandera's module of data-synthesis strategies, which imports hypothesis when it is installed.
+PANDERA_STRATEGIES = "pandera.strategies.pandas_strategies"
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,24 @@ def cross_table_failures(
     return failures
 
 
+def import_checks_without_hypothesis() -> None:
+    """Import pandera's checks without hypothesis, unless this process has imported it already.
+
+    Validation never synthesizes data, but pandera's checks import its strategies module, which imports
+    hypothesis when it is installed (a test dependency), and hypothesis then loads every installed
+    package's plugin (trio's imports pytest and collects garbage over the whole heap): 1 to 2 s of CPU a
+    run spent before its first check. Hidden while pandera imports its strategies (which then know no
+    hypothesis); importable again right after.
+    """
+    if PANDERA_STRATEGIES in sys.modules or "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  (an import of it raises ImportError)
+    try:
+        importlib.import_module(PANDERA_STRATEGIES)
+    finally:
+        del sys.modules["hypothesis"]
+
+
 def validate_tables(
     tables: dict[str, pd.DataFrame], known_valid: dict[str, np.ndarray] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -228,6 +251,7 @@ def validate_tables(
     Raises:
         ContractError: listing every violation found (models are validated lazily).
     """
+    import_checks_without_hypothesis()
     missing = set(TABLES) - set(tables)
     if missing:
         raise ContractError([Failure(name, "table present", None, "missing") for name in sorted(missing)])

@@ -3,7 +3,9 @@ the same contract when the parent was published (:mod:`factlake.validated_rows`)
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from factlake.validated_rows import (
     save_validated,
     table_fingerprints,
 )
-from schemas.contract import ContractError, validate_tables
+from schemas.contract import PANDERA_STRATEGIES, ContractError, validate_tables
 
 CHESS = (
     "Carlsen keeps his title\n\nChess grandmaster Magnus Carlsen defended his world title in Manhattan "
@@ -143,3 +145,21 @@ def test_rows_validated_by_other_code_are_not_known(second_run: dict[str, Any], 
     assert load_validated(tmp_path / "no-dataset", second_run["code"]) == {}
     save_validated(tmp_path, "other code", table_fingerprints(second_run["tables"]))
     assert load_validated(tmp_path, second_run["code"]) == {}
+
+
+def test_validation_checks_rows_without_importing_hypothesis(
+    second_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's process has not imported hypothesis (a test dependency): validation does not import it,
+    and still checks every row; hypothesis is importable again afterwards."""
+    for name in list(sys.modules):
+        if name.split(".")[0] == "hypothesis" or name.startswith("pandera.strategies"):
+            monkeypatch.delitem(sys.modules, name)
+    tables = second_run["tables"]
+    assert validate_tables(tables) is tables
+    assert "hypothesis" not in sys.modules
+    assert sys.modules[PANDERA_STRATEGIES].HAS_HYPOTHESIS is False
+    broken = {**tables, "articles": tables["articles"].assign(title="")}
+    with pytest.raises(ContractError, match=r"articles\.title"):
+        validate_tables(broken)
+    assert importlib.util.find_spec("hypothesis") is not None

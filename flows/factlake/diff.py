@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from factlake.publish import PublishedVersion, read_table
+from factlake.publish import PublishedVersion, read_table, shared_parts
 
 
 @dataclass
@@ -113,16 +113,26 @@ FACT_COLUMNS = ["fact_id", "fact_type", "statement", "n_articles", "n_sources", 
 ARTICLE_COLUMNS = ["article_id", "source_uri", "title", "duplicate_of"]
 
 
+def _changed_rows(
+    old: PublishedVersion, new: PublishedVersion, table: str, columns: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both versions' rows of ``table`` but those of the parts they share.
+
+    A shared part holds the same rows in both versions, and a unique key (``fact_id``, ``story_id``,
+    ``article_id``) is in one row of a version, so its rows are neither added, removed nor changed:
+    leaving them out gives the same diff, reading only the parts a version wrote anew (a 1% version
+    shares most of its parts with its parent).
+    """
+    skip = shared_parts(old, new, table)
+    return read_table(old, table, columns, skip), read_table(new, table, columns, skip)
+
+
 def diff_versions(old: PublishedVersion, new: PublishedVersion) -> VersionDiff:
     """Compare facts (by fact_id), stories (by story_id), articles (by article_id) and rejects."""
     diff = VersionDiff({}, {}, {})
-    fact_added, fact_removed, fact_changed = diff_facts(
-        read_table(old, "facts", FACT_COLUMNS), read_table(new, "facts", FACT_COLUMNS)
-    )
+    fact_added, fact_removed, fact_changed = diff_facts(*_changed_rows(old, new, "facts", FACT_COLUMNS))
     diff.added["facts"], diff.removed["facts"], diff.changed["facts"] = fact_added, fact_removed, fact_changed
-    story_added, story_removed, story_changed = diff_stories(
-        read_table(old, "stories"), read_table(new, "stories")
-    )
+    story_added, story_removed, story_changed = diff_stories(*_changed_rows(old, new, "stories"))
     diff.added["stories"], diff.removed["stories"], diff.changed["stories"] = (
         story_added,
         story_removed,
@@ -132,7 +142,11 @@ def diff_versions(old: PublishedVersion, new: PublishedVersion) -> VersionDiff:
         ("articles", "article_id", "duplicate_of", ARTICLE_COLUMNS),
         ("rejects", "source_uri", "error", None),
     ):
-        added, removed, both = _split(read_table(old, table, columns), read_table(new, table, columns), key)
+        if table == "rejects":  # an input may have several rejects: its key is not unique
+            rows = (read_table(old, table, columns), read_table(new, table, columns))
+        else:
+            rows = _changed_rows(old, new, table, columns)
+        added, removed, both = _split(*rows, key)
         changed_mask = both[f"{watched}_old"].fillna("") != both[f"{watched}_new"].fillna("")
         changed = both.loc[changed_mask, [key, f"{watched}_old", f"{watched}_new"]]
         diff.added[table], diff.removed[table], diff.changed[table] = added, removed, changed

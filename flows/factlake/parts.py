@@ -97,6 +97,8 @@ FINGERPRINT_SCHEME = f"polars-{pl.__version__}-hash_rows-{FINGERPRINT_SEED}"
 GENERATIONS_FILE = "generations.parquet"
 SCHEME_KEY = b"fingerprint_scheme"
 IDENTITY_KEY_PREFIX = "parts_sha256:"
+#: Metadata key prefix of a table's :func:`encoding_identity` in the record of generations.
+ENCODING_KEY_PREFIX = "encoding:"
 #: Link errors after which a part is copied instead (file systems without hard links, or across devices).
 COPY_INSTEAD = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
 
@@ -273,11 +275,14 @@ class KeptGenerations:
             whose manifest lists exactly these parts (files named by their content, and generations).
         fingerprints: :func:`row_fingerprints` of the rows in part order.
         generations: The generation of every row, in the same order.
+        encoding: :func:`encoding_identity` of the table's parts ("" when not recorded: a record of
+            earlier code, whose parts are encoded again rather than reused).
     """
 
     parts_sha256: str
     fingerprints: np.ndarray
     generations: np.ndarray
+    encoding: str = ""
 
     def known(self) -> pd.Series:
         """Generation by fingerprint, as :func:`known_generations` reads it from the parts."""
@@ -291,11 +296,59 @@ def parts_digest(entries: Any) -> str:
 
 
 def kept_generations(
-    fingerprints: np.ndarray, groups: list[int], entries: list[dict[str, Any]]
+    fingerprints: np.ndarray, groups: list[int], entries: list[dict[str, Any]], encoding: str = ""
 ) -> KeptGenerations:
     """What the next version needs of a table just written: its rows' fingerprints and generations (in
-    part order) and the digest of its manifest parts."""
-    return KeptGenerations(parts_digest(entries), fingerprints, np.asarray(groups, dtype="int64"))
+    part order), the digest of its manifest parts and how they were encoded."""
+    return KeptGenerations(parts_digest(entries), fingerprints, np.asarray(groups, dtype="int64"), encoding)
+
+
+def encoding_identity(schema: pa.Schema, layout: Layout, code_sha256: str | None) -> str:
+    """What decides a part's bytes besides its rows: the code (``code_sha256``, which covers
+    :func:`parquet_bytes`), the Arrow library that encodes, the layout's format settings and the table's
+    schema. "" without ``code_sha256``: parts are then never reused without encoding."""
+    if not code_sha256:
+        return ""
+    payload = [
+        code_sha256,
+        pa.__version__,
+        PARQUET_COMPRESSION,
+        layout.compression_level,
+        layout.statistics,
+        ROW_GROUP_SIZE,
+        schema.remove_metadata().to_string(show_field_metadata=False),
+    ]
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def part_key(fingerprints: np.ndarray, runs: list[list[int]]) -> bytes:
+    """What identifies a part's content for reuse: its rows' fingerprints in order and their
+    generations (both decide its bytes under one :func:`encoding_identity`)."""
+    return np.ascontiguousarray(fingerprints, dtype="<u8").tobytes() + json.dumps(runs).encode()
+
+
+def reusable_parts(
+    kept: KeptGenerations | None, parent_parts: list[dict[str, Any]] | None, encoding: str
+) -> dict[bytes, dict[str, Any]]:
+    """The parent's parts that a part of this version with the same :func:`part_key` can reuse without
+    encoding it, by key.
+
+    Only when the record of generations describes exactly the parent's parts and they were encoded as
+    this version's would be (same :func:`encoding_identity`): a part is then the same bytes as the
+    encoding of its rows would give. Rows are matched by their 64-bit fingerprints, as generations are.
+    """
+    if kept is None or not encoding or kept.encoding != encoding or not parent_parts:
+        return {}
+    if kept.parts_sha256 != parts_digest(parent_parts):
+        return {}
+    reusable: dict[bytes, dict[str, Any]] = {}
+    start = 0
+    for entry in parent_parts:
+        rows, runs = int(entry.get("rows", 0)), entry.get(GENERATIONS)
+        if runs and rows:
+            reusable.setdefault(part_key(kept.fingerprints[start : start + rows], runs), entry)
+        start += rows
+    return reusable if start == len(kept.fingerprints) else {}
 
 
 def save_generations(folder: Path, kept: dict[str, KeptGenerations]) -> None:
@@ -310,6 +363,7 @@ def save_generations(folder: Path, kept: dict[str, KeptGenerations]) -> None:
     metadata.update(
         {f"{IDENTITY_KEY_PREFIX}{name}".encode(): kept[name].parts_sha256.encode() for name in names}
     )
+    metadata.update({f"{ENCODING_KEY_PREFIX}{name}".encode(): kept[name].encoding.encode() for name in names})
     table = pa.table(
         {
             "table": pa.array(
@@ -346,7 +400,8 @@ def load_generations(folder: Path) -> dict[str, KeptGenerations]:
         digest = metadata.get(f"{IDENTITY_KEY_PREFIX}{name}".encode())
         if digest is not None:
             rows = names == name
-            kept[name] = KeptGenerations(digest.decode(), fingerprints[rows], generations[rows])
+            encoding = metadata.get(f"{ENCODING_KEY_PREFIX}{name}".encode(), b"").decode()
+            kept[name] = KeptGenerations(digest.decode(), fingerprints[rows], generations[rows], encoding)
     return kept
 
 
@@ -674,8 +729,13 @@ def write_table_parts(
     placement: Placement | None = None,
     target_rows: int | None = None,
     layout: Layout = DEFAULT_LAYOUT,
+    reusable: dict[bytes, dict[str, Any]] | None = None,
 ) -> WrittenTable:
     """Cut a table in part order into parts, store the new ones and link them all into ``folder``.
+
+    A part whose rows and generations are those of a parent's part in ``reusable``
+    (:func:`reusable_parts`) is linked from the store without being encoded again (a version that
+    changes 1% of the rows encodes the parts those rows fall in, not every part).
 
     Args:
         dataset: The dataset folder (its store receives new parts).
@@ -688,6 +748,8 @@ def write_table_parts(
             table's target for every row, a cut between groups, no generations recorded).
         target_rows: The table's target part size when ``placement`` is None (None: :data:`PART_ROWS`).
         layout: The parts' format (:attr:`Layout.statistics`, :attr:`Layout.compression_level`).
+        reusable: Parts of the parent that need no encoding, by :func:`part_key` (only with
+            ``placement``, whose fingerprints key the rows).
 
     Returns:
         The parts in order and what was new. An empty table is one part with no rows, so readers of
@@ -703,23 +765,58 @@ def write_table_parts(
         ends = cut_ends(hashes, placement.targets, placement.forced) or [0]
     written = WrittenTable()
     starts = [0, *ends[:-1]]
-    contents = [
-        parquet_bytes(arrow_table.slice(start, end - start), layout.statistics, layout.compression_level)
+    runs = [
+        generation_runs(np.asarray(groups[start:end], dtype="int64")) if placement is not None else []
         for start, end in zip(starts, ends, strict=True)
     ]
-    for start, end, data, (stored, new) in zip(
-        starts, ends, contents, store_parts(dataset, table, contents), strict=True
-    ):
+    reused = [
+        _stored_reusable(dataset, table, placement.fingerprints[start:end], part_runs, reusable)
+        if placement is not None and reusable
+        else None
+        for start, end, part_runs in zip(starts, ends, runs, strict=True)
+    ]
+    contents = [
+        parquet_bytes(arrow_table.slice(start, end - start), layout.statistics, layout.compression_level)
+        for start, end, found in zip(starts, ends, reused, strict=True)
+        if found is None
+    ]
+    encoded = iter(zip(contents, store_parts(dataset, table, contents), strict=True))
+    for start, end, part_runs, found in zip(starts, ends, runs, reused, strict=True):
+        if found is None:
+            data, (stored, new) = next(encoded)
+            size = len(data)
+        else:
+            (stored, size), new = found, False
         target = folder / stored.name
         if not target.exists():  # two identical parts in one table (identical rows) are one file
             link_part(stored, target)
-        entry: dict[str, Any] = {"file": stored.name, "rows": end - start, "bytes": len(data)}
+        entry: dict[str, Any] = {"file": stored.name, "rows": end - start, "bytes": size}
         if placement is not None:
-            entry[GENERATIONS] = generation_runs(np.asarray(groups[start:end], dtype="int64"))
+            entry[GENERATIONS] = part_runs
         written.parts.append(entry)
         written.new_parts += int(new)
-        written.new_bytes += len(data) if new else 0
+        written.new_bytes += size if new else 0
     return written
+
+
+def _stored_reusable(
+    dataset: Path,
+    table: str,
+    fingerprints: np.ndarray,
+    runs: list[list[int]],
+    reusable: dict[bytes, dict[str, Any]],
+) -> tuple[Path, int] | None:
+    """The stored part (path, bytes) a part of these rows can be instead of encoding them, or None
+    when the parent has no such part or the store lost it (it is then encoded and stored again)."""
+    entry = reusable.get(part_key(fingerprints, runs))
+    if entry is None:
+        return None
+    path = store_dir(dataset, table) / str(entry["file"])
+    try:
+        present = path.is_file() and not path.is_symlink() and path.stat().st_size == int(entry["bytes"])
+    except OSError:
+        return None
+    return (path, int(entry["bytes"])) if present else None
 
 
 def stored_parts(dataset: Path) -> dict[tuple[str, str], Path]:

@@ -229,19 +229,33 @@ def read_manifest(version: PublishedVersion) -> dict[str, Any]:
         raise RunError(f"version {version.name} is corrupt: cannot read its manifest ({error})") from error
 
 
-def read_table(version: PublishedVersion, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    version: PublishedVersion,
+    table: str,
+    columns: list[str] | None = None,
+    skip_parts: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """A published table as a pandas DataFrame (list columns as Python lists, dates as ``datetime.date``).
 
     ``columns`` reads only those columns (all when None). A table of several parts comes back in its sort
     order (when ``columns`` include the sort keys), whatever parts the rows were stored in. A version this
     process is writing (its report being rendered) is read from the rows just written to its parts.
+    ``skip_parts`` leaves out the rows of those parts (file names; see :func:`shared_parts`).
     """
     written = _being_written.get(version.path, {}).get(table)
     try:
         if written is not None:
             arrow_table = written.select(columns) if columns is not None else written
+            if skip_parts:
+                arrow_table = _without_parts(arrow_table, _part_entries(version, table), skip_parts)
         else:
-            pieces = [_read_part(path, columns) for path in table_files(version, table)]
+            paths = [path for path in table_files(version, table) if path.name not in skip_parts]
+            pieces = [_read_part(path, columns) for path in paths]
+            if not pieces:  # every part skipped: no rows, the table's columns
+                schema = arrow_schema(table)
+                if columns is not None:
+                    schema = pa.schema([schema.field(name) for name in columns])
+                pieces = [schema.empty_table()]
             arrow_table = pa.concat_tables(pieces) if len(pieces) != 1 else pieces[0]
     except (OSError, pa.ArrowException) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -252,6 +266,44 @@ def read_table(version: PublishedVersion, table: str, columns: list[str] | None 
     if set(keys) <= set(arrow_table.column_names):
         arrow_table = arrow_table.sort_by([(key, "ascending") for key in keys])
     return arrow_table.to_pandas(types_mapper=None, date_as_object=True, maps_as_pydicts="strict")
+
+
+def _part_entries(version: PublishedVersion, table: str) -> list[dict[str, Any]]:
+    """The manifest's parts of one table of a version (empty for a version of one file per table)."""
+    entry = (read_manifest(version).get("tables") or {}).get(table)
+    if isinstance(entry, dict) and isinstance(entry.get("parts"), list):
+        return [part for part in entry["parts"] if isinstance(part, dict)]
+    return []
+
+
+def _without_parts(arrow_table: pa.Table, entries: list[dict[str, Any]], skip: frozenset[str]) -> pa.Table:
+    """The rows of a table in part order (``entries``) that are in none of the parts ``skip`` names.
+
+    Raises:
+        RunError: when the parts do not hold the table's rows (never for a table as written with them).
+    """
+    if sum(int(part.get("rows", 0)) for part in entries) != arrow_table.num_rows:
+        raise RunError("a table being written does not match its manifest's parts")
+    kept, start = [], 0
+    for part in entries:
+        rows = int(part.get("rows", 0))
+        if part.get("file") not in skip:
+            kept.append(arrow_table.slice(start, rows))
+        start += rows
+    return pa.concat_tables(kept) if kept else arrow_table.slice(0, 0)
+
+
+def shared_parts(old: PublishedVersion, new: PublishedVersion, table: str) -> frozenset[str]:
+    """The parts (file names) of a table that both versions list: the same bytes, so the same rows.
+
+    Empty when either version is of the layout with one file per table, or a manifest cannot be read.
+    """
+    try:
+        old_files = {part.get("file") for part in _part_entries(old, table)}
+        new_files = {part.get("file") for part in _part_entries(new, table)}
+    except RunError:
+        return frozenset()
+    return frozenset(name for name in old_files & new_files if isinstance(name, str))
 
 
 def _read_part(path: Path, columns: list[str] | None) -> pa.Table:
@@ -518,7 +570,10 @@ def write_version(
     temporary = dataset / f"{TEMP_PREFIX}{name}-{os.getpid()}"
     try:
         temporary.mkdir(parents=True)
-        table_entries, storage, written = write_tables(dataset, temporary, tables, number, parent, layout)
+        code_sha256 = (manifest.get("code_version") or {}).get("code_sha256")
+        table_entries, storage, written = write_tables(
+            dataset, temporary, tables, number, parent, layout, code_sha256
+        )
         full_manifest = {
             **manifest,
             "version": number,
@@ -558,6 +613,7 @@ def write_tables(
     version: int = 1,
     parent: PublishedVersion | None = None,
     layout: parts.Layout = parts.DEFAULT_LAYOUT,
+    code_sha256: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, pa.Table]]:
     """Write every table into the version folder being built, as parts shared through the store.
 
@@ -568,6 +624,9 @@ def write_tables(
         version: Its number (the generation of its new and changed rows).
         parent: The version it follows (its parts' generations place the unchanged rows).
         layout: How rows are placed into parts (:class:`factlake.parts.Layout`).
+        code_sha256: The code writing the version: a part the parent has with the same rows, written by
+            the same code, is linked without being encoded again (:func:`factlake.parts.reusable_parts`;
+            None encodes every part).
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
@@ -585,7 +644,7 @@ def write_tables(
     written_rows: dict[str, parts.KeptGenerations] = {}
     arrow_tables: dict[str, pa.Table] = {}
     for table, frame in tables.items():
-        placement = None
+        placement, reusable, encoding = None, None, ""
         if layout.generational:
             parent_parts = (parent_tables.get(table) or {}).get("parts")
             parent_folder = parent.path / table if parent is not None else None
@@ -599,6 +658,8 @@ def write_tables(
                 layout,
                 kept.get(table),
             )
+            encoding = parts.encoding_identity(arrow_table.schema, layout, code_sha256)
+            reusable = parts.reusable_parts(kept.get(table), parent_parts, encoding)
         else:
             first_versions = parts.row_groups(table, frame, tables)
             arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
@@ -612,10 +673,13 @@ def write_tables(
             placement,
             layout.part_rows.get(table),
             layout,
+            reusable,
         )
         _fsync_dir(folder / table)
         if layout.generational:
-            written_rows[table] = parts.kept_generations(placement.fingerprints, groups, written.parts)
+            written_rows[table] = parts.kept_generations(
+                placement.fingerprints, groups, written.parts, encoding
+            )
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
         arrow_tables[table] = arrow_table
         storage["parts"] += len(written.parts)
