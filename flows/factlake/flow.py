@@ -39,7 +39,7 @@ from factlake.dedup.frames import compact_mentions
 from factlake.errors import TransientError
 from factlake.extract import Extraction
 from factlake.incremental import extractor_versions
-from factlake.records import contract_frame, to_frame
+from factlake.records import to_frame
 from factlake.reference import Reference, load_reference
 from schemas.contract import validate_tables
 
@@ -284,13 +284,12 @@ def build_dataset(
         del articles
         blocks_key = fact_blocks.fact_blocks_key(code_sha256)
         previous_blocks = fact_blocks.load_fact_blocks(dataset, blocks_key)
-        # Repeated values held once through dedup's peak; the contract's dtypes come back after it.
+        # Repeated values held once through dedup's peak; build_facts gives the contract's dtypes back.
         mentions_frame = compact_mentions(mentions_frame)
         fact_set = dedup.build_facts(mentions_frame, articles_frame, config.dedup, reference, previous_blocks)
         del previous_blocks
         fact_blocks.save_fact_blocks(dataset, fact_set.blocks)
         del mentions_frame
-        fact_set.mentions = contract_frame("mentions", fact_set.mentions)
         facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
         stories = story_table.build_stories(articles_frame, entity_mentions)
         timings.lap("dedup")

@@ -63,7 +63,7 @@ from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.quantities import KIND as QUANTITY_KIND
 from factlake.dedup.stories import cluster_stories
 from factlake.kinds import FactKind, fact_kinds
-from factlake.records import columns_to_frame, stable_id, to_frame
+from factlake.records import columns_to_frame, contract_frame, stable_id, to_frame
 from factlake.reference import Reference
 
 
@@ -135,7 +135,8 @@ def build_facts(
             None: cluster everything and keep no blocks.
 
     Returns:
-        The mentions with ``fact_id``, the ``facts`` and ``conflicts`` tables and the manifest statistics.
+        The mentions with ``fact_id`` (in the contract's dtypes, also when given compact), the ``facts`` and
+        ``conflicts`` tables and the manifest statistics.
         Mentions of duplicate articles count toward their canonical article, so they add no article and
         no source. The result does not depend on the row order of either input, nor on ``previous``.
     """
@@ -522,6 +523,10 @@ def _fact_set(mentions: pd.DataFrame, found: _Found, context: _Context) -> FactS
     unpublished = int(pd.isna(fact_id_of_row).sum())
     if unpublished:
         out = out[out["fact_id"].notna()]  # mentions of unpublished groups
+    if any(isinstance(dtype, pd.CategoricalDtype) for dtype in out.dtypes):
+        out = contract_frame(
+            "mentions", out
+        )  # given compact (frames.compact_mentions): the contract's dtypes
     stats = {
         "mentions_in": len(mentions),
         # Mentions that only support another fact and joined none (event story references).
