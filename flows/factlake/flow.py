@@ -29,6 +29,7 @@ from factlake import (
     ingest,
     link,
     parse,
+    parse_cache,
     publish,
     validated_rows,
     workers,
@@ -102,8 +103,8 @@ def discover_task(config: FactlakeConfig) -> tuple[list[discover.InputFile], lis
 )
 def parse_task(
     inputs: list[discover.InputFile], config: FactlakeConfig, reference: Reference
-) -> parse.ParseOutcome:
-    return ingest.read_and_parse(inputs, config.parse, reference)
+) -> list[parse.ParseOutcome]:
+    return ingest.read_and_parse_each(inputs, config.parse, reference)
 
 
 @task(name="extract", cache_policy=TASK_CACHE_POLICY)
@@ -159,17 +160,23 @@ def _parse_all(
     rejects: list[dict[str, Any]],
     config: FactlakeConfig,
     reference: Reference,
-) -> list[dict[str, Any]]:
-    """Parse ``inputs`` in batches of parse tasks; return the articles and add the rejects to ``rejects``."""
-    input_batches = incremental.batches(inputs, config.run.batch_size)
-    futures = [parse_task.submit(batch, config, reference) for batch in input_batches]
-    articles: list[dict[str, Any]] = []
-    for done, future in enumerate(futures, start=1):
-        outcome = future.result()
-        articles.extend(outcome.articles)
-        rejects.extend(outcome.rejects)
-        _report_progress("parse", done, len(futures))
-    return articles
+    code_sha256: str,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Parse the ``inputs`` the parse cache does not hold in batches of parse tasks; return the articles
+    and the cache's counts, and add the rejects to ``rejects``."""
+    dataset = Path(config.dataset)
+    parsed, entries, stats = parse_cache.parse_incrementally(
+        inputs,
+        parse_cache.input_digests(inputs),
+        parse_cache.load_cache(dataset),
+        code_sha256,
+        submit=functools.partial(parse_task.submit, config=config, reference=reference),
+        batch_size=config.run.batch_size,
+        report=_report_progress,
+    )
+    parse_cache.save_cache(dataset, entries)
+    rejects.extend(parsed.rejects)
+    return parsed.articles, stats
 
 
 def _up_to_date(dataset: Path, version: int) -> assemble.RunSummary:
@@ -229,7 +236,7 @@ def build_dataset(
         unchanged = assemble.up_to_date_version(dataset, code_sha256, sources_sha256=sources_sha256)
         if unchanged is not None:
             return _up_to_date(dataset, unchanged)
-        articles = _parse_all(inputs, rejects, config, reference)
+        articles, parse_stats = _parse_all(inputs, rejects, config, reference, code_sha256)
         timings.lap("parse")
 
         entries = assemble.input_entries(articles, rejects)
@@ -319,6 +326,7 @@ def build_dataset(
             flow_run=flow_run,
             created_at=dt.datetime.now(dt.UTC),
         )
+        manifest["parse_cache"] = parse_stats
         manifest["extraction_cache"] = cache_stats
         manifest["signature_cache"] = near_signatures.stats()
         manifest["story_term_cache"] = terms_stats

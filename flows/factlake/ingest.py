@@ -12,33 +12,40 @@ from factlake.reference import Reference
 
 
 def read_and_parse(inputs: list[InputFile], config: ParseConfig, reference: Reference) -> ParseOutcome:
-    """Read and parse every input of a batch, in order.
+    """Read and parse every input of a batch, in order: the articles and rejects of them all.
 
     An input that cannot be read for a reason of its own (too large, permission denied, or an unexpected
     error) becomes a ``rejects`` row of stage ``read``; a :class:`~factlake.errors.TransientError`
     propagates so the task is retried. A web archive is streamed record by record, never read whole.
     """
     outcome = ParseOutcome(articles=[], rejects=[])
-    for input_file in inputs:
-        if is_warc(input_file.source_uri):
-            streamed = _stream_warc(input_file, config, reference)
-            outcome.articles.extend(streamed.articles)
-            outcome.rejects.extend(streamed.rejects)
-            continue
-        try:
-            data = read_input(input_file, config)
-        except BadInputError as error:
-            outcome.rejects.append(reject_record(input_file.source_uri, "read", error.error, error.detail))
-            continue
-        except TransientError:
-            raise
-        except Exception as error:  # one input must not stop the run
-            outcome.rejects.append(unexpected_reject(input_file.source_uri, "read", error))
-            continue
-        parsed = parse_input(input_file.source_uri, data, config, reference)
+    for parsed in read_and_parse_each(inputs, config, reference):
         outcome.articles.extend(parsed.articles)
         outcome.rejects.extend(parsed.rejects)
     return outcome
+
+
+def read_and_parse_each(
+    inputs: list[InputFile], config: ParseConfig, reference: Reference
+) -> list[ParseOutcome]:
+    """The outcome of each input of a batch, in order (as :func:`read_and_parse`, one per input, so that
+    each can be cached on its own)."""
+    return [_read_and_parse_one(input_file, config, reference) for input_file in inputs]
+
+
+def _read_and_parse_one(input_file: InputFile, config: ParseConfig, reference: Reference) -> ParseOutcome:
+    """The articles and rejects of one input."""
+    if is_warc(input_file.source_uri):
+        return _stream_warc(input_file, config, reference)
+    try:
+        data = read_input(input_file, config)
+    except BadInputError as error:
+        return ParseOutcome(rejects=[reject_record(input_file.source_uri, "read", error.error, error.detail)])
+    except TransientError:
+        raise
+    except Exception as error:  # one input must not stop the run
+        return ParseOutcome(rejects=[unexpected_reject(input_file.source_uri, "read", error)])
+    return parse_input(input_file.source_uri, data, config, reference)
 
 
 def _stream_warc(input_file: InputFile, config: ParseConfig, reference: Reference) -> ParseOutcome:
