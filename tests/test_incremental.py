@@ -65,6 +65,15 @@ def test_changed_file_is_the_only_one_extracted_again(history: dict) -> None:
     assert list(changes.removed["articles"]["source_uri"]) == ["004_6c03248996c69e0c.txt"]
 
 
+def test_only_changed_input_files_are_parsed_again(history: dict) -> None:
+    """The parse cache carries unchanged files over; other settings (another code fingerprint) parse
+    everything; the tables of the run that carried files over equal a full rebuild's (tested below)."""
+    assert manifest_of(history["dataset"], 2)["parse_cache"] == {"inputs": 5, "parsed": 1, "carried_over": 4}
+    assert manifest_of(history["dataset"], 3)["parse_cache"] == {"inputs": 4, "parsed": 0, "carried_over": 4}
+    assert manifest_of(history["dataset"], 4)["parse_cache"] == {"inputs": 4, "parsed": 4, "carried_over": 0}
+    assert manifest_of(history["rebuilt"], 1)["parse_cache"]["carried_over"] == 0
+
+
 def test_only_bodies_not_seen_before_are_signed_for_near_duplicates(history: dict) -> None:
     dataset = history["dataset"]
     signed = [manifest_of(dataset, number)["signature_cache"] for number in (1, 2, 3, 4)]
