@@ -52,6 +52,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from factlake.keyed_cache import read_keyed_table, write_table_atomic
+
 PARTS_DIR = "parts"
 PART_SUFFIX = ".parquet"
 TEMP_PREFIX = ".tmp-"
@@ -377,21 +379,16 @@ def save_generations(folder: Path, kept: dict[str, KeptGenerations]) -> None:
             ),
         }
     ).replace_schema_metadata(metadata)
-    temporary = folder / f"{TEMP_PREFIX}{GENERATIONS_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, folder / GENERATIONS_FILE)
+    write_table_atomic(folder / GENERATIONS_FILE, table)
 
 
 def load_generations(folder: Path) -> dict[str, KeptGenerations]:
     """The record :func:`save_generations` kept, by table (empty when missing, unreadable or computed by
     another fingerprint hash)."""
-    try:
-        table = pq.read_table(folder / GENERATIONS_FILE)
-    except (OSError, pa.ArrowException):
+    table = read_keyed_table(folder / GENERATIONS_FILE, SCHEME_KEY, FINGERPRINT_SCHEME)
+    if table is None:
         return {}
     metadata = table.schema.metadata or {}
-    if metadata.get(SCHEME_KEY) != FINGERPRINT_SCHEME.encode():
-        return {}
     names = table.column("table").to_numpy(zero_copy_only=False)
     fingerprints = table.column("fingerprint").to_numpy()
     generations = table.column("generation").to_numpy()

@@ -16,16 +16,15 @@ a table that cannot be converted to its Arrow schema means every row of that tab
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from factlake import parts, publish
 from factlake.cache import CACHE_DIR
+from factlake.keyed_cache import read_keyed_table, write_keyed_table
 from schemas.tables import TABLES
 
 VALIDATED_FILE = "validated_rows.parquet"
@@ -72,11 +71,8 @@ def known_valid_rows(
 def load_validated(dataset: Path, code_sha256: str) -> dict[str, np.ndarray]:
     """The fingerprints of the rows validated by the code ``code_sha256``, by table (empty when the
     file is missing, unreadable or of other code)."""
-    try:
-        table = pq.read_table(dataset / CACHE_DIR / VALIDATED_FILE)
-    except (OSError, pa.ArrowException):
-        return {}
-    if (table.schema.metadata or {}).get(CODE_KEY) != _validity(code_sha256):
+    table = read_keyed_table(dataset / CACHE_DIR / VALIDATED_FILE, CODE_KEY, _validity(code_sha256))
+    if table is None:
         return {}
     frame = table.to_pandas()
     return {
@@ -88,8 +84,6 @@ def load_validated(dataset: Path, code_sha256: str) -> dict[str, np.ndarray]:
 def save_validated(dataset: Path, code_sha256: str, fingerprints: dict[str, np.ndarray]) -> None:
     """Replace the record of validated rows with ``fingerprints`` (rows that just passed the contract
     under ``code_sha256``), atomically."""
-    directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     names = sorted(fingerprints)
     unique = [np.unique(fingerprints[name]) for name in names]
     table = pa.table(
@@ -97,10 +91,8 @@ def save_validated(dataset: Path, code_sha256: str, fingerprints: dict[str, np.n
             "table": pa.array(np.repeat(names, [len(rows) for rows in unique]).tolist(), pa.string()),
             "fingerprint": pa.array(np.concatenate(unique) if unique else [], pa.uint64()),
         }
-    ).replace_schema_metadata({CODE_KEY: _validity(code_sha256)})
-    temporary = directory / f".tmp-{VALIDATED_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / VALIDATED_FILE)
+    )
+    write_keyed_table(dataset / CACHE_DIR / VALIDATED_FILE, table, CODE_KEY, _validity(code_sha256))
 
 
 def validation_counts(tables: dict[str, pd.DataFrame], known: dict[str, np.ndarray]) -> dict[str, int]:
