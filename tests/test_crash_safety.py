@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import parts, publish, retention
+from factlake import part_store, publish, retention
 from tests.helpers_process import (
     Child,
     check_dataset,
@@ -108,17 +108,17 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
     half_written.mkdir()
     shutil.copy(sources / sorted(os.listdir(sources))[0], half_written / "articles.parquet")
     # and in the store: a part cut short before its rename, and a complete part no version lists
-    store = dataset / parts.PARTS_DIR / "articles"
+    store = dataset / part_store.PARTS_DIR / "articles"
     store.mkdir(parents=True, exist_ok=True)
-    (store / f"{parts.TEMP_PREFIX}{'0' * 64}.parquet.999999").write_bytes(b"PAR1 half")
-    orphan, _ = parts.store_part(dataset, "articles", b"a part of a version that never appeared")
+    (store / f"{part_store.TEMP_PREFIX}{'0' * 64}.parquet.999999").write_bytes(b"PAR1 half")
+    orphan, _ = part_store.store_part(dataset, "articles", b"a part of a version that never appeared")
 
     recovered = run_factlake(command[3:], environment, logs, "recovered")
     assert recovered.process.returncode == 0, recovered.describe()
     assert check_dataset(dataset) == ["v1"]
     assert os.readlink(dataset / "latest") == "v1"
     assert leftovers(dataset) == []
-    assert not any(path.name.startswith(parts.TEMP_PREFIX) for path in store.iterdir())
+    assert not any(path.name.startswith(part_store.TEMP_PREFIX) for path in store.iterdir())
 
     add_article(sources, "900_new.txt")
     second = start(command, environment, logs, "killed-publishing-v2")
@@ -139,9 +139,9 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
     result = retention.collect_garbage(dataset, keep=2)
     assert result.removed == [] and result.removed_parts == [f"articles/{orphan.name}"]
     listed = set().union(
-        *(parts.listed_parts(publish.read_manifest(v)) for v in publish.version_dirs(dataset))
+        *(part_store.listed_parts(publish.read_manifest(v)) for v in publish.version_dirs(dataset))
     )
-    assert set(parts.stored_parts(dataset)) == listed
+    assert set(part_store.stored_parts(dataset)) == listed
     assert check_dataset(dataset) == ["v1", "v2"]
 
 

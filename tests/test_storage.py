@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from factlake import assemble, catalog, parts, publish, retention
+from factlake import assemble, catalog, part_store, parts, publish, retention
 from factlake.integrity import version_problems
 from schemas.tables import TABLES
 from tests.factories import valid_tables
@@ -119,19 +119,19 @@ def test_gc_removes_only_the_parts_no_kept_version_uses(tmp_path: Path) -> None:
     only_first = {("facts", name) for name in part_names(first, "facts")}
     second = publish_tables(tmp_path, feed(40, 1))
     shared = {("articles", name) for name in part_names(first, "articles")}
-    kept = parts.listed_parts(publish.read_manifest(second))
+    kept = part_store.listed_parts(publish.read_manifest(second))
     assert shared <= kept and not only_first & kept
-    orphan, _ = parts.store_part(tmp_path, "facts", b"bytes of a crashed run's part")
+    orphan, _ = part_store.store_part(tmp_path, "facts", b"bytes of a crashed run's part")
     result = retention.collect_garbage(tmp_path, keep=1)
     assert result.removed == ["v1"]
-    assert set(parts.stored_parts(tmp_path)) == kept
+    assert set(part_store.stored_parts(tmp_path)) == kept
     assert f"facts/{orphan.name}" in result.removed_parts
     assert version_problems(publish.resolve_version(tmp_path, 2), full=True) == []
 
 
 def test_removing_a_part_from_the_store_never_damages_a_version(tmp_path: Path) -> None:
     version = publish_tables(tmp_path, feed(8))
-    for path in parts.stored_parts(tmp_path).values():
+    for path in part_store.stored_parts(tmp_path).values():
         path.unlink()
     assert version_problems(version, full=True) == []
     again = publish_tables(tmp_path, feed(8))
@@ -224,17 +224,17 @@ def test_parts_reach_the_store_whole_or_not_at_all(tmp_path: Path, monkeypatch: 
     """Parts are stored together: the ones already there are not written again, identical ones are one
     file, and a failure before they are flushed leaves neither a part nor a temporary file."""
     contents = [b"first part", b"second part", b"first part"]
-    stored = parts.store_parts(tmp_path, "facts", contents)
+    stored = part_store.store_parts(tmp_path, "facts", contents)
     assert [new for _, new in stored] == [True, True, False]
     assert [path.read_bytes() for path, _ in stored] == contents
-    again = parts.store_parts(tmp_path, "facts", [b"second part", b"third part"])
+    again = part_store.store_parts(tmp_path, "facts", [b"second part", b"third part"])
     assert again[0] == (stored[1][0], False) and again[1][1]
 
     def failing_flush(path: Path) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parts, "_fsync_file", failing_flush)
+    monkeypatch.setattr(part_store, "_fsync_file", failing_flush)
     with pytest.raises(OSError):
-        parts.store_parts(tmp_path, "facts", [b"fourth part", b"fifth part"])
-    names = sorted(path.name for path in (tmp_path / parts.PARTS_DIR / "facts").iterdir())
+        part_store.store_parts(tmp_path, "facts", [b"fourth part", b"fifth part"])
+    names = sorted(path.name for path in (tmp_path / part_store.PARTS_DIR / "facts").iterdir())
     assert names == sorted(path.name for path, _ in [*stored[:2], again[1]])  # nothing of the failed call

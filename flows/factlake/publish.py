@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from factlake import parts
+from factlake import part_generations, part_store, parts
 from factlake.errors import DatasetLockedError, RunError, TransientError
 from schemas.tables import LIST_OF_STRINGS, SORT_KEYS, TABLES, typed_columns
 
@@ -51,8 +51,8 @@ LOCK_FILE = ".lock"
 HISTORY_FILE = ".history"
 TAGS_FILE = "tags.json"
 TEMP_PREFIX = ".tmp-"
-PARQUET_COMPRESSION = parts.PARQUET_COMPRESSION
-ROW_GROUP_SIZE = parts.ROW_GROUP_SIZE
+PARQUET_COMPRESSION = part_store.PARQUET_COMPRESSION
+ROW_GROUP_SIZE = part_store.ROW_GROUP_SIZE
 #: The per-input list of a version (what became of every input file or JSONL line): a table of its own,
 #: published beside the contract's tables rather than inline in ``manifest.json``.
 INPUTS_TABLE = "inputs"
@@ -516,7 +516,7 @@ def clean_leftovers(dataset: Path) -> list[str]:
             else:
                 entry.unlink(missing_ok=True)
             removed.append(entry.name)
-    removed += parts.remove_temporaries(dataset)
+    removed += part_store.remove_temporaries(dataset)
     return removed
 
 
@@ -625,23 +625,23 @@ def write_tables(
         parent: The version it follows (its parts' generations place the unchanged rows).
         layout: How rows are placed into parts (:class:`factlake.parts.Layout`).
         code_sha256: The code writing the version: a part the parent has with the same rows, written by
-            the same code, is linked without being encoded again (:func:`factlake.parts.reusable_parts`;
-            None encodes every part).
+            the same code, is linked without being encoded again
+            (:func:`factlake.part_generations.reusable_parts`; None encodes every part).
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
         the version, and those written anew (the rest are links to parts of earlier versions); and every
         table as written, its rows in part order. The rows' generations are kept in the dataset's cache
-        folder (:func:`factlake.parts.save_generations`), so the next version matches its rows without
-        reading these parts back.
+        folder (:func:`factlake.part_generations.save_generations`), so the next version matches its rows
+        without reading these parts back.
     """
     from factlake.cache import CACHE_DIR  # the run's caches; reading a dataset never needs them
 
     entries: dict[str, Any] = {}
     storage = {"parts": 0, "bytes": 0, "new_parts": 0, "new_bytes": 0}
     parent_tables = parent_table_entries(parent)
-    kept = parts.load_generations(dataset / CACHE_DIR) if layout.generational and parent else {}
-    written_rows: dict[str, parts.KeptGenerations] = {}
+    kept = part_generations.load_generations(dataset / CACHE_DIR) if layout.generational and parent else {}
+    written_rows: dict[str, part_generations.KeptGenerations] = {}
     arrow_tables: dict[str, pa.Table] = {}
     for table, frame in tables.items():
         placement, reusable, encoding = None, None, ""
@@ -658,8 +658,8 @@ def write_tables(
                 layout,
                 kept.get(table),
             )
-            encoding = parts.encoding_identity(arrow_table.schema, layout, code_sha256)
-            reusable = parts.reusable_parts(kept.get(table), parent_parts, encoding)
+            encoding = part_generations.encoding_identity(arrow_table.schema, layout, code_sha256)
+            reusable = part_generations.reusable_parts(kept.get(table), parent_parts, encoding)
         else:
             first_versions = parts.row_groups(table, frame, tables)
             arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
@@ -677,7 +677,7 @@ def write_tables(
         )
         _fsync_dir(folder / table)
         if layout.generational:
-            written_rows[table] = parts.kept_generations(
+            written_rows[table] = part_generations.kept_generations(
                 placement.fingerprints, groups, written.parts, encoding
             )
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
@@ -686,11 +686,11 @@ def write_tables(
         storage["bytes"] += written.bytes
         storage["new_parts"] += written.new_parts
         storage["new_bytes"] += written.new_bytes
-    for table_folder in {dataset / parts.PARTS_DIR / table for table in tables}:
+    for table_folder in {dataset / part_store.PARTS_DIR / table for table in tables}:
         if table_folder.is_dir():
             _fsync_dir(table_folder)
     if written_rows:
-        parts.save_generations(dataset / CACHE_DIR, written_rows)
+        part_generations.save_generations(dataset / CACHE_DIR, written_rows)
     return entries, storage, arrow_tables
 
 

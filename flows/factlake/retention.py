@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from factlake import catalog, parts, publish
+from factlake import catalog, part_store, publish
 from factlake.errors import FactlakeError, RunError
 
 TAGS_LOCK_FILE = ".tags.lock"
@@ -131,7 +131,7 @@ def collect_garbage(dataset: Path, keep: int, dry_run: bool = False, wait: float
         catalog.refresh_catalog(dataset)
         for hidden in doomed:
             shutil.rmtree(hidden, ignore_errors=True)
-        plan.removed_parts = parts.remove_unused_parts(dataset, parts_in_use(dataset))
+        plan.removed_parts = part_store.remove_unused_parts(dataset, parts_in_use(dataset))
     return plan
 
 
@@ -141,7 +141,7 @@ def parts_in_use(dataset: Path) -> set[tuple[str, str]]:
     used: set[tuple[str, str]] = set()
     for version in publish.version_dirs(dataset):
         try:
-            used |= parts.listed_parts(publish.read_manifest(version))
+            used |= part_store.listed_parts(publish.read_manifest(version))
         except FactlakeError:
             continue
     return used

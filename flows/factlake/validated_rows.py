@@ -4,11 +4,11 @@ Validating every row of every table costs a run time in proportion to the whole 
 adds 1% of the articles changes a few percent of the rows. Whether a row passes a table's model depends
 only on the row and on the code (the schemas, the package, the settings: all in ``code_sha256``), so a
 row that passed it once passes it again under the same code. After validating, a run keeps the
-fingerprint of every row (:func:`factlake.parts.row_fingerprints`: a hash of the row's whole content, the
-one the parts layout matches rows by) in ``DIR/.cache/validated_rows.parquet`` with its ``code_sha256``;
-the next run of the same code skips the per-row checks of the rows whose fingerprint is there. The rules
-that span rows (unique columns, references between tables) still see every row
-(:func:`schemas.contract.validate_tables`). Every published row is so validated once.
+fingerprint of every row (:func:`factlake.part_generations.row_fingerprints`: a hash of the row's
+whole content, the one the parts layout matches rows by) in ``DIR/.cache/validated_rows.parquet`` with
+its ``code_sha256``; the next run of the same code skips the per-row checks of the rows whose
+fingerprint is there. The rules that span rows (unique columns, references between tables) still see
+every row (:func:`schemas.contract.validate_tables`). Every published row is so validated once.
 
 Only an accelerator, like the extraction cache: a missing or unreadable file, another ``code_sha256``, or
 a table that cannot be converted to its Arrow schema means every row of that table is validated.
@@ -22,20 +22,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from factlake import parts, publish
+from factlake import part_generations, publish
 from factlake.cache import CACHE_DIR
 from factlake.keyed_cache import read_keyed_table, write_keyed_table
 from schemas.tables import TABLES
 
 VALIDATED_FILE = "validated_rows.parquet"
 #: Key of the schema metadata that records the code the rows were validated by (and the fingerprints'
-#: hash, :data:`factlake.parts.FINGERPRINT_SCHEME`).
+#: hash, :data:`factlake.part_generations.FINGERPRINT_SCHEME`).
 CODE_KEY = b"code_sha256"
 
 
 def _validity(code_sha256: str) -> bytes:
     """What the recorded fingerprints are valid for: the code and the hash that computed them."""
-    return f"{code_sha256} {parts.FINGERPRINT_SCHEME}".encode()
+    return f"{code_sha256} {part_generations.FINGERPRINT_SCHEME}".encode()
 
 
 def table_fingerprints(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -52,7 +52,7 @@ def table_fingerprints(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]
             arrow_table = pa.Table.from_pandas(frame, schema=publish.arrow_schema(name), preserve_index=False)
         except (pa.ArrowException, TypeError, ValueError):
             continue
-        fingerprints[name] = parts.row_fingerprints(arrow_table)
+        fingerprints[name] = part_generations.row_fingerprints(arrow_table)
     return fingerprints
 
 
