@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import part_store, publish, retention
+from factlake import dataset_files, part_store, publish, retention
 from tests.helpers_process import (
     Child,
     check_dataset,
@@ -57,7 +57,7 @@ def writes_version(dataset: Path) -> Callable[[], bool]:
 
     def check() -> bool:
         try:
-            return any(name.startswith(f"{publish.TEMP_PREFIX}v") for name in os.listdir(dataset))
+            return any(name.startswith(f"{dataset_files.TEMP_PREFIX}v") for name in os.listdir(dataset))
         except OSError:
             return False
 
@@ -104,7 +104,7 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
         assert publishing.process.returncode == 0, publishing.describe()
         assert check_dataset(dataset) == ["v1"]
     # what a crash in the middle of writing a version leaves, whether or not the kill above landed there
-    half_written = dataset / f"{publish.TEMP_PREFIX}v7-999999"
+    half_written = dataset / f"{dataset_files.TEMP_PREFIX}v7-999999"
     half_written.mkdir()
     shutil.copy(sources / sorted(os.listdir(sources))[0], half_written / "articles.parquet")
     # and in the store: a part cut short before its rename, and a complete part no version lists

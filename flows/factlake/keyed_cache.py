@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: Name prefix of a file being written (crashed runs' leftovers are recognized by it).
-TEMP_PREFIX = ".tmp-"
+from factlake.dataset_files import TEMP_PREFIX
+
 CACHE_COMPRESSION = "zstd"
 
 

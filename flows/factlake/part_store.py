@@ -19,9 +19,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from factlake.dataset_files import TEMP_PREFIX
+
 PARTS_DIR = "parts"
 PART_SUFFIX = ".parquet"
-TEMP_PREFIX = ".tmp-"
 PARQUET_COMPRESSION = "zstd"
 #: zstd level of parts: 6 makes parts 4-5% smaller than the default level (1) for 40% more encoding time
 #: (+0.3 s CPU over every part of 4,500 Reuters stories); level 19 saves 8% but costs 7 s more.
