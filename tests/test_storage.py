@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -85,6 +86,28 @@ def test_rows_of_one_group_keep_their_parts_when_a_row_is_removed() -> None:
     after = [without[start:end] for start, end in zip([0, *ends], ends, strict=False)]
     assert after == [[7, 4], [9, 8], [5, 12], [16], [1, 20], [11, 24]]
     assert parts.part_boundaries([1, 1, 2, 2], [1, 1, 1, 1], 4) == [2, 4]
+
+
+def test_cuts_over_all_rows_at_once_end_where_each_row_alone_says() -> None:
+    """Part ends computed over whole arrays: after a forced row, the last row, or a row whose hash (any
+    64-bit value) is 0 modulo its target (a target of 0 counting as 1), as a row-by-row reading gives."""
+    rng = np.random.default_rng(7)
+    for rows in (0, 1, 2, 57, 400):
+        hashes = rng.integers(0, 2**64 - 1, size=rows, dtype=np.uint64, endpoint=True)
+        hashes[: rows // 3] = rng.integers(0, 12, size=rows // 3).astype(np.uint64)
+        targets = rng.integers(0, 6, size=rows).tolist()
+        forced = (rng.random(rows) < 0.1).tolist()
+        expected = [
+            position + 1
+            for position in range(rows)
+            if forced[position]
+            or position + 1 == rows
+            or int(hashes[position]) % max(1, targets[position]) == 0
+        ]
+        assert parts.cut_ends(hashes, targets, forced) == expected
+        assert parts.cut_ends([int(value) for value in hashes], targets, forced) == expected
+    with pytest.raises(ValueError):
+        parts.cut_ends([1, 2], [4], [False, False])
 
 
 def test_facts_mentions_and_stories_are_grouped_by_their_earliest_article() -> None:

@@ -40,6 +40,7 @@ the store are :mod:`factlake.part_store`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,34 +304,40 @@ def hot_rows(generations: np.ndarray, version: int, hot_versions: int) -> np.nda
     return (generations > version - hot_versions) & np.isin(generations, small)
 
 
-def part_boundaries(groups: list[int], key_hashes: list[int], target_rows: int) -> list[int]:
+def part_boundaries(groups: list[int], key_hashes: Sequence[int], target_rows: int) -> list[int]:
     """Where parts end: row positions (exclusive) in sorted order, the last one ``len(groups)``.
 
     A part ends where the group changes and after every row whose key hash is 0 modulo ``target_rows``.
     """
-    group_ends = [
-        position + 1 < len(groups) and groups[position + 1] != groups[position]
-        for position in range(len(groups))
-    ]
-    return cut_ends(key_hashes, [target_rows] * len(groups), group_ends)
+    values = np.asarray(groups)
+    group_ends = np.zeros(len(values), dtype=bool)
+    group_ends[:-1] = values[1:] != values[:-1]
+    return cut_ends(key_hashes, [target_rows] * len(values), group_ends)
 
 
-def cut_ends(key_hashes: list[int], targets: list[int], forced: list[bool]) -> list[int]:
+def cut_ends(key_hashes: Sequence[int], targets: Sequence[int], forced: Sequence[bool]) -> list[int]:
     """Where parts end: after every row whose key hash is 0 modulo its target, every ``forced`` row and
-    the last row (content-defined cuts: removing a row never moves the cut of another part)."""
-    ends = []
-    for position, (key_hash, target, force) in enumerate(zip(key_hashes, targets, forced, strict=True)):
-        if force or position + 1 == len(key_hashes) or key_hash % max(1, target) == 0:
-            ends.append(position + 1)
-    return ends
+    the last row (content-defined cuts: removing a row never moves the cut of another part).
+
+    Computed over all rows at once: a table's every row is looked at by every version written.
+    """
+    hashes = np.asarray(key_hashes, dtype=np.uint64)
+    if not len(hashes) == len(targets) == len(forced):
+        raise ValueError("key_hashes, targets and forced differ in length")
+    if not len(hashes):
+        return []
+    divisors = np.maximum(np.asarray(targets, dtype=np.int64), 1).astype(np.uint64)
+    ends = np.asarray(forced, dtype=bool) | (hashes % divisors == 0)
+    ends[-1] = True
+    return (np.flatnonzero(ends) + 1).tolist()
 
 
-def key_hashes(frame: pd.DataFrame, keys: list[str]) -> list[int]:
+def key_hashes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """A stable 64-bit hash of every row's sort key (pandas' hash with its fixed default key)."""
     if frame.empty:
-        return []
+        return np.zeros(0, dtype=np.uint64)
     values = frame[keys].astype(str)
-    return [int(value) for value in pd.util.hash_pandas_object(values, index=False).to_numpy()]
+    return pd.util.hash_pandas_object(values, index=False).to_numpy()
 
 
 def write_table_parts(
@@ -372,7 +379,11 @@ def write_table_parts(
     """
     folder.mkdir(parents=True)
     keys = [name for name in keys if name in arrow_table.column_names]
-    hashes = key_hashes(arrow_table.select(keys).to_pandas(), keys) if keys else [0] * arrow_table.num_rows
+    hashes = (
+        key_hashes(arrow_table.select(keys).to_pandas(), keys)
+        if keys
+        else np.zeros(arrow_table.num_rows, dtype=np.uint64)
+    )
     base_rows = target_rows or PART_ROWS.get(table, DEFAULT_PART_ROWS)
     if placement is None:
         ends = part_boundaries(groups, hashes, base_rows) or [0]
