@@ -24,13 +24,13 @@ import pyarrow.parquet as pq
 from _common import cleanup, machine_info, print_machine, print_table, work_dir
 
 from factlake.catalog import connect
+from factlake.dataset_files import write_json_atomic
 from factlake.publish import (
     MANIFEST,
     PARQUET_COMPRESSION,
     ROW_GROUP_SIZE,
     arrow_schema,
     switch_latest,
-    write_json_atomic,
 )
 from schemas.tables import FACT_TYPES, SORT_KEYS
 

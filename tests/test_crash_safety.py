@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factlake import parts, publish, retention
+from factlake import dataset_files, part_store, publish, retention
 from tests.helpers_process import (
     Child,
     check_dataset,
@@ -57,7 +57,7 @@ def writes_version(dataset: Path) -> Callable[[], bool]:
 
     def check() -> bool:
         try:
-            return any(name.startswith(f"{publish.TEMP_PREFIX}v") for name in os.listdir(dataset))
+            return any(name.startswith(f"{dataset_files.TEMP_PREFIX}v") for name in os.listdir(dataset))
         except OSError:
             return False
 
@@ -104,21 +104,21 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
         assert publishing.process.returncode == 0, publishing.describe()
         assert check_dataset(dataset) == ["v1"]
     # what a crash in the middle of writing a version leaves, whether or not the kill above landed there
-    half_written = dataset / f"{publish.TEMP_PREFIX}v7-999999"
+    half_written = dataset / f"{dataset_files.TEMP_PREFIX}v7-999999"
     half_written.mkdir()
     shutil.copy(sources / sorted(os.listdir(sources))[0], half_written / "articles.parquet")
     # and in the store: a part cut short before its rename, and a complete part no version lists
-    store = dataset / parts.PARTS_DIR / "articles"
+    store = dataset / part_store.PARTS_DIR / "articles"
     store.mkdir(parents=True, exist_ok=True)
-    (store / f"{parts.TEMP_PREFIX}{'0' * 64}.parquet.999999").write_bytes(b"PAR1 half")
-    orphan, _ = parts.store_part(dataset, "articles", b"a part of a version that never appeared")
+    (store / f"{part_store.TEMP_PREFIX}{'0' * 64}.parquet.999999").write_bytes(b"PAR1 half")
+    orphan, _ = part_store.store_part(dataset, "articles", b"a part of a version that never appeared")
 
     recovered = run_factlake(command[3:], environment, logs, "recovered")
     assert recovered.process.returncode == 0, recovered.describe()
     assert check_dataset(dataset) == ["v1"]
     assert os.readlink(dataset / "latest") == "v1"
     assert leftovers(dataset) == []
-    assert not any(path.name.startswith(parts.TEMP_PREFIX) for path in store.iterdir())
+    assert not any(path.name.startswith(part_store.TEMP_PREFIX) for path in store.iterdir())
 
     add_article(sources, "900_new.txt")
     second = start(command, environment, logs, "killed-publishing-v2")
@@ -139,9 +139,9 @@ def test_killed_runs_leave_only_complete_versions(prefect_api: str, tmp_path: Pa
     result = retention.collect_garbage(dataset, keep=2)
     assert result.removed == [] and result.removed_parts == [f"articles/{orphan.name}"]
     listed = set().union(
-        *(parts.listed_parts(publish.read_manifest(v)) for v in publish.version_dirs(dataset))
+        *(part_store.listed_parts(publish.read_manifest(v)) for v in publish.version_dirs(dataset))
     )
-    assert set(parts.stored_parts(dataset)) == listed
+    assert set(part_store.stored_parts(dataset)) == listed
     assert check_dataset(dataset) == ["v1", "v2"]
 
 

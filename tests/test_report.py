@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from factlake import catalog, publish
+from factlake import catalog, dataset_files, publish
 from factlake.errors import RunError
 from factlake.records import new_record, stable_id, to_frame
 from factlake.report import (
@@ -171,7 +171,7 @@ def test_the_report_is_written_before_its_version_becomes_visible(tmp_path: Path
         publish.write_version(tmp_path, valid_tables(2), {"created_at": "2026-01-01"}, render_report=renderer)
     assert len(seen) == 1
     folder, visible, latest = seen[0]
-    assert folder.startswith(publish.TEMP_PREFIX) and not visible and not latest
+    assert folder.startswith(dataset_files.TEMP_PREFIX) and not visible and not latest
     assert (tmp_path / "v1" / publish.REPORT_FILE).is_file()
 
 

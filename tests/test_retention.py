@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from factlake import catalog, publish
+from factlake import catalog, dataset_files, publish
 from factlake.cli import app
 from factlake.errors import DatasetLockedError, RunError
 from factlake.retention import collect_garbage, delete_tag, plan_collection, set_tag
@@ -44,7 +44,9 @@ def test_gc_keeps_the_newest_versions_and_follows_with_the_catalog(tmp_path: Pat
     assert result.kept == ["v3", "v4"]
     assert version_names(tmp_path) == ["v3", "v4"]
     assert catalog_schemas(tmp_path) == {"v3", "v4"}
-    assert not [entry.name for entry in tmp_path.iterdir() if entry.name.startswith(publish.TEMP_PREFIX)]
+    assert not [
+        entry.name for entry in tmp_path.iterdir() if entry.name.startswith(dataset_files.TEMP_PREFIX)
+    ]
     assert os.readlink(tmp_path / "latest") == "v4"
 
 
@@ -86,10 +88,12 @@ def test_gc_waits_for_nobody_while_a_run_holds_the_lock(tmp_path: Path) -> None:
 def test_gc_of_an_interrupted_removal_leaves_only_leftovers(tmp_path: Path) -> None:
     publish_versions(tmp_path, 2)
     # what a crash between the rename and the delete leaves behind
-    os.rename(tmp_path / "v1", tmp_path / f"{publish.TEMP_PREFIX}gc-v1-1")
+    os.rename(tmp_path / "v1", tmp_path / f"{dataset_files.TEMP_PREFIX}gc-v1-1")
     assert version_names(tmp_path) == ["v2"]
     collect_garbage(tmp_path, keep=5)
-    assert not [entry.name for entry in tmp_path.iterdir() if entry.name.startswith(publish.TEMP_PREFIX)]
+    assert not [
+        entry.name for entry in tmp_path.iterdir() if entry.name.startswith(dataset_files.TEMP_PREFIX)
+    ]
     assert version_names(tmp_path) == ["v2"]
 
 

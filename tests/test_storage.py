@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from factlake import assemble, catalog, parts, publish, retention
+from factlake import assemble, catalog, part_store, parts, publish, retention
 from factlake.integrity import version_problems
 from schemas.tables import TABLES
 from tests.factories import valid_tables
@@ -87,6 +88,28 @@ def test_rows_of_one_group_keep_their_parts_when_a_row_is_removed() -> None:
     assert parts.part_boundaries([1, 1, 2, 2], [1, 1, 1, 1], 4) == [2, 4]
 
 
+def test_cuts_over_all_rows_at_once_end_where_each_row_alone_says() -> None:
+    """Part ends computed over whole arrays: after a forced row, the last row, or a row whose hash (any
+    64-bit value) is 0 modulo its target (a target of 0 counting as 1), as a row-by-row reading gives."""
+    rng = np.random.default_rng(7)
+    for rows in (0, 1, 2, 57, 400):
+        hashes = rng.integers(0, 2**64 - 1, size=rows, dtype=np.uint64, endpoint=True)
+        hashes[: rows // 3] = rng.integers(0, 12, size=rows // 3).astype(np.uint64)
+        targets = rng.integers(0, 6, size=rows).tolist()
+        forced = (rng.random(rows) < 0.1).tolist()
+        expected = [
+            position + 1
+            for position in range(rows)
+            if forced[position]
+            or position + 1 == rows
+            or int(hashes[position]) % max(1, targets[position]) == 0
+        ]
+        assert parts.cut_ends(hashes, targets, forced) == expected
+        assert parts.cut_ends([int(value) for value in hashes], targets, forced) == expected
+    with pytest.raises(ValueError):
+        parts.cut_ends([1, 2], [4], [False, False])
+
+
 def test_facts_mentions_and_stories_are_grouped_by_their_earliest_article() -> None:
     tables = feed(3, 2)
     newest = tables["articles"]["article_id"].iloc[-1]
@@ -119,19 +142,19 @@ def test_gc_removes_only_the_parts_no_kept_version_uses(tmp_path: Path) -> None:
     only_first = {("facts", name) for name in part_names(first, "facts")}
     second = publish_tables(tmp_path, feed(40, 1))
     shared = {("articles", name) for name in part_names(first, "articles")}
-    kept = parts.listed_parts(publish.read_manifest(second))
+    kept = part_store.listed_parts(publish.read_manifest(second))
     assert shared <= kept and not only_first & kept
-    orphan, _ = parts.store_part(tmp_path, "facts", b"bytes of a crashed run's part")
+    orphan, _ = part_store.store_part(tmp_path, "facts", b"bytes of a crashed run's part")
     result = retention.collect_garbage(tmp_path, keep=1)
     assert result.removed == ["v1"]
-    assert set(parts.stored_parts(tmp_path)) == kept
+    assert set(part_store.stored_parts(tmp_path)) == kept
     assert f"facts/{orphan.name}" in result.removed_parts
     assert version_problems(publish.resolve_version(tmp_path, 2), full=True) == []
 
 
 def test_removing_a_part_from_the_store_never_damages_a_version(tmp_path: Path) -> None:
     version = publish_tables(tmp_path, feed(8))
-    for path in parts.stored_parts(tmp_path).values():
+    for path in part_store.stored_parts(tmp_path).values():
         path.unlink()
     assert version_problems(version, full=True) == []
     again = publish_tables(tmp_path, feed(8))
@@ -224,17 +247,17 @@ def test_parts_reach_the_store_whole_or_not_at_all(tmp_path: Path, monkeypatch: 
     """Parts are stored together: the ones already there are not written again, identical ones are one
     file, and a failure before they are flushed leaves neither a part nor a temporary file."""
     contents = [b"first part", b"second part", b"first part"]
-    stored = parts.store_parts(tmp_path, "facts", contents)
+    stored = part_store.store_parts(tmp_path, "facts", contents)
     assert [new for _, new in stored] == [True, True, False]
     assert [path.read_bytes() for path, _ in stored] == contents
-    again = parts.store_parts(tmp_path, "facts", [b"second part", b"third part"])
+    again = part_store.store_parts(tmp_path, "facts", [b"second part", b"third part"])
     assert again[0] == (stored[1][0], False) and again[1][1]
 
     def failing_flush(path: Path) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parts, "_fsync_file", failing_flush)
+    monkeypatch.setattr(part_store, "_fsync_file", failing_flush)
     with pytest.raises(OSError):
-        parts.store_parts(tmp_path, "facts", [b"fourth part", b"fifth part"])
-    names = sorted(path.name for path in (tmp_path / parts.PARTS_DIR / "facts").iterdir())
+        part_store.store_parts(tmp_path, "facts", [b"fourth part", b"fifth part"])
+    names = sorted(path.name for path in (tmp_path / part_store.PARTS_DIR / "facts").iterdir())
     assert names == sorted(path.name for path, _ in [*stored[:2], again[1]])  # nothing of the failed call

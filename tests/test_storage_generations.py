@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from factlake import parts, publish, retention
+from factlake import part_generations, part_store, parts, publish, retention
 from factlake.errors import TransientError
 from factlake.integrity import parts_problems
 from factlake.records import stable_id
@@ -112,13 +112,20 @@ def test_a_first_version_is_never_hot() -> None:
 def test_a_row_read_back_from_its_part_has_the_fingerprint_it_was_written_with() -> None:
     for table, frame in valid_tables(3).items():
         arrow_table = publish.to_arrow(table, frame)
-        written = pq.read_table(pa_buffer(parts.parquet_bytes(arrow_table)))
-        assert parts.row_fingerprints(written).tolist() == parts.row_fingerprints(arrow_table).tolist(), table
+        written = pq.read_table(pa_buffer(part_store.parquet_bytes(arrow_table)))
+        assert (
+            part_generations.row_fingerprints(written).tolist()
+            == part_generations.row_fingerprints(arrow_table).tolist()
+        ), table
     frame = facts(3)
     changed = frame.assign(sources=[["A"], ["Outlet"], ["B"]])
     before, after = (
         dict(
-            zip(arrow_table["fact_id"].to_pylist(), parts.row_fingerprints(arrow_table).tolist(), strict=True)
+            zip(
+                arrow_table["fact_id"].to_pylist(),
+                part_generations.row_fingerprints(arrow_table).tolist(),
+                strict=True,
+            )
         )
         for arrow_table in (publish.to_arrow("facts", frame), publish.to_arrow("facts", changed))
     )
@@ -156,7 +163,7 @@ def test_a_version_after_one_of_the_first_parts_layout_rewrites_once_then_shares
 
 
 def test_a_version_after_a_change_of_part_format_rewrites_once_and_keeps_generations(tmp_path: Path) -> None:
-    earlier = parts.Layout(statistics=parts.UNTEXT_STATISTICS, compression_level=None)
+    earlier = parts.Layout(statistics=part_store.UNTEXT_STATISTICS, compression_level=None)
     first = publish_facts(tmp_path, facts(40), earlier)
     second = publish_facts(tmp_path, facts(40, changed={1: 3}))
     assert not {part["file"] for part in facts_parts(first)} & {part["file"] for part in facts_parts(second)}
@@ -169,7 +176,7 @@ def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = publish_facts(tmp_path, facts(40))
-    real_store = parts.store_parts
+    real_store = part_store.store_parts
 
     def crash_after_the_first_part(dataset: Path, table: str, contents: list[bytes]):
         real_store(dataset, table, contents[:1])
@@ -185,7 +192,7 @@ def test_a_crash_while_writing_leaves_the_parent_and_its_generations_usable(
     assert len(shared) >= len(facts_parts(first)) - 1
     result = retention.collect_garbage(tmp_path, keep=1)
     assert result.removed == ["v1"]
-    assert {name for table, name in parts.stored_parts(tmp_path)} == {
+    assert {name for table, name in part_store.stored_parts(tmp_path)} == {
         part["file"] for part in facts_parts(second)
     }
     assert parts_problems(second.path / "facts", facts_parts(second), full=True) == []
@@ -221,7 +228,7 @@ def test_parts_keep_statistics_on_ids_kinds_and_dates_only(tmp_path: Path) -> No
     assert statistics["fact_type"] and statistics["status"] and statistics["event_date"]
     assert not statistics["statement"] and not statistics["sources.list.element"]
     assert not statistics["n_articles"] and not statistics["confidence"] and not statistics["speaker"]
-    assert parts.statistics_columns(publish.arrow_schema("facts")) == [
+    assert part_store.statistics_columns(publish.arrow_schema("facts")) == [
         "fact_id",
         "fact_type",
         "event_date",
@@ -230,7 +237,9 @@ def test_parts_keep_statistics_on_ids_kinds_and_dates_only(tmp_path: Path) -> No
         "story_id",
         "status",
     ]
-    assert "n_articles" in parts.statistics_columns(publish.arrow_schema("facts"), parts.UNTEXT_STATISTICS)
+    assert "n_articles" in part_store.statistics_columns(
+        publish.arrow_schema("facts"), part_store.UNTEXT_STATISTICS
+    )
     # Plain DuckDB still reads and filters the folder.
     wanted = stable_id("fact", 7)
     found = duckdb.sql(
@@ -238,13 +247,13 @@ def test_parts_keep_statistics_on_ids_kinds_and_dates_only(tmp_path: Path) -> No
     )
     assert found.fetchall() == [(1,)]
     arrow_table = publish.to_arrow("facts", facts(40))
-    with_statistics = parts.parquet_bytes(arrow_table, parts.ALL_STATISTICS)
-    assert len(parts.parquet_bytes(arrow_table)) < len(with_statistics)
+    with_statistics = part_store.parquet_bytes(arrow_table, part_store.ALL_STATISTICS)
+    assert len(part_store.parquet_bytes(arrow_table)) < len(with_statistics)
 
 
 def test_the_layout_decides_the_parts_format(tmp_path: Path) -> None:
     """A layout's statistics and zstd level reach the parts it writes; both read back the same rows."""
-    earlier = parts.Layout(statistics=parts.UNTEXT_STATISTICS, compression_level=None)
+    earlier = parts.Layout(statistics=part_store.UNTEXT_STATISTICS, compression_level=None)
     first = publish_facts(tmp_path / "earlier", facts(40), earlier)
     second = publish_facts(tmp_path / "default", facts(40))
     first_files = sorted((first.path / "facts").iterdir())
@@ -266,11 +275,11 @@ def test_a_version_matched_against_the_kept_rows_has_the_parts_of_one_that_reads
     for frame in histories[:2]:
         publish_facts(kept_run, frame)
         publish_facts(read_run, frame)
-    (read_run / ".cache" / parts.GENERATIONS_FILE).unlink()
+    (read_run / ".cache" / part_generations.GENERATIONS_FILE).unlink()
     read_parents = []
-    original = parts.known_generations
+    original = part_generations.known_generations
     monkeypatch.setattr(
-        parts, "known_generations", lambda *args: read_parents.append(args) or original(*args)
+        part_generations, "known_generations", lambda *args: read_parents.append(args) or original(*args)
     )
     from_kept = publish_facts(kept_run, histories[2])
     assert read_parents == []
@@ -283,15 +292,19 @@ def test_a_version_matched_against_the_kept_rows_has_the_parts_of_one_that_reads
 def test_kept_rows_of_other_parts_or_another_hash_are_not_used(tmp_path: Path) -> None:
     publish_facts(tmp_path, facts(12))
     folder = tmp_path / ".cache"
-    kept = parts.load_generations(folder)["facts"]
+    kept = part_generations.load_generations(folder)["facts"]
     parent = publish.resolve_version(tmp_path, 1)
-    assert kept.parts_sha256 == parts.parts_digest(facts_parts(parent))
+    assert kept.parts_sha256 == part_generations.parts_digest(facts_parts(parent))
     assert kept.generations.tolist() == [1] * 12
-    other = parts.KeptGenerations("0" * 64, kept.fingerprints, np.full(12, 7))
+    other = part_generations.KeptGenerations("0" * 64, kept.fingerprints, np.full(12, 7))
     arrow_table = publish.to_arrow("facts", facts(12))
-    reread = parts.generations_of("facts", arrow_table, 2, parent.path / "facts", facts_parts(parent), other)
+    reread = part_generations.generations_of(
+        "facts", arrow_table, 2, parent.path / "facts", facts_parts(parent), other
+    )
     assert reread.tolist() == [1] * 12  # read from the parent's parts, not the record of other parts
-    table = pq.read_table(folder / parts.GENERATIONS_FILE)
-    pq.write_table(table.replace_schema_metadata({parts.SCHEME_KEY: b"another hash"}), folder / "x.parquet")
-    (folder / "x.parquet").replace(folder / parts.GENERATIONS_FILE)
-    assert parts.load_generations(folder) == {}
+    table = pq.read_table(folder / part_generations.GENERATIONS_FILE)
+    pq.write_table(
+        table.replace_schema_metadata({part_generations.SCHEME_KEY: b"another hash"}), folder / "x.parquet"
+    )
+    (folder / "x.parquet").replace(folder / part_generations.GENERATIONS_FILE)
+    assert part_generations.load_generations(folder) == {}

@@ -1,5 +1,5 @@
 """Publishing without encoding unchanged parts again: a part the parent has with the same rows and
-generations, written by the same code, is linked from the store (factlake.parts.reusable_parts)."""
+generations, written by the same code, is linked from the store (factlake.part_generations.reusable_parts)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from factlake import parts, publish
+from factlake import part_generations, part_store, parts, publish
 from factlake.cache import CACHE_DIR
 from tests.test_storage_generations import facts, facts_parts
 
@@ -23,9 +23,9 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def encoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Rows of every part encoded (by ``parts.parquet_bytes``) from now on."""
+    """Rows of every part encoded (by ``part_store.parquet_bytes``) from now on."""
     calls: list[int] = []
-    original = parts.parquet_bytes
+    original = part_store.parquet_bytes
 
     def counting(arrow_table, *args, **kwargs):
         calls.append(arrow_table.num_rows)
@@ -80,9 +80,11 @@ def test_a_record_without_encoding_or_of_other_code_encodes_every_part(
     """State kept by earlier code (no encoding identity) or other code is not trusted for reuse."""
     dataset = tmp_path / "ds"
     first = publish_coded(dataset, facts(60))
-    kept = parts.load_generations(dataset / CACHE_DIR)
+    kept = part_generations.load_generations(dataset / CACHE_DIR)
     assert kept["facts"].encoding
-    parts.save_generations(dataset / CACHE_DIR, {"facts": dataclasses.replace(kept["facts"], encoding="")})
+    part_generations.save_generations(
+        dataset / CACHE_DIR, {"facts": dataclasses.replace(kept["facts"], encoding="")}
+    )
     encoded.clear()
     second = publish_coded(dataset, facts(61, changed={5: 3}))
     assert len(encoded) == len(facts_parts(second))
@@ -101,10 +103,10 @@ def test_a_reusable_part_lost_from_the_store_is_encoded_and_stored_again(
     dataset = tmp_path / "ds"
     publish_coded(dataset, facts(60))
     lost = sorted(shared)[0]
-    (parts.store_dir(dataset, "facts") / lost).unlink()
+    (part_store.store_dir(dataset, "facts") / lost).unlink()
     encoded.clear()
     second = publish_coded(dataset, facts(61, changed={40: 3}))
     assert lost in {part["file"] for part in facts_parts(second)}
-    assert (parts.store_dir(dataset, "facts") / lost).is_file()
+    assert (part_store.store_dir(dataset, "facts") / lost).is_file()
     assert len(publish.read_table(second, "facts")) == 61
     assert 0 < len(encoded) < len(facts_parts(second))

@@ -25,23 +25,31 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from factlake import parts
-from factlake.errors import DatasetLockedError, RunError, TransientError
+from factlake import part_generations, part_store, parts
+from factlake.dataset_files import (
+    TEMP_PREFIX,
+    fsync_dir,
+    lock_exclusively,
+    open_lock_file,
+    read_dataset_file,
+    refusal,
+    write_json_atomic,
+    write_text_atomic,
+)
+from factlake.errors import RunError, TransientError
 from schemas.tables import LIST_OF_STRINGS, SORT_KEYS, TABLES, typed_columns
 
 VERSION_PATTERN = re.compile(r"^v(\d+)$")
@@ -50,9 +58,8 @@ LATEST = "latest"
 LOCK_FILE = ".lock"
 HISTORY_FILE = ".history"
 TAGS_FILE = "tags.json"
-TEMP_PREFIX = ".tmp-"
-PARQUET_COMPRESSION = parts.PARQUET_COMPRESSION
-ROW_GROUP_SIZE = parts.ROW_GROUP_SIZE
+PARQUET_COMPRESSION = part_store.PARQUET_COMPRESSION
+ROW_GROUP_SIZE = part_store.ROW_GROUP_SIZE
 #: The per-input list of a version (what became of every input file or JSONL line): a table of its own,
 #: published beside the contract's tables rather than inline in ``manifest.json``.
 INPUTS_TABLE = "inputs"
@@ -333,34 +340,6 @@ def table_schema(version: PublishedVersion, table: str) -> pa.Schema:
     return pq.read_schema(table_files(version, table)[0])
 
 
-def read_dataset_file(path: Path) -> str | None:
-    """The text of one of a dataset's own small files, or None when it does not exist.
-
-    Opened with ``O_NOFOLLOW``: a symbolic link in its place is refused, never followed.
-
-    Raises:
-        RunError: when the file is a symbolic link or cannot be read as UTF-8 text.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise RunError(refusal(path, error)) from error
-    try:
-        with os.fdopen(descriptor, "rb") as handle:
-            return handle.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RunError(f"{path} cannot be read ({error}); fix or delete it") from error
-
-
-def refusal(path: Path, error: OSError) -> str:
-    """Why one of a dataset's own files cannot be opened, and what to do (a link: delete it)."""
-    if error.errno == errno.ELOOP:
-        return f"{path} is a symbolic link, which factlake never follows in a dataset folder; delete it"
-    return f"{path} cannot be opened: {error.strerror or error}"
-
-
 def read_tags(dataset: Path) -> dict[str, int]:
     """Tag name → version number.
 
@@ -380,70 +359,6 @@ def read_tags(dataset: Path) -> dict[str, int]:
     ):
         raise RunError(f'{path} must map tag names to version numbers, like {{"q3": 2}}; fix or delete it')
     return dict(payload)
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON to ``path`` via a fsynced temporary file and a rename (a link at ``path`` is replaced,
-    never followed)."""
-    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
-    write_text_atomic(path, text)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a fresh fsynced temporary file and a rename."""
-    temporary = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        with os.fdopen(os.open(temporary, flags, 0o644), "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def open_lock_file(path: Path) -> IO[str]:
-    """Open (creating it if needed) a lock file without following a symbolic link.
-
-    Raises:
-        OSError: with ``errno.ELOOP`` when ``path`` is a symbolic link.
-    """
-    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-    return os.fdopen(os.open(path, flags, 0o644), "r+")
-
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-LOCK_POLL_SECONDS = 0.1
-
-
-def lock_exclusively(handle: IO[str], timeout: float, busy_message: str) -> None:
-    """Take an exclusive ``flock`` on an open file, waiting up to ``timeout`` seconds.
-
-    The lock dies with the process that holds it, so a crashed run never leaves a dataset locked.
-
-    Raises:
-        DatasetLockedError: with ``busy_message`` when another process still holds it after ``timeout``.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError as error:
-            if time.monotonic() >= deadline:
-                raise DatasetLockedError(busy_message) from error
-            time.sleep(LOCK_POLL_SECONDS)
 
 
 @contextlib.contextmanager
@@ -516,7 +431,7 @@ def clean_leftovers(dataset: Path) -> list[str]:
             else:
                 entry.unlink(missing_ok=True)
             removed.append(entry.name)
-    removed += parts.remove_temporaries(dataset)
+    removed += part_store.remove_temporaries(dataset)
     return removed
 
 
@@ -590,11 +505,11 @@ def write_version(
                 del _being_written[temporary]
             write_text_atomic(temporary / REPORT_FILE, page)
         del written
-        _fsync_dir(temporary)
+        fsync_dir(temporary)
         # recorded before the version appears: a crash in between skips a number, never reuses one
         write_text_atomic(dataset / HISTORY_FILE, f"{number}\n")
         os.rename(temporary, dataset / name)
-        _fsync_dir(dataset)
+        fsync_dir(dataset)
         switch_latest(dataset, name)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -625,23 +540,23 @@ def write_tables(
         parent: The version it follows (its parts' generations place the unchanged rows).
         layout: How rows are placed into parts (:class:`factlake.parts.Layout`).
         code_sha256: The code writing the version: a part the parent has with the same rows, written by
-            the same code, is linked without being encoded again (:func:`factlake.parts.reusable_parts`;
-            None encodes every part).
+            the same code, is linked without being encoded again
+            (:func:`factlake.part_generations.reusable_parts`; None encodes every part).
 
     Returns:
         The manifest's ``tables`` entries (rows, bytes, parts) and ``storage`` counts: parts and bytes of
         the version, and those written anew (the rest are links to parts of earlier versions); and every
         table as written, its rows in part order. The rows' generations are kept in the dataset's cache
-        folder (:func:`factlake.parts.save_generations`), so the next version matches its rows without
-        reading these parts back.
+        folder (:func:`factlake.part_generations.save_generations`), so the next version matches its rows
+        without reading these parts back.
     """
     from factlake.cache import CACHE_DIR  # the run's caches; reading a dataset never needs them
 
     entries: dict[str, Any] = {}
     storage = {"parts": 0, "bytes": 0, "new_parts": 0, "new_bytes": 0}
     parent_tables = parent_table_entries(parent)
-    kept = parts.load_generations(dataset / CACHE_DIR) if layout.generational and parent else {}
-    written_rows: dict[str, parts.KeptGenerations] = {}
+    kept = part_generations.load_generations(dataset / CACHE_DIR) if layout.generational and parent else {}
+    written_rows: dict[str, part_generations.KeptGenerations] = {}
     arrow_tables: dict[str, pa.Table] = {}
     for table, frame in tables.items():
         placement, reusable, encoding = None, None, ""
@@ -658,8 +573,8 @@ def write_tables(
                 layout,
                 kept.get(table),
             )
-            encoding = parts.encoding_identity(arrow_table.schema, layout, code_sha256)
-            reusable = parts.reusable_parts(kept.get(table), parent_parts, encoding)
+            encoding = part_generations.encoding_identity(arrow_table.schema, layout, code_sha256)
+            reusable = part_generations.reusable_parts(kept.get(table), parent_parts, encoding)
         else:
             first_versions = parts.row_groups(table, frame, tables)
             arrow_table, groups = to_arrow(table, frame, first_versions), sorted(first_versions.tolist())
@@ -675,9 +590,9 @@ def write_tables(
             layout,
             reusable,
         )
-        _fsync_dir(folder / table)
+        fsync_dir(folder / table)
         if layout.generational:
-            written_rows[table] = parts.kept_generations(
+            written_rows[table] = part_generations.kept_generations(
                 placement.fingerprints, groups, written.parts, encoding
             )
         entries[table] = {"rows": written.rows, "bytes": written.bytes, "parts": written.parts}
@@ -686,11 +601,11 @@ def write_tables(
         storage["bytes"] += written.bytes
         storage["new_parts"] += written.new_parts
         storage["new_bytes"] += written.new_bytes
-    for table_folder in {dataset / parts.PARTS_DIR / table for table in tables}:
+    for table_folder in {dataset / part_store.PARTS_DIR / table for table in tables}:
         if table_folder.is_dir():
-            _fsync_dir(table_folder)
+            fsync_dir(table_folder)
     if written_rows:
-        parts.save_generations(dataset / CACHE_DIR, written_rows)
+        part_generations.save_generations(dataset / CACHE_DIR, written_rows)
     return entries, storage, arrow_tables
 
 
@@ -714,4 +629,4 @@ def switch_latest(dataset: Path, name: str) -> None:
     temporary.unlink(missing_ok=True)
     os.symlink(name, temporary)
     os.replace(temporary, dataset / LATEST)
-    _fsync_dir(dataset)
+    fsync_dir(dataset)

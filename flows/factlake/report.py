@@ -24,6 +24,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from factlake import report_plots
+from factlake.dataset_files import write_text_atomic
 from factlake.diff import diff_versions
 from factlake.errors import RunError
 from factlake.publish import (
@@ -31,7 +32,6 @@ from factlake.publish import (
     read_manifest,
     read_table,
     resolve_version,
-    write_text_atomic,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from factlake import catalog, parts, publish
+from factlake import catalog, dataset_files, part_store, publish
 from factlake.errors import FactlakeError, RunError
 
 TAGS_LOCK_FILE = ".tags.lock"
@@ -63,11 +63,11 @@ def tags_lock(dataset: Path, timeout: float = TAGS_LOCK_TIMEOUT) -> Iterator[Non
     if not dataset.is_dir():
         raise RunError(f"dataset {dataset} does not exist")
     try:
-        handle = publish.open_lock_file(dataset / TAGS_LOCK_FILE)
+        handle = dataset_files.open_lock_file(dataset / TAGS_LOCK_FILE)
     except OSError as error:
-        raise RunError(publish.refusal(dataset / TAGS_LOCK_FILE, error)) from error
+        raise RunError(dataset_files.refusal(dataset / TAGS_LOCK_FILE, error)) from error
     with handle:
-        publish.lock_exclusively(
+        dataset_files.lock_exclusively(
             handle, timeout, f"another factlake command is changing the tags of {dataset}"
         )
         yield
@@ -123,7 +123,7 @@ def collect_garbage(dataset: Path, keep: int, dry_run: bool = False, wait: float
         plan = plan_collection(dataset, keep)
         doomed = []
         for name in plan.removed:
-            hidden = dataset / f"{publish.TEMP_PREFIX}gc-{name}-{os.getpid()}"
+            hidden = dataset / f"{dataset_files.TEMP_PREFIX}gc-{name}-{os.getpid()}"
             os.rename(dataset / name, hidden)
             doomed.append(hidden)
         if doomed:
@@ -131,7 +131,7 @@ def collect_garbage(dataset: Path, keep: int, dry_run: bool = False, wait: float
         catalog.refresh_catalog(dataset)
         for hidden in doomed:
             shutil.rmtree(hidden, ignore_errors=True)
-        plan.removed_parts = parts.remove_unused_parts(dataset, parts_in_use(dataset))
+        plan.removed_parts = part_store.remove_unused_parts(dataset, parts_in_use(dataset))
     return plan
 
 
@@ -141,7 +141,7 @@ def parts_in_use(dataset: Path) -> set[tuple[str, str]]:
     used: set[tuple[str, str]] = set()
     for version in publish.version_dirs(dataset):
         try:
-            used |= parts.listed_parts(publish.read_manifest(version))
+            used |= part_store.listed_parts(publish.read_manifest(version))
         except FactlakeError:
             continue
     return used
@@ -170,7 +170,7 @@ def set_tag(dataset: Path, name: str, version: str | None = None) -> publish.Pub
         target = publish.resolve_version(dataset, version)
         tags = publish.read_tags(dataset)
         tags[name] = target.number
-        publish.write_json_atomic(dataset / publish.TAGS_FILE, dict(sorted(tags.items())))
+        dataset_files.write_json_atomic(dataset / publish.TAGS_FILE, dict(sorted(tags.items())))
     return target
 
 
@@ -188,7 +188,7 @@ def delete_tag(dataset: Path, name: str) -> int:
         if name not in tags:
             raise RunError(f"dataset {dataset} has no tag {name!r}")
         number = tags.pop(name)
-        publish.write_json_atomic(dataset / publish.TAGS_FILE, dict(sorted(tags.items())))
+        dataset_files.write_json_atomic(dataset / publish.TAGS_FILE, dict(sorted(tags.items())))
     return number
 
 

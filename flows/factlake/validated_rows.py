@@ -4,11 +4,11 @@ Validating every row of every table costs a run time in proportion to the whole 
 adds 1% of the articles changes a few percent of the rows. Whether a row passes a table's model depends
 only on the row and on the code (the schemas, the package, the settings: all in ``code_sha256``), so a
 row that passed it once passes it again under the same code. After validating, a run keeps the
-fingerprint of every row (:func:`factlake.parts.row_fingerprints`: a hash of the row's whole content, the
-one the parts layout matches rows by) in ``DIR/.cache/validated_rows.parquet`` with its ``code_sha256``;
-the next run of the same code skips the per-row checks of the rows whose fingerprint is there. The rules
-that span rows (unique columns, references between tables) still see every row
-(:func:`schemas.contract.validate_tables`). Every published row is so validated once.
+fingerprint of every row (:func:`factlake.part_generations.row_fingerprints`: a hash of the row's
+whole content, the one the parts layout matches rows by) in ``DIR/.cache/validated_rows.parquet`` with
+its ``code_sha256``; the next run of the same code skips the per-row checks of the rows whose
+fingerprint is there. The rules that span rows (unique columns, references between tables) still see
+every row (:func:`schemas.contract.validate_tables`). Every published row is so validated once.
 
 Only an accelerator, like the extraction cache: a missing or unreadable file, another ``code_sha256``, or
 a table that cannot be converted to its Arrow schema means every row of that table is validated.
@@ -16,27 +16,26 @@ a table that cannot be converted to its Arrow schema means every row of that tab
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from factlake import parts, publish
+from factlake import part_generations, publish
 from factlake.cache import CACHE_DIR
+from factlake.keyed_cache import read_keyed_table, write_keyed_table
 from schemas.tables import TABLES
 
 VALIDATED_FILE = "validated_rows.parquet"
 #: Key of the schema metadata that records the code the rows were validated by (and the fingerprints'
-#: hash, :data:`factlake.parts.FINGERPRINT_SCHEME`).
+#: hash, :data:`factlake.part_generations.FINGERPRINT_SCHEME`).
 CODE_KEY = b"code_sha256"
 
 
 def _validity(code_sha256: str) -> bytes:
     """What the recorded fingerprints are valid for: the code and the hash that computed them."""
-    return f"{code_sha256} {parts.FINGERPRINT_SCHEME}".encode()
+    return f"{code_sha256} {part_generations.FINGERPRINT_SCHEME}".encode()
 
 
 def table_fingerprints(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -53,7 +52,7 @@ def table_fingerprints(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]
             arrow_table = pa.Table.from_pandas(frame, schema=publish.arrow_schema(name), preserve_index=False)
         except (pa.ArrowException, TypeError, ValueError):
             continue
-        fingerprints[name] = parts.row_fingerprints(arrow_table)
+        fingerprints[name] = part_generations.row_fingerprints(arrow_table)
     return fingerprints
 
 
@@ -72,11 +71,8 @@ def known_valid_rows(
 def load_validated(dataset: Path, code_sha256: str) -> dict[str, np.ndarray]:
     """The fingerprints of the rows validated by the code ``code_sha256``, by table (empty when the
     file is missing, unreadable or of other code)."""
-    try:
-        table = pq.read_table(dataset / CACHE_DIR / VALIDATED_FILE)
-    except (OSError, pa.ArrowException):
-        return {}
-    if (table.schema.metadata or {}).get(CODE_KEY) != _validity(code_sha256):
+    table = read_keyed_table(dataset / CACHE_DIR / VALIDATED_FILE, CODE_KEY, _validity(code_sha256))
+    if table is None:
         return {}
     frame = table.to_pandas()
     return {
@@ -88,8 +84,6 @@ def load_validated(dataset: Path, code_sha256: str) -> dict[str, np.ndarray]:
 def save_validated(dataset: Path, code_sha256: str, fingerprints: dict[str, np.ndarray]) -> None:
     """Replace the record of validated rows with ``fingerprints`` (rows that just passed the contract
     under ``code_sha256``), atomically."""
-    directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     names = sorted(fingerprints)
     unique = [np.unique(fingerprints[name]) for name in names]
     table = pa.table(
@@ -97,10 +91,8 @@ def save_validated(dataset: Path, code_sha256: str, fingerprints: dict[str, np.n
             "table": pa.array(np.repeat(names, [len(rows) for rows in unique]).tolist(), pa.string()),
             "fingerprint": pa.array(np.concatenate(unique) if unique else [], pa.uint64()),
         }
-    ).replace_schema_metadata({CODE_KEY: _validity(code_sha256)})
-    temporary = directory / f".tmp-{VALIDATED_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / VALIDATED_FILE)
+    )
+    write_keyed_table(dataset / CACHE_DIR / VALIDATED_FILE, table, CODE_KEY, _validity(code_sha256))
 
 
 def validation_counts(tables: dict[str, pd.DataFrame], known: dict[str, np.ndarray]) -> dict[str, int]:

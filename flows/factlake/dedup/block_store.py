@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +33,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from factlake.cache import CACHE_DIR
 from factlake.dedup.fact_columns import FactColumns
+from factlake.keyed_cache import read_keyed_table, write_keyed_table
 
 FACT_BLOCKS_FILE = "fact_blocks.parquet"
 FACT_SUBJECTS_FILE = "fact_subjects.parquet"
@@ -391,11 +390,11 @@ def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
     """The persisted block outputs and subject names of a dataset for ``key`` (none when missing,
     unreadable or keyed otherwise; either file alone is used when only it is right)."""
     directory = dataset / CACHE_DIR
-    table = _read(directory / FACT_BLOCKS_FILE, key)
+    table = read_keyed_table(directory / FACT_BLOCKS_FILE, _KEY_FIELD, key)
     if table is not None and not set(_BLOCK_COLUMNS) <= set(table.column_names):
         table = None  # keyed right but written otherwise: never read
     blocks = FactBlocks(key, table)
-    subjects = _read(directory / FACT_SUBJECTS_FILE, key)
+    subjects = read_keyed_table(directory / FACT_SUBJECTS_FILE, _KEY_FIELD, key)
     if subjects is not None:
         try:
             blocks.subjects = dict(
@@ -407,7 +406,7 @@ def load_fact_blocks(dataset: Path, key: str) -> FactBlocks:
             )
         except (KeyError, pa.ArrowException, ValueError, TypeError):
             blocks.subjects = {}
-    conflicts = _read(directory / FACT_CONFLICTS_FILE, key)
+    conflicts = read_keyed_table(directory / FACT_CONFLICTS_FILE, _KEY_FIELD, key)
     if conflicts is not None:
         try:
             blocks.conflicts = _conflict_rows(conflicts)
@@ -469,24 +468,12 @@ def _conflicts_table(conflicts: ConflictRows) -> pa.Table:
     )
 
 
-def _read(path: Path, key: str) -> pa.Table | None:
-    """The table of a cache file when it is keyed ``key``, else None."""
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException):
-        return None
-    if (table.schema.metadata or {}).get(_KEY_FIELD) != key.encode():
-        return None
-    return table
-
-
 def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
     """Replace the dataset's block outputs and subject names with those of ``blocks`` (the latest
     build's), each file atomically."""
     directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     table = blocks.table if blocks.table is not None else _blocks_table({"": _EMPTY}, {}, []).slice(0, 0)
-    _write(directory, FACT_BLOCKS_FILE, table, blocks.key)
+    write_keyed_table(directory / FACT_BLOCKS_FILE, table, _KEY_FIELD, blocks.key)
     sentences = sorted(blocks.subjects)
     subjects = pa.table(
         {
@@ -496,17 +483,12 @@ def save_fact_blocks(dataset: Path, blocks: FactBlocks) -> None:
             ),
         }
     )
-    _write(directory, FACT_SUBJECTS_FILE, subjects, blocks.key)
-    _write(directory, FACT_CONFLICTS_FILE, _conflicts_table(blocks.conflicts), blocks.key)
+    write_keyed_table(directory / FACT_SUBJECTS_FILE, subjects, _KEY_FIELD, blocks.key)
+    write_keyed_table(
+        directory / FACT_CONFLICTS_FILE, _conflicts_table(blocks.conflicts), _KEY_FIELD, blocks.key
+    )
 
 
 #: Columns every state table has, besides fact fields.
 _BLOCK_COLUMNS = ("fingerprint", "summary", "mention_ids", "mention_fact_ids")
 _EMPTY = BlockOutput(facts={}, fact_ids={}, rules={}, scope={})
-
-
-def _write(directory: Path, name: str, table: pa.Table, key: str) -> None:
-    table = table.replace_schema_metadata({_KEY_FIELD: key.encode()})
-    temporary = directory / f".tmp-{name}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / name)

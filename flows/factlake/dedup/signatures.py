@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from datasketch import MinHashLSH
 
 from factlake.cache import CACHE_DIR
 from factlake.config import DedupConfig
+from factlake.keyed_cache import read_keyed_table, write_keyed_table
 from factlake.records import stable_id
 
 SIGNATURE_FILE = "signatures.parquet"
@@ -81,12 +80,8 @@ class SignatureCache:
 def load_signatures(dataset: Path, config: DedupConfig) -> SignatureCache:
     """The signature cache of a dataset for ``config`` (empty when missing, unreadable or keyed otherwise)."""
     key = signature_key(config)
-    try:
-        table = pq.read_table(dataset / CACHE_DIR / SIGNATURE_FILE)
-    except (OSError, pa.ArrowException):
-        return SignatureCache(key)
-    metadata = table.schema.metadata or {}
-    if metadata.get(_KEY_FIELD) != key.encode() or table.num_rows == 0:
+    table = read_keyed_table(dataset / CACHE_DIR / SIGNATURE_FILE, _KEY_FIELD, key)
+    if table is None or table.num_rows == 0:
         return SignatureCache(key)
     hashes = table.column("body_sha256").to_pylist()
     counts = table.column("n_shingles").to_numpy().tolist()
@@ -103,8 +98,6 @@ def load_signatures(dataset: Path, config: DedupConfig) -> SignatureCache:
 
 def save_signatures(dataset: Path, cache: SignatureCache) -> None:
     """Replace the dataset's signature cache with the bodies ``cache`` used in this run, atomically."""
-    directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     hashes = sorted(cache.used)
     width = len(next(iter(cache.hashvalues.values()))) if hashes else 0
     matrix = np.array([cache.hashvalues[body] for body in hashes], dtype=np.uint64).reshape(-1)
@@ -114,10 +107,8 @@ def save_signatures(dataset: Path, cache: SignatureCache) -> None:
             "n_shingles": pa.array([cache.shingle_counts[body] for body in hashes], pa.int32()),
             "hashvalues": pa.FixedSizeListArray.from_arrays(pa.array(matrix, pa.uint64()), max(1, width)),
         }
-    ).replace_schema_metadata({_KEY_FIELD: cache.key.encode()})
-    temporary = directory / f".tmp-{SIGNATURE_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / SIGNATURE_FILE)
+    )
+    write_keyed_table(dataset / CACHE_DIR / SIGNATURE_FILE, table, _KEY_FIELD, cache.key)
 
 
 def body_signatures(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,9 +24,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from factlake.cache import CACHE_DIR
+from factlake.keyed_cache import read_keyed_table, write_keyed_table
 from factlake.records import sha256_hex, stable_id
 
 TERMS_FILE = "story_terms.parquet"
@@ -177,13 +176,9 @@ def article_terms(
 def load_terms(dataset: Path) -> TermCache:
     """The story term cache of a dataset (empty when missing, unreadable or keyed otherwise)."""
     key = terms_key()
-    try:
-        table = pq.read_table(dataset / CACHE_DIR / TERMS_FILE)
-    except (OSError, pa.ArrowException):
-        return TermCache(key)
-    metadata = table.schema.metadata or {}
     expected = {"text_key", *KINDS, *(f"{kind}_counts" for kind in KINDS)}
-    if metadata.get(_KEY_FIELD) != key.encode() or set(table.column_names) != expected:
+    table = read_keyed_table(dataset / CACHE_DIR / TERMS_FILE, _KEY_FIELD, key, expected)
+    if table is None:
         return TermCache(key)
     return TermCache(key, table=table.replace_schema_metadata(None))
 
@@ -192,13 +187,8 @@ def save_terms(dataset: Path, cache: TermCache) -> None:
     """Replace the dataset's story term cache with the texts ``cache`` used in this run, atomically."""
     if cache.table is None:
         return
-    directory = dataset / CACHE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     table = cache.table
     keep = pc.is_in(table.column("text_key"), value_set=pa.array(sorted(cache.used), pa.string()))
     table = table.filter(keep)
     table = table.take(pc.sort_indices(table, sort_keys=[("text_key", "ascending")]))
-    table = table.replace_schema_metadata({_KEY_FIELD: cache.key.encode()})
-    temporary = directory / f".tmp-{TERMS_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / TERMS_FILE)
+    write_keyed_table(dataset / CACHE_DIR / TERMS_FILE, table, _KEY_FIELD, cache.key)
