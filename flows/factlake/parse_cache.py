@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -27,6 +26,7 @@ import pyarrow.parquet as pq
 
 from factlake import discover
 from factlake.cache import CACHE_DIR
+from factlake.keyed_cache import write_table_atomic
 from factlake.parse import ParseOutcome
 from factlake.records import stable_id
 
@@ -121,9 +121,7 @@ def save_cache(dataset: Path, entries: dict[str, str]) -> None:
     table = pa.table(
         {"key": pa.array(keys, pa.string()), "entry": pa.array([entries[key] for key in keys], pa.string())}
     )
-    temporary = directory / f".tmp-{CACHE_FILE}.{os.getpid()}"
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, directory / CACHE_FILE)
+    write_table_atomic(directory / CACHE_FILE, table)
 
 
 class PendingParse(Protocol):
