@@ -61,18 +61,22 @@ def test_signatures_and_terms_of_batches_equal_those_computed_by_the_stages() ->
         assert from_cache.terms.to_pylist() == cut_now.terms.to_pylist()
         assert from_cache.counts.tolist() == cut_now.counts.tolist()
     distinct_texts = len(set(zip(titles, texts, strict=True)))
-    # every text came from the batches: none was cut by the stage, none counted twice
+    # every text came from the batches: none was cut here, none counted twice
+    assert terms.cut == 0
     assert terms.stats() == {"texts": distinct_texts, "cut": distinct_texts, "from_cache": 0}
 
 
 def test_the_stories_stage_finds_everything_cached_and_marks_articles_as_without_caches() -> None:
     articles = run_articles()
     near, terms = filled_caches(articles, batch=3)
-    signed, cut = near.signed, terms.cut
     frame = to_frame("articles", articles)
     marked = mark_articles(frame, None, 1, CONFIG, near, terms)
-    assert (near.signed, terms.cut) == (signed, cut)  # nothing signed or cut again
-    assert near.stats()["bodies"] == frame["body_sha256"].nunique() == signed
+    assert (near.signed, terms.cut) == (0, 0)  # nothing signed or cut again
+    bodies = frame["body_sha256"].nunique()
+    assert near.stats() == {"bodies": bodies, "signed": bodies, "from_cache": 0}
+    # copies are not compared for stories: their texts were cut with the batch but are not counted
+    assert len(terms.used) < len(terms.added)
+    assert terms.stats() == {"texts": len(terms.used), "cut": len(terms.used), "from_cache": 0}
     pd.testing.assert_frame_equal(marked, mark_articles(frame, None, 1, CONFIG))
 
 
@@ -80,9 +84,10 @@ def test_inputs_already_cached_are_not_added_again() -> None:
     articles = run_articles()
     near, terms = filled_caches(articles, batch=len(articles))
     table = terms.table
+    signed = dict(near.hashvalues)
     add_to_caches(article_inputs(articles[:5], CONFIG), near, terms)
-    assert near.signed == len({row["body_sha256"] for row in articles})
-    assert terms.table is table and terms.cut == table.num_rows
+    assert near.hashvalues == signed and near.added == {row["body_sha256"] for row in articles}
+    assert terms.table is table and len(terms.added) == table.num_rows
 
 
 def test_inputs_made_with_other_settings_or_rules_are_left_out() -> None:
@@ -90,5 +95,5 @@ def test_inputs_made_with_other_settings_or_rules_are_left_out() -> None:
     inputs = article_inputs(articles, dataclasses.replace(CONFIG, num_perm=64))
     near, terms = empty_caches()
     add_to_caches(dataclasses.replace(inputs, terms_key="other rules"), near, terms)
-    assert near.hashvalues == {} and near.signed == 0
-    assert terms.table is None and terms.cut == 0
+    assert near.hashvalues == {} and near.added == set()
+    assert terms.table is None and terms.added == set()

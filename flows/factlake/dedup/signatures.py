@@ -64,7 +64,8 @@ class SignatureCache:
         shingle_counts: Distinct shingles of each body.
         hashvalues: The MinHash hash values of each body (``num_perm`` unsigned 64-bit integers).
         used: Bodies looked up or added in this run: what :func:`save_signatures` keeps.
-        signed: Bodies signed in this run (the rest came from the cache).
+        signed: Bodies signed in this run by :func:`body_signatures` (the rest came from the cache).
+        added: Bodies signed in this run elsewhere (:func:`add_signatures`: by the extraction workers).
     """
 
     key: str
@@ -72,10 +73,13 @@ class SignatureCache:
     hashvalues: dict[str, np.ndarray] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     signed: int = 0
+    added: set[str] = field(default_factory=set)
 
     def stats(self) -> dict[str, int]:
-        """Counts for the manifest: distinct bodies of the run, bodies signed, bodies from the cache."""
-        return {"bodies": len(self.used), "signed": self.signed, "from_cache": len(self.used) - self.signed}
+        """Counts for the manifest: distinct bodies of the run, bodies signed in this run (here or with
+        their extraction), bodies from the cache."""
+        signed = self.signed + len(self.added & self.used)
+        return {"bodies": len(self.used), "signed": signed, "from_cache": len(self.used) - signed}
 
 
 def load_signatures(dataset: Path, config: DedupConfig) -> SignatureCache:
@@ -175,16 +179,16 @@ def add_signatures(
 ) -> int:
     """Add bodies signed elsewhere (:func:`sign_bodies`) to ``cache``, those it lacks; how many were new.
 
-    They count as signed in this run, but not as used: only the bodies the run's articles have are
-    kept by :func:`save_signatures`.
+    They are not marked used: only the bodies the stage looks up are kept by :func:`save_signatures` and
+    counted as signed in this run.
     """
     added = 0
     for body_hash, count, hashvalues in zip(body_hashes, counts.tolist(), matrix, strict=True):
         if body_hash not in cache.hashvalues:
             cache.shingle_counts[body_hash] = count
             cache.hashvalues[body_hash] = hashvalues
+            cache.added.add(body_hash)
             added += 1
-    cache.signed += added
     return added
 
 

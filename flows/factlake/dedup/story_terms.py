@@ -101,17 +101,21 @@ class TermCache:
         key: The terms key the entries were made with.
         table: One row per text: ``text_key`` and, per kind of :data:`KINDS`, its terms and their counts.
         used: Texts looked up or added in this run: what :func:`save_terms` keeps.
-        cut: Texts cut in this run (the rest came from the cache).
+        cut: Texts cut in this run by :func:`article_terms` (the rest came from the cache).
+        added: Texts cut in this run elsewhere (:func:`add_terms`: by the extraction workers).
     """
 
     key: str
     table: pa.Table | None = None
     used: set[str] = field(default_factory=set)
     cut: int = 0
+    added: set[str] = field(default_factory=set)
 
     def stats(self) -> dict[str, int]:
-        """Counts for the manifest: distinct texts of the run, texts cut, texts from the cache."""
-        return {"texts": len(self.used), "cut": self.cut, "from_cache": len(self.used) - self.cut}
+        """Counts for the manifest: distinct texts of the run, texts cut in this run (here or with their
+        extraction), texts from the cache."""
+        cut = self.cut + len(self.added & self.used)
+        return {"texts": len(self.used), "cut": cut, "from_cache": len(self.used) - cut}
 
 
 def _table(keys: list[str], words: DocumentTerms, names: DocumentTerms) -> pa.Table:
@@ -192,8 +196,8 @@ def terms_rows(
 def add_terms(cache: TermCache, rows: pa.Table) -> int:
     """Add rows cut elsewhere (:func:`terms_rows`) to ``cache``, those of texts it lacks; how many were new.
 
-    They count as cut in this run, but not as used: only the texts of the run's articles are kept by
-    :func:`save_terms`.
+    They are not marked used: only the texts the stage looks up (those of articles that are not copies)
+    are kept by :func:`save_terms` and counted as cut in this run.
     """
     if cache.table is not None:
         known = pc.is_in(rows.column("text_key"), value_set=cache.table.column("text_key"))
@@ -202,7 +206,7 @@ def add_terms(cache: TermCache, rows: pa.Table) -> int:
         return 0
     rows = rows.select(cache.table.column_names) if cache.table is not None else rows
     cache.table = rows if cache.table is None else pa.concat_tables([cache.table, rows])
-    cache.cut += rows.num_rows
+    cache.added.update(rows.column("text_key").to_pylist())
     return rows.num_rows
 
 
