@@ -13,7 +13,7 @@ from scipy import sparse
 from factlake.config import DedupConfig
 from factlake.dedup import story_terms
 from factlake.dedup.stories import (
-    _article_text_terms,
+    article_text_terms,
     content_words,
     name_terms,
     ordered_similarities,
@@ -86,14 +86,14 @@ def test_cached_terms_equal_cut_terms_and_only_new_texts_are_cut(tmp_path: Path)
     texts, bodies, _ = generated_corpus(5, 40)
     titles = [text.split("\n", 1)[0] for text in texts]
     cache = story_terms.load_terms(tmp_path)
-    story_terms.article_terms(titles[:30], bodies[:30], _article_text_terms, cache)
+    story_terms.article_terms(titles[:30], bodies[:30], article_text_terms, cache)
     assert cache.stats() == {"texts": 30, "cut": 30, "from_cache": 0}
     story_terms.save_terms(tmp_path, cache)
 
     later = story_terms.load_terms(tmp_path)
-    words, names = story_terms.article_terms(titles, bodies, _article_text_terms, later)
+    words, names = story_terms.article_terms(titles, bodies, article_text_terms, later)
     assert later.stats() == {"texts": 40, "cut": 10, "from_cache": 30}
-    fresh_words, fresh_names = story_terms.article_terms(titles, bodies, _article_text_terms, None)
+    fresh_words, fresh_names = story_terms.article_terms(titles, bodies, article_text_terms, None)
     for cached, fresh in ((words, fresh_words), (names, fresh_names)):
         assert cached.lengths.tolist() == fresh.lengths.tolist()
         assert cached.terms.to_pylist() == fresh.terms.to_pylist()
@@ -106,10 +106,10 @@ def test_save_keeps_only_the_texts_of_the_run_and_a_bad_file_is_ignored(tmp_path
     texts, bodies, _ = generated_corpus(6, 12)
     titles = [text.split("\n", 1)[0] for text in texts]
     cache = story_terms.TermCache(story_terms.terms_key())
-    story_terms.article_terms(titles, bodies, _article_text_terms, cache)
+    story_terms.article_terms(titles, bodies, article_text_terms, cache)
     story_terms.save_terms(tmp_path, cache)
     smaller = story_terms.load_terms(tmp_path)
-    story_terms.article_terms(titles[:5], bodies[:5], _article_text_terms, smaller)
+    story_terms.article_terms(titles[:5], bodies[:5], article_text_terms, smaller)
     story_terms.save_terms(tmp_path, smaller)
     assert story_terms.load_terms(tmp_path).table.num_rows == len(
         set(zip(titles[:5], bodies[:5], strict=True))

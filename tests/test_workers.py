@@ -10,10 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from factlake import discover, ingest, workers
 from factlake.config import DEFAULT_SOURCE, FactlakeConfig, RunConfig
+from factlake.dedup.article_inputs import ArticleInputs, article_inputs
 from factlake.extract import extract_articles
 from factlake.incremental import extract_batch_size
 from factlake.reference import Reference
@@ -46,10 +48,25 @@ def test_a_handful_of_articles_is_not_worth_a_worker_process() -> None:
 def test_one_worker_extracts_in_this_process_without_a_pool(reference: Reference, nlp: Any) -> None:
     config = replace(FactlakeConfig(), run=RunConfig(workers=1))
     articles = seed_articles(config, reference)[:1]
-    assert workers.extract(articles, config, reference) == extract_articles(
+    extraction = workers.extract(articles, config, reference)
+    assert same_inputs(extraction.dedup_inputs, article_inputs(articles, config.dedup))
+    assert dataclasses.replace(extraction, dedup_inputs=None) == extract_articles(
         articles, nlp, config.extract, reference
     )
     assert workers._state["pool"] is None
+
+
+def same_inputs(first: ArticleInputs | None, second: ArticleInputs) -> bool:
+    """Whether two batches' dedup inputs hold the same keys, signatures and term rows."""
+    return (
+        first is not None
+        and (first.signature_key, first.terms_key) == (second.signature_key, second.terms_key)
+        and first.body_hashes == second.body_hashes
+        and np.array_equal(first.shingle_counts, second.shingle_counts)
+        and first.hashvalues.dtype == second.hashvalues.dtype
+        and np.array_equal(first.hashvalues, second.hashvalues)
+        and first.terms.equals(second.terms)
+    )
 
 
 def seed_articles(config: FactlakeConfig, reference: Reference) -> list[dict[str, Any]]:
@@ -78,6 +95,9 @@ def test_two_worker_processes_extract_what_one_process_does(
     }
     assert combined == {name: getattr(expected, name) for name in combined}
     assert dataclasses.replace(expected, mentions=[], entity_mentions=[]).failed == {}
+    # the signatures and story terms the workers computed are those computed in this process
+    for half, batch in zip(halves, (articles[:2], articles[2:]), strict=True):
+        assert same_inputs(half.dedup_inputs, article_inputs(batch, two_workers.dedup))
     workers.shut_down()
     assert workers._state["pool"] is None
 
@@ -98,5 +118,7 @@ def test_a_run_with_two_workers_publishes_the_parts_of_a_one_process_run(tmp_pat
         assert run_build(config).version == 1
         manifests[name] = read_manifest(resolve_version(config.dataset, 1))
     assert manifests["one"]["tables"] == manifests["two"]["tables"]  # parts are named by their bytes
+    for cache in ("signature_cache", "story_term_cache"):
+        assert manifests["one"][cache] == manifests["two"][cache]
     assert manifests["one"]["inputs_sha256"] == manifests["two"]["inputs_sha256"]
     assert workers._state["pool"] is None  # the run stopped its workers

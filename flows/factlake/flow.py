@@ -35,7 +35,7 @@ from factlake import (
     workers,
 )
 from factlake.config import FactlakeConfig
-from factlake.dedup import fact_blocks, signatures, story_table, story_terms
+from factlake.dedup import article_inputs, fact_blocks, signatures, story_table, story_terms
 from factlake.dedup.frames import compact_mentions
 from factlake.errors import TransientError
 from factlake.extract import Extraction
@@ -155,6 +155,14 @@ class _StageTimer:
         return {"started_at_unix": round(self.started_at_unix, 3), **self.seconds}
 
 
+def _add_dedup_inputs(
+    extraction: Extraction, signature_cache: signatures.SignatureCache, term_cache: story_terms.TermCache
+) -> None:
+    """Add the signatures and story terms a batch's extraction brought (if any) to the run's caches."""
+    if extraction.dedup_inputs is not None:
+        article_inputs.add_to_caches(extraction.dedup_inputs, signature_cache, term_cache)
+
+
 def _parse_all(
     inputs: list[discover.InputFile],
     rejects: list[dict[str, Any]],
@@ -246,6 +254,10 @@ def build_dataset(
             return _up_to_date(dataset, unchanged)
 
         timings.lap("fingerprint")
+        # Loaded before extraction: each batch brings its articles' signatures and story terms, which
+        # the extraction workers computed (in parallel) for the stories stage to find cached.
+        near_signatures = signatures.load_signatures(dataset, config.dedup)
+        terms = story_terms.load_terms(dataset)
         extraction, cache_entries, cache_stats = incremental.extract_incrementally(
             articles,
             cache.load_cache(dataset),
@@ -253,6 +265,7 @@ def build_dataset(
             submit=functools.partial(extract_task.submit, config=config, reference=reference),
             run=config.run,
             report=report,
+            absorb=functools.partial(_add_dedup_inputs, signature_cache=near_signatures, term_cache=terms),
         )
         if extraction.failed:
             articles = [article for article in articles if article["article_id"] not in extraction.failed]
@@ -270,8 +283,6 @@ def build_dataset(
         # on a large corpus is set there).
         del extraction
         timings.lap("link")
-        near_signatures = signatures.load_signatures(dataset, config.dedup)
-        terms = story_terms.load_terms(dataset)
         articles_frame, mentions_frame = story_table.place_in_stories(
             to_frame("articles", articles),
             mentions_frame,

@@ -100,6 +100,7 @@ def extract_incrementally(
     submit: Submit,
     run: RunConfig,
     report: ProgressCallback,
+    absorb: Callable[[Extraction], None] | None = None,
 ) -> IncrementalExtraction:
     """Extract the articles ``cached`` does not hold; carry the others over.
 
@@ -110,6 +111,8 @@ def extract_incrementally(
         submit: Starts the extraction of one batch and returns its pending result.
         run: Run settings; the batches are :func:`extract_batch_size` of the articles to extract.
         report: Progress callback ``("extract", batches done, batches)``.
+        absorb: Called with each batch's extraction as it arrives (before it is dropped), for what it
+            carries besides the mentions (its ``dedup_inputs``); None: nothing more is taken.
 
     Returns:
         The extraction of every article, the cache entries of every article and the counts.
@@ -128,6 +131,8 @@ def extract_incrementally(
         failed.update(_failed_by_key(batch, result, key))
         extracted = [article for article in batch if article["article_id"] not in result.failed]
         entries.update(cache.entries_for(extracted, result, key))
+        if absorb is not None:
+            absorb(result)
         report("extract", done, n_batches)
     extraction = Extraction()
     used: dict[str, str] = {}

@@ -4,7 +4,9 @@ The default runner runs Prefect tasks in threads of the flow's process, which th
 With ``RunConfig.workers`` above 1 (by default, one per core available to the process), each extract
 task hands its batch to a pool of that many worker processes, each of which loads the spaCy pipeline
 once; Prefect still sees one task per batch, and the batches' results are taken in order, so the output
-is the same as with one process (extraction of an article depends on nothing but the article).
+is the same as with one process (extraction of an article depends on nothing but the article). With
+each batch's extraction, the worker also computes what deduplication needs of each article on its own
+(:mod:`factlake.dedup.article_inputs`), which the flow adds to the dedup stages' caches.
 
 The pool starts when the first batch worth it arrives (a run with a handful of new articles, such as the
 seeds, extracts them in the flow's process and starts no worker), and lives until :func:`shut_down` (a
@@ -72,11 +74,17 @@ def _load_in_worker(config: ExtractConfig) -> None:
 
 
 def _extract_in_worker(
-    articles: list[dict[str, Any]], config: ExtractConfig, reference: Reference
+    articles: list[dict[str, Any]], config: FactlakeConfig, reference: Reference
 ) -> Extraction:
+    """Extract a batch, with the dedup inputs of its extracted articles (signatures and story terms)
+    computed here too: in a worker they are computed in parallel, and the dedup stages find them cached."""
+    from factlake.dedup.article_inputs import article_inputs
     from factlake.extract import extract_articles
 
-    return extract_articles(articles, nlp_for(config), config, reference)
+    extraction = extract_articles(articles, nlp_for(config.extract), config.extract, reference)
+    extracted = [article for article in articles if article["article_id"] not in extraction.failed]
+    extraction.dedup_inputs = article_inputs(extracted, config.dedup)
+    return extraction
 
 
 def _start_method() -> str:
@@ -117,9 +125,9 @@ def extract(articles: list[dict[str, Any]], config: FactlakeConfig, reference: R
     worth_it = len(articles) >= config.run.min_articles_per_worker
     pool = _pool(config) if started or worth_it else None
     if pool is None:
-        return _extract_in_worker(articles, config.extract, reference)
+        return _extract_in_worker(articles, config, reference)
     try:
-        return pool.submit(_extract_in_worker, articles, config.extract, reference).result()
+        return pool.submit(_extract_in_worker, articles, config, reference).result()
     except BrokenProcessPool as error:
         shut_down()
         raise RunError(

@@ -63,7 +63,8 @@ class SignatureCache:
         shingle_counts: Distinct shingles of each body.
         hashvalues: The MinHash hash values of each body (``num_perm`` unsigned 64-bit integers).
         used: Bodies looked up or added in this run: what :func:`save_signatures` keeps.
-        signed: Bodies signed in this run (the rest came from the cache).
+        signed: Bodies signed in this run by :func:`body_signatures` (the rest came from the cache).
+        added: Bodies signed in this run elsewhere (:func:`add_signatures`: by the extraction workers).
     """
 
     key: str
@@ -71,10 +72,13 @@ class SignatureCache:
     hashvalues: dict[str, np.ndarray] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     signed: int = 0
+    added: set[str] = field(default_factory=set)
 
     def stats(self) -> dict[str, int]:
-        """Counts for the manifest: distinct bodies of the run, bodies signed, bodies from the cache."""
-        return {"bodies": len(self.used), "signed": self.signed, "from_cache": len(self.used) - self.signed}
+        """Counts for the manifest: distinct bodies of the run, bodies signed in this run (here or with
+        their extraction), bodies from the cache."""
+        signed = self.signed + len(self.added & self.used)
+        return {"bodies": len(self.used), "signed": signed, "from_cache": len(self.used) - signed}
 
 
 def load_signatures(dataset: Path, config: DedupConfig) -> SignatureCache:
@@ -127,22 +131,56 @@ def body_signatures(
         hash values (the signatures of bodies too short to take part are computed all the same: they are
         cheap, and the cache then need not depend on ``near_duplicate_min_shingles``).
     """
-    from factlake.dedup.articles import minhash_signatures, word_shingles
-
     cache = cache if cache is not None else SignatureCache(signature_key(config))
     missing = [
         position for position, body_hash in enumerate(body_hashes) if body_hash not in cache.hashvalues
     ]
-    shingle_sets = [word_shingles(bodies[position], config.shingle_size) for position in missing]
-    fresh = minhash_signatures(shingle_sets, config)
-    for position, shingles, signature in zip(missing, shingle_sets, fresh, strict=True):
-        cache.shingle_counts[body_hashes[position]] = len(shingles)
-        cache.hashvalues[body_hashes[position]] = np.asarray(signature.hashvalues, dtype=np.uint64)
+    fresh_counts, fresh = sign_bodies([bodies[position] for position in missing], config)
+    for position, count, hashvalues in zip(missing, fresh_counts, fresh, strict=True):
+        cache.shingle_counts[body_hashes[position]] = int(count)
+        cache.hashvalues[body_hashes[position]] = hashvalues
     cache.signed += len(missing)
     cache.used.update(body_hashes)
     counts = np.array([cache.shingle_counts[body_hash] for body_hash in body_hashes], dtype=np.int64)
     matrix = np.array([cache.hashvalues[body_hash] for body_hash in body_hashes], dtype=np.uint64)
     return counts, matrix.reshape(len(body_hashes), config.num_perm)
+
+
+def sign_bodies(bodies: list[str], config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct shingles and MinHash hash values of every body, signed anew (no cache).
+
+    Pure: what a body's cache entry holds, wherever it is computed (the extraction workers sign the
+    articles they extract, :func:`body_signatures` the bodies the cache lacks).
+
+    Returns:
+        The number of distinct shingles of every body and a ``len(bodies)`` × ``num_perm`` matrix of
+        hash values.
+    """
+    from factlake.dedup.articles import minhash_signatures, word_shingles
+
+    shingle_sets = [word_shingles(body, config.shingle_size) for body in bodies]
+    signed = minhash_signatures(shingle_sets, config)
+    counts = np.array([len(shingles) for shingles in shingle_sets], dtype=np.int64)
+    matrix = np.array([signature.hashvalues for signature in signed], dtype=np.uint64)
+    return counts, matrix.reshape(len(bodies), config.num_perm)
+
+
+def add_signatures(
+    cache: SignatureCache, body_hashes: list[str], counts: np.ndarray, matrix: np.ndarray
+) -> int:
+    """Add bodies signed elsewhere (:func:`sign_bodies`) to ``cache``, those it lacks; how many were new.
+
+    They are not marked used: only the bodies the stage looks up are kept by :func:`save_signatures` and
+    counted as signed in this run.
+    """
+    added = 0
+    for body_hash, count, hashvalues in zip(body_hashes, counts.tolist(), matrix, strict=True):
+        if body_hash not in cache.hashvalues:
+            cache.shingle_counts[body_hash] = count
+            cache.hashvalues[body_hash] = hashvalues
+            cache.added.add(body_hash)
+            added += 1
+    return added
 
 
 @functools.cache

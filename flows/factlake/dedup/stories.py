@@ -420,7 +420,7 @@ def _cut_terms(texts: list[str], bodies: list[str]) -> tuple[DocumentTerms, Docu
     )
 
 
-def _article_text_terms(title: str, body: str) -> tuple[list[str], list[str]]:
+def article_text_terms(title: str, body: str) -> tuple[list[str], list[str]]:
     """The content words of an article's title and body (as one text) and the names of its body."""
     return content_words(f"{title}\n{body}"), name_terms(body)
 
@@ -654,7 +654,7 @@ def ordered_similarities(
     ordinals = [None if pd.isna(date) else date.toordinal() for date in dates]
     texts = [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
     in_order = None if involved is None else np.asarray(involved, dtype=bool)[order]
-    cut = article_terms(titles.tolist(), bodies.tolist(), _article_text_terms, terms)
+    cut = article_terms(titles.tolist(), bodies.tolist(), article_text_terms, terms)
     return order, story_similarities(texts, list(bodies), ordinals, config, in_order, cut)
 
 

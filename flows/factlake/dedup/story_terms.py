@@ -100,17 +100,21 @@ class TermCache:
         key: The terms key the entries were made with.
         table: One row per text: ``text_key`` and, per kind of :data:`KINDS`, its terms and their counts.
         used: Texts looked up or added in this run: what :func:`save_terms` keeps.
-        cut: Texts cut in this run (the rest came from the cache).
+        cut: Texts cut in this run by :func:`article_terms` (the rest came from the cache).
+        added: Texts cut in this run elsewhere (:func:`add_terms`: by the extraction workers).
     """
 
     key: str
     table: pa.Table | None = None
     used: set[str] = field(default_factory=set)
     cut: int = 0
+    added: set[str] = field(default_factory=set)
 
     def stats(self) -> dict[str, int]:
-        """Counts for the manifest: distinct texts of the run, texts cut, texts from the cache."""
-        return {"texts": len(self.used), "cut": self.cut, "from_cache": len(self.used) - self.cut}
+        """Counts for the manifest: distinct texts of the run, texts cut in this run (here or with their
+        extraction), texts from the cache."""
+        cut = self.cut + len(self.added & self.used)
+        return {"texts": len(self.used), "cut": cut, "from_cache": len(self.used) - cut}
 
 
 def _table(keys: list[str], words: DocumentTerms, names: DocumentTerms) -> pa.Table:
@@ -156,21 +160,53 @@ def article_terms(
         zero_copy_only=False
     )
     missing = [position for position, row in enumerate(found) if pd.isna(row)]
-    fresh_keys = list(dict.fromkeys(keys[position] for position in missing))
-    first_of = {key: position for position, key in reversed(list(enumerate(keys)))}
-    cut_lists = [cut(titles[first_of[key]], bodies[first_of[key]]) for key in fresh_keys]
-    fresh = _table(
-        fresh_keys,
-        DocumentTerms.of([words for words, _ in cut_lists]),
-        DocumentTerms.of([names for _, names in cut_lists]),
+    fresh = terms_rows(
+        [titles[position] for position in missing], [bodies[position] for position in missing], cut
     )
     cache.table = pa.concat_tables([known, fresh]) if fresh.num_rows else known
-    cache.cut += len(fresh_keys)
+    cache.cut += fresh.num_rows
     cache.used.update(keys)
     rows = pc.index_in(pa.array(keys, pa.string()), value_set=cache.table.column("text_key"))
     ordered = cache.table.take(rows)
     words, names = (_terms_of_rows(ordered, kind) for kind in KINDS)
     return words, names
+
+
+def terms_rows(
+    titles: list[str], bodies: list[str], cut: Callable[[str, str], tuple[list[str], list[str]]]
+) -> pa.Table:
+    """The cache rows of the distinct texts among ``titles`` and ``bodies``, cut anew (no cache).
+
+    Pure: what a text's cache row holds, wherever it is cut (the extraction workers cut the articles
+    they extract, :func:`article_terms` the texts the cache lacks). Rows follow the texts' first
+    occurrence.
+    """
+    first_of: dict[str, int] = {}
+    for position, (title, body) in enumerate(zip(titles, bodies, strict=True)):
+        first_of.setdefault(text_key(title, body), position)
+    cut_lists = [cut(titles[position], bodies[position]) for position in first_of.values()]
+    return _table(
+        list(first_of),
+        DocumentTerms.of([words for words, _ in cut_lists]),
+        DocumentTerms.of([names for _, names in cut_lists]),
+    )
+
+
+def add_terms(cache: TermCache, rows: pa.Table) -> int:
+    """Add rows cut elsewhere (:func:`terms_rows`) to ``cache``, those of texts it lacks; how many were new.
+
+    They are not marked used: only the texts the stage looks up (those of articles that are not copies)
+    are kept by :func:`save_terms` and counted as cut in this run.
+    """
+    if cache.table is not None:
+        known = pc.is_in(rows.column("text_key"), value_set=cache.table.column("text_key"))
+        rows = rows.filter(pc.invert(known))
+    if not rows.num_rows:
+        return 0
+    rows = rows.select(cache.table.column_names) if cache.table is not None else rows
+    cache.table = rows if cache.table is None else pa.concat_tables([cache.table, rows])
+    cache.added.update(rows.column("text_key").to_pylist())
+    return rows.num_rows
 
 
 def load_terms(dataset: Path) -> TermCache:

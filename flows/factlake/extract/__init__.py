@@ -17,10 +17,13 @@ import datetime as dt
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factlake.config import ExtractConfig
 from factlake.reference import Reference
+
+if TYPE_CHECKING:
+    from factlake.dedup.article_inputs import ArticleInputs
 
 #: Where a piece of a long body may end, best first (searched in the second half of the piece).
 _PIECE_SEPARATORS = ("\n\n", "\n", ". ", "? ", "! ", " ")
@@ -86,11 +89,14 @@ class Extraction:
             (the fullest form of this entity within the article).
         failed: ``rejects`` records (stage ``extract``) of the articles whose extraction raised, by
             ``article_id``; they have no mentions here and are not to be published.
+        dedup_inputs: What deduplication needs of each extracted article on its own, computed next to
+            its extraction (:class:`factlake.dedup.article_inputs.ArticleInputs`), or None.
     """
 
     mentions: list[dict[str, Any]] = field(default_factory=list)
     entity_mentions: list[dict[str, Any]] = field(default_factory=list)
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dedup_inputs: ArticleInputs | None = None
 
 
 def build_nlp(config: ExtractConfig) -> Any:
