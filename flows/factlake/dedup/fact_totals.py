@@ -94,7 +94,7 @@ def dates_of(ordinals: np.ndarray) -> list[dt.date | None]:
     known = ~np.isnan(ordinals)
     days, codes = np.unique(ordinals[known].astype(np.int64), return_inverse=True)
     dates = np.full(len(ordinals), None, dtype=object)
-    dates[known] = np.array([day(day) for day in days.tolist()], dtype=object)[codes]
+    dates[known] = np.array([day(ordinal) for ordinal in days.tolist()], dtype=object)[codes]
     return dates.tolist()
 
 
