@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from factlake.dedup._arrays import sorted_unique
+from factlake.dedup.fact_columns import shared_floats, shared_lists
 from factlake.dedup.frames import CanonicalMentions
 
 
@@ -77,14 +78,14 @@ def fact_totals(
     np.fmax.at(value_high, fact_index, frame["value_high"].to_numpy(dtype=np.float64))
     return {
         "n_articles": np.bincount(supporting_fact, minlength=n_facts).tolist(),
-        "sources": sources,
+        "sources": shared_lists(sources),
         "n_sources": [len(names) for names in sources],
         "first_published": dates_of(first),
         "last_published": dates_of(last),
         "n_mentions": np.bincount(fact_index, minlength=n_facts).tolist(),
-        "confidence": confidence.tolist(),
-        "value_low": value_low.tolist(),
-        "value_high": value_high.tolist(),
+        "confidence": shared_floats(confidence),
+        "value_low": shared_floats(value_low),
+        "value_high": shared_floats(value_high),
     }
 
 

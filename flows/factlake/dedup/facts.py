@@ -53,9 +53,10 @@ from factlake.dedup.fact_blocks import (
     block_keys,
     cluster_by_kind,
     cluster_by_unit,
+    leader_parts,
     merged_clusters,
 )
-from factlake.dedup.fact_columns import FactColumns, FactRecord
+from factlake.dedup.fact_columns import FactColumns, FactRecord, shared_floats, shared_tuples
 from factlake.dedup.fact_totals import day, fact_totals
 from factlake.dedup.frames import CanonicalMentions, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
@@ -156,8 +157,14 @@ def build_facts(
     if previous is not None:
         found, blocks = _build_incrementally(len(mentions), frame, previous, context)
     else:
+        # One unit per kind, clustered a few leader blocks at a time (the working data of a batch, not
+        # of a kind, is held at once).
         built = _build_units(
-            frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False
+            frame,
+            frame["fact_type"].to_numpy(dtype=object),
+            context,
+            keep_mention_ids=False,
+            parts=leader_parts(frame, reference),
         )
         found = _found(len(mentions), frame, built.outputs, built, context)
         del built
@@ -242,7 +249,13 @@ class _Built:
         return indexes
 
 
-def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
+def _build_units(
+    frame: pd.DataFrame,
+    units: np.ndarray,
+    context: _Context,
+    keep_mention_ids: bool,
+    parts: np.ndarray | None = None,
+) -> _Built:
     """Cluster each unit of ``frame`` (rows of one ``units`` value, never related to another unit's) and
     make the facts (with their working fields, without status) and statistics of every unit.
 
@@ -250,11 +263,13 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
         frame: A canonical frame, or rows of one taken whole for each unit, in canonical order.
         units: The unit of each row; a unit holds mentions of one kind.
         keep_mention_ids: Whether each unit's output lists its mentions' fact ids (to persist it).
+        parts: Codes of independent parts of the units (:func:`~factlake.dedup.fact_blocks.leader_parts`)
+            to cluster in batches of, when units are too coarse to batch.
     """
     codes, names = pd.factorize(units)
     settings = (context.kinds, context.config, context.reference)
     try:
-        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings)
+        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings, parts=parts)
     except Unattributed:
         uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
     clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
@@ -403,7 +418,8 @@ def _facts(
         "unit": rows["unit"],
         "unit_normalized": rows["unit_normalized"] if "unit_normalized" in rows else [None] * n_facts,
         "measure": rows["measure"],
-        "actors": [[] for _ in range(n_facts)],
+        # One empty list shared by the facts without actors (events give their own).
+        "actors": [[]] * n_facts,
         "action": rows["action"],
         "location": [
             (group.location if group else None) or location
@@ -418,11 +434,11 @@ def _facts(
         "first_published": totals["first_published"],
         "last_published": totals["last_published"],
         "confidence": totals["confidence"],
-        "_period": periods,
+        "_period": shared_tuples(periods),
         "_period_inferred": [bool(inferred) for inferred in _column(rows, CanonicalMentions.date_inferred)],
         "_date_text": rows["date_text"],
-        "_low": [group.low if group else -math.inf for group in groups],
-        "_high": [group.high if group else math.inf for group in groups],
+        "_low": shared_floats(np.array([group.low if group else -math.inf for group in groups])),
+        "_high": shared_floats(np.array([group.high if group else math.inf for group in groups])),
     }
     del groups
     # Fields the kinds draw from all mentions replace the representative's. The fields come in the order
