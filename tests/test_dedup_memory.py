@@ -5,13 +5,15 @@ records (columns taken as they are, fields written to views kept as shared colum
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 
 from factlake.config import DEFAULT_REFERENCE_DIR, DedupConfig
-from factlake.dedup import build_facts, conflicts, fact_columns, facts, quotes
+from factlake.dedup import build_facts, conflicts, fact_blocks, fact_columns, facts, quotes, units
 from factlake.dedup.frames import CanonicalMentions, canonical_frame, compact_mentions
+from factlake.extract.events import event_classes
 from factlake.records import contract_frame, to_frame
 from factlake.reference import load_reference
 from tests.test_dedup import article, articles_frame, event, quantity, quote
@@ -163,3 +165,94 @@ def test_quote_wordings_share_one_object_per_bigram():
         next(bigram for bigram in bigrams if bigram == "border talks") for bigrams in variants.bigrams
     )
     assert first is second
+
+
+def test_shared_floats_hold_one_object_per_distinct_bits_and_read_back_exactly():
+    values = np.array([0.5, 0.5, np.nan, -0.0, 0.0, np.nan, math.inf, -math.inf, 0.5])
+    shared = fact_columns.shared_floats(values)
+    assert [type(value) for value in shared] == [float] * len(values)
+    np.testing.assert_array_equal(np.array(shared), values)
+    assert shared[0] is shared[1] is shared[8]
+    assert shared[2] is shared[5]
+    # -0.0 and 0.0 are equal but not the same value: each keeps its sign.
+    assert shared[3] is not shared[4]
+    assert math.copysign(1, shared[3]) == -1 and math.copysign(1, shared[4]) == 1
+    assert fact_columns.shared_floats(np.array([])) == []
+
+
+def test_shared_tuples_and_lists_hold_equal_values_once():
+    periods = fact_columns.shared_tuples([(1, 31), None, (1, 31), (2, 2)])
+    assert periods == [(1, 31), None, (1, 31), (2, 2)]
+    assert periods[0] is periods[2]
+    sources = fact_columns.shared_lists([["A", "B"], ["A"], ["A", "B"], [], []])
+    assert sources == [["A", "B"], ["A"], ["A", "B"], [], []]
+    assert sources[0] is sources[2] and sources[3] is sources[4]
+    assert sources[0] is not sources[1]
+
+
+def test_facts_of_a_build_share_equal_floats_periods_and_sources(monkeypatch):
+    made = {}
+    real_facts = facts._facts
+
+    def spying(*arguments):
+        made["facts"] = real_facts(*arguments)
+        return made["facts"]
+
+    monkeypatch.setattr(facts, "_facts", spying)
+    mentions, articles = _random_mentions(2)
+    build_facts(mentions, articles, DedupConfig(), load_reference(DEFAULT_REFERENCE_DIR))
+    columns = made["facts"]
+    for name in ("confidence", "value_low", "value_high", "_low", "_high", "_period", "sources"):
+        values = [value for value in columns[name] if value is not None]
+        distinct = {repr(value) for value in values}
+        assert len(values) > len(distinct), name
+        assert len({id(value) for value in values}) == len(distinct), name
+    # Facts without actors (all but events) share one empty list.
+    empty = [actors for actors in columns["actors"] if actors == []]
+    assert len(empty) > 1 and len({id(actors) for actors in empty}) == 1
+
+
+def test_leader_parts_hold_whole_leader_blocks_of_every_kind():
+    mentions, articles = _random_mentions(3)
+    more = [
+        quote(article_id, WORDS, speaker=speaker, start=start)
+        for article_id in articles["article_id"].tolist()[:2]
+        for speaker in ("Vladimir Putin", "Ilham Aliyev", None)
+        for start in (10, 200)
+    ]
+    # Events of another action class than the random ones ("meet").
+    more += [
+        {**event(article_id, ["Putin"], "Sochi", dt.date(2022, 1, 5), start=900), "action": "sign"}
+        for article_id in articles["article_id"].tolist()[:2]
+    ]
+    frame = canonical_frame(pd.concat([mentions, to_frame("mentions", more)], ignore_index=True), articles)
+    reference = load_reference(DEFAULT_REFERENCE_DIR)
+    parts = fact_blocks.leader_parts(frame, reference)
+    kinds = frame["fact_type"].to_numpy(dtype=object)
+    classes = units.unit_classes(reference)
+    leaders = {
+        "quote": lambda part: fact_blocks._quote_blocks(part),
+        "quantity": lambda part: fact_blocks._quantity_blocks(part, fact_blocks._periods(part), classes),
+        "event": lambda part: fact_blocks._event_blocks(part, event_classes(reference)),
+    }
+    for kind, blocks_of in leaders.items():
+        rows = kinds == kind
+        blocks = blocks_of(frame[rows])
+        # Every leader block lies in one part, and a kind has several parts to batch.
+        by_block = pd.Series(parts[rows]).groupby(blocks).nunique()
+        assert (by_block == 1).all(), kind
+        assert len(set(parts[rows].tolist())) > 1, kind
+    # Parts never hold two kinds.
+    assert pd.Series(kinds).groupby(parts).nunique().max() == 1
+
+
+def test_a_build_of_everything_in_batches_of_leader_parts_gives_the_one_pass_build(monkeypatch):
+    mentions, articles = _random_mentions(4, n_articles=60, n_stories=8)
+    reference = load_reference(DEFAULT_REFERENCE_DIR)
+    expected = build_facts(mentions, articles, DedupConfig(), reference)
+    monkeypatch.setattr(fact_blocks, "BATCH_MENTIONS", 5)
+    result = build_facts(mentions, articles, DedupConfig(), reference)
+    pd.testing.assert_frame_equal(expected.facts, result.facts, check_exact=True)
+    pd.testing.assert_frame_equal(expected.conflicts, result.conflicts, check_exact=True)
+    pd.testing.assert_frame_equal(expected.mentions, result.mentions, check_exact=True)
+    assert expected.stats == result.stats

@@ -44,6 +44,7 @@ file means clustering every block again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
 
@@ -110,6 +111,55 @@ def block_keys(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
         _event_links(events, event_periods),
     )
     return keys
+
+
+def leader_parts(frame: pd.DataFrame, reference: Reference) -> np.ndarray:
+    """Codes of parts of a canonical frame's rows that never meet: each part holds whole leader blocks
+    (what :func:`block_keys` names before joining the blocks' mentions by story and link), as the kind,
+    and the speaker of a quote (unattributed quotes: one part), the measure class of a quantity or the
+    action class of an event.
+
+    Mentions of different leader blocks are never compared, so a kind's mentions may be clustered a few
+    parts at a time (:func:`cluster_by_kind`) with the same result, holding the working data of one
+    batch at a time. Read from the distinct values of three columns: cheap, and no string per row.
+    """
+    kinds, kind_names = pd.factorize(frame["fact_type"].to_numpy(dtype=object))
+    by_kind = {
+        "quote": ("speaker", _text),
+        "quantity": ("measure", functools.partial(_measure_class, unit_classes(reference))),
+        "event": ("action", functools.partial(_action_class, event_classes(reference))),
+    }
+    parts = np.zeros(len(frame), dtype=np.int64)
+    offset = 0
+    for code, name in enumerate(kind_names):
+        rows = np.flatnonzero(kinds == code)
+        column, part_of = by_kind.get(name, (None, None))
+        if column is None or column not in frame.columns:
+            parts[rows] = offset
+            offset += 1
+            continue
+        values, distinct = pd.factorize(frame[column].to_numpy(dtype=object)[rows])
+        named = [part_of(value) for value in distinct.tolist()]
+        part_codes, part_names = pd.factorize(np.array([*named, part_of("")], dtype=object))
+        parts[rows] = offset + part_codes[values]  # a missing value (-1) is the empty one
+        offset += len(part_names)
+    return parts
+
+
+def _text(value: object) -> str:
+    """A value of a column as the blocks read it, as a string (missing values are read as "")."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _measure_class(classes: UnitClasses, measure: object) -> str:
+    """The class of a measure as :func:`_quantity_blocks` reads it (lower-case, stripped)."""
+    return classes.measure(_text(measure).lower().strip())
+
+
+def _action_class(classes: dict[str, str], action: object) -> str:
+    """The class of an action as :func:`_event_blocks` reads it (an unlisted action is its own class)."""
+    text = _text(action)
+    return classes.get(text, text)
 
 
 def _periods(part: pd.DataFrame) -> list[tuple[int, int] | None]:
@@ -358,12 +408,16 @@ def cluster_by_kind(
     kinds: dict[str, FactKind],
     config: DedupConfig,
     reference: Reference,
+    parts: np.ndarray | None = None,
 ) -> tuple[UnionFind, list[Counter[str]], dict[str, list[Clusters]]]:
     """Cluster each kind's mentions of ``frame`` in batches of whole units (about
     :data:`BATCH_MENTIONS` mentions each), charging the merges of each rule to the units (``codes``)
     they were made in. Units are independent, so this is what clustering each unit alone gives, without
     the cost of a call per unit, and what clustering the whole kind at once gives, without holding the
     working data of all its mentions at once.
+
+    ``parts``: codes of rows that are as independent as units (leader blocks, :func:`leader_blocks`),
+    when units are coarser (a build of everything has one unit per kind): batches then hold whole parts.
 
     Raises:
         Unattributed: When a kind's merges cannot be charged to units.
@@ -374,7 +428,7 @@ def cluster_by_kind(
     fact_types = frame["fact_type"].to_numpy(dtype=object)
     for name, kind in kinds.items():
         rows = np.flatnonzero(fact_types == name)
-        for batch in unit_batches(codes[rows], BATCH_MENTIONS):
+        for batch in unit_batches((codes if parts is None else parts)[rows], BATCH_MENTIONS):
             rules = _ChargedRules(log, unit_rules)
             found.setdefault(name, []).append(
                 kind.cluster(frame.iloc[rows[batch]], config, reference, log, rules)

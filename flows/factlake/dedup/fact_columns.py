@@ -10,11 +10,44 @@ and the ``facts`` table makes both null).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
+
+import numpy as np
 
 #: Fact records as columns: every field's values, one per fact, in one order.
 FactColumns = dict[str, list[Any]]
+
+
+def shared_floats(values: np.ndarray) -> list[float]:
+    """The floats of ``values`` as a list in which equal values are one Python object.
+
+    ``tolist`` makes a float object (24 bytes) per fact; facts share a few thousand values (confidences,
+    bounds, NaN for every fact without one), so a column of half a million facts takes a pointer per
+    fact instead. Values are told apart by their bits, so ``-0.0`` stays apart from ``0.0`` and every
+    value reads back exactly as given.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    bits, codes = np.unique(values.view(np.int64), return_inverse=True)
+    distinct = np.empty(len(bits), dtype=object)
+    distinct[:] = bits.view(np.float64).tolist()
+    return distinct[codes.reshape(-1)].tolist()
+
+
+def shared_tuples(values: Iterable[tuple[Any, ...] | None]) -> list[tuple[Any, ...] | None]:
+    """``values`` (tuples of ints, such as periods, or None) with equal tuples as one object."""
+    shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    return [value if value is None else shared.setdefault(value, value) for value in values]
+
+
+def shared_lists(values: Iterable[list[Hashable]]) -> list[list[Hashable]]:
+    """``values`` (lists of strings, such as a fact's sources) with equal lists as one list object.
+
+    The lists are never changed once made (the ``facts`` table reads them), so facts of one outlet share
+    one list instead of holding a list each.
+    """
+    shared: dict[tuple[Hashable, ...], list[Hashable]] = {}
+    return [shared.setdefault(tuple(value), value) for value in values]
 
 
 def n_facts(columns: FactColumns) -> int:

@@ -31,7 +31,6 @@ are found over all facts, so the result is the same.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import math
 from collections import Counter
@@ -43,7 +42,6 @@ import pandas as pd
 
 from factlake.config import DedupConfig
 from factlake.dedup import fact_columns
-from factlake.dedup._arrays import sorted_unique
 from factlake.dedup._memory import release_freed_memory
 from factlake.dedup._unionfind import UnionFind
 from factlake.dedup.block_store import BLOCK_FIELD, BlockOutput, ConflictRows, FactBlocks
@@ -55,9 +53,11 @@ from factlake.dedup.fact_blocks import (
     block_keys,
     cluster_by_kind,
     cluster_by_unit,
+    leader_parts,
     merged_clusters,
 )
-from factlake.dedup.fact_columns import FactColumns, FactRecord
+from factlake.dedup.fact_columns import FactColumns, FactRecord, shared_floats, shared_tuples
+from factlake.dedup.fact_totals import day, fact_totals
 from factlake.dedup.frames import CanonicalMentions, canonical_frame, subject_names
 from factlake.dedup.periods import period_of, period_precision
 from factlake.dedup.quantities import KIND as QUANTITY_KIND
@@ -157,8 +157,14 @@ def build_facts(
     if previous is not None:
         found, blocks = _build_incrementally(len(mentions), frame, previous, context)
     else:
+        # One unit per kind, clustered a few leader blocks at a time (the working data of a batch, not
+        # of a kind, is held at once).
         built = _build_units(
-            frame, frame["fact_type"].to_numpy(dtype=object), context, keep_mention_ids=False
+            frame,
+            frame["fact_type"].to_numpy(dtype=object),
+            context,
+            keep_mention_ids=False,
+            parts=leader_parts(frame, reference),
         )
         found = _found(len(mentions), frame, built.outputs, built, context)
         del built
@@ -243,7 +249,13 @@ class _Built:
         return indexes
 
 
-def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep_mention_ids: bool) -> _Built:
+def _build_units(
+    frame: pd.DataFrame,
+    units: np.ndarray,
+    context: _Context,
+    keep_mention_ids: bool,
+    parts: np.ndarray | None = None,
+) -> _Built:
     """Cluster each unit of ``frame`` (rows of one ``units`` value, never related to another unit's) and
     make the facts (with their working fields, without status) and statistics of every unit.
 
@@ -251,11 +263,13 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
         frame: A canonical frame, or rows of one taken whole for each unit, in canonical order.
         units: The unit of each row; a unit holds mentions of one kind.
         keep_mention_ids: Whether each unit's output lists its mentions' fact ids (to persist it).
+        parts: Codes of independent parts of the units (:func:`~factlake.dedup.fact_blocks.leader_parts`)
+            to cluster in batches of, when units are too coarse to batch.
     """
     codes, names = pd.factorize(units)
     settings = (context.kinds, context.config, context.reference)
     try:
-        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings)
+        uf, unit_rules, found = cluster_by_kind(frame, codes, len(names), *settings, parts=parts)
     except Unattributed:
         uf, unit_rules, found = cluster_by_unit(frame, codes, len(names), *settings)
     clusters = {name: merged_clusters(found.get(name, [])) for name in context.kinds}
@@ -275,7 +289,7 @@ def _build_units(frame: pd.DataFrame, units: np.ndarray, context: _Context, keep
     fact_units = codes[representative_positions]
     fact_ids = _fact_ids(rows)
     published["fact_id"] = np.array(fact_ids, dtype=object)[fact_index]
-    totals = _aggregate(published, fact_index, len(fact_ids), context.articles)
+    totals = fact_totals(published, fact_index, len(fact_ids), context.articles)
     facts = _facts(
         published, representative_positions.tolist(), fact_ids, rows, totals, context.kinds, clusters
     )
@@ -404,13 +418,14 @@ def _facts(
         "unit": rows["unit"],
         "unit_normalized": rows["unit_normalized"] if "unit_normalized" in rows else [None] * n_facts,
         "measure": rows["measure"],
-        "actors": [[] for _ in range(n_facts)],
+        # One empty list shared by the facts without actors (events give their own).
+        "actors": [[]] * n_facts,
         "action": rows["action"],
         "location": [
             (group.location if group else None) or location
             for group, location in zip(groups, rows["location"], strict=True)
         ],
-        "event_date": [_day(period[0]) if period else None for period in periods],
+        "event_date": [day(period[0]) if period else None for period in periods],
         "date_precision": [period_precision(period) if period else None for period in periods],
         "n_mentions": totals["n_mentions"],
         "n_articles": totals["n_articles"],
@@ -419,11 +434,11 @@ def _facts(
         "first_published": totals["first_published"],
         "last_published": totals["last_published"],
         "confidence": totals["confidence"],
-        "_period": periods,
+        "_period": shared_tuples(periods),
         "_period_inferred": [bool(inferred) for inferred in _column(rows, CanonicalMentions.date_inferred)],
         "_date_text": rows["date_text"],
-        "_low": [group.low if group else -math.inf for group in groups],
-        "_high": [group.high if group else math.inf for group in groups],
+        "_low": shared_floats(np.array([group.low if group else -math.inf for group in groups])),
+        "_high": shared_floats(np.array([group.high if group else math.inf for group in groups])),
     }
     del groups
     # Fields the kinds draw from all mentions replace the representative's. The fields come in the order
@@ -613,92 +628,6 @@ def _merges(outputs: list[BlockOutput], baseline: Counter[str]) -> dict[str, Any
             for name, count in counts.items():
                 total[name] += count
     return {"merges_by_rule": dict(sorted(rules.items())), "scope": dict(sorted(scopes.items()))}
-
-
-def _aggregate(
-    frame: pd.DataFrame, fact_index: np.ndarray, n_facts: int, articles: pd.DataFrame
-) -> dict[str, list[Any]]:
-    """Per-fact corroboration over canonical articles: counts, sources and publication span.
-
-    Args:
-        frame: The canonical frame.
-        fact_index: Fact number (0 .. n_facts-1) of every row of ``frame``.
-        n_facts: Number of facts.
-        articles: The ``articles`` table.
-
-    Returns:
-        Columns (one value per fact number): ``n_articles``, ``sources`` (sorted distinct known outlets),
-        ``n_sources``, ``first_published``, ``last_published``, ``n_mentions``, ``confidence`` (highest),
-        ``value_low`` (lowest) and ``value_high`` (highest); missing numbers are NaN.
-    """
-    info = articles.set_index("article_id")
-    ordinals = pd.Series(
-        [date.toordinal() if isinstance(date, dt.date) else np.nan for date in info["published_date"]],
-        index=info.index,
-        dtype="float64",
-    )
-    article_codes, article_names = pd.factorize(
-        frame[CanonicalMentions.canonical_article].to_numpy(dtype=object)
-    )
-    known_article = article_codes >= 0
-    width = max(len(article_names), 1)
-    supporting = sorted_unique(fact_index[known_article] * width + article_codes[known_article])
-    supporting_fact, supporting_article = supporting // width, supporting % width
-    article_names = pd.Index(article_names)
-    source_of_article = article_names.map(info["source_name"]).to_numpy(dtype=object)
-    published_of_article = article_names.map(ordinals).to_numpy(dtype=np.float64)
-
-    # Distinct known sources of each fact, in string order.
-    source_of_pair = source_of_article[supporting_article]
-    has_source = ~pd.isna(source_of_pair)
-    known_sources = source_of_pair[has_source]
-    source_names = np.unique(known_sources)
-    n_names = max(len(source_names), 1)
-    fact_sources = sorted_unique(
-        supporting_fact[has_source] * n_names + np.searchsorted(source_names, known_sources)
-    )
-    sources: list[list[str]] = [[] for _ in range(n_facts)]
-    for fact, source in zip(
-        (fact_sources // n_names).tolist(), source_names[fact_sources % n_names].tolist(), strict=True
-    ):
-        sources[fact].append(source)
-
-    published = published_of_article[supporting_article]
-    first = np.full(n_facts, np.nan)
-    last = np.full(n_facts, np.nan)
-    np.fmin.at(first, supporting_fact, published)
-    np.fmax.at(last, supporting_fact, published)
-    confidence, value_low, value_high = (np.full(n_facts, np.nan) for _ in range(3))
-    np.fmax.at(confidence, fact_index, frame["confidence"].to_numpy(dtype=np.float64))
-    np.fmin.at(value_low, fact_index, frame["value_low"].to_numpy(dtype=np.float64))
-    np.fmax.at(value_high, fact_index, frame["value_high"].to_numpy(dtype=np.float64))
-    return {
-        "n_articles": np.bincount(supporting_fact, minlength=n_facts).tolist(),
-        "sources": sources,
-        "n_sources": [len(names) for names in sources],
-        "first_published": _dates_of(first),
-        "last_published": _dates_of(last),
-        "n_mentions": np.bincount(fact_index, minlength=n_facts).tolist(),
-        "confidence": confidence.tolist(),
-        "value_low": value_low.tolist(),
-        "value_high": value_high.tolist(),
-    }
-
-
-def _dates_of(ordinals: np.ndarray) -> list[dt.date | None]:
-    """The dates of day ``ordinals`` (NaN: None), one object per distinct day (facts share a few thousand
-    days: a date object per fact would take tens of MB at a million mentions)."""
-    known = ~np.isnan(ordinals)
-    days, codes = np.unique(ordinals[known].astype(np.int64), return_inverse=True)
-    dates = np.full(len(ordinals), None, dtype=object)
-    dates[known] = np.array([_day(day) for day in days.tolist()], dtype=object)[codes]
-    return dates.tolist()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _day(ordinal: int) -> dt.date:
-    """The date of a day ordinal, one object per day (see :func:`_dates_of`)."""
-    return dt.date.fromordinal(ordinal)
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
