@@ -256,13 +256,11 @@ def build_dataset(
         del cache_entries
         timings.lap("extract")
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
-        mentions = link.canonicalize_mentions(extraction.mentions, canonical_names)
-        mentions_frame = to_frame("mentions", mentions)
-        entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+        mentions_frame = link.canonicalize_mention_frame(extraction.mentions, canonical_names)
+        entity_mentions = link.entity_names(extraction.entity_mentions, canonical_names)
         holders = link.role_holders(extraction.entity_mentions, canonical_names)
-        # Records are several times the size of their frames: free them before dedup's peak (peak memory
-        # on a large corpus is set there).
-        del extraction, mentions
+        # Free the extraction's frames before dedup's peak (peak memory on a large corpus is set there).
+        del extraction
         timings.lap("link")
         near_signatures = signatures.load_signatures(dataset, config.dedup)
         terms = story_terms.load_terms(dataset)

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from factlake.extract.entities import TYPE_PRIORITY, longest_person_name, normalize_key
-from factlake.records import stable_id, to_frame
+from factlake.records import contract_frame, stable_id, to_frame
 from factlake.reference import Reference
 from schemas.tables import SORT_KEYS
 
@@ -39,13 +39,25 @@ NAME_COLUMNS = ("speaker", "location")
 LIST_NAME_COLUMNS = ("actors", "source_actors", "target_actors")
 
 
+#: Entity mentions as records (see :class:`factlake.extract.Extraction`) or as a frame of the same
+#: columns (:class:`factlake.cache.BoundExtraction`).
+EntityMentions = list[dict[str, Any]] | pd.DataFrame
+
+
+def _entity_columns(entity_mentions: EntityMentions, *names: str) -> list[list[Any]]:
+    """The values of fields ``names`` of every entity mention, one list per field (None when missing)."""
+    if isinstance(entity_mentions, pd.DataFrame):
+        return [entity_mentions[name].tolist() for name in names]
+    return [[mention.get(name) for mention in entity_mentions] for name in names]
+
+
 def link_entities(
-    entity_mentions: list[dict[str, Any]], reference: Reference
+    entity_mentions: EntityMentions, reference: Reference
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The ``entities`` table and the mapping from every name form to its canonical name.
 
     Args:
-        entity_mentions: Entity mentions of all articles (see :class:`factlake.extract.Extraction`).
+        entity_mentions: Entity mentions of all articles, as records or as a frame.
         reference: ``aliases.csv`` (alias, name, entity_type).
 
     Returns:
@@ -54,25 +66,28 @@ def link_entities(
         Canonical names map to themselves.
     """
     aliases = {normalize_key(row["alias"]): row["name"] for row in reference.table("aliases")}
+    article_ids, texts, names, types, roles = _entity_columns(
+        entity_mentions, "article_id", "text", "name", "entity_type", "role"
+    )
     full_names = sorted(
         {
-            aliases.get(normalize_key(mention["name"]), mention["name"])
-            for mention in entity_mentions
-            if mention["entity_type"] == "person" and " " in mention["name"]
+            aliases.get(normalize_key(name), name)
+            for name, entity_type in zip(names, types, strict=True)
+            if entity_type == "person" and " " in name
         }
     )
 
     plain_name_of = _plain_names(full_names)
     full_name_of = _FullNameIndex(sorted({plain_name_of.get(name, name) for name in full_names}))
     written_types: dict[str, Counter[str]] = defaultdict(Counter)
-    for mention in entity_mentions:
-        written_types[mention["text"]][mention["entity_type"]] += 1
+    for text, entity_type in zip(texts, types, strict=True):
+        written_types[text][entity_type] += 1
 
-    def canonical_of(mention: dict[str, Any]) -> str:
-        name = aliases.get(normalize_key(mention["name"]), mention["name"])
+    def canonical_of(written_name: str, entity_type: str) -> str:
+        name = aliases.get(normalize_key(written_name), written_name)
         written = written_types.get(name)  # a name no mention writes as such has no votes
         if " " not in name and (
-            mention["entity_type"] == "person" or (bool(written) and _majority_type(written) == "person")
+            entity_type == "person" or (bool(written) and _majority_type(written) == "person")
         ):
             name = full_name_of(name)
         return plain_name_of.get(name, name)
@@ -81,14 +96,15 @@ def link_entities(
     type_votes: dict[str, Counter[str]] = defaultdict(Counter)
     forms: dict[str, set[str]] = defaultdict(set)
     articles: dict[str, set[str]] = defaultdict(set)
-    for mention in entity_mentions:
-        canonical = canonical_of(mention)
-        type_votes[canonical][mention["entity_type"]] += 1
-        articles[canonical].add(mention["article_id"])
-        surface_forms = {mention["text"], mention["name"]}
-        role = mention.get("role")
+    for article_id, text, name, entity_type, role in zip(
+        article_ids, texts, names, types, roles, strict=True
+    ):
+        canonical = canonical_of(name, entity_type)
+        type_votes[canonical][entity_type] += 1
+        articles[canonical].add(article_id)
+        surface_forms = {text, name}
         if role:
-            surface_forms.add(f"{role} {mention['text']}")
+            surface_forms.add(f"{role} {text}")
         for form in surface_forms:
             forms[canonical].add(form)
             form_votes[form][canonical] += 1
@@ -194,20 +210,44 @@ def canonicalize_mentions(
     return result
 
 
-def role_holders(entity_mentions: list[dict[str, Any]], canonical_names: dict[str, str]) -> pd.DataFrame:
+def canonicalize_mention_frame(mentions: pd.DataFrame, canonical_names: dict[str, str]) -> pd.DataFrame:
+    """:func:`canonicalize_mentions` of a ``mentions`` frame: a new frame (the contract's dtypes) whose
+    ``speaker``, ``actors`` and ``location`` carry canonical names; the other columns are shared."""
+    updated = {}
+    for column in NAME_COLUMNS:
+        updated[column] = mentions[column].map(
+            lambda value: canonical_names.get(value, value), na_action="ignore"
+        )
+    for column in LIST_NAME_COLUMNS:
+        updated[column] = [
+            list(dict.fromkeys(canonical_names.get(value, value) for value in values)) if values else values
+            for values in mentions[column].tolist()
+        ]
+    return contract_frame("mentions", mentions.assign(**updated))
+
+
+def role_holders(entity_mentions: EntityMentions, canonical_names: dict[str, str]) -> pd.DataFrame:
     """``article_id``, normalized ``role`` and canonical ``name`` of every person written after a title
     ("Russian President Vladimir Putin"): who held which role in which article, for
     :func:`resolve_roles_in_stories`."""
+    columns = _entity_columns(entity_mentions, "article_id", "role", "entity_type", "name")
     rows = [
-        (
-            mention["article_id"],
-            normalize_key(mention["role"]),
-            canonical_names.get(mention["name"], mention["name"]),
-        )
-        for mention in entity_mentions
-        if mention.get("role") and mention["entity_type"] == "person"
+        (article_id, normalize_key(role), canonical_names.get(name, name))
+        for article_id, role, entity_type, name in zip(*columns, strict=True)
+        if role and entity_type == "person"
     ]
     return pd.DataFrame(rows, columns=["article_id", "role", "name"], dtype=object)
+
+
+def entity_names(entity_mentions: EntityMentions, canonical_names: dict[str, str]) -> pd.DataFrame:
+    """``article_id`` and canonical ``name`` of every entity mention (the input of
+    :func:`factlake.dedup.story_table.build_stories`, as
+    :func:`~factlake.dedup.story_table.entity_mention_frame` makes it of records)."""
+    article_ids, names = _entity_columns(entity_mentions, "article_id", "name")
+    return pd.DataFrame(
+        {"article_id": article_ids, "name": [canonical_names.get(name, name) for name in names]},
+        columns=["article_id", "name"],
+    ).astype(object)
 
 
 def resolve_roles_in_stories(
