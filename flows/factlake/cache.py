@@ -125,6 +125,11 @@ def empty_entries() -> pa.Table:
     return cache_schema().empty_table()
 
 
+def cached_keys(entries: pa.Table) -> set[str]:
+    """The article keys ``entries`` hold."""
+    return set(entries.column("key").to_pylist())
+
+
 def _entries(keys: list[str], mentions: list[list[dict]], entities: list[list[dict]]) -> pa.Table:
     """Entries from records: per key, its mention and entity mention dicts (other keys are ignored)."""
     return pa.table(

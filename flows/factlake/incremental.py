@@ -117,8 +117,7 @@ def extract_incrementally(
         The extraction of every article as frames, the cache entries of every article and the counts.
     """
     cached = cache.empty_entries() if cached is None else cached
-    cached_keys = set(cached.column("key").to_pylist())
-    misses = articles_to_extract(articles, cached_keys, key)
+    misses = articles_to_extract(articles, cache.cached_keys(cached), key)
     batch_size = extract_batch_size(len(misses), run)
     submitted = deque((batch, submit(batch)) for batch in batches(misses, batch_size))
     n_batches = len(submitted)
