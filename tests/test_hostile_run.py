@@ -227,7 +227,7 @@ def test_hostile_inputs_of_issue_11_end_as_articles_or_explained_rejects(hostile
 def test_failed_article_has_no_cache_entry_and_copies_share_its_fate(hostile_run: dict) -> None:
     config = hostile_run["config"]
     key = cache.extraction_key(config.extract, load_reference(config.reference_dir), extractor_versions())
-    cached = cache.load_cache(hostile_run["dataset"])
+    cached = cache.cached_keys(cache.load_cache(hostile_run["dataset"]))
     connection = catalog.connect(hostile_run["dataset"])
     published = connection.execute("select body, published_date from articles").fetchall()
     keys = {cache.article_key({"body": body, "published_date": date}, key) for body, date in published}

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from factlake import cache
 from factlake.config import ExtractConfig, RunConfig
 from factlake.extract import Extraction, extract_articles
 from factlake.incremental import batches, extract_batch_size, extract_incrementally, extractor_versions
+from factlake.records import to_frame
 from factlake.reference import Reference
 from tests.factories import article_record
 
@@ -24,6 +27,7 @@ BODIES = {
 
 
 BATCHES_OF_TWO = RunConfig(batch_size=2)
+ENTITY_COLUMNS = ["article_id", "text", "char_start", "char_end", "label", "entity_type", "name", "role"]
 
 
 class Extractor:
@@ -53,8 +57,17 @@ def ignore(stage: str, done: int, total: int) -> None:
     """Progress reports nobody reads."""
 
 
-def by_id(records: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return sorted(records, key=lambda record: (record["article_id"], str(record.get(name))))
+def fresh_frames(extraction: Extraction) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frames of a fresh extraction's records: its ``mentions`` frame and its entity mentions."""
+    entities = pd.DataFrame(
+        {
+            name: pd.Series([row[name] for row in extraction.entity_mentions], dtype=object)
+            for name in ENTITY_COLUMNS
+        }
+    )
+    return to_frame("mentions", extraction.mentions), entities.astype(
+        {"char_start": "int64", "char_end": "int64"}
+    )
 
 
 def test_only_new_articles_are_extracted_and_carried_ones_equal_fresh_ones(
@@ -64,7 +77,7 @@ def test_only_new_articles_are_extracted_and_carried_ones_equal_fresh_ones(
     first = Extractor(nlp, reference, pool)
     reports: list[tuple[str, int, int]] = []
     _, entries, stats = extract_incrementally(
-        articles[:3], {}, key, first.submit, BATCHES_OF_TWO, report=lambda *report: reports.append(report)
+        articles[:3], None, key, first.submit, BATCHES_OF_TWO, report=lambda *report: reports.append(report)
     )
     assert first.submitted == [["a.txt", "b.txt"], ["c.txt"]]
     assert stats == {"articles": 3, "extracted": 3, "carried_over": 0}
@@ -76,11 +89,12 @@ def test_only_new_articles_are_extracted_and_carried_ones_equal_fresh_ones(
     )
     assert second.submitted == [["d.txt"]]
     assert stats == {"articles": 4, "extracted": 1, "carried_over": 3}
-    assert set(used) == {cache.article_key(article, key) for article in articles}
-    fresh = extract_articles(articles, nlp, ExtractConfig(), reference)
-    assert extraction.mentions, "the bodies hold facts"
-    assert by_id(extraction.mentions, "mention_id") == by_id(fresh.mentions, "mention_id")
-    assert by_id(extraction.entity_mentions, "char_start") == by_id(fresh.entity_mentions, "char_start")
+    assert cache.cached_keys(used) == {cache.article_key(article, key) for article in articles}
+    mentions, entity_mentions = fresh_frames(extract_articles(articles, nlp, ExtractConfig(), reference))
+    assert len(extraction.mentions), "the bodies hold facts"
+    # the same rows in the same order (articles in run order, each in extraction order), the same dtypes
+    assert_frame_equal(extraction.mentions, mentions, check_exact=True)
+    assert_frame_equal(extraction.entity_mentions, entity_mentions, check_exact=True)
 
 
 def test_copies_of_one_body_go_through_the_extractors_once(
@@ -89,11 +103,11 @@ def test_copies_of_one_body_go_through_the_extractors_once(
     original, copy = article_record("a.txt", BODIES["a.txt"]), article_record("mirror/a.txt", BODIES["a.txt"])
     extractor = Extractor(nlp, reference, pool)
     extraction, _, stats = extract_incrementally(
-        [original, copy], {}, key, extractor.submit, RunConfig(), ignore
+        [original, copy], None, key, extractor.submit, RunConfig(), ignore
     )
     assert extractor.submitted == [["a.txt"]]
     assert stats == {"articles": 2, "extracted": 1, "carried_over": 1}
-    article_ids = [mention["article_id"] for mention in extraction.mentions]
+    article_ids = extraction.mentions["article_id"].tolist()
     assert article_ids.count(original["article_id"]) == article_ids.count(copy["article_id"]) > 0
 
 
@@ -102,7 +116,7 @@ def test_a_changed_extraction_key_extracts_everything_again(
 ) -> None:
     articles = [article_record(uri, body) for uri, body in list(BODIES.items())[:2]]
     _, entries, _ = extract_incrementally(
-        articles, {}, key, Extractor(nlp, reference, pool).submit, RunConfig(), ignore
+        articles, None, key, Extractor(nlp, reference, pool).submit, RunConfig(), ignore
     )
     other_key = cache.extraction_key(ExtractConfig(min_quote_words=5), reference, extractor_versions())
     again = Extractor(nlp, reference, pool)
@@ -117,7 +131,7 @@ def test_a_cluster_gets_batches_sized_by_the_articles_to_extract(
     """Two of four articles are cached: the other two are split over the one Dask worker's two tasks."""
     articles = [article_record(uri, body) for uri, body in BODIES.items()]
     first = Extractor(nlp, reference, pool)
-    _, entries, _ = extract_incrementally(articles[:2], {}, key, first.submit, RunConfig(), ignore)
+    _, entries, _ = extract_incrementally(articles[:2], None, key, first.submit, RunConfig(), ignore)
     cluster = RunConfig(task_runner="dask", dask_workers=1, batch_size=200)
     again = Extractor(nlp, reference, pool)
     extract_incrementally(articles, entries, key, again.submit, cluster, ignore)

@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 
 from factlake import link
 from factlake.config import DEFAULT_REFERENCE_DIR, ExtractConfig
+from factlake.dedup import story_table
 from factlake.errors import RunError
 from factlake.extract import ArticleContext, entities, quotes
 from factlake.extract.entities import longest_person_name
 from factlake.link import _FullNameIndex, canonicalize_mentions, link_entities
-from factlake.records import new_record, stable_id
+from factlake.records import new_record, stable_id, to_frame
 from factlake.reference import load_reference, rows_valid_on
 from schemas.tables import Entities
 
@@ -90,6 +91,44 @@ def test_canonicalize_mentions_rewrites_names_in_new_dicts():
     assert result[0]["speaker"] == "Vladimir Putin" and quote["speaker"] == "Putin"
     assert result[1]["actors"] == ["Vladimir Putin"] and result[1]["location"] == "Nagorno-Karabakh"
     assert result[2]["speaker"] == body["speaker"]
+
+
+def test_frames_link_like_records():
+    """The frames bound from the extraction cache give what the records give: entities, names, holders,
+    canonical mentions (same values and dtypes) and the story stage's entity names."""
+    frame = pd.DataFrame(
+        {name: pd.Series([row[name] for row in MENTIONS], dtype=object) for name in MENTIONS[0]}
+    )
+    table, names = link_entities(MENTIONS, REFERENCE)
+    frame_table, frame_names = link_entities(frame, REFERENCE)
+    pd.testing.assert_frame_equal(frame_table, table)
+    assert frame_names == names
+    pd.testing.assert_frame_equal(link.role_holders(frame, names), link.role_holders(MENTIONS, names))
+    assert len(link.role_holders(frame, names)) == 1
+    expected = story_table.entity_mention_frame(MENTIONS, names)
+    pd.testing.assert_frame_equal(link.entity_names(frame, names), expected)
+    pd.testing.assert_frame_equal(link.entity_names(MENTIONS, names), expected)
+    records = [
+        new_record("mentions", speaker="Putin", fact_type="quote", text="x", char_start=0, char_end=1),
+        new_record(
+            "mentions",
+            actors=["Putin", "Vladimir Putin"],
+            location="Karabakh",
+            text="y",
+            char_start=0,
+            char_end=1,
+        ),
+        new_record(
+            "mentions", speaker="joint statement", source_actors=["Kremlin"], char_start=2, char_end=3
+        ),
+        new_record("mentions", event_date=dt.date(2022, 1, 2), value=3.5, char_start=4, char_end=5),
+    ]
+    mentions = to_frame("mentions", records)
+    canonical = link.canonicalize_mention_frame(mentions, names)
+    pd.testing.assert_frame_equal(canonical, to_frame("mentions", canonicalize_mentions(records, names)))
+    assert canonical["speaker"].tolist()[0] == "Vladimir Putin"
+    assert canonical["actors"].tolist()[1] == ["Vladimir Putin"]
+    assert mentions["speaker"].tolist()[0] == "Putin"  # the given frame is left as it is
 
 
 WORDS = st.sampled_from(["Putin", "Vladimir", "Biden", "Joe", "Lee", "Kim", "Jong", "Un", "Hunter"])

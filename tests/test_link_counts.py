@@ -21,7 +21,7 @@ from factlake.extract.entities import TYPE_PRIORITY, normalize_key
 from factlake.link import (
     _FullNameIndex,
     _plain_names,
-    canonical_mention_frame,
+    canonicalize_mention_frame,
     canonicalize_mentions,
     link_entities,
 )
@@ -176,7 +176,7 @@ def test_no_mentions_give_an_empty_table_and_the_curated_aliases() -> None:
         st.lists(st.sampled_from(["Putin", "Vladimir Putin", "EU", "Bush"]), max_size=3), max_size=6
     ),
 )
-def test_canonical_mention_frame_equals_the_frame_of_canonicalized_dicts(
+def test_canonicalize_mention_frame_equals_the_frame_of_canonicalized_dicts(
     mentions: list[dict[str, Any]], speakers: list[str | None], actors: list[list[str]]
 ) -> None:
     _, mapping = link_entities(mentions, REFERENCE)
@@ -194,6 +194,6 @@ def test_canonical_mention_frame_equals_the_frame_of_canonicalized_dicts(
         for speaker, names in zip(speakers, actors, strict=False)
     ]
     expected = to_frame("mentions", canonicalize_mentions(facts, mapping))
-    frame = canonical_mention_frame(facts, mapping)
+    frame = canonicalize_mention_frame(to_frame("mentions", facts), mapping)
     pd.testing.assert_frame_equal(frame, expected)
     assert [facts_row["speaker"] for facts_row in facts] == speakers[: len(facts)]  # inputs left alone

@@ -51,7 +51,7 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
         report=lambda stage, done, total: None,
     )
     entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
-    mentions = to_frame("mentions", link.canonicalize_mentions(extraction.mentions, canonical_names))
+    mentions = link.canonicalize_mention_frame(extraction.mentions, canonical_names)
     articles_frame, mentions = story_table.place_in_stories(
         to_frame("articles", articles),
         mentions,
@@ -62,7 +62,7 @@ def build_and_publish(config: FactlakeConfig, reference: Reference, nlp: Any) ->
     )
     fact_set = dedup.build_facts(mentions, articles_frame, config.dedup, reference)
     facts = story_table.with_fact_stories(fact_set.facts, fact_set.mentions, articles_frame)
-    entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+    entity_mentions = link.entity_names(extraction.entity_mentions, canonical_names)
     stories = story_table.build_stories(articles_frame, entity_mentions)
     tables = assemble.build_tables(
         articles_frame, fact_set.mentions, facts, entities, fact_set.conflicts, stories, rejects

@@ -276,11 +276,10 @@ def build_dataset(
         del cache_entries
         timings.lap("extract")
         entities, canonical_names = link.link_entities(extraction.entity_mentions, reference)
-        mentions_frame = link.canonical_mention_frame(extraction.mentions, canonical_names)
-        entity_mentions = story_table.entity_mention_frame(extraction.entity_mentions, canonical_names)
+        mentions_frame = link.canonicalize_mention_frame(extraction.mentions, canonical_names)
+        entity_mentions = link.entity_names(extraction.entity_mentions, canonical_names)
         holders = link.role_holders(extraction.entity_mentions, canonical_names)
-        # Records are several times the size of their frames: free them before dedup's peak (peak memory
-        # on a large corpus is set there).
+        # Free the extraction's frames before dedup's peak (peak memory on a large corpus is set there).
         del extraction
         timings.lap("link")
         articles_frame, mentions_frame = story_table.place_in_stories(

@@ -10,8 +10,10 @@ and their results are taken in order.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any, NamedTuple, Protocol
+
+import pyarrow as pa
 
 from factlake import cache
 from factlake.config import RunConfig
@@ -36,13 +38,13 @@ class IncrementalExtraction(NamedTuple):
     reference to the extraction).
 
     Attributes:
-        extraction: The extraction of every article, in article order, cached or fresh alike.
+        extraction: The extraction of every article as frames, in article order, cached or fresh alike.
         entries: The cache entries of every article (what the cache keeps for the next run).
         stats: Counts of articles, of articles extracted and of articles carried over, for the manifest.
     """
 
-    extraction: Extraction
-    entries: dict[str, str]
+    extraction: cache.BoundExtraction
+    entries: pa.Table
     stats: dict[str, int]
 
 
@@ -77,7 +79,7 @@ def extract_batch_size(n_articles: int, run: RunConfig) -> int:
     return max(1, min(size, per_worker))
 
 
-def articles_to_extract(articles: list[dict[str, Any]], cached: dict[str, str], key: str) -> list[dict]:
+def articles_to_extract(articles: list[dict[str, Any]], cached: Container[str], key: str) -> list[dict]:
     """The articles whose extraction the cache does not hold, each distinct body once.
 
     Articles with the same cache key and the very same body text (syndicated copies, re-sent stories)
@@ -95,7 +97,7 @@ def articles_to_extract(articles: list[dict[str, Any]], cached: dict[str, str], 
 
 def extract_incrementally(
     articles: list[dict[str, Any]],
-    cached: dict[str, str],
+    cached: pa.Table | None,
     key: str,
     submit: Submit,
     run: RunConfig,
@@ -106,7 +108,7 @@ def extract_incrementally(
 
     Args:
         articles: Parsed articles of the run, in order.
-        cached: Cache entries of earlier runs (article cache key → entry).
+        cached: Cache entries of earlier runs (:func:`factlake.cache.load_cache`; None: no cache).
         key: The extraction key of this run (:func:`factlake.cache.extraction_key`).
         submit: Starts the extraction of one batch and returns its pending result.
         run: Run settings; the batches are :func:`extract_batch_size` of the articles to extract.
@@ -115,37 +117,41 @@ def extract_incrementally(
             carries besides the mentions (its ``dedup_inputs``); None: nothing more is taken.
 
     Returns:
-        The extraction of every article, the cache entries of every article and the counts.
+        The extraction of every article as frames, the cache entries of every article and the counts.
     """
-    misses = articles_to_extract(articles, cached, key)
+    cached = cache.empty_entries() if cached is None else cached
+    misses = articles_to_extract(articles, cache.cached_keys(cached), key)
     batch_size = extract_batch_size(len(misses), run)
     submitted = deque((batch, submit(batch)) for batch in batches(misses, batch_size))
     n_batches = len(submitted)
-    entries = dict(cached)
-    # Each batch's extraction becomes its (compact) cache entries as it arrives and is then dropped with
+    # Each batch's extraction becomes its (columnar) cache entries as it arrives and is then dropped with
     # its pending result; the extraction of every article is bound from the entries below.
+    fresh: list[pa.Table] = []
     failed: dict[str, dict[str, Any]] = {}
     for done in range(1, n_batches + 1):
         batch, pending = submitted.popleft()
         result = pending.result()
         failed.update(_failed_by_key(batch, result, key))
         extracted = [article for article in batch if article["article_id"] not in result.failed]
-        entries.update(cache.entries_for(extracted, result, key))
+        fresh.append(cache.entries_for(extracted, result, key))
         if absorb is not None:
             absorb(result)
         report("extract", done, n_batches)
-    extraction = Extraction()
-    used: dict[str, str] = {}
+    entries = cache.merge_entries([cached, *fresh])
+    del fresh
+    failed_articles: dict[str, dict[str, Any]] = {}
+    keys: list[str] = []
+    article_ids: list[str] = []
     for article in articles:
         article_key = cache.article_key(article, key)
         if article_key in failed:  # its extraction failed (or that of a copy with the same body)
             source = {"source_uri": article["source_uri"], "content_sha256": article["content_sha256"]}
-            extraction.failed[article["article_id"]] = {**failed[article_key], **source}
+            failed_articles[article["article_id"]] = {**failed[article_key], **source}
             continue
-        used[article_key] = entries[article_key]
-        part = cache.bind(entries[article_key], article["article_id"])
-        extraction.mentions.extend(part.mentions)
-        extraction.entity_mentions.extend(part.entity_mentions)
+        keys.append(article_key)
+        article_ids.append(article["article_id"])
+    extraction = cache.bind(cache.select_entries(entries, keys), article_ids, failed_articles)
+    used = cache.select_entries(entries, list(dict.fromkeys(keys)))
     stats = {"articles": len(articles), "extracted": len(misses), "carried_over": len(articles) - len(misses)}
     return IncrementalExtraction(extraction, used, stats)
 

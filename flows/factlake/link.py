@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from factlake.extract.entities import TYPE_PRIORITY, longest_person_name, normalize_key
-from factlake.records import columns_of, columns_to_frame, contract_frame, stable_id
+from factlake.records import columns_to_frame, contract_frame, stable_id
 from factlake.reference import Reference
 from schemas.tables import SORT_KEYS
 
@@ -40,8 +40,20 @@ NAME_COLUMNS = ("speaker", "location")
 LIST_NAME_COLUMNS = ("actors", "source_actors", "target_actors")
 
 
+#: Entity mentions as records (see :class:`factlake.extract.Extraction`) or as a frame of the same
+#: columns (:class:`factlake.cache.BoundExtraction`).
+EntityMentions = list[dict[str, Any]] | pd.DataFrame
+
+
+def _entity_columns(entity_mentions: EntityMentions, *names: str) -> list[list[Any]]:
+    """The values of fields ``names`` of every entity mention, one list per field (None when missing)."""
+    if isinstance(entity_mentions, pd.DataFrame):
+        return [entity_mentions[name].tolist() for name in names]
+    return [[mention.get(name) for mention in entity_mentions] for name in names]
+
+
 def link_entities(
-    entity_mentions: list[dict[str, Any]], reference: Reference
+    entity_mentions: EntityMentions, reference: Reference
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The ``entities`` table and the mapping from every name form to its canonical name.
 
@@ -53,7 +65,7 @@ def link_entities(
     above give, in any order of the mentions.
 
     Args:
-        entity_mentions: Entity mentions of all articles (see :class:`factlake.extract.Extraction`).
+        entity_mentions: Entity mentions of all articles, as records or as a frame.
         reference: ``aliases.csv`` (alias, name, entity_type).
 
     Returns:
@@ -141,17 +153,21 @@ class _MentionCounts:
     """Entity mentions counted by what linking reads of them, as integer codes (no object per mention).
 
     Mentions are numbered by their (name, entity type) pair, and by their (pair, text, role) group, in
-    order of first appearance, with NumPy arrays of codes: one pass over the mention dicts per field,
+    order of first appearance, with NumPy arrays of codes: one pass over the mentions (records or a
+    frame's columns) per field,
     then array operations.
     """
 
-    def __init__(self, entity_mentions: list[dict[str, Any]]) -> None:
-        name_codes, self._names = _codes([mention["name"] for mention in entity_mentions])
-        type_codes, self._types = _codes([mention["entity_type"] for mention in entity_mentions])
-        text_codes, self._texts = _codes([mention["text"] for mention in entity_mentions])
+    def __init__(self, entity_mentions: EntityMentions) -> None:
+        names, types, texts, roles, article_ids = _entity_columns(
+            entity_mentions, "name", "entity_type", "text", "role", "article_id"
+        )
+        name_codes, self._names = _codes(names)
+        type_codes, self._types = _codes(types)
+        text_codes, self._texts = _codes(texts)
         # No role (None) and an empty role read alike ("if role"): both are coded as "".
-        role_codes, self._roles = _codes([mention.get("role") or "" for mention in entity_mentions])
-        self._article_codes, self._articles = _codes([mention["article_id"] for mention in entity_mentions])
+        role_codes, self._roles = _codes([role if isinstance(role, str) else "" for role in roles])
+        self._article_codes, self._articles = _codes(article_ids)
         n_types, n_texts, n_roles = len(self._types), len(self._texts), len(self._roles)
         self._pair_codes, pairs = _codes(name_codes * n_types + type_codes)
         self._pair_name, self._pair_type = np.divmod(np.asarray(pairs, dtype=np.int64), max(n_types, 1))
@@ -315,38 +331,44 @@ def canonicalize_mentions(
     return result
 
 
-def canonical_mention_frame(mentions: list[dict[str, Any]], canonical_names: dict[str, str]) -> pd.DataFrame:
-    """The ``mentions`` frame of :func:`canonicalize_mentions` of ``mentions``, rewritten by column.
-
-    The same frame as ``to_frame("mentions", canonicalize_mentions(mentions, canonical_names))``
-    without a copy of every mention dict: only the name columns are rewritten, one list per column.
-    """
-    frame = pd.DataFrame.from_records(mentions, columns=columns_of("mentions"))
-    get = canonical_names.get
+def canonicalize_mention_frame(mentions: pd.DataFrame, canonical_names: dict[str, str]) -> pd.DataFrame:
+    """:func:`canonicalize_mentions` of a ``mentions`` frame: a new frame (the contract's dtypes) whose
+    ``speaker``, ``actors`` and ``location`` carry canonical names; the other columns are shared."""
+    updated = {}
     for column in NAME_COLUMNS:
-        frame[column] = [value if value is None else get(value, value) for value in frame[column].tolist()]
+        updated[column] = mentions[column].map(
+            lambda value: canonical_names.get(value, value), na_action="ignore"
+        )
     for column in LIST_NAME_COLUMNS:
-        frame[column] = [
-            list(dict.fromkeys(get(value, value) for value in values)) if values else values
-            for values in frame[column].tolist()
+        updated[column] = [
+            list(dict.fromkeys(canonical_names.get(value, value) for value in values)) if values else values
+            for values in mentions[column].tolist()
         ]
-    return contract_frame("mentions", frame)
+    return contract_frame("mentions", mentions.assign(**updated))
 
 
-def role_holders(entity_mentions: list[dict[str, Any]], canonical_names: dict[str, str]) -> pd.DataFrame:
+def role_holders(entity_mentions: EntityMentions, canonical_names: dict[str, str]) -> pd.DataFrame:
     """``article_id``, normalized ``role`` and canonical ``name`` of every person written after a title
     ("Russian President Vladimir Putin"): who held which role in which article, for
     :func:`resolve_roles_in_stories`."""
+    columns = _entity_columns(entity_mentions, "article_id", "role", "entity_type", "name")
     rows = [
-        (
-            mention["article_id"],
-            normalize_key(mention["role"]),
-            canonical_names.get(mention["name"], mention["name"]),
-        )
-        for mention in entity_mentions
-        if mention.get("role") and mention["entity_type"] == "person"
+        (article_id, normalize_key(role), canonical_names.get(name, name))
+        for article_id, role, entity_type, name in zip(*columns, strict=True)
+        if role and entity_type == "person"
     ]
     return pd.DataFrame(rows, columns=["article_id", "role", "name"], dtype=object)
+
+
+def entity_names(entity_mentions: EntityMentions, canonical_names: dict[str, str]) -> pd.DataFrame:
+    """``article_id`` and canonical ``name`` of every entity mention (the input of
+    :func:`factlake.dedup.story_table.build_stories`, as
+    :func:`~factlake.dedup.story_table.entity_mention_frame` makes it of records)."""
+    article_ids, names = _entity_columns(entity_mentions, "article_id", "name")
+    return pd.DataFrame(
+        {"article_id": article_ids, "name": [canonical_names.get(name, name) for name in names]},
+        columns=["article_id", "name"],
+    ).astype(object)
 
 
 def resolve_roles_in_stories(
