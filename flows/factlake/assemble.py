@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,7 +50,6 @@ def code_fingerprint(config: FactlakeConfig, reference: Reference) -> str:
 
 
 #: Bytes read at a time when hashing a source file.
-HASH_CHUNK_BYTES = 1 << 20
 
 
 def files_fingerprint(inputs: list[discover.InputFile], rejects: list[dict[str, Any]]) -> str | None:
@@ -63,14 +61,10 @@ def files_fingerprint(inputs: list[discover.InputFile], rejects: list[dict[str, 
     """
     lines = [f"reject\t{reject['source_uri']}\t{reject['error']}" for reject in rejects]
     for item in inputs:
-        digest = hashlib.sha256()
         try:
-            with discover.open_input(item) as handle:
-                while chunk := handle.read(HASH_CHUNK_BYTES):
-                    digest.update(chunk)
+            lines.append(f"input\t{item.source_uri}\t{discover.input_sha256(item)}")
         except OSError:
             return None
-        lines.append(f"input\t{item.source_uri}\t{digest.hexdigest()}")
     return sha256_hex("\n".join(sorted(lines)))
 
 

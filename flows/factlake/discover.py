@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -438,6 +439,23 @@ def _normalized_parts(folder: tuple[str, ...], relative: str) -> tuple[str, ...]
     if not parts:
         raise OutsideSourceError(errno.EPERM, OUTSIDE)
     return tuple(parts)
+
+
+#: Bytes read at a time when hashing an input.
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def input_sha256(input_file: InputFile) -> str:
+    """SHA-256 of an input's raw bytes, read safely (:func:`open_input`) in chunks.
+
+    Raises:
+        OSError: The input cannot be opened or read.
+    """
+    digest = hashlib.sha256()
+    with open_input(input_file) as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ The cache is only an accelerator: a missing or unreadable file means parsing eve
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,6 @@ from factlake.records import stable_id
 
 CACHE_FILE = "parsed.parquet"
 #: Bytes read at a time when hashing an input.
-HASH_CHUNK_BYTES = 1 << 20
 #: Article fields that hold dates (written as ISO text).
 DATE_FIELDS = ("published_date",)
 
@@ -47,15 +45,10 @@ def input_digests(inputs: list[discover.InputFile]) -> list[str | None]:
     parsed, and rejected there with the reason)."""
     digests: list[str | None] = []
     for item in inputs:
-        digest = hashlib.sha256()
         try:
-            with discover.open_input(item) as handle:
-                while chunk := handle.read(HASH_CHUNK_BYTES):
-                    digest.update(chunk)
+            digests.append(discover.input_sha256(item))
         except OSError:
             digests.append(None)
-            continue
-        digests.append(digest.hexdigest())
     return digests
 
 
